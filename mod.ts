@@ -1,0 +1,46 @@
+/**
+ * mocksmtp as a library: start an SMTP test double in-process, send it mail from the code
+ * under test, and assert on what it received.
+ *
+ * @example Start, send, assert, stop
+ * ```ts
+ * import { SmtpmockServer } from "./mod.ts";
+ * import { connect } from "node:net";
+ *
+ * await using server = await SmtpmockServer.start();
+ * const socket = connect(server.port, server.hostname);
+ * socket.write(
+ *   "EHLO example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
+ *     "DATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n",
+ * );
+ * const [message] = await server.waitForMessages(1, { timeout: 5000 });
+ * socket.destroy();
+ * if (message.from !== "a@example.com") throw new Error("unexpected sender");
+ * if (message.to[0] !== "b@example.com") throw new Error("unexpected recipient");
+ * if (!message.msgRequest.includes("hello")) throw new Error("unexpected body");
+ * ```
+ *
+ * @example Scripted failures, as go-smtp-mock's options
+ * ```ts
+ * import { SmtpmockServer } from "./mod.ts";
+ *
+ * const server = await SmtpmockServer.start({
+ *   blacklistedRcpttoEmails: ["blocked@example.com"],
+ *   msgRcpttoBlacklistedEmail: "421 Go away",
+ *   failFast: true,
+ * });
+ * if (server.port === 0) throw new Error("a free port is chosen");
+ * await server.stop();
+ * ```
+ *
+ * @module
+ */
+export { SmtpmockServer, type SmtpmockServerOptions } from "./src/api/smtpmock.ts";
+export type { Logger } from "./src/api/logger.ts";
+export type { SmtpmockRecord } from "./src/smtp/smtpmock/record.ts";
+export type { SmtpmockConfig, SmtpmockOptions } from "./src/smtp/smtpmock/config.ts";
+export { WaitTimeoutError, type WaitOptions } from "./src/sinks/memory.ts";
+export type { StopOutcome } from "./src/server.ts";
+export { ListenError } from "./src/net/types.ts";
+export type { Address } from "./src/smtp/wire.ts";
+export { VERSION } from "./src/version.ts";

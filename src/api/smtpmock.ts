@@ -1,0 +1,151 @@
+/** An in-process go-smtp-mock: the server plus the capture API tests assert on. */
+import { Server, type StopOutcome } from "../server.ts";
+import { MemoryStore, type WaitOptions } from "../sinks/memory.ts";
+import {
+  resolveConfig,
+  type SmtpmockConfig,
+  type SmtpmockOptions,
+} from "../smtp/smtpmock/config.ts";
+import type { SmtpmockRecord } from "../smtp/smtpmock/record.ts";
+import { smtpmockEngine } from "../smtp/smtpmock/session.ts";
+import { type Logger, toLogFn } from "./logger.ts";
+
+export interface SmtpmockServerOptions extends SmtpmockOptions {
+  /** Listen address; default `127.0.0.1`. */
+  host?: string;
+  /** Listen port; 0 (default) picks a free one, see {@link SmtpmockServer.port}. */
+  port?: number;
+  /** Receives server and session activity; silent when absent. */
+  logger?: Logger;
+  /**
+   * Keep accepted messages for {@link SmtpmockServer.messages} (default true). The CLI turns
+   * it off: a binary nobody can query must not grow with every message.
+   */
+  keepMessages?: boolean;
+  /** Longest line accepted before the session is ended (default 1 MiB). */
+  maxLine?: number;
+}
+
+export class SmtpmockServer implements AsyncDisposable {
+  readonly config: SmtpmockConfig;
+  readonly #server: Server;
+  readonly #messages: MemoryStore<SmtpmockRecord>;
+  readonly #sessions: MemoryStore<SmtpmockRecord>;
+  readonly #logger?: Logger;
+  #stopped: Promise<StopOutcome> | null = null;
+
+  private constructor(
+    server: Server,
+    config: SmtpmockConfig,
+    stores: { messages: MemoryStore<SmtpmockRecord>; sessions: MemoryStore<SmtpmockRecord> },
+    logger?: Logger,
+  ) {
+    this.#server = server;
+    this.config = config;
+    this.#messages = stores.messages;
+    this.#sessions = stores.sessions;
+    this.#logger = logger;
+  }
+
+  /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
+  static async start(options: SmtpmockServerOptions = {}): Promise<SmtpmockServer> {
+    const config = resolveConfig(options);
+    const keep = options.keepMessages ?? true;
+    const stores = {
+      messages: new MemoryStore<SmtpmockRecord>(),
+      sessions: new MemoryStore<SmtpmockRecord>(),
+    };
+    const server = await Server.start({
+      hostname: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      log: toLogFn(options.logger),
+      engine: smtpmockEngine(config, {
+        maxLine: options.maxLine,
+        message: (r) => keep && stores.messages.add(r),
+        sessionRecord: (r) => keep && stores.sessions.add(r),
+      }),
+    });
+    const self = new SmtpmockServer(server, config, stores, options.logger);
+    self.#logger?.info?.(`SMTP mock server started on port: ${server.address.port}`);
+    return self;
+  }
+
+  get port(): number {
+    return this.#server.address.port;
+  }
+
+  get hostname(): string {
+    return this.#server.address.hostname;
+  }
+
+  /** Accepted messages, each visible as soon as its final `250` was written. */
+  messages(): SmtpmockRecord[] {
+    return this.#messages.list();
+  }
+
+  /** Returns the accepted messages and forgets them, atomically. */
+  messagesAndPurge(): SmtpmockRecord[] {
+    return this.#messages.take();
+  }
+
+  /** Forgets every stored message and session record. */
+  purge(): void {
+    this.#messages.take();
+    this.#sessions.take();
+  }
+
+  /**
+   * go-smtp-mock's own records: one per finished connection (including connections that
+   * sent nothing) and, with `multipleMessageReceiving`, one per MAIL after RSET.
+   */
+  sessions(): SmtpmockRecord[] {
+    return this.#sessions.list();
+  }
+
+  sessionsAndPurge(): SmtpmockRecord[] {
+    return this.#sessions.take();
+  }
+
+  /** Resolves once `count` messages have arrived; rejects with `WaitTimeoutError`. */
+  waitForMessages(count: number, options?: WaitOptions): Promise<SmtpmockRecord[]> {
+    return this.#messages.waitFor(count, options);
+  }
+
+  /** Like {@link waitForMessages}, then purges what it returns (and only that). */
+  async waitForMessagesAndPurge(count: number, options?: WaitOptions): Promise<SmtpmockRecord[]> {
+    await this.#messages.waitFor(count, options);
+    return this.#messages.take();
+  }
+
+  /** Resolves when the sessions open right now have all ended. */
+  idle(): Promise<void> {
+    return this.#server.idle();
+  }
+
+  /**
+   * Graceful stop: refuses new connections at once, lets sessions finish their next command
+   * for up to `shutdownTimeout` seconds, then drops what is left. `{ force: true }` drops
+   * every connection at once. Safe to call more than once.
+   */
+  stop(options: { force?: boolean } = {}): Promise<StopOutcome> {
+    this.#stopped ??= this.#stop(options.force ? 0 : this.config.shutdownTimeout * 1000);
+    return this.#stopped;
+  }
+
+  async #stop(timeoutMs: number): Promise<StopOutcome> {
+    this.#logger?.warning?.(
+      "SMTP mock server is in the shutdown mode and won't accept new connections",
+    );
+    const outcome = await this.#server.stop(timeoutMs);
+    this.#logger?.info?.(
+      outcome === "graceful"
+        ? "SMTP mock server was stopped successfully"
+        : "SMTP mock server was force stopped by timeout",
+    );
+    return outcome;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Push-to-pull adapter for transports whose runtime delivers data by callback (Bun, node:net):
+ * chunks queue until `read()` asks for them. The queue pauses the source past `highWater`
+ * bytes, so a client that sends faster than the session reads meets TCP backpressure
+ * instead of growing our memory.
+ */
+export class ChunkQueue {
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #waiter: ((chunk: Uint8Array | null) => void) | null = null;
+  #ended = false;
+  #paused = false;
+
+  constructor(
+    private readonly pause: () => void,
+    private readonly resume: () => void,
+    private readonly highWater = 256 * 1024,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    if (this.#ended) return;
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w(chunk);
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    if (!this.#paused && this.#bytes > this.highWater) {
+      this.#paused = true;
+      this.pause();
+    }
+  }
+
+  /** No more data will come (peer closed, error, or we closed). */
+  end(): void {
+    this.#ended = true;
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w(null);
+    }
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk) {
+      this.#bytes -= chunk.length;
+      if (this.#paused && this.#bytes <= this.highWater / 2) {
+        this.#paused = false;
+        this.resume();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#ended) return Promise.resolve(null);
+    return new Promise((resolve) => this.#waiter = resolve);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The STARTTLS seam shared by the `node:stream` transports: runs the server side of a TLS
+ * handshake over any duplex (a `net.Socket`, or stdin+stdout) with `node:tls`, which both Deno
+ * and Bun implement, and wraps the result as a {@link Conn}.
+ */
+import type { Duplex } from "node:stream";
+import * as tls from "node:tls";
+import { endThenDestroy, StreamConn } from "./stream_conn.ts";
+import type { Address, Conn, TlsOptions } from "./types.ts";
+
+/** What the handshake established. */
+export interface TlsInfo {
+  /** Negotiated protocol version, e.g. `"TLSv1.3"`. */
+  protocol: string | null;
+  /**
+   * The client presented a certificate that verified against {@link TlsOptions.ca}. Always
+   * `false` without `ca`: then no certificate is requested.
+   */
+  authorized: boolean;
+  /**
+   * Why not authorized, when a certificate was requested: the runtime's verification code
+   * (e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`) or `NO_CLIENT_CERTIFICATE`; `null` otherwise.
+   */
+  authorizationError: string | null;
+}
+
+/** A {@link Conn} protected by TLS; {@link TlsConn.tls} tells what was negotiated. */
+export interface TlsConn extends Conn {
+  readonly tls: TlsInfo;
+}
+
+/** The TLS handshake did not complete; only the connection it ran on is closed. */
+export class TlsHandshakeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsHandshakeError";
+  }
+}
+
+const contexts = new WeakMap<TlsOptions, tls.SecureContext>();
+
+/**
+ * Parses the PEM material once per options object. Throws if it is unusable, so a persona can
+ * call it at start-up to report bad certificate files before any client connects.
+ */
+export function secureContextFor(options: TlsOptions): tls.SecureContext {
+  let context = contexts.get(options);
+  if (!context) {
+    context = tls.createSecureContext({ cert: options.cert, key: options.key, ca: options.ca });
+    contexts.set(options, context);
+  }
+  return context;
+}
+
+/**
+ * Runs the server side of a TLS handshake over `transport` and resolves with the protected
+ * conn once it completed. On failure (garbage instead of a ClientHello, peer gone) it destroys
+ * `transport` and rejects with {@link TlsHandshakeError}.
+ *
+ * With {@link TlsOptions.ca}, a client certificate is requested but not required (as GnuTLS
+ * does by default); whether one was presented and verified is reported in {@link TlsConn.tls}.
+ */
+export function serverTls(
+  transport: Duplex,
+  options: TlsOptions,
+  addresses: { remote: Address; local: Address },
+): Promise<TlsConn> {
+  let socket: tls.TLSSocket;
+  try {
+    socket = new tls.TLSSocket(transport as ConstructorParameters<typeof tls.TLSSocket>[0], {
+      isServer: true,
+      secureContext: secureContextFor(options),
+      requestCert: options.ca !== undefined,
+      rejectUnauthorized: false,
+    });
+  } catch (err) {
+    transport.destroy();
+    return Promise.reject(new TlsHandshakeError(String((err as Error)?.message ?? err)));
+  }
+  // Node starts a server TLSSocket from tls.Server, not from the constructor; Deno 2.9 follows
+  // Node here and needs the internal `_start()` for a socket we wrap ourselves (Bun's is a no-op).
+  const start = (socket as { _start?: () => void })._start;
+  if (typeof start === "function") start.call(socket);
+
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      socket.off("secure", onSecure);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+    };
+    const onSecure = () => {
+      done();
+      const info = describe(socket, options.ca !== undefined);
+      const conn = new StreamConn({
+        input: socket,
+        output: socket,
+        ...addresses,
+        close: () => endThenDestroy(socket),
+      });
+      resolve(Object.assign(conn, { tls: info }));
+    };
+    const onError = (err: Error) => fail(err.message);
+    const onClose = () => fail("connection closed during TLS handshake");
+    const fail = (message: string) => {
+      done();
+      socket.on("error", () => {}); // late errors from the dying socket are of no interest
+      socket.destroy();
+      transport.destroy();
+      reject(new TlsHandshakeError(message));
+    };
+    socket.on("secure", onSecure);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+  });
+}
+
+/** Reads the handshake outcome, smoothing over where each runtime reports client-cert checks. */
+function describe(socket: tls.TLSSocket, requested: boolean): TlsInfo {
+  const protocol = socket.getProtocol() ?? null;
+  if (!requested) return { protocol, authorized: false, authorizationError: null };
+  if (socket.authorized) return { protocol, authorized: true, authorizationError: null };
+  const peer = socket.getPeerCertificate();
+  if (!peer || Object.keys(peer).length === 0) {
+    return { protocol, authorized: false, authorizationError: "NO_CLIENT_CERTIFICATE" };
+  }
+  if (socket.authorizationError) {
+    return { protocol, authorized: false, authorizationError: String(socket.authorizationError) };
+  }
+  // Bun fills in `authorized` itself. Deno (like Node, where only tls.Server does it) leaves it
+  // false on a bare server TLSSocket, so ask the handle for the verification result.
+  const handle = (socket as { _handle?: { verifyError?: () => unknown } })._handle;
+  if (typeof handle?.verifyError !== "function") {
+    return { protocol, authorized: false, authorizationError: "UNVERIFIED" };
+  }
+  const err = handle.verifyError() as { code?: string; message?: string } | null | undefined;
+  if (!err) return { protocol, authorized: true, authorizationError: null };
+  return { protocol, authorized: false, authorizationError: err.code ?? err.message ?? "UNKNOWN" };
+}

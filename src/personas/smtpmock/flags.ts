@@ -1,0 +1,113 @@
+/** go-smtp-mock's `smtpmock` flag set (spec smtpmock.md §2.1), with our help texts. */
+import { DEFAULT_TEXTS } from "../../smtp/smtpmock/config.ts";
+
+export type FlagKind = "bool" | "int" | "string";
+export interface FlagDef {
+  name: string;
+  kind: FlagKind;
+  usage: string;
+}
+
+const delay = (cmd: string): FlagDef => ({
+  name: `responseDelay${cmd}`,
+  kind: "int",
+  usage: `Delay in seconds before the reply to ${cmd.toUpperCase()} (0 = none)`,
+});
+
+const text = (name: keyof typeof DEFAULT_TEXTS | "msgMsgSizeIsTooBig", what: string): FlagDef => ({
+  name,
+  kind: "string",
+  usage: `Reply ${what}` +
+    (name === "msgMsgSizeIsTooBig"
+      ? ` (default: 552 Message exceeded max size of <msgSizeLimit> bytes)`
+      : ` (default: ${DEFAULT_TEXTS[name as keyof typeof DEFAULT_TEXTS]})`),
+});
+
+export const SMTPMOCK_FLAGS: FlagDef[] = [
+  { name: "v", kind: "bool", usage: "Prints the version and build data, then exits" },
+  {
+    name: "host",
+    kind: "string",
+    usage: "Host address to listen on, 127.0.0.1 by default (mocksmtp really binds 127.0.0.1; " +
+      "go-smtp-mock bound 0.0.0.0). IPv6 needs brackets: -host=[::1]",
+  },
+  {
+    name: "port",
+    kind: "int",
+    usage: "Port to listen on; a free port by default. Without -port the start line " +
+      '("SMTP mock server started on port: N") is printed on stdout even without -log',
+  },
+  { name: "log", kind: "bool", usage: "Log server activity to stdout (errors to stderr)" },
+  { name: "sessionTimeout", kind: "int", usage: "Session timeout in seconds, 30 by default" },
+  {
+    name: "shutdownTimeout",
+    kind: "int",
+    usage: "Graceful shutdown timeout in seconds, 1 by default",
+  },
+  { name: "failFast", kind: "bool", usage: "Close the session after the first failed command" },
+  { name: "multipleRcptto", kind: "bool", usage: "Accept several RCPT TO in one transaction" },
+  {
+    name: "multipleMessageReceiving",
+    kind: "bool",
+    usage: "Accept several messages in one session (RSET between them)",
+  },
+  {
+    name: "blacklistedHeloDomains",
+    kind: "string",
+    usage: "Comma separated HELO domains answered 421",
+  },
+  {
+    name: "blacklistedMailfromEmails",
+    kind: "string",
+    usage: "Comma separated MAIL FROM addresses answered 421",
+  },
+  {
+    name: "blacklistedRcpttoEmails",
+    kind: "string",
+    usage: "Comma separated RCPT TO addresses answered 421",
+  },
+  {
+    name: "notRegisteredEmails",
+    kind: "string",
+    usage: "Comma separated RCPT TO addresses answered 550",
+  },
+  delay("Helo"),
+  delay("Mailfrom"),
+  delay("Rcptto"),
+  delay("Data"),
+  { ...delay("Message"), usage: "Delay in seconds before the reply to the message body" },
+  delay("Rset"),
+  delay("Noop"),
+  delay("Quit"),
+  {
+    name: "msgSizeLimit",
+    kind: "int",
+    usage: "Message body size limit in bytes, 10485760 by default",
+  },
+  text("msgGreeting", "on connect"),
+  text("msgInvalidCmd", "to an unknown command"),
+  {
+    ...text("msgInvalidCmdHeloSequence", "(accepted for compatibility, never sent)"),
+  },
+  text("msgInvalidCmdHeloArg", "to HELO/EHLO with an invalid argument"),
+  text("msgHeloBlacklistedDomain", "to a blacklisted HELO domain"),
+  text("msgHeloReceived", "to an accepted HELO/EHLO"),
+  text("msgInvalidCmdMailfromSequence", "to MAIL FROM before HELO"),
+  text("msgInvalidCmdMailfromArg", "to MAIL FROM with an invalid address"),
+  text("msgMailfromBlacklistedEmail", "to a blacklisted MAIL FROM address"),
+  text("msgMailfromReceived", "to an accepted MAIL FROM"),
+  text("msgInvalidCmdRcpttoSequence", "to RCPT TO before MAIL FROM"),
+  text("msgInvalidCmdRcpttoArg", "to RCPT TO with an invalid address"),
+  text("msgRcpttoNotRegisteredEmail", "to a not registered RCPT TO address"),
+  text("msgRcpttoBlacklistedEmail", "to a blacklisted RCPT TO address"),
+  text("msgRcpttoReceived", "to an accepted RCPT TO"),
+  text("msgInvalidCmdDataSequence", "to DATA before RCPT TO"),
+  text("msgDataReceived", "to an accepted DATA"),
+  text("msgMsgSizeIsTooBig", "to a message over the size limit"),
+  text("msgMsgReceived", "to an accepted message"),
+  text("msgInvalidCmdRsetSequence", "to RSET before HELO"),
+  text("msgInvalidCmdRsetArg", "to RSET with arguments"),
+  text("msgRsetReceived", "to RSET"),
+  text("msgNoopReceived", "to NOOP"),
+  text("msgQuitCmd", "to QUIT"),
+];

@@ -1,0 +1,91 @@
+/**
+ * `mocksmtp smtpmock`: go-smtp-mock's command line (spec smtpmock.md §2–§3) mapped onto the
+ * in-process server. Deliberate deviations, also in `-h`: `-host` defaults to 127.0.0.1; the
+ * start line is printed when `-port` is omitted even without `-log`; address checks are linear.
+ */
+import type { Logger } from "../../api/logger.ts";
+import { SmtpmockServer, type SmtpmockServerOptions } from "../../api/smtpmock.ts";
+import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
+import { defineFlags, type GoFlagValue, goUsage, parseGoFlags } from "../../flags/goflag.ts";
+import { goFatalLine, goLogLine } from "../../log/gostyle.ts";
+import { ListenError } from "../../net/types.ts";
+import { VERSION } from "../../version.ts";
+import { SMTPMOCK_FLAGS } from "./flags.ts";
+
+const FLAGS = defineFlags(SMTPMOCK_FLAGS);
+
+/** Build data printed by `-v`; the compile script may replace these. */
+export const BUILD = { commit: "unknown-commit", builtAt: "unknown-buildtime" };
+
+const LIST_FLAGS = new Set([
+  "blacklistedHeloDomains",
+  "blacklistedMailfromEmails",
+  "blacklistedRcpttoEmails",
+  "notRegisteredEmails",
+]);
+
+/** Flag values → library options (camelCase names are the flag names). */
+export function toOptions(values: Map<string, GoFlagValue>): SmtpmockServerOptions {
+  const o: Record<string, unknown> = {};
+  for (const [name, v] of values) {
+    if (typeof v === "bigint") o[name] = Number(v);
+    else if (LIST_FLAGS.has(name)) o[name] = (v as string).split(","); // §4.8: no trimming
+    else o[name] = v;
+  }
+  return o as SmtpmockServerOptions;
+}
+
+function goLogger(io: ProgramIO): Logger {
+  return {
+    info: (m) => io.stdout(goLogLine("INFO", m)),
+    warning: (m) => io.stdout(goLogLine("WARNING", m)),
+    error: (m) => io.stderr(goLogLine("ERROR", m)),
+  };
+}
+
+/** Runs the persona until a stop signal; returns the exit code. */
+export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<number> {
+  const parsed = parseGoFlags(FLAGS, argv);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      io.stderr(goUsage(io.prog, FLAGS));
+      return 0;
+    }
+    io.stderr(`${parsed.error}\n${goUsage(io.prog, FLAGS)}`);
+    return 2;
+  }
+  const { values } = parsed;
+  if (values.get("v") === true) {
+    io.stdout(`smtpmock: ${VERSION}\ncommit: ${BUILD.commit}\nbuilt at: ${BUILD.builtAt}\n`);
+    return 0;
+  }
+  const options = toOptions(values);
+  const log = values.get("log") === true;
+  if (log) options.logger = goLogger(io);
+  options.keepMessages = false; // nobody can read them from the binary
+  const port = options.port ?? 0;
+  let server: SmtpmockServer;
+  try {
+    server = await SmtpmockServer.start(options);
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    const msg = `Failed to start SMTP mock server on port: ${port}`;
+    if (log) io.stderr(goLogLine("ERROR", msg));
+    io.stderr(goFatalLine(msg));
+    return 1;
+  }
+  // Deviation (b): with a dynamic port, the start line is the only way to learn it.
+  if (!log && port === 0) {
+    io.stdout(goLogLine("INFO", `SMTP mock server started on port: ${server.port}`));
+  }
+  ignoreSignals(["SIGUSR1", "SIGUSR2"]);
+  await new Promise<void>((resolve) => {
+    const off = onStopSignals(["SIGINT", "SIGTERM", "SIGQUIT"], async () => {
+      await server.stop();
+      off();
+      resolve();
+    });
+  });
+  await flushOutput();
+  return 0;
+}

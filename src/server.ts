@@ -1,0 +1,149 @@
+/**
+ * The accept loop and session registry shared by every persona: runs one {@link SessionEngine}
+ * per connection, limits concurrent sessions, and stops gracefully (sessions finish on their
+ * own, up to a timeout) or by force (every connection is closed at once).
+ */
+import { type Clock, sleep, systemClock } from "./smtp/clock.ts";
+import type { LogFn, SessionContext, SessionEngine } from "./smtp/session.ts";
+import { listen as runtimeListen } from "./net/runtime.ts";
+import type { Address, Conn, Listener, ListenOptions, TlsOptions } from "./net/types.ts";
+
+export interface ServerOptions {
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  engine: SessionEngine;
+  log?: LogFn;
+  /** When set, sessions are offered a STARTTLS upgrade with this key material. */
+  tls?: TlsOptions;
+  /**
+   * At most this many sessions run at once; a further client is accepted by the kernel but
+   * gets no greeting until a slot frees (msmtpd's behaviour).
+   */
+  maxSessions?: number;
+  clock?: Clock;
+  /** Listener factory; defaults to the runtime's own transport. */
+  listen?: (opts: ListenOptions) => Promise<Listener>;
+}
+
+/** How a stop ended. */
+export type StopOutcome = "graceful" | "forced";
+
+export class Server {
+  readonly #listener: Listener;
+  readonly #opts: ServerOptions;
+  readonly #sessions = new Map<Conn, AbortController>();
+  readonly #stopping = new AbortController();
+  #slotWaiters: Array<() => void> = [];
+  #idleWaiters: Array<() => void> = [];
+  #acceptLoop: Promise<void>;
+
+  private constructor(listener: Listener, opts: ServerOptions) {
+    this.#listener = listener;
+    this.#opts = opts;
+    this.#acceptLoop = this.#accept();
+  }
+
+  /** Binds and starts accepting. Rejects with a ListenError when the address is unusable. */
+  static async start(opts: ServerOptions): Promise<Server> {
+    const listen = opts.listen ?? runtimeListen;
+    const listener = await listen({ hostname: opts.hostname, port: opts.port, tls: !!opts.tls });
+    return new Server(listener, opts);
+  }
+
+  get address(): Address {
+    return this.#listener.addr;
+  }
+
+  get activeSessions(): number {
+    return this.#sessions.size;
+  }
+
+  get stopping(): boolean {
+    return this.#stopping.signal.aborted;
+  }
+
+  /**
+   * Stops accepting at once, lets running sessions end by themselves for up to `timeoutMs`,
+   * then closes whatever is left. `timeoutMs: 0` forces immediately.
+   */
+  async stop(timeoutMs: number): Promise<StopOutcome> {
+    this.#stopping.abort();
+    this.#listener.close();
+    for (const w of this.#slotWaiters.splice(0)) w();
+    await this.#acceptLoop;
+    if (this.#sessions.size === 0) return "graceful";
+    const clock = this.#opts.clock ?? systemClock;
+    const idle = new Promise<void>((r) => this.#idleWaiters.push(r));
+    const timer = new AbortController();
+    const timedOut = sleep(clock, timeoutMs, timer.signal).then(() => "timeout" as const);
+    const result = await Promise.race([idle.then(() => "idle" as const), timedOut]);
+    timer.abort();
+    if (result === "idle") return "graceful";
+    for (const [conn, closed] of this.#sessions) {
+      closed.abort();
+      conn.close();
+    }
+    return "forced";
+  }
+
+  /** Resolves when no session is running (at once if none is). */
+  idle(): Promise<void> {
+    if (this.#sessions.size === 0) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  async #accept(): Promise<void> {
+    const max = this.#opts.maxSessions ?? Infinity;
+    while (!this.stopping) {
+      if (this.#sessions.size >= max) {
+        await new Promise<void>((r) => this.#slotWaiters.push(r));
+        continue;
+      }
+      const conn = await this.#listener.accept();
+      if (!conn) return;
+      if (this.stopping) {
+        conn.close();
+        return;
+      }
+      this.#run(conn);
+    }
+  }
+
+  async #run(conn: Conn): Promise<void> {
+    const closed = new AbortController();
+    this.#sessions.set(conn, closed);
+    const { tls } = this.#opts;
+    const ctx: SessionContext = {
+      wire: conn,
+      remote: conn.remote,
+      local: conn.local,
+      clock: this.#opts.clock ?? systemClock,
+      log: this.#opts.log ?? (() => {}),
+      stopping: this.#stopping.signal,
+      closed: closed.signal,
+    };
+    if (tls && conn.startTls) {
+      const start = conn.startTls.bind(conn);
+      ctx.upgradeTls = async () => {
+        const secured = await start(tls);
+        // Force-stop must be able to close the protected connection too.
+        this.#sessions.delete(conn);
+        this.#sessions.set(secured, closed);
+        conn = secured;
+        return secured;
+      };
+    }
+    try {
+      await this.#opts.engine(ctx);
+    } catch (e) {
+      ctx.log("err", `session failed: ${(e as Error).message}`);
+    } finally {
+      conn.close();
+      closed.abort();
+      this.#sessions.delete(conn);
+      this.#slotWaiters.shift()?.();
+      if (this.#sessions.size === 0) { for (const w of this.#idleWaiters.splice(0)) w(); }
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * `MAILBOX.lock` dotlocking, the only mailbox lock reachable through `node:fs` on Deno and Bun
+ * (there is no flock/fcntl there).
+ *
+ * Compatibility with GNU mailutils (checked against mailutils 3.15 with strace and its
+ * `dotlock` program, and its libmailutils/base/locker.c): the default locker type is a dotlock
+ * named `<mailbox>.lock` next to the mailbox, with symlinks of the mailbox resolved first. It
+ * creates a unique `<mailbox>.<pid>.<time>.<host>` file and link()s it to the lock name, so its
+ * lock and our O_CREAT|O_EXCL create exclude each other. It retries 10 times, 1 s apart, then
+ * fails with "Conflict with previous locker". By default it writes no PID (the file is empty),
+ * does no PID check and never expires a lock (expiry, 600 s, only when `expire-timeout` is
+ * configured). `mail` and `movemail` lock while they read or rewrite the mailbox; `frm`,
+ * `messages` and `readmsg` open it read-only and take no lock at all. When the mailbox
+ * directory is not writable mailutils falls back to fcntl locks, but then we cannot create the
+ * dotlock either and the delivery fails.
+ *
+ * Our lock file holds `PID HOSTNAME\n` (mailutils' optional PID check parses the leading
+ * number). A lock is stale when it is older than `staleMs` (default 600 s, mailutils' own
+ * expiry time, so neither side breaks a lock the other still considers live), or when it is in
+ * our format, names this host and its PID no longer exists (a crashed mocksmtp). Empty or
+ * foreign locks expire by age only; the host name keeps a PID check from reaching across
+ * containers that share a mailbox volume but not a PID namespace.
+ */
+import { link, lstat, open, readFile, realpath, rename, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
+import process from "node:process";
+
+/** Default wait for a busy lock before giving up (ms). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+/** Default age after which any lock counts as abandoned (ms). */
+export const DEFAULT_STALE_LOCK_MS = 600_000;
+
+/** How to take a dotlock. */
+export interface DotlockOptions {
+  /** Give up after this many ms of finding the lock busy. Default {@link DEFAULT_LOCK_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** A lock older than this (by mtime) is removed. Default {@link DEFAULT_STALE_LOCK_MS}. */
+  staleMs?: number;
+  /** Called each time the lock is found held by someone else, before backing off. */
+  onBusy?: (lockPath: string) => void;
+}
+
+/** Failure to take the lock: busy until the timeout, or an I/O error. */
+export class DotlockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DotlockError";
+  }
+}
+
+/** A held lock. */
+export interface Dotlock {
+  /** The lock file's path. */
+  readonly path: string;
+  /** Removes the lock if it is still ours; never throws. */
+  release(): Promise<void>;
+}
+
+function errorCode(e: unknown): string | undefined {
+  return (e as { code?: string } | null)?.code;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** `<mailbox>.lock`, with the mailbox's symlinks resolved as mailutils does. */
+export async function dotlockPathFor(mailbox: string): Promise<string> {
+  try {
+    return (await realpath(mailbox)) + ".lock";
+  } catch (e) {
+    if (errorCode(e) !== "ENOENT") return mailbox + ".lock";
+  }
+  try {
+    return join(await realpath(dirname(mailbox)), basename(mailbox)) + ".lock";
+  } catch {
+    // Let the create report the real problem (missing directory, not a directory, ...).
+    return mailbox + ".lock";
+  }
+}
+
+function ownerIsGone(content: string): boolean {
+  const m = /^(\d+) (\S+)\n?$/.exec(content);
+  if (!m || m[2] !== hostname()) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return errorCode(e) === "ESRCH";
+  }
+}
+
+/**
+ * Removes the lock if it is stale. Returns true when the lock is gone (so a retry may
+ * succeed at once), false when it is live.
+ */
+async function removeIfStale(lockPath: string, staleMs: number): Promise<boolean> {
+  let before;
+  let content;
+  try {
+    before = await lstat(lockPath);
+    if (!before.isFile()) throw new DotlockError(`${lockPath} is not a regular file`);
+    content = await readFile(lockPath, "latin1");
+  } catch (e) {
+    if (errorCode(e) === "ENOENT") return true;
+    throw e;
+  }
+  if (Date.now() - before.mtimeMs <= staleMs && !ownerIsGone(content)) return false;
+  // Move it aside and check it is the very file judged stale: a plain unlink could remove a
+  // fresh lock that another waiter created after breaking the same stale one.
+  const aside = `${lockPath}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  try {
+    await rename(lockPath, aside);
+  } catch (e) {
+    if (errorCode(e) === "ENOENT") return true;
+    throw e;
+  }
+  const moved = await lstat(aside);
+  if (moved.ino === before.ino && moved.dev === before.dev) {
+    await unlink(aside);
+    return true;
+  }
+  // We took a live lock by mistake: put it back (fails only if yet another one appeared).
+  await link(aside, lockPath).catch(() => {});
+  await unlink(aside).catch(() => {});
+  return false;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Takes `<mailbox>.lock`, retrying with a short exponential backoff (5 ms doubling to 200 ms,
+ * jittered) until `timeoutMs`. Throws {@link DotlockError} on timeout or I/O error.
+ */
+export async function acquireDotlock(
+  mailbox: string,
+  options: DotlockOptions = {},
+): Promise<Dotlock> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const staleMs = options.staleMs ?? DEFAULT_STALE_LOCK_MS;
+  const lockPath = await dotlockPathFor(mailbox);
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  for (;;) {
+    let file;
+    try {
+      // 0644 like mailutils' own lock files, so other users' PID checks can read them.
+      file = await open(lockPath, "wx", 0o644);
+    } catch (e) {
+      if (errorCode(e) !== "EEXIST") {
+        throw new DotlockError(`cannot create ${lockPath}: ${errorText(e)}`);
+      }
+      let gone;
+      try {
+        gone = await removeIfStale(lockPath, staleMs);
+      } catch (e2) {
+        if (e2 instanceof DotlockError) throw e2;
+        throw new DotlockError(`cannot inspect ${lockPath}: ${errorText(e2)}`);
+      }
+      if (gone && Date.now() < deadline) continue;
+      options.onBusy?.(lockPath);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new DotlockError(`${lockPath} still held after ${timeoutMs} ms`);
+      }
+      await sleep(Math.min(remaining, delay * (0.5 + Math.random())));
+      delay = Math.min(delay * 2, 200);
+      continue;
+    }
+    let ino, dev;
+    try {
+      await file.writeFile(`${process.pid} ${hostname()}\n`);
+      ({ ino, dev } = await file.stat());
+    } catch (e) {
+      await file.close().catch(() => {});
+      await unlink(lockPath).catch(() => {});
+      throw new DotlockError(`cannot write ${lockPath}: ${errorText(e)}`);
+    }
+    await file.close().catch(() => {});
+    return {
+      path: lockPath,
+      async release() {
+        try {
+          // Only remove our own file: after a takeover as stale it may be someone else's.
+          const now = await lstat(lockPath);
+          if (now.ino === ino && now.dev === dev) await unlink(lockPath);
+        } catch {
+          // Already gone, or unremovable: nothing more to do here.
+        }
+      },
+    };
+  }
+}

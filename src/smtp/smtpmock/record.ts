@@ -1,0 +1,136 @@
+/**
+ * go-smtp-mock's per-transaction record (its `Message`, spec smtpmock.md §5) and the state
+ * flags the handlers consult. Field names follow the Go getters, camelCased.
+ */
+import type { Address } from "../wire.ts";
+
+/** A read-only snapshot of a transaction, as go-smtp-mock's `Message` exposes it. */
+export interface SmtpmockRecord {
+  heloRequest: string;
+  heloResponse: string;
+  helo: boolean;
+  mailfromRequest: string;
+  mailfromResponse: string;
+  mailfrom: boolean;
+  /** `[request line, reply]` pairs of RCPT commands. */
+  rcpttoRequestResponse: [string, string][];
+  rcptto: boolean;
+  dataRequest: string;
+  dataResponse: string;
+  data: boolean;
+  /** Unstuffed body as text, original line endings, without the final `.` line. */
+  msgRequest: string;
+  msgResponse: string;
+  msg: boolean;
+  rsetRequest: string;
+  rsetResponse: string;
+  rset: boolean;
+  noop: boolean;
+  quitSent: boolean;
+  /** mailfrom && rcptto && data && msg. */
+  isConsistent: boolean;
+  /** Extracted sender address (`local@domain`) of the accepted MAIL FROM. */
+  from: string;
+  /** Extracted addresses of the accepted recipients. */
+  to: string[];
+  /** Body bytes exactly as stored (unstuffed). */
+  raw: Uint8Array;
+  remoteAddress: Address;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The mutable record a session works on. */
+export class Transaction {
+  heloRequest = "";
+  heloResponse = "";
+  helo = false;
+  mailfromRequest = "";
+  mailfromResponse = "";
+  mailfrom = false;
+  from = "";
+  rcpttoRequestResponse: [string, string][] = [];
+  to: string[] = [];
+  rcptto = false;
+  dataRequest = "";
+  dataResponse = "";
+  data = false;
+  msgRequest = "";
+  msgResponse = "";
+  msg = false;
+  raw: Uint8Array = EMPTY;
+  rsetRequest = "";
+  rsetResponse = "";
+  rset = false;
+  noop = false;
+  quitSent = false;
+
+  get isConsistent(): boolean {
+    return this.mailfrom && this.rcptto && this.data && this.msg;
+  }
+
+  /** A new transaction that keeps only the greeting (after RSET with multipleMessageReceiving). */
+  successor(): Transaction {
+    const t = new Transaction();
+    t.heloRequest = this.heloRequest;
+    t.heloResponse = this.heloResponse;
+    t.helo = this.helo;
+    return t;
+  }
+
+  clearMailfrom(): void {
+    this.mailfromRequest = this.mailfromResponse = this.from = "";
+    this.mailfrom = false;
+  }
+
+  clearRcptto(): void {
+    this.rcpttoRequestResponse = [];
+    this.to = [];
+    this.rcptto = false;
+  }
+
+  clearData(): void {
+    this.dataRequest = this.dataResponse = "";
+    this.data = false;
+  }
+
+  clearMsg(): void {
+    this.msgRequest = this.msgResponse = "";
+    this.msg = false;
+    this.raw = EMPTY;
+  }
+
+  clearRsetNoop(): void {
+    this.rsetRequest = this.rsetResponse = "";
+    this.rset = this.noop = false;
+  }
+
+  snapshot(remoteAddress: Address): SmtpmockRecord {
+    return {
+      heloRequest: this.heloRequest,
+      heloResponse: this.heloResponse,
+      helo: this.helo,
+      mailfromRequest: this.mailfromRequest,
+      mailfromResponse: this.mailfromResponse,
+      mailfrom: this.mailfrom,
+      rcpttoRequestResponse: this.rcpttoRequestResponse.map(([a, b]) => [a, b]),
+      rcptto: this.rcptto,
+      dataRequest: this.dataRequest,
+      dataResponse: this.dataResponse,
+      data: this.data,
+      msgRequest: this.msgRequest,
+      msgResponse: this.msgResponse,
+      msg: this.msg,
+      rsetRequest: this.rsetRequest,
+      rsetResponse: this.rsetResponse,
+      rset: this.rset,
+      noop: this.noop,
+      quitSent: this.quitSent,
+      isConsistent: this.isConsistent,
+      from: this.from,
+      to: [...this.to],
+      raw: this.raw,
+      remoteAddress,
+    };
+  }
+}

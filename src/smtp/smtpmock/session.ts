@@ -1,0 +1,340 @@
+/**
+ * The go-smtp-mock conversation (spec smtpmock.md §4), quirks included (§8): keyword screen
+ * then verb dispatch, clear-before-validate handlers, a session deadline that a DATA body
+ * does not renew, 552 in the middle of a body, fail-fast, and stop-after-next-command.
+ */
+import { sleep } from "../clock.ts";
+import { LineReader, LineTooLongError } from "../framing.ts";
+import { decodeLine, encodeReply, hostPort } from "../reply.ts";
+import type { SessionContext, SessionEngine } from "../session.ts";
+import { TimeoutError } from "../wire.ts";
+import type { SmtpmockConfig } from "./config.ts";
+import { hasKeyword, heloArgument, pathArgument, trimSpace } from "./grammar.ts";
+import { type SmtpmockRecord, Transaction } from "./record.ts";
+
+/** Far above anything go-smtp-mock's behaviour needs (a 100 kB line is answered normally). */
+export const DEFAULT_MAX_LINE = 1024 * 1024;
+
+export interface SmtpmockHooks {
+  /** A message was accepted: its final reply has been written. */
+  message?(record: SmtpmockRecord): void;
+  /** go-smtp-mock's own record semantics: one per connection end, and one per MAIL after RSET. */
+  sessionRecord?(record: SmtpmockRecord): void;
+  /** Line cap in bytes (documented deviation: a longer line ends the session). */
+  maxLine?: number;
+}
+
+const DATA_END = [0x2e, 0x0d, 0x0a]; // ".\r\n": the only body terminator go-smtp-mock knows
+
+function isDataEnd(line: Uint8Array): boolean {
+  return line.length === 3 && line[0] === DATA_END[0] && line[1] === DATA_END[1] &&
+    line[2] === DATA_END[2];
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+type Outcome = "continue" | "close";
+
+export function smtpmockEngine(config: SmtpmockConfig, hooks: SmtpmockHooks = {}): SessionEngine {
+  return (ctx) => new SmtpmockSession(ctx, config, hooks).run();
+}
+
+class SmtpmockSession {
+  readonly #reader: LineReader;
+  #tx = new Transaction();
+  /** Absolute deadline on ctx.clock for reads and writes, set before each command read. */
+  #deadline = 0;
+  /** The last handler recorded an error (fail-fast closes on it). */
+  #err = false;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly cfg: SmtpmockConfig,
+    private readonly hooks: SmtpmockHooks,
+  ) {
+    this.#reader = new LineReader(
+      () => ctx.wire.read(),
+      hooks.maxLine ?? DEFAULT_MAX_LINE,
+      ctx.clock,
+    );
+  }
+
+  #info(message: string): void {
+    this.ctx.log("info", message);
+  }
+
+  async run(): Promise<void> {
+    this.#info("SMTP session started");
+    await this.#write(this.cfg.msgGreeting, false);
+    try {
+      for (;;) {
+        this.#deadline = this.ctx.clock.now() + this.cfg.sessionTimeout * 1000;
+        const line = await this.#readLine();
+        if (line === null) break;
+        if ((await this.#command(line)) === "close") break;
+        if (this.#err && this.cfg.failFast) break;
+        if (this.ctx.stopping.aborted) break;
+      }
+    } finally {
+      this.hooks.sessionRecord?.(this.#tx.snapshot(this.ctx.remote));
+      this.ctx.wire.close();
+      this.#info("SMTP session finished");
+    }
+  }
+
+  /** A line, or null when the session must end (EOF, timeout, line cap). */
+  async #readLine(): Promise<Uint8Array | null> {
+    try {
+      const line = await this.#reader.readLine(this.#deadline);
+      // Like Go's ReadString, a fragment cut off by end of input is not a command.
+      if (line === null || line[line.length - 1] !== 0x0a) {
+        this.ctx.log("err", "EOF");
+        return null;
+      }
+      return line;
+    } catch (e) {
+      if (e instanceof LineTooLongError) {
+        await this.#write(`500 Line too long (limit ${e.limit} bytes)`, false);
+      } else if (e instanceof TimeoutError) {
+        this.ctx.log(
+          "err",
+          `read tcp ${hostPort(this.ctx.local)}->${hostPort(this.ctx.remote)}: i/o timeout`,
+        );
+      } else this.ctx.log("err", (e as Error).message);
+      return null;
+    }
+  }
+
+  /** Writes a reply unless the session deadline has passed (as a Go write deadline would). */
+  async #write(text: string, deadlineApplies = true): Promise<void> {
+    if (deadlineApplies && this.ctx.clock.now() > this.#deadline) {
+      this.ctx.log(
+        "warning",
+        `write tcp ${hostPort(this.ctx.local)}->${hostPort(this.ctx.remote)}: i/o timeout`,
+      );
+      return;
+    }
+    try {
+      await this.ctx.wire.write(encodeReply(text));
+      this.#info(`SMTP response: ${text}`);
+    } catch (e) {
+      this.ctx.log("warning", (e as Error).message);
+    }
+  }
+
+  async #reply(delaySeconds: number, text: string, error: boolean): Promise<void> {
+    this.#err = error;
+    if (delaySeconds > 0) {
+      this.#info(`SMTP response delay: ${delaySeconds} sec`);
+      await sleep(this.ctx.clock, delaySeconds * 1000, this.ctx.closed);
+    }
+    await this.#write(text);
+  }
+
+  async #command(bytes: Uint8Array): Promise<Outcome> {
+    const line = trimSpace(decodeLine(bytes));
+    this.#info(`SMTP request: ${line}`);
+    if (!hasKeyword(line)) {
+      await this.#write(this.cfg.msgInvalidCmd); // never delayed, not an error for fail-fast
+      return "continue";
+    }
+    const verb = line.split(" ", 1)[0].toUpperCase();
+    switch (verb) {
+      case "HELO":
+      case "EHLO":
+        return this.#helo(line);
+      case "MAIL":
+        return this.#mail(line);
+      case "RCPT":
+        return this.#rcpt(line);
+      case "DATA":
+        return this.#data(line);
+      case "RSET":
+        return this.#rset(line);
+      case "NOOP":
+        return this.#noop(line);
+      case "QUIT":
+        return this.#quit(line);
+      default:
+        return "continue"; // quirk §8.1: a keyword elsewhere in the line gets no reply at all
+    }
+  }
+
+  async #helo(line: string): Promise<Outcome> {
+    const c = this.cfg;
+    this.#tx = new Transaction();
+    const tx = this.#tx;
+    const arg = heloArgument(line);
+    let reply = c.msgHeloReceived;
+    let ok = false;
+    if (arg === null) reply = c.msgInvalidCmdHeloArg;
+    else if (c.blacklistedHeloDomains.includes(arg)) reply = c.msgHeloBlacklistedDomain;
+    else ok = true;
+    tx.heloRequest = line;
+    tx.heloResponse = reply;
+    tx.helo = ok;
+    await this.#reply(c.responseDelayHelo, reply, !tx.helo);
+    return "continue";
+  }
+
+  async #mail(line: string): Promise<Outcome> {
+    const c = this.cfg;
+    let tx = this.#tx;
+    if (c.multipleMessageReceiving && tx.rset && tx.isConsistent) {
+      // The message kept across RSET is recorded now and a new one inherits the greeting.
+      this.hooks.sessionRecord?.(tx.snapshot(this.ctx.remote));
+      tx = this.#tx = tx.successor();
+    }
+    tx.clearMailfrom();
+    tx.clearRcptto();
+    tx.clearData();
+    tx.clearMsg();
+    tx.clearRsetNoop();
+    let reply = c.msgMailfromReceived;
+    let ok = false;
+    const addr = tx.helo ? pathArgument(line, "mail from:") : null;
+    if (!tx.helo) reply = c.msgInvalidCmdMailfromSequence;
+    else if (addr === null) reply = c.msgInvalidCmdMailfromArg;
+    else if (c.blacklistedMailfromEmails.includes(addr)) reply = c.msgMailfromBlacklistedEmail;
+    else ok = true;
+    tx.mailfromRequest = line;
+    tx.mailfromResponse = reply;
+    tx.mailfrom = ok;
+    if (ok) tx.from = addr!;
+    await this.#reply(c.responseDelayMailfrom, reply, !ok);
+    return "continue";
+  }
+
+  async #rcpt(line: string): Promise<Outcome> {
+    const c = this.cfg;
+    const tx = this.#tx;
+    if (!c.multipleRcptto) {
+      tx.clearRcptto();
+      tx.clearData();
+      tx.clearMsg();
+      tx.clearRsetNoop();
+    }
+    let reply = c.msgRcpttoReceived;
+    let ok = false;
+    const addr = tx.helo && tx.mailfrom ? pathArgument(line, "rcpt to:") : null;
+    if (!tx.helo || !tx.mailfrom) reply = c.msgInvalidCmdRcpttoSequence;
+    else if (addr === null) reply = c.msgInvalidCmdRcpttoArg;
+    else if (c.blacklistedRcpttoEmails.includes(addr)) reply = c.msgRcpttoBlacklistedEmail;
+    else if (c.notRegisteredEmails.includes(addr)) reply = c.msgRcpttoNotRegisteredEmail;
+    else ok = true;
+    tx.rcpttoRequestResponse.push([line, reply]);
+    if (ok) tx.to.push(addr!);
+    // §4.9: with multipleRcptto one earlier success keeps the recipient state true.
+    tx.rcptto = ok ||
+      (c.multipleRcptto && tx.rcpttoRequestResponse.some(([, r]) => r === c.msgRcpttoReceived));
+    await this.#reply(c.responseDelayRcptto, reply, !ok);
+    return "continue";
+  }
+
+  async #data(line: string): Promise<Outcome> {
+    const c = this.cfg;
+    const tx = this.#tx;
+    tx.clearData();
+    tx.clearMsg();
+    tx.clearRsetNoop();
+    let reply = c.msgDataReceived;
+    if (!(tx.helo && tx.mailfrom && tx.rcptto)) reply = c.msgInvalidCmdDataSequence;
+    else if (line.toLowerCase() !== "data") reply = c.msgInvalidCmd;
+    const ok = tx.helo && tx.mailfrom && tx.rcptto && line.toLowerCase() === "data";
+    tx.dataRequest = line;
+    tx.dataResponse = reply;
+    tx.data = ok;
+    await this.#reply(c.responseDelayData, reply, !ok);
+    if (!ok) return "continue";
+    return this.#body();
+  }
+
+  /** Body mode: ends at `.\r\n` only; the deadline set before DATA still applies. */
+  async #body(): Promise<Outcome> {
+    const c = this.cfg;
+    const tx = this.#tx;
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      let line: Uint8Array | null;
+      try {
+        line = await this.#reader.readLine(this.#deadline);
+      } catch (e) {
+        if (e instanceof LineTooLongError) {
+          await this.#write(`500 Line too long (limit ${e.limit} bytes)`, false);
+          return "close";
+        }
+        // §8.7: a body deadline drops silently back to command mode.
+        this.#err = true;
+        return "continue";
+      }
+      if (line === null || line[line.length - 1] !== 0x0a) {
+        this.#err = true;
+        return "continue"; // the next command read sees EOF and ends the session
+      }
+      this.#info("SMTP request: message binary data portion");
+      if (isDataEnd(line)) break;
+      const unstuffed = line[0] === 0x2e ? line.subarray(1) : line;
+      if (size + unstuffed.length > c.msgSizeLimit) {
+        // §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands.
+        this.#reader.discardBuffered();
+        tx.msgResponse = c.msgMsgSizeIsTooBig;
+        await this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
+        return "continue";
+      }
+      size += unstuffed.length;
+      parts.push(unstuffed);
+    }
+    tx.raw = concat(parts, size);
+    tx.msgRequest = decodeLine(tx.raw);
+    tx.msgResponse = c.msgMsgReceived;
+    tx.msg = true;
+    await this.#reply(c.responseDelayMessage, c.msgMsgReceived, false);
+    this.hooks.message?.(tx.snapshot(this.ctx.remote));
+    return "continue";
+  }
+
+  async #rset(line: string): Promise<Outcome> {
+    const c = this.cfg;
+    const tx = this.#tx;
+    const keep = c.multipleMessageReceiving && tx.isConsistent;
+    if (!keep) {
+      tx.clearMailfrom();
+      tx.clearRcptto();
+      tx.clearData();
+      tx.clearMsg();
+    }
+    let reply = c.msgRsetReceived;
+    if (!tx.helo) reply = c.msgInvalidCmdRsetSequence;
+    else if (line.toLowerCase() !== "rset") reply = c.msgInvalidCmdRsetArg;
+    const ok = tx.helo && line.toLowerCase() === "rset";
+    tx.rsetRequest = line;
+    tx.rsetResponse = reply;
+    tx.rset = ok;
+    await this.#reply(c.responseDelayRset, reply, !ok);
+    return "continue";
+  }
+
+  async #noop(line: string): Promise<Outcome> {
+    if (line.toLowerCase() !== "noop") return "continue"; // quirk §8.1: silence
+    this.#tx.noop = true;
+    await this.#reply(this.cfg.responseDelayNoop, this.cfg.msgNoopReceived, false);
+    return "continue";
+  }
+
+  async #quit(line: string): Promise<Outcome> {
+    if (line.toLowerCase() !== "quit") return "continue";
+    this.#tx.quitSent = true;
+    await this.#reply(this.cfg.responseDelayQuit, this.cfg.msgQuitCmd, false);
+    return "close";
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Runs the mocksmtp CLI as a child process with the runtime that runs the tests (deno test
+ * → deno, bun test → bun), or with a compiled binary when MOCKSMTP_BIN is set.
+ */
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import path from "node:path";
+import process from "node:process";
+
+export const ROOT = path.resolve(import.meta.dirname ?? ".", "..", "..");
+export const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+/** Command and arguments that start `mocksmtp …args`. */
+export function cliCommand(args: string[]): [string, string[]] {
+  const bin = process.env.MOCKSMTP_BIN;
+  if (bin) return [bin, args];
+  const cli = path.join(ROOT, "cli.ts");
+  return isBun ? [process.execPath, ["run", cli, ...args]] : [
+    process.execPath,
+    ["run", "-A", "--quiet", cli, ...args],
+  ];
+}
+
+export interface Cli {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  /** Resolves with the exit code (or 128+signal). */
+  exited: Promise<number>;
+  /** Resolves once `re` matches stdout; rejects if the process exits first. */
+  waitStdout(re: RegExp): Promise<RegExpMatchArray>;
+  waitStderr(re: RegExp): Promise<RegExpMatchArray>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+
+export function runCli(args: string[], opts: SpawnOptions & { input?: string | Uint8Array } = {}): Cli {
+  const [cmd, argv] = cliCommand(args);
+  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], ...opts });
+  const watchers: Array<() => void> = [];
+  const cli: Cli = {
+    child,
+    stdout: "",
+    stderr: "",
+    exited: new Promise((resolve) =>
+      child.on("close", (code, sig) => resolve(code ?? 128 + (SIGNALS[sig ?? ""] ?? 0)))
+    ),
+    waitStdout: (re) => wait(() => cli.stdout.match(re)),
+    waitStderr: (re) => wait(() => cli.stderr.match(re)),
+    kill: (signal = "SIGTERM") => void child.kill(signal),
+  };
+  let done = false;
+  cli.exited.then(() => {
+    done = true;
+    for (const w of watchers.splice(0)) w();
+  });
+  const wait = (probe: () => RegExpMatchArray | null) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = probe();
+        if (m) return resolve(m);
+        if (done) {
+          return reject(new Error(`process exited; stdout=${cli.stdout} stderr=${cli.stderr}`));
+        }
+        watchers.push(check);
+      };
+      check();
+    });
+  child.stdout!.on("data", (d) => {
+    cli.stdout += d.toString();
+    for (const w of watchers.splice(0)) w();
+  });
+  child.stderr!.on("data", (d) => {
+    cli.stderr += d.toString();
+    for (const w of watchers.splice(0)) w();
+  });
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
+  return cli;
+}
+
+/** Runs to completion and returns exit code and output. */
+export async function runCliToEnd(
+  args: string[],
+  opts: SpawnOptions & { input?: string | Uint8Array } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = runCli(args, opts);
+  if (opts.input === undefined) cli.child.stdin!.end();
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
+}
+
+/** Starts `smtpmock` with the given flags and resolves with its port once it prints it. */
+export async function startSmtpmockCli(flags: string[]): Promise<Cli & { port: number }> {
+  const cli = runCli(["smtpmock", ...flags]);
+  const m = await cli.waitStdout(/SMTP mock server started on port: (\d+)/);
+  return Object.assign(cli, { port: Number(m[1]) });
+}

@@ -1,0 +1,76 @@
+/**
+ * Line-at-a-time readers for transport tests, one over a {@link Wire} (server side) and one over
+ * a `node:stream` duplex (client side). Lines keep their CRLF, so tests compare exact bytes.
+ */
+import type { Duplex } from "node:stream";
+import type { Wire } from "../../src/smtp/wire.ts";
+
+/** Reads lines; `null` once the input ended (a trailing partial line is dropped). */
+export interface Lines {
+  next(): Promise<string | null>;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+/** Lines from a wire. Bytes after the returned line stay in this reader, never in the wire. */
+export function wireLines(wire: Wire): Lines {
+  let buffered = "";
+  return {
+    async next() {
+      for (;;) {
+        const end = buffered.indexOf("\n");
+        if (end >= 0) {
+          const line = buffered.slice(0, end + 1);
+          buffered = buffered.slice(end + 1);
+          return line;
+        }
+        const chunk = await wire.read();
+        if (chunk === null) return null;
+        buffered += latin1.decode(chunk);
+      }
+    },
+  };
+}
+
+/** Lines from a readable stream (a client socket, a TLS socket, a child's stdout). */
+export function streamLines(stream: Duplex): Lines {
+  let buffered = "";
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+  stream.on("data", (chunk: Uint8Array | string) => {
+    buffered += typeof chunk === "string" ? chunk : latin1.decode(chunk);
+    poke();
+  });
+  stream.on("end", () => {
+    ended = true;
+    poke();
+  });
+  stream.on("close", () => {
+    ended = true;
+    poke();
+  });
+  return {
+    async next() {
+      for (;;) {
+        const end = buffered.indexOf("\n");
+        if (end >= 0) {
+          const line = buffered.slice(0, end + 1);
+          buffered = buffered.slice(end + 1);
+          return line;
+        }
+        if (ended) return null;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
+}
+
+/** Text as the bytes a wire carries. */
+export function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
