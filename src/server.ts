@@ -113,37 +113,71 @@ export class Server {
   async #run(conn: Conn): Promise<void> {
     const closed = new AbortController();
     this.#sessions.set(conn, closed);
-    const { tls } = this.#opts;
-    const ctx: SessionContext = {
-      wire: conn,
-      remote: conn.remote,
-      local: conn.local,
-      clock: this.#opts.clock ?? systemClock,
-      log: this.#opts.log ?? (() => {}),
-      stopping: this.#stopping.signal,
-      closed: closed.signal,
-    };
-    if (tls && conn.startTls) {
-      const start = conn.startTls.bind(conn);
-      ctx.upgradeTls = async () => {
-        const secured = await start(tls);
-        // Force-stop must be able to close the protected connection too.
-        this.#sessions.delete(conn);
-        this.#sessions.set(secured, closed);
-        conn = secured;
-        return secured;
-      };
-    }
     try {
-      await this.#opts.engine(ctx);
-    } catch (e) {
-      ctx.log("err", `session failed: ${(e as Error).message}`);
+      await runSession(conn, {
+        ...this.#opts,
+        stopping: this.#stopping.signal,
+        closed,
+        onUpgrade: (secured) => {
+          // Force-stop must be able to close the protected connection too.
+          this.#sessions.delete(conn);
+          this.#sessions.set(secured, closed);
+          conn = secured;
+        },
+      });
     } finally {
-      conn.close();
-      closed.abort();
       this.#sessions.delete(conn);
       this.#slotWaiters.shift()?.();
       if (this.#sessions.size === 0) { for (const w of this.#idleWaiters.splice(0)) w(); }
     }
+  }
+}
+
+export interface RunSessionOptions {
+  engine: SessionEngine;
+  log?: LogFn;
+  tls?: TlsOptions;
+  clock?: Clock;
+  /** Aborted when a graceful stop begins (never, for a lone inetd session). */
+  stopping?: AbortSignal;
+  /** Aborted to end the session by force; also aborted when it ends. */
+  closed?: AbortController;
+  /** Told about the protected connection after a successful STARTTLS. */
+  onUpgrade?(secured: Conn): void;
+}
+
+/**
+ * Runs one engine over one connection until the conversation ends, then closes it. The
+ * server uses it per accepted connection; inetd modes use it on stdin/stdout.
+ */
+export async function runSession(conn: Conn, opts: RunSessionOptions): Promise<void> {
+  const closed = opts.closed ?? new AbortController();
+  const log = opts.log ?? (() => {});
+  const ctx: SessionContext = {
+    wire: conn,
+    remote: conn.remote,
+    local: conn.local,
+    clock: opts.clock ?? systemClock,
+    log,
+    stopping: opts.stopping ?? new AbortController().signal,
+    closed: closed.signal,
+  };
+  const { tls } = opts;
+  if (tls && conn.startTls) {
+    const start = conn.startTls.bind(conn);
+    ctx.upgradeTls = async () => {
+      const secured = await start(tls);
+      conn = secured;
+      opts.onUpgrade?.(secured);
+      return secured;
+    };
+  }
+  try {
+    await opts.engine(ctx);
+  } catch (e) {
+    log("err", `session failed: ${(e as Error).message}`);
+  } finally {
+    conn.close();
+    closed.abort();
   }
 }

@@ -1,12 +1,16 @@
 /**
- * The name this program was started as. Scripts run by `deno run`/`bun run` report the
- * runtime in argv[0]; a compiled binary (or a symlink to it) reports its own name there.
+ * The name this program was started as. Under `deno run`/`bun run` the process is the
+ * runtime and the program is cli.ts, so the name is "mocksmtp"; a compiled binary (or a
+ * symlink to it, which is how persona names reach us) reports the invoked name in argv0.
  */
+import path from "node:path";
 import process from "node:process";
 
+/** True when running as a standalone executable rather than a script under a runtime. */
+export function isCompiled(): boolean {
+  return !/^(deno|bun|node)(\.exe)?$/i.test(path.basename(process.execPath));
+}
+
 export function invokedName(): string {
-  const script = process.argv[1] ?? "";
-  // Running as a script: cli.ts is the program, whatever the runtime is called.
-  if (/\.(ts|js|mjs)$/.test(script) && !script.startsWith("/$bunfs/")) return "mocksmtp";
-  return process.argv0 || process.execPath;
+  return isCompiled() ? process.argv0 || process.execPath : "mocksmtp";
 }

@@ -43,6 +43,17 @@ function goLogger(io: ProgramIO): Logger {
   };
 }
 
+/**
+ * Go joins `host + ":" + port`, so an IPv6 host needs brackets (`-host=[::1]`) and a bare
+ * `::1` cannot be bound. Deviation (a): the default is 127.0.0.1, as go-smtp-mock's help says.
+ */
+function listenHost(host: string | undefined): string {
+  if (!host) return "127.0.0.1";
+  if (host.startsWith("[") && host.endsWith("]")) return host.slice(1, -1);
+  if (host.includes(":")) throw new ListenError(`address ${host}: too many colons`);
+  return host;
+}
+
 /** Runs the persona until a stop signal; returns the exit code. */
 export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<number> {
   const parsed = parseGoFlags(FLAGS, argv);
@@ -66,6 +77,7 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   const port = options.port ?? 0;
   let server: SmtpmockServer;
   try {
+    options.host = listenHost(options.host);
     server = await SmtpmockServer.start(options);
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
