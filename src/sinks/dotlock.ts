@@ -80,15 +80,31 @@ export async function dotlockPathFor(mailbox: string): Promise<string> {
   }
 }
 
+let cachedHost: string | null | undefined;
+
+/** This host's name, or null when it cannot be read (e.g. Deno without --allow-sys). */
+function thisHost(): string | null {
+  if (cachedHost === undefined) {
+    try {
+      cachedHost = hostname() || null;
+    } catch {
+      cachedHost = null;
+    }
+  }
+  return cachedHost;
+}
+
 function ownerIsGone(content: string): boolean {
   const m = /^(\d+) (\S+)\n?$/.exec(content);
-  if (!m || m[2] !== hostname()) return false;
+  const host = thisHost();
+  if (!m || host === null || m[2] !== host) return false;
   const pid = Number(m[1]);
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return false;
   } catch (e) {
+    // Anything but "no such process" (EPERM, or no permission to signal at all) means: keep it.
     return errorCode(e) === "ESRCH";
   }
 }
@@ -174,7 +190,7 @@ export async function acquireDotlock(
     }
     let ino, dev;
     try {
-      await file.writeFile(`${process.pid} ${hostname()}\n`);
+      await file.writeFile(`${process.pid} ${thisHost() ?? "?"}\n`);
       ({ ino, dev } = await file.stat());
     } catch (e) {
       await file.close().catch(() => {});

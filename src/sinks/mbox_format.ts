@@ -12,17 +12,13 @@ const CR = 0x0d;
 const GT = 0x3e;
 const FROM_SPACE = [0x46, 0x72, 0x6f, 0x6d, 0x20]; // "From "
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
 /** `Www Mmm dd hh:mm:ss yyyy` in UTC, day padded with a space, as C's `asctime` prints it. */
 export function ctimeUtc(date: Date): string {
-  const day = date.getUTCDate();
-  const time = `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${
-    pad2(date.getUTCSeconds())
-  }`;
-  return `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${day < 10 ? " " : ""}${day} ${time} ${date.getUTCFullYear()}`;
+  const day = String(date.getUTCDate()).padStart(2, " ");
+  const time = [date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()]
+    .map((n) => String(n).padStart(2, "0")).join(":");
+  const weekday = DAYS[date.getUTCDay()];
+  return `${weekday} ${MONTHS[date.getUTCMonth()]} ${day} ${time} ${date.getUTCFullYear()}`;
 }
 
 /** The From_ line (without its LF): `From SENDER DATE`; the null sender `<>` becomes `MAILER-DAEMON`. */
