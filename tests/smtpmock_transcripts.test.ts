@@ -4,6 +4,18 @@ import assert from "node:assert/strict";
 import { INVALID, R221, R250, R354, runTranscript } from "./helpers/smtpmock.ts";
 
 const W = "220 Welcome\r\n";
+type Steps = Array<["C" | "S", string]>;
+
+/** Greeting, EHLO, MAIL a@, RCPT b@: the start most transcripts share. */
+const ENVELOPE: Steps = [
+  ["S", W],
+  ["C", "EHLO example.com\r\n"],
+  ["S", R250],
+  ["C", "MAIL FROM:<a@example.com>\r\n"],
+  ["S", R250],
+  ["C", "RCPT TO:<b@example.com>\r\n"],
+  ["S", R250],
+];
 
 test("smtpmock transcript: happy path, message recorded", async () => {
   const server = await runTranscript([
@@ -123,13 +135,7 @@ test("smtpmock transcript: blacklists and not registered", async () => {
 
 test("smtpmock transcript: size limit, rest of body read as commands", async () => {
   await runTranscript([
-    ["S", W],
-    ["C", "EHLO example.com\r\n"],
-    ["S", R250],
-    ["C", "MAIL FROM:<a@example.com>\r\n"],
-    ["S", R250],
-    ["C", "RCPT TO:<b@example.com>\r\n"],
-    ["S", R250],
+    ...ENVELOPE,
     ["C", "DATA\r\n"],
     ["S", R354],
     ["C", "0123456789\r\n"],
@@ -146,13 +152,7 @@ test("smtpmock transcript: size limit, rest of body read as commands", async () 
 
 test("smtpmock transcript: RSET without multipleMessageReceiving", async () => {
   await runTranscript([
-    ["S", W],
-    ["C", "EHLO example.com\r\n"],
-    ["S", R250],
-    ["C", "MAIL FROM:<a@example.com>\r\n"],
-    ["S", R250],
-    ["C", "RCPT TO:<b@example.com>\r\n"],
-    ["S", R250],
+    ...ENVELOPE,
     ["C", "DATA\r\n"],
     ["S", R354],
     ["C", "x\r\n.\r\n"],
@@ -173,13 +173,7 @@ test("smtpmock transcript: RSET without multipleMessageReceiving", async () => {
 
 test("smtpmock transcript: two messages with multipleMessageReceiving", async () => {
   const server = await runTranscript([
-    ["S", W],
-    ["C", "EHLO example.com\r\n"],
-    ["S", R250],
-    ["C", "MAIL FROM:<a@example.com>\r\n"],
-    ["S", R250],
-    ["C", "RCPT TO:<b@example.com>\r\n"],
-    ["S", R250],
+    ...ENVELOPE,
     ["C", "DATA\r\n"],
     ["S", R354],
     ["C", "first\r\n.\r\n"],
@@ -207,13 +201,7 @@ test("smtpmock transcript: two messages with multipleMessageReceiving", async ()
 
 test("smtpmock transcript: multipleRcptto with one unknown recipient", async () => {
   const server = await runTranscript([
-    ["S", W],
-    ["C", "EHLO example.com\r\n"],
-    ["S", R250],
-    ["C", "MAIL FROM:<a@example.com>\r\n"],
-    ["S", R250],
-    ["C", "RCPT TO:<b@example.com>\r\n"],
-    ["S", R250],
+    ...ENVELOPE,
     ["C", "RCPT TO:<nobody@example.com>\r\n"],
     ["S", "550 User not found\r\n"],
     ["C", "DATA\r\n"],
@@ -244,7 +232,10 @@ test("smtpmock transcript: failFast", async () => {
 test("smtpmock transcript: pipelined commands in one write", async () => {
   await runTranscript([
     ["S", W],
-    ["C", "EHLO x.com\r\nMAIL FROM:<a@b.com>\r\nRCPT TO:<c@d.com>\r\nDATA\r\nbody\r\n.\r\nQUIT\r\n"],
+    [
+      "C",
+      "EHLO x.com\r\nMAIL FROM:<a@b.com>\r\nRCPT TO:<c@d.com>\r\nDATA\r\nbody\r\n.\r\nQUIT\r\n",
+    ],
     ["S", R250 + R250 + R250 + R354 + R250 + R221],
     ["S", "<closed>"],
   ]);
