@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat } from "node:fs/promises";
 import { arch, platform, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type FakeAsset, sha256Sums, startReleaseServer } from "./helpers/release_server.ts";
 
@@ -57,7 +58,11 @@ async function scratch(): Promise<{ root: string; bin: string; stage: string }> 
 async function withRelease(
   assets: FakeAsset[],
   sums: string | null | undefined,
-  body: (base: string, requests: string[], dirs: Awaited<ReturnType<typeof scratch>>) => Promise<void>,
+  body: (
+    base: string,
+    requests: string[],
+    dirs: Awaited<ReturnType<typeof scratch>>,
+  ) => Promise<void>,
 ): Promise<void> {
   const server = await startReleaseServer({ version: VERSION, assets, sums });
   const dirs = await scratch();
