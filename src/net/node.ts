@@ -3,9 +3,15 @@
  * socket in place with `node:tls` (see tls.ts).
  */
 import * as net from "node:net";
-import { StreamConn, endThenDestroy } from "./stream_conn.ts";
+import { endThenDestroy, StreamConn } from "./stream_conn.ts";
 import { serverTls } from "./tls.ts";
-import { type Address, type Conn, ListenError, type Listener, type ListenOptions } from "./types.ts";
+import {
+  type Address,
+  type Conn,
+  type Listener,
+  ListenError,
+  type ListenOptions,
+} from "./types.ts";
 
 /**
  * Listens on `opts.hostname:opts.port` (port 0 picks a free one, see {@link Listener.addr}).
@@ -32,10 +38,14 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
       reject(new ListenError(`listen ${where}: ${err.message}`, err.code));
     };
     server.once("error", onError);
-    server.listen({ host: opts.hostname, port: opts.port }, () => {
-      server.off("error", onError);
-      resolve();
-    });
+    try {
+      server.listen({ host: opts.hostname, port: opts.port }, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    } catch (err) {
+      onError(err as NodeJS.ErrnoException); // e.g. ERR_SOCKET_BAD_PORT, thrown synchronously
+    }
   });
   // A failed accept (e.g. EMFILE) must not crash the process; the listener keeps going.
   server.on("error", () => {});

@@ -4,7 +4,7 @@
  */
 import process from "node:process";
 import { Duplex, type Readable, type Writable } from "node:stream";
-import { endThenDestroy, StreamConn } from "./stream_conn.ts";
+import { StreamConn } from "./stream_conn.ts";
 import { serverTls } from "./tls.ts";
 import type { Address, Conn } from "./types.ts";
 
@@ -18,21 +18,30 @@ const NOWHERE: Address = { hostname: "", port: 0 };
 export function stdioConn(): Conn {
   const input = process.stdin;
   const output = process.stdout;
+  /** Set once STARTTLS began; closing the plain conn then also ends the TLS layer over it. */
+  let tlsTransport: Duplex | undefined;
   return new StreamConn({
     input,
     output,
     remote: NOWHERE,
     local: NOWHERE,
-    close: () => release(input, output),
-    startTls: (options) =>
-      serverTls(pair(input, output), options, { remote: NOWHERE, local: NOWHERE }),
+    close: () => tlsTransport ? tlsTransport.destroy() : release(input, output),
+    startTls: (options) => {
+      tlsTransport = pair(input, output);
+      return serverTls(tlsTransport, options, { remote: NOWHERE, local: NOWHERE });
+    },
   });
 }
 
 function release(input: Readable, output: Writable): void {
   input.pause();
-  // A paused stdin can still hold the event loop (and a pipe read) open; let it go.
   input.destroy();
+  // A stream reads ahead even while paused, and destroying it does not cancel that read of
+  // fd 0: on Deno 2.9 it stayed pending (and ref'd) until the peer sent more or hung up, so the
+  // process could not exit. Unref it: `unref()` on Node/Bun stdin, `_handle.unref()` on Deno.
+  const stdin = input as { unref?: () => void; _handle?: { unref?: () => void } };
+  if (typeof stdin.unref === "function") stdin.unref();
+  else stdin._handle?.unref?.();
   if (!output.writableEnded) output.end();
 }
 
@@ -64,5 +73,7 @@ function pair(input: Readable, output: Writable): Duplex {
   });
   input.on("data", onData);
   input.on("end", onEnd);
+  // Failures reach the TLS socket on top as a close; an unheard 'error' would kill the process.
+  duplex.on("error", () => {});
   return duplex;
 }

@@ -40,8 +40,9 @@ export class TlsHandshakeError extends Error {
 const contexts = new WeakMap<TlsOptions, tls.SecureContext>();
 
 /**
- * Parses the PEM material once per options object. Throws if it is unusable, so a persona can
- * call it at start-up to report bad certificate files before any client connects.
+ * The secure context for `options`, built once per options object. Bun throws here on unusable
+ * PEM material; Deno 2.9 accepts anything and only fails the handshake, so check the PEM text
+ * separately (e.g. with `node:crypto`) to report bad files at start-up.
  */
 export function secureContextFor(options: TlsOptions): tls.SecureContext {
   let context = contexts.get(options);
@@ -77,8 +78,10 @@ export function serverTls(
     transport.destroy();
     return Promise.reject(new TlsHandshakeError(String((err as Error)?.message ?? err)));
   }
-  // Node starts a server TLSSocket from tls.Server, not from the constructor; Deno 2.9 follows
-  // Node here and needs the internal `_start()` for a socket we wrap ourselves (Bun's is a no-op).
+  // Deno's node:tls only reads from a server TLSSocket once its internal `_start()` ran. Deno
+  // 2.9.6 schedules that itself for a connected transport, but other 2.9 builds were seen not to
+  // (the handshake then never starts), so call it; a second call was harmless on 2.9.6 in our
+  // tests. Bun's `_start` is an empty function; Node has none for server sockets.
   const start = (socket as { _start?: () => void })._start;
   if (typeof start === "function") start.call(socket);
 

@@ -10,6 +10,12 @@ export interface Lines {
   next(): Promise<string | null>;
 }
 
+/** Lines from a stream that can be handed on (e.g. to `tls.connect`) afterwards. */
+export interface StreamLines extends Lines {
+  /** Stops listening and pauses the stream; returns what was received but not read. */
+  release(): string;
+}
+
 const latin1 = new TextDecoder("latin1");
 
 /** Lines from a wire. Bytes after the returned line stay in this reader, never in the wire. */
@@ -33,7 +39,7 @@ export function wireLines(wire: Wire): Lines {
 }
 
 /** Lines from a readable stream (a client socket, a TLS socket, a child's stdout). */
-export function streamLines(stream: Duplex): Lines {
+export function streamLines(stream: Duplex): StreamLines {
   let buffered = "";
   let ended = false;
   let wake: (() => void) | null = null;
@@ -42,19 +48,25 @@ export function streamLines(stream: Duplex): Lines {
     wake = null;
     resolve?.();
   };
-  stream.on("data", (chunk: Uint8Array | string) => {
+  const onData = (chunk: Uint8Array | string) => {
     buffered += typeof chunk === "string" ? chunk : latin1.decode(chunk);
     poke();
-  });
-  stream.on("end", () => {
+  };
+  const onEnd = () => {
     ended = true;
     poke();
-  });
-  stream.on("close", () => {
-    ended = true;
-    poke();
-  });
+  };
+  stream.on("data", onData);
+  stream.on("end", onEnd);
+  stream.on("close", onEnd);
   return {
+    release() {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("close", onEnd);
+      stream.pause();
+      return buffered;
+    },
     async next() {
       for (;;) {
         const end = buffered.indexOf("\n");
