@@ -1,0 +1,139 @@
+/**
+ * An in-process GNU mockmta: the daemon of `mocksmtp mockmta -f`, with the messages it
+ * accepted available to the test that started it.
+ */
+import { Server, type StopOutcome } from "../server.ts";
+import { secureContextFor } from "../net/tls.ts";
+import type { TlsOptions } from "../net/types.ts";
+import { MboxSink } from "../sinks/mbox.ts";
+import { MemoryStore, type WaitOptions } from "../sinks/memory.ts";
+import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
+import { mockmtaEngine } from "../smtp/mockmta/session.ts";
+import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
+import type { LogFn } from "../smtp/session.ts";
+import { type Logger, toLogFn } from "./logger.ts";
+
+/** Options of {@link MockmtaServer.start}. */
+export interface MockmtaServerOptions {
+  /** Listen address; default `127.0.0.1`. */
+  host?: string;
+  /** Listen port; 0 (default) picks a free one, see {@link MockmtaServer.port}. */
+  port?: number;
+  /** UNIX mailbox that receives every accepted message (mboxrd, dotlocked). */
+  mailbox?: string;
+  /** Where messages go instead of `mailbox`; a failure is answered 451 (temporary) or 554. */
+  sink?: Sink;
+  /** PEM key material: STARTTLS is offered on every connection when given. */
+  tls?: TlsOptions;
+  /** Idle timeout in seconds for every wait for client input (mockmta's `-t`); none by default. */
+  timeout?: number;
+  /** Receives session activity (`debug` is the C:/S: transcript); silent when absent. */
+  logger?: Logger;
+  /** The same as `logger`, with all eight syslog levels (what the CLI uses). */
+  log?: LogFn;
+  /** Keep accepted messages for {@link MockmtaServer.messages} (default true). */
+  keepMessages?: boolean;
+  /** Protocol limits; defaults as documented in `MockmtaConfig`. */
+  limits?: Partial<Omit<MockmtaConfig, "idleTimeoutMs">>;
+}
+
+const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resolve({ ok: true }) };
+
+/**
+ * A mockmta daemon: serves sessions concurrently with one message counter for all of them
+ * (`250 0001 …`, `250 0002 …` across connections).
+ *
+ * @example Receive one message into memory
+ * ```ts
+ * import { MockmtaServer } from "./mockmta.ts";
+ *
+ * await using server = await MockmtaServer.start();
+ * // …point the code under test at 127.0.0.1:server.port…
+ * if (server.messages().length !== 0) throw new Error("nothing sent yet");
+ * ```
+ */
+export class MockmtaServer implements AsyncDisposable {
+  readonly #server: Server;
+  readonly #messages: MemoryStore<MockmtaMessage>;
+  #stopped: Promise<StopOutcome> | null = null;
+
+  private constructor(server: Server, messages: MemoryStore<MockmtaMessage>) {
+    this.#server = server;
+    this.#messages = messages;
+  }
+
+  /**
+   * Starts listening. Rejects with a `ListenError` when the address cannot be bound, and
+   * with the TLS library's error when `tls` holds unusable key material.
+   */
+  static async start(options: MockmtaServerOptions = {}): Promise<MockmtaServer> {
+    if (options.tls) secureContextFor(options.tls); // fail now, not at the first STARTTLS
+    const sink = options.sink ?? (options.mailbox ? new MboxSink(options.mailbox) : memoryOnly);
+    const keep = options.keepMessages ?? true;
+    const messages = new MemoryStore<MockmtaMessage>();
+    let count = 0;
+    const server = await Server.start({
+      hostname: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      log: options.log ?? toLogFn(options.logger),
+      tls: options.tls,
+      engine: mockmtaEngine(
+        { ...options.limits, idleTimeoutMs: (options.timeout ?? 0) * 1000 },
+        {
+          deliver: (m: ReceivedMessage) => sink.deliver(m),
+          nextMessageNumber: () => ++count,
+          now: () => new Date(),
+          accepted: (m) => keep && messages.add(m),
+        },
+      ),
+    });
+    return new MockmtaServer(server, messages);
+  }
+
+  /** The port listened on. */
+  get port(): number {
+    return this.#server.address.port;
+  }
+
+  /** The address listened on. */
+  get hostname(): string {
+    return this.#server.address.hostname;
+  }
+
+  /** Accepted messages, each visible before its `250 NNNN` reply is written. */
+  messages(): MockmtaMessage[] {
+    return this.#messages.list();
+  }
+
+  /** Returns the accepted messages and forgets them, atomically. */
+  messagesAndPurge(): MockmtaMessage[] {
+    return this.#messages.take();
+  }
+
+  /** Resolves once `count` messages have arrived; rejects with `WaitTimeoutError`. */
+  waitForMessages(count: number, options?: WaitOptions): Promise<MockmtaMessage[]> {
+    return this.#messages.waitFor(count, options);
+  }
+
+  /** Resolves when the sessions open right now have all ended. */
+  idle(): Promise<void> {
+    return this.#server.idle();
+  }
+
+  /**
+   * Stops accepting, closes open connections after `timeoutMs` (default 0: at once) and
+   * resolves once every session has ended, so a delivery in progress is finished, never cut.
+   * A message whose DATA was still arriving is not delivered. Safe to call more than once.
+   */
+  stop(options: { timeoutMs?: number } = {}): Promise<StopOutcome> {
+    this.#stopped ??= this.#server.stop(options.timeoutMs ?? 0).then(async (outcome) => {
+      await this.#server.idle();
+      return outcome;
+    });
+    return this.#stopped;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * inetd mode (spec §2): one session on stdin/stdout, logs on stderr, exit status from how the
+ * session ended: 0 after QUIT or end of input, 2 on the idle timeout, 1 on failure.
+ */
+import { onStopSignals } from "../../cli/io.ts";
+import { stdioConn } from "../../net/stdio.ts";
+import type { TlsOptions } from "../../net/types.ts";
+import { runSession } from "../../server.ts";
+import { MboxSink } from "../../sinks/mbox.ts";
+import type { SessionEnd } from "../../smtp/mockmta/config.ts";
+import { mockmtaEngine } from "../../smtp/mockmta/session.ts";
+import type { LogFn } from "../../smtp/session.ts";
+import type { MockmtaCli } from "./flags.ts";
+
+/** Exit status for each way a session can end. */
+export const INETD_EXIT: Record<SessionEnd, number> = {
+  quit: 0,
+  eof: 0,
+  timeout: 2,
+  "tls-failed": 1,
+  closed: 1,
+};
+
+/** Serves the session on stdin/stdout; resolves with the exit status. */
+export async function runInetd(
+  cli: MockmtaCli,
+  tls: TlsOptions | undefined,
+  log: LogFn,
+): Promise<number> {
+  const conn = stdioConn();
+  const sink = new MboxSink(cli.mailbox);
+  let count = 0;
+  let end: SessionEnd = "closed";
+  let signalled = false;
+  const engine = mockmtaEngine({ idleTimeoutMs: (cli.timeout ?? 0) * 1000 }, {
+    deliver: (m) => sink.deliver(m),
+    nextMessageNumber: () => ++count,
+    now: () => new Date(),
+    ended: (e) => end = e,
+  });
+  // A signal ends the session as if the client had left: a delivery under way is finished.
+  const off = onStopSignals(["SIGINT", "SIGTERM"], () => {
+    signalled = true;
+    conn.close();
+  });
+  try {
+    await runSession(conn, { engine, log, tls });
+  } finally {
+    off();
+  }
+  return signalled ? 0 : INETD_EXIT[end];
+}

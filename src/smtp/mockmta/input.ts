@@ -1,0 +1,83 @@
+/**
+ * A mockmta session's input: lines from the wire with the idle timeout applied to every wait
+ * for data (so any data renews it), over-long lines dropped whole, and the source switched
+ * after STARTTLS.
+ */
+import type { Clock } from "../clock.ts";
+import { LineReader, LineTooLongError } from "../framing.ts";
+import { TimeoutError, type Wire } from "../wire.ts";
+
+/** A line (with its line end), or why there is none. `too-long`: a line was dropped. */
+export type Read = Uint8Array | "too-long" | "eof" | "timeout" | "closed";
+
+/** Runs `work`, rejecting with a TimeoutError (and calling `onTimeout`) after `ms` (0: never). */
+export function within<T>(
+  clock: Clock,
+  ms: number,
+  work: Promise<T>,
+  onTimeout?: (late: Promise<T>) => void,
+): Promise<T> {
+  if (ms <= 0) return work;
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => {
+      reject(new TimeoutError());
+      onTimeout?.(work);
+    }, ms);
+    work.then(
+      (v) => {
+        clock.clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clock.clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+export class SessionInput {
+  readonly #reader: LineReader;
+
+  constructor(
+    wire: Wire,
+    private readonly maxLine: number,
+    private readonly idleMs: number,
+    private readonly clock: Clock,
+    /** Aborted when the server closed the connection: reads then end as `closed`. */
+    private readonly closed: AbortSignal,
+  ) {
+    this.#reader = new LineReader(this.#source(wire), maxLine, clock);
+  }
+
+  /** Reads from `wire` from now on; buffered plaintext is dropped (RFC 3207 §5). */
+  switchTo(wire: Wire): void {
+    this.#reader.replaceSource(this.#source(wire));
+  }
+
+  #source(wire: Wire): () => Promise<Uint8Array | null> {
+    return () => within(this.clock, this.idleMs, wire.read());
+  }
+
+  async read(): Promise<Read> {
+    let tooLong = false;
+    for (;;) {
+      let line: Uint8Array | null;
+      try {
+        line = await this.#reader.readLine();
+      } catch (e) {
+        if (e instanceof LineTooLongError) {
+          // Drop what we have and keep reading: the line's tail up to its LF goes too.
+          this.#reader.discardBuffered();
+          tooLong = true;
+          continue;
+        }
+        return e instanceof TimeoutError ? "timeout" : "closed";
+      }
+      if (this.closed.aborted) return "closed";
+      if (line === null) return "eof";
+      // The reader only notices a long line while no LF has come; check it either way.
+      return tooLong || line.length > this.maxLine ? "too-long" : line;
+    }
+  }
+}

@@ -1,0 +1,230 @@
+// The mockmta engine below the transcripts: grammar, legality table, DATA collector, and the
+// behaviours the ancestor lacked (line and size limits, failing sinks, stop during delivery).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MockmtaServer } from "../src/api/mockmta.ts";
+import type { DeliveryResult, ReceivedMessage, Sink } from "../src/smtp/message.ts";
+import { envelopeAddress, parseCommand, pathArgument } from "../src/smtp/mockmta/command.ts";
+import { isEndOfData, MessageCollector } from "../src/smtp/mockmta/data.ts";
+import { acceptedReply } from "../src/smtp/mockmta/replies.ts";
+import { transition } from "../src/smtp/mockmta/states.ts";
+import { RawClient } from "./helpers/raw_client.ts";
+import { play, R, type Steps, tcpClient } from "./helpers/mockmta.ts";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+test("mockmta grammar: verb up to SP/TAB, whole-word and case-insensitive; argument verbatim", () => {
+  assert.deepEqual(parseCommand("ehlo x.example"), { keyword: "EHLO", arg: "x.example" });
+  assert.deepEqual(parseCommand("MAIL\t \tFROM:<a@b>  "), { keyword: "MAIL", arg: "FROM:<a@b>  " });
+  assert.deepEqual(parseCommand("MAILX FROM:<a@b>"), { keyword: null, arg: "FROM:<a@b>" });
+  assert.deepEqual(parseCommand("QUIT   "), { keyword: "QUIT", arg: null });
+  assert.deepEqual(parseCommand(""), { keyword: null, arg: null });
+  assert.deepEqual(parseCommand(" HELO x"), { keyword: null, arg: "HELO x" });
+  assert.deepEqual(parseCommand("StartTLS"), { keyword: "STARTTLS", arg: null });
+  // C's strcasecmp folds ASCII only: these are not QUIT and RSET.
+  assert.deepEqual(parseCommand("qu\u0131t"), { keyword: null, arg: null });
+  assert.deepEqual(parseCommand("r\u017fet"), { keyword: null, arg: null });
+  assert.deepEqual(pathArgument("from: \t<a@b> SIZE=1", "FROM:"), { path: "<a@b> SIZE=1" });
+  assert.deepEqual(pathArgument("FROM:", "FROM:"), { error: "empty" });
+  assert.deepEqual(pathArgument("FROM: \t", "FROM:"), { error: "empty" });
+  assert.deepEqual(pathArgument("FROM <a@b>", "FROM:"), { error: "syntax" });
+  assert.deepEqual(pathArgument("To:syntax", "TO:"), { path: "syntax" });
+});
+
+test("mockmta envelope addresses: brackets, parameters and source routes removed", () => {
+  assert.equal(envelopeAddress("<a@b>"), "a@b");
+  assert.equal(envelopeAddress("<a@b> SIZE=100 BODY=8BITMIME"), "a@b");
+  assert.equal(envelopeAddress("<>"), "");
+  assert.equal(envelopeAddress("a@b SIZE=1"), "a@b");
+  assert.equal(
+    envelopeAddress("<@relay.example,@r2.example:user@dest.example>"),
+    "user@dest.example",
+  );
+  assert.equal(envelopeAddress("<unclosed@x SIZE=1"), "unclosed@x");
+});
+
+test("mockmta legality table (spec §3.5)", () => {
+  assert.equal(transition("INIT", "MAIL", true), null);
+  assert.equal(transition("INIT", "EHLO", true), "HELLO");
+  assert.equal(transition("INIT", "STARTTLS", true), null);
+  assert.equal(transition("HELLO", "STARTTLS", true), "HELLO");
+  assert.equal(transition("HELLO", "STARTTLS", false), null);
+  assert.equal(transition("MAIL", "STARTTLS", true), null);
+  assert.equal(transition("MAIL", "MAIL", true), null);
+  assert.equal(transition("MAIL", "DATA", true), null);
+  assert.equal(transition("RCPT", "DATA", true), "HELLO");
+  assert.equal(transition("RCPT", "RSET", true), "INIT");
+  assert.equal(transition("RCPT", "HELO", true), "HELLO");
+  for (const state of ["INIT", "HELLO", "MAIL", "RCPT"] as const) {
+    assert.equal(transition(state, "QUIT", false), "END");
+    assert.equal(transition(state, "HELP", false), state);
+  }
+});
+
+test("mockmta DATA collector: terminator, unstuffing, line endings as sent, size cap", () => {
+  assert.equal(isEndOfData(bytes(".\r\n")), true);
+  assert.equal(isEndOfData(bytes(".\n")), true);
+  assert.equal(isEndOfData(bytes(".\r\r\n")), false);
+  assert.equal(isEndOfData(bytes(". \r\n")), false);
+  const c = new MessageCollector(1000);
+  for (const line of ["a\r\n", "..b\r\n", "..\n", ".c\r\n", "x\ry\r\n"]) {
+    assert.equal(c.push(bytes(line)), false);
+  }
+  assert.equal(c.push(bytes(".\r\n")), true);
+  assert.equal(text(c.bytes()), "a\r\n.b\r\n.\nc\r\nx\ry\r\n");
+  assert.equal(c.problem, null);
+  const small = new MessageCollector(5);
+  small.push(bytes("1234\r\n"));
+  assert.equal(small.problem, "too-big");
+  assert.equal(small.push(bytes(".\r\n")), true, "still finds the end");
+  assert.equal(acceptedReply(7), "250 0007 Message accepted for delivery");
+  assert.equal(acceptedReply(10000), "250 10000 Message accepted for delivery");
+});
+
+/** Plays `steps` on a fresh connection to `server`. */
+async function session(server: MockmtaServer, steps: Steps): Promise<void> {
+  const c = await RawClient.connect(server.port);
+  try {
+    await play(tcpClient(c), steps);
+  } finally {
+    c.close();
+  }
+}
+
+const GREETED: Steps = [["S", R.greeting], ["C", "EHLO x\r\n"], ["S", R.ehlo]];
+const TX = "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
+const TX_REPLIES = R.sender + R.recipient + R.data;
+
+test("mockmta limits: long command line, long DATA line, too much data; session goes on", async () => {
+  const server = await MockmtaServer.start({
+    limits: { maxLine: 2048, maxMessageSize: 4096 },
+  });
+  try {
+    await session(server, [
+      ...GREETED,
+      ["C", `MAIL FROM:<${"a".repeat(1100)}@b>\r\n`],
+      ["S", "500 Line too long\r\n"],
+      ["C", `NOOP ${"x".repeat(5000)}\r\n`], // past the reader's cap: dropped whole
+      ["S", "500 Line too long\r\n"],
+      ["C", `${TX}short\r\n${"y".repeat(3000)}\r\nend\r\n.\r\n`],
+      ["S", TX_REPLIES + "500 Line too long\r\n"],
+      ["C", `${TX}${`${"z".repeat(1000)}\r\n`.repeat(6)}.\r\n`],
+      ["S", TX_REPLIES + "552 Too much mail data\r\n"],
+      ["C", `${TX}${"w".repeat(998)}\r\n.\r\n`],
+      ["S", TX_REPLIES + R.accepted(1)],
+      ["C", "QUIT"], // quirk §8.11 fixed: a last command without LF still counts
+      ["E"],
+      ["S", R.bye],
+    ]);
+    const [m] = server.messages();
+    assert.equal(m.data.length, 1000);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("mockmta: blanks, CRs and state resets as the ancestor had them", async () => {
+  const server = await MockmtaServer.start();
+  try {
+    await session(server, [
+      ...GREETED,
+      ["C", "MAIL FROM:<x@y>\r\nRCPT TO:<c@d>\r\nHELO again\r\nDATA\r\n"],
+      ["S", R.sender + R.recipient + R.helo + R.notValid], // HELO discarded the transaction
+      ["C", "MAIL\tFROM:\t<a@b> SIZE=5  \r\nRCPT TO:<c@d>\r\nDATA\r\nlone\rCR\r\n.\r\n"],
+      ["S", TX_REPLIES + R.accepted(1)],
+      ["C", "MAIL FROM:<e@f>\r\n"],
+      ["S", R.sender], // MAIL right after a message is fine
+      ["C", "QUIT\r\n"],
+      ["S", R.bye],
+    ]);
+    const [m] = server.messages();
+    assert.equal(m.mailFrom, "<a@b> SIZE=5  ", "kept verbatim, trailing blanks included");
+    assert.equal(m.from, "a@b");
+    assert.equal(m.helo, "again");
+    assert.equal(text(m.data), "lone\rCR\r\n");
+  } finally {
+    await server.stop();
+  }
+});
+
+/** A sink that answers from a script and records what it was given. */
+function scriptedSink(results: DeliveryResult[]): Sink & { got: ReceivedMessage[] } {
+  const got: ReceivedMessage[] = [];
+  return {
+    got,
+    deliver(m) {
+      got.push(m);
+      return Promise.resolve(results.shift() ?? { ok: true });
+    },
+  };
+}
+
+test("mockmta: a failing sink is answered 451/554, no number used, back in HELLO", async () => {
+  const sink = scriptedSink([
+    { ok: false, temporary: true, reason: "disk on fire" },
+    { ok: false, temporary: false, reason: "refused" },
+  ]);
+  const logs: string[] = [];
+  const server = await MockmtaServer.start({ sink, log: (l, m) => logs.push(`${l} ${m}`) });
+  try {
+    await session(server, [
+      ...GREETED,
+      ["C", `${TX}one\r\n.\r\n`],
+      ["S", TX_REPLIES + R.cannotWrite],
+      ["C", `${TX}two\r\n.\r\n`],
+      ["S", TX_REPLIES + "554 Transaction failed\r\n"],
+      ["C", `${TX}three\r\n.\r\n`],
+      ["S", TX_REPLIES + R.accepted(1)],
+      ["C", "QUIT\r\n"],
+      ["S", R.bye],
+    ]);
+    assert.equal(sink.got.length, 3);
+    assert.deepEqual(server.messages().map((m) => text(m.data)), ["three\r\n"]);
+    assert.ok(logs.includes("err from=<a@b>, nrcpt=1, size=5: not delivered: disk on fire"));
+  } finally {
+    await server.stop();
+  }
+});
+
+test("mockmta stop(): a delivery under way finishes, a DATA still arriving is dropped", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  let entered!: () => void;
+  const inSink = new Promise<void>((r) => entered = r);
+  const stored: string[] = [];
+  const sink: Sink = {
+    async deliver(m) {
+      entered();
+      await gate;
+      stored.push(text(m.data));
+      return { ok: true };
+    },
+  };
+  const server = await MockmtaServer.start({ sink });
+  const slow = await RawClient.connect(server.port);
+  const half = await RawClient.connect(server.port);
+  try {
+    await half.send(`EHLO h\r\n${TX}partial line\r\n`);
+    await slow.send(`EHLO s\r\n${TX}whole\r\n.\r\n`);
+    await inSink;
+    const stopped = server.stop();
+    release();
+    await stopped;
+    assert.deepEqual(stored, ["whole\r\n"]);
+    assert.equal(server.messages().length, 1);
+  } finally {
+    slow.close();
+    half.close();
+  }
+});
+
+test("mockmta library timeout: an idle connection is closed without a reply", async () => {
+  const server = await MockmtaServer.start({ timeout: 1 });
+  try {
+    const c = await RawClient.connect(server.port);
+    assert.equal(await c.closed(), R.greeting);
+  } finally {
+    await server.stop();
+  }
+});
