@@ -39,8 +39,12 @@ export { SmtpmockServer, type SmtpmockServerOptions } from "./src/api/smtpmock.t
 export type { Logger } from "./src/api/logger.ts";
 export type { SmtpmockRecord } from "./src/smtp/smtpmock/record.ts";
 export type { SmtpmockConfig, SmtpmockOptions } from "./src/smtp/smtpmock/config.ts";
-export { WaitTimeoutError, type WaitOptions } from "./src/sinks/memory.ts";
+export { type WaitOptions, WaitTimeoutError } from "./src/sinks/memory.ts";
 export type { StopOutcome } from "./src/server.ts";
 export { ListenError } from "./src/net/types.ts";
 export type { Address } from "./src/smtp/wire.ts";
 export { VERSION } from "./src/version.ts";
+export { MockmtaServer, type MockmtaServerOptions } from "./src/api/mockmta.ts";
+export type { ReceivedMessage } from "./src/smtp/message.ts";
+export type { MockmtaMessage } from "./src/smtp/mockmta/config.ts";
+export type { DeliveryResult, Sink } from "./src/smtp/message.ts";

@@ -1,0 +1,147 @@
+// The README's copy-paste examples, executed: every block after a `<!-- readme-test: ID -->`
+// marker runs here, so an example that stops working fails the suite.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import process from "node:process";
+import { cliCommand, isBun, ROOT } from "./helpers/cli.ts";
+import { runProcess } from "./helpers/process.ts";
+
+const README = await readFile(path.join(ROOT, "README.md"), "utf8");
+const RAW_BASE = "https://raw.githubusercontent.com/mocksmtp/mocksmtp/v2.6.0/";
+
+function block(id: string): string {
+  const m = README.match(
+    new RegExp(`<!-- readme-test: ${id} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``),
+  );
+  assert.ok(m, `README has a block marked ${id}`);
+  return m[1];
+}
+
+async function tempDir(): Promise<string> {
+  return await mkdtemp(path.join(tmpdir(), "mocksmtp-readme-"));
+}
+
+/** A `mocksmtp` command on PATH that runs this checkout (or MOCKSMTP_BIN). */
+async function mocksmtpOnPath(dir: string): Promise<string> {
+  const [cmd, args] = cliCommand([]);
+  const quoted = [cmd, ...args].map((a) => `'${a}'`).join(" ");
+  await writeFile(path.join(dir, "mocksmtp"), `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
+  return dir;
+}
+
+test("README example: mocksmtp link makes smtpmock answer -v", async () => {
+  const home = await tempDir();
+  try {
+    const bin = await mocksmtpOnPath(await mkdtemp(path.join(home, "path-")));
+    const r = await runProcess("sh", ["-c", block("link")], {
+      env: { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}` },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^smtpmock: \d+\.\d+\.\d+$/m);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
+test("README example: deno run from a URL with a clean DENO_DIR", async () => {
+  // A loopback HTTP server stands in for the raw file host; only files under the repo.
+  const http = createServer(async (req, res) => {
+    const file = path.join(ROOT, decodeURIComponent(new URL(req.url!, "http://x").pathname));
+    if (!file.startsWith(ROOT + path.sep)) return void res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": "application/typescript" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;
+  const denoDir = await tempDir();
+  const port = await freePort();
+  const line = block("deno-run").trim().replace(RAW_BASE, base).replace("2525", String(port));
+  const [deno, ...args] = line.split(/\s+/);
+  assert.equal(deno, "deno");
+  const denoBin = path.join(ROOT, "node_modules", ".bin", "deno");
+  const child = runProcess(denoBin, args, { env: { ...process.env, DENO_DIR: denoDir } });
+  try {
+    const greeting = await firstLine(port, child.exited);
+    assert.equal(greeting, "220 Welcome\r\n");
+  } finally {
+    child.child.kill("SIGTERM");
+    await child.exited;
+    http.close();
+    await rm(denoDir, { recursive: true, force: true });
+  }
+});
+
+test("README example: the library snippet runs as written", async () => {
+  const dir = path.join(ROOT, ".tmp");
+  const file = path.join(dir, `readme_library_${process.pid}_${isBun ? "bun" : "deno"}.ts`);
+  const code = block("library").replace(RAW_BASE + "mod.ts", path.join(ROOT, "mod.ts"));
+  await writeFile(file, code);
+  try {
+    const args = isBun ? ["run", file] : ["run", "-A", "--quiet", file];
+    const r = await runProcess(process.execPath, args, {});
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /app@example\.com \[ "user@example\.com" \] true/);
+  } finally {
+    await rm(file, { force: true });
+  }
+});
+
+test("README example: the action step uses real inputs and outputs", async () => {
+  const action = await readFile(path.join(ROOT, "action.yml"), "utf8");
+  const inputs = new Set(
+    [...action.split("\noutputs:")[0].matchAll(/^ {2}([\w-]+):$/gm)].map((m) => m[1]),
+  );
+  const outputs = new Set(
+    [...action.split("\noutputs:")[1].matchAll(/^ {2}([\w-]+):$/gm)].map((m) => m[1]),
+  );
+  const yaml = block("action");
+  const withKeys = [...yaml.split("with:")[1].split("\n- ")[0].matchAll(/^ {4}([\w-]+):/gm)]
+    .map((m) => m[1]);
+  assert.ok(withKeys.length > 0);
+  for (const k of withKeys) assert.ok(inputs.has(k), `input ${k} exists in action.yml`);
+  for (const m of yaml.matchAll(/steps\.smtp\.outputs\.([\w-]+)/g)) {
+    assert.ok(outputs.has(m[1]), `output ${m[1]} exists in action.yml`);
+  }
+});
+
+function freePort(): Promise<number> {
+  const s = createServer();
+  return new Promise((resolve) =>
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    })
+  );
+}
+
+/** Connects as soon as the server listens (retrying refused connects) and reads a line. */
+async function firstLine(port: number, exited: Promise<unknown>): Promise<string> {
+  let gone = false;
+  exited.then(() => gone = true);
+  for (;;) {
+    if (gone) throw new Error("server exited before accepting");
+    const line = await new Promise<string | null>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      let buf = "";
+      s.on("data", (d) => {
+        buf += d.toString("latin1");
+        if (buf.includes("\n")) {
+          s.destroy();
+          resolve(buf);
+        }
+      });
+      s.on("error", () => resolve(null));
+    });
+    if (line !== null) return line;
+    await new Promise((r) => setTimeout(r, 20)); // refused: the server is still starting
+  }
+}
