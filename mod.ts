@@ -48,3 +48,4 @@ export { MockmtaServer, type MockmtaServerOptions } from "./src/api/mockmta.ts";
 export type { ReceivedMessage } from "./src/smtp/message.ts";
 export type { MockmtaMessage } from "./src/smtp/mockmta/config.ts";
 export type { DeliveryResult, Sink } from "./src/smtp/message.ts";
+export { MsmtpdServer, type MsmtpdServerOptions } from "./src/api/msmtpd.ts";

@@ -1,0 +1,163 @@
+/** An in-process msmtpd: the server, its 16-session limit, AUTH brake and delivery sink. */
+import { Server, type StopOutcome } from "../server.ts";
+import { MemoryStore, type WaitOptions } from "../sinks/memory.ts";
+import { PipeSink, type PipeSinkOptions } from "../sinks/pipe.ts";
+import type { ReceivedMessage, Sink } from "../smtp/message.ts";
+import { AuthFailureWindow } from "../smtp/msmtpd/auth.ts";
+import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
+import { systemClock } from "../smtp/clock.ts";
+import type { LogFn } from "../smtp/session.ts";
+import { type Logger, toLogFn } from "./logger.ts";
+
+/** msmtpd's MAX_ACTIVE_SESSIONS. */
+export const MSMTPD_MAX_SESSIONS = 16;
+
+/** msmtpd's compiled-in `--command` as Debian builds it. */
+export const MSMTPD_DEFAULT_COMMAND = "/usr/bin/msmtp -f %F --";
+
+/** Options of {@link MsmtpdServer.start}. */
+export interface MsmtpdServerOptions {
+  /** Listen address; default `127.0.0.1`. */
+  host?: string;
+  /** Listen port; 0 (default) picks a free one, see {@link MsmtpdServer.port}. */
+  port?: number;
+  /**
+   * Pipe each mail to this command (run by `/bin/sh -c`, first `%F` → sender, recipients
+   * appended), as `msmtpd --command`. Without it (and without `sink`) mail is only kept in
+   * memory for {@link MsmtpdServer.messages}.
+   */
+  command?: string;
+  /** Where mail goes instead of a command; its failures become 451/554 replies. */
+  sink?: Sink;
+  /** Tuning of the pipe command when `command` is given. */
+  pipe?: PipeSinkOptions;
+  /** Require AUTH PLAIN with these credentials (`msmtpd --auth`). */
+  auth?: { user: string; password: string };
+  /** Receives msmtpd's log messages (info and error); silent when absent. */
+  logger?: Logger;
+  /** Level-based alternative to `logger`, used by the CLI. */
+  log?: LogFn;
+  /** Keep delivered messages for {@link MsmtpdServer.messages} (default true). */
+  keepMessages?: boolean;
+  /** Concurrent sessions; a further client waits for its greeting. Default 16. */
+  maxSessions?: number;
+}
+
+const accepting: Sink = { deliver: () => Promise.resolve({ ok: true }) };
+
+/**
+ * An msmtpd daemon in-process: at most 16 sessions (a further client waits for its greeting),
+ * each accepted mail piped to `command` through `/bin/sh -c` (or handed to `sink`), AUTH PLAIN
+ * with msmtpd's one-second brake after a failure. See docs/msmtpd.md.
+ *
+ * @example Capture mail in memory
+ * ```ts
+ * import { MsmtpdServer } from "./msmtpd.ts";
+ * import { connect } from "node:net";
+ *
+ * await using server = await MsmtpdServer.start();
+ * const socket = connect(server.port, "127.0.0.1");
+ * socket.write("HELO x\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<c@d.org>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n");
+ * const [message] = await server.waitForMessages(1);
+ * socket.destroy();
+ * if (message.to[0] !== "c@d.org") throw new Error("unexpected recipient");
+ * ```
+ *
+ * @example Pipe each mail to a command, as `msmtpd --command`
+ * ```ts
+ * import { MsmtpdServer } from "./msmtpd.ts";
+ *
+ * const server = await MsmtpdServer.start({ command: "cat > /dev/null; :" });
+ * await server.stop();
+ * ```
+ */
+export class MsmtpdServer implements AsyncDisposable {
+  readonly #server: Server;
+  readonly #messages: MemoryStore<ReceivedMessage>;
+  #stopped: Promise<StopOutcome> | null = null;
+  #forced: Promise<StopOutcome> | null = null;
+
+  private constructor(server: Server, messages: MemoryStore<ReceivedMessage>) {
+    this.#server = server;
+    this.#messages = messages;
+  }
+
+  /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
+  static async start(options: MsmtpdServerOptions = {}): Promise<MsmtpdServer> {
+    const keep = options.keepMessages ?? true;
+    const messages = new MemoryStore<ReceivedMessage>();
+    const sink = options.sink ??
+      (options.command !== undefined ? new PipeSink(options.command, options.pipe) : accepting);
+    const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
+    const failures = new AuthFailureWindow(systemClock);
+    // The engine counts sessions of the server it is being built for.
+    const live: { server?: Server } = {};
+    const engine = msmtpdEngine(
+      { command: options.command ?? MSMTPD_DEFAULT_COMMAND, sink, auth: options.auth },
+      {
+        authDelay: () => failures.armed(),
+        ended: (status) => status === 2 && failures.failed(),
+        connection: { activeSessions: () => live.server?.activeSessions ?? 1, maxSessions },
+        delivered: (m) => keep && messages.add(m),
+      },
+    );
+    const server = live.server = await Server.start({
+      hostname: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      engine,
+      log: options.log ?? toLogFn(options.logger),
+      maxSessions,
+    });
+    return new MsmtpdServer(server, messages);
+  }
+
+  /** The port listened on (the one picked when `port` was 0). */
+  get port(): number {
+    return this.#server.address.port;
+  }
+
+  /** The address listened on. */
+  get hostname(): string {
+    return this.#server.address.hostname;
+  }
+
+  /** Sessions running now (at most `maxSessions`; waiting clients are not counted). */
+  get activeSessions(): number {
+    return this.#server.activeSessions;
+  }
+
+  /** Messages delivered so far (each visible once `250 Ok, mail was piped` was written). */
+  messages(): ReceivedMessage[] {
+    return this.#messages.list();
+  }
+
+  /** Resolves once `count` messages were delivered; rejects with `WaitTimeoutError`. */
+  waitForMessages(count: number, options?: WaitOptions): Promise<ReceivedMessage[]> {
+    return this.#messages.waitFor(count, options);
+  }
+
+  /** Resolves when no session is running. */
+  idle(): Promise<void> {
+    return this.#server.idle();
+  }
+
+  /**
+   * Stops accepting at once. Like msmtpd's sessions, running ones finish by themselves (for up
+   * to `timeoutMs`, default forever); `{ force: true }` closes them at once, also while an
+   * earlier graceful stop is still waiting. Safe to call more than once.
+   */
+  stop(options: { force?: boolean; timeoutMs?: number } = {}): Promise<StopOutcome> {
+    if (options.force) {
+      this.#forced ??= this.#server.stop(0);
+      this.#stopped ??= this.#forced;
+      return this.#forced;
+    }
+    this.#stopped ??= this.#server.stop(options.timeoutMs ?? Infinity);
+    return this.#stopped;
+  }
+
+  /** Closes every session at once: a test scope ending must not wait for idle clients. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop({ force: true });
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `mocksmtp msmtpd`: msmtpd's command line (spec msmtpd.md §1) run as a daemon (§2, one
+ * in-process session per connection, at most 16) or as one inetd session on stdin/stdout (§3).
+ * Exit status 3 for every startup error; in inetd mode 0 after a clean session, else 1.
+ */
+import { isIPv4, isIPv6 } from "node:net";
+import { MSMTPD_DEFAULT_COMMAND, MsmtpdServer } from "../../api/msmtpd.ts";
+import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
+import { ListenError } from "../../net/types.ts";
+import { runSession } from "../../server.ts";
+import { PipeSink } from "../../sinks/pipe.ts";
+import { msmtpdEngine, type SessionStatus } from "../../smtp/msmtpd/session.ts";
+import type { LogFn } from "../../smtp/session.ts";
+import { openMsmtpdLog } from "./log.ts";
+import { type MsmtpdSettings, parseMsmtpdArgs, type PasswordSources } from "./options.ts";
+import { systemPasswords } from "./password.ts";
+import { helpText, versionText } from "./texts.ts";
+
+/** LSB init-script status "program is not running": msmtpd's exit for any startup error. */
+const EXIT_NOT_RUNNING = 3;
+
+/** Runs the persona; resolves with the exit status. `passwords` is replaceable for tests. */
+export async function msmtpdMain(
+  argv: string[],
+  io: ProgramIO,
+  passwords: PasswordSources = systemPasswords,
+): Promise<number> {
+  const parsed = parseMsmtpdArgs(io.prog, argv, passwords, MSMTPD_DEFAULT_COMMAND);
+  if (!parsed.ok) {
+    io.stderr(`${parsed.error}\n`);
+    return EXIT_NOT_RUNNING;
+  }
+  const s = parsed.settings;
+  if (s.printVersion || s.printHelp) {
+    io.stdout(s.printVersion ? versionText() : helpText(MSMTPD_DEFAULT_COMMAND));
+    await flushOutput();
+    return 0;
+  }
+  ignoreSignals(["SIGPIPE"]); // a command that stops reading is an error reply, not our death
+  const log = openMsmtpdLog(s.log);
+  try {
+    return s.inetd ? await runInetd(s, log.log) : await runDaemon(s, log.log, io);
+  } finally {
+    await log.close();
+  }
+}
+
+/** One session on stdin/stdout; every AUTH answer is delayed (no memory of failures). */
+async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
+  const { stdioConn } = await import("../../net/stdio.ts");
+  let status = 1 as SessionStatus;
+  const engine = msmtpdEngine(
+    { command: s.command, sink: new PipeSink(s.command), auth: s.auth },
+    { authDelay: () => true, ended: (st) => status = st },
+  );
+  await runSession(stdioConn(), { engine, log });
+  return status === 0 ? 0 : 1;
+}
+
+/** inet_pton: IPv6 first, then IPv4; host names (and IPv6 zone ids) are not addresses. */
+function isNumericAddress(text: string): boolean {
+  return (isIPv6(text) && !text.includes("%")) || isIPv4(text);
+}
+
+const STRERROR: Record<string, string> = {
+  EADDRINUSE: "Address already in use",
+  AddrInUse: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  AddrNotAvailable: "Cannot assign requested address",
+  EACCES: "Permission denied",
+  PermissionDenied: "Permission denied",
+};
+
+function strerror(e: ListenError): string {
+  return STRERROR[e.code ?? ""] ?? e.message.replace(/ \(os error \d+\)$/, "");
+}
+
+/** Serves until SIGTERM (sessions then finish by themselves) or SIGINT (they are closed). */
+async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<number> {
+  if (!isNumericAddress(s.interface)) {
+    io.stderr(`${io.prog}: invalid interface\n`);
+    return EXIT_NOT_RUNNING;
+  }
+  let server: MsmtpdServer;
+  try {
+    server = await MsmtpdServer.start({
+      host: s.interface,
+      port: s.port & 0xffff, // htons() of an int
+      command: s.command,
+      auth: s.auth,
+      log,
+      keepMessages: false,
+    });
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    io.stderr(`${io.prog}: cannot bind to ${s.interface}:${s.port}: ${strerror(e)}\n`);
+    return EXIT_NOT_RUNNING;
+  }
+  ignoreSignals(["SIGHUP"]);
+  const code = await new Promise<number>((resolve) => {
+    const off = onStopSignals(["SIGTERM", "SIGINT"], async (signal) => {
+      const force = signal === "SIGINT";
+      await server.stop({ force });
+      off();
+      resolve(force ? 130 : 0);
+    });
+  });
+  await flushOutput();
+  return code;
+}

@@ -1,0 +1,143 @@
+/**
+ * msmtpd's pipe-to-command sink (spec msmtpd.md §6–§8): each message runs `/bin/sh -c` with the
+ * command line built from the `--command` template (first `%F` → sender, recipients appended),
+ * and gets the Received header plus the LF-terminated body on its stdin. It is started only once
+ * the whole message has arrived, so a mail cut off by the client is never piped.
+ *
+ * The command's stdout goes to /dev/null: in inetd mode our stdout is the SMTP connection, and
+ * nothing a command prints may ever reach the client. Its stderr is inherited (msmtp's own error
+ * messages stay visible), unless {@link PipeSinkOptions.stderr} says otherwise.
+ *
+ * Shell safety rests on the session's address whitelist (`src/smtp/msmtpd/address.ts`): the
+ * sender and recipients inserted here contain no character the shell interprets.
+ */
+import { spawn } from "node:child_process";
+import dns from "node:dns";
+import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
+import { expandCommand } from "../smtp/msmtpd/command_line.ts";
+import { type HostNames, pipedMail } from "../smtp/msmtpd/piped_mail.ts";
+import {
+  CANNOT_PIPE,
+  CANNOT_START,
+  FAILED_TO_EXECUTE,
+  isTemporaryExit,
+} from "../smtp/msmtpd/replies.ts";
+
+/** Options of {@link PipeSink}. */
+export interface PipeSinkOptions {
+  /** The shell that runs the command line with `-c`; default `/bin/sh` (as `popen`). */
+  shell?: string;
+  /** The command's stderr: inherited (default) or discarded. */
+  stderr?: "inherit" | "ignore";
+  /**
+   * Host name for an IP address, for the Received header; `null` when it has none. Default:
+   * the system resolver (`getnameinfo`, hosts file included), given up after 5 seconds.
+   */
+  resolveName?: (ip: string) => Promise<string | null>;
+}
+
+const LOOKUP_TIMEOUT_MS = 5000;
+
+/**
+ * Reverse lookup through getnameinfo; only a real name counts, never the address echoed. An
+ * IPv4-mapped IPv6 address gets no name, as with msmtpd on glibc (observed `[::ffff:127.0.0.1]`
+ * without `localhost`); Bun's resolver would otherwise find one.
+ */
+export function systemResolveName(ip: string): Promise<string | null> {
+  if (ip === "" || /^::ffff:/i.test(ip)) return Promise.resolve(null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), LOOKUP_TIMEOUT_MS);
+  });
+  const lookup = dns.promises.lookupService(ip, 0).then(
+    ({ hostname }) => (hostname && hostname !== ip ? hostname : null),
+    () => null,
+  );
+  return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+}
+
+type Failure = Extract<DeliveryResult, { ok: false }>;
+
+function failure(reason: string, extra: Partial<Omit<Failure, "ok" | "reason">> = {}): Failure {
+  return { ok: false, temporary: false, reason, ...extra };
+}
+
+/** Runs the pipe command for each message and reports its outcome as msmtpd would (§8). */
+export class PipeSink implements Sink {
+  readonly #options: PipeSinkOptions;
+
+  /** @param command the `--command` template, e.g. `msmtp -f %F --`. */
+  constructor(readonly command: string, options: PipeSinkOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Resolves (never rejects) once the command has exited, or could not be started or fed. */
+  async deliver(message: ReceivedMessage): Promise<DeliveryResult> {
+    const resolveName = this.#options.resolveName ?? systemResolveName;
+    const [remote, local] = await Promise.all([
+      resolveName(message.remoteAddress.hostname).catch(() => null),
+      resolveName(message.localAddress.hostname).catch(() => null),
+    ]);
+    const names: HostNames = { remote, local };
+    const commandLine = expandCommand(this.command, message.from, message.to);
+    return runCommand(
+      this.#options.shell ?? "/bin/sh",
+      commandLine,
+      pipedMail(message, names),
+      this.#options.stderr ?? "inherit",
+    );
+  }
+}
+
+/**
+ * `sh -c commandLine` fed `input`. The outcome is decided once the command has exited: killed by
+ * a signal → failed to execute; input not fully written (EPIPE) → cannot pipe; non-zero exit →
+ * reported error N.
+ */
+function runCommand(
+  shell: string,
+  commandLine: string,
+  input: Uint8Array,
+  stderr: "inherit" | "ignore",
+): Promise<DeliveryResult> {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn(shell, ["-c", commandLine], { stdio: ["pipe", "ignore", stderr] });
+    } catch {
+      return resolve(failure(CANNOT_START));
+    }
+    let settled = false;
+    const settle = (result: DeliveryResult) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    const written = new Promise<boolean>((done) => {
+      const stdin = child.stdin!;
+      stdin.on("error", () => done(false));
+      stdin.on("close", () => done(false)); // after 'finish' when all went well
+      stdin.on("finish", () => done(true));
+      stdin.end(input);
+    });
+    child.on("error", () => {
+      if (child.pid === undefined) settle(failure(CANNOT_START));
+    });
+    child.on("exit", async (code, signal) => {
+      const ok = await written;
+      if (signal !== null || code === null) {
+        return settle(failure(FAILED_TO_EXECUTE, { signaled: true }));
+      }
+      if (!ok) return settle(failure(CANNOT_PIPE));
+      if (code !== 0) {
+        return settle(
+          failure(`Pipe command reported error ${code}`, {
+            exitCode: code,
+            temporary: isTemporaryExit(code),
+          }),
+        );
+      }
+      settle({ ok: true });
+    });
+  });
+}

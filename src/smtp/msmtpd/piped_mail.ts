@@ -1,0 +1,56 @@
+/**
+ * The bytes msmtpd hands to its pipe command (spec msmtpd.md §7): a Received header whose lines
+ * end in CRLF, then the dot-unstuffed message with every line ending turned into a bare LF.
+ */
+import type { ReceivedMessage } from "../message.ts";
+import { sanitizeEhloName } from "./address.ts";
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/** `strftime("%a, %d %b %Y %T %z")` in local time and the C locale. */
+export function rfc2822Date(d: Date): string {
+  const offset = -d.getTimezoneOffset();
+  const sign = offset < 0 ? "-" : "+";
+  const abs = Math.abs(offset);
+  return `${DAYS[d.getDay()]}, ${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ` +
+    `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
+}
+
+/** Reverse-lookup results for the two ends of the connection; absent when there is no name. */
+export interface HostNames {
+  remote?: string | null;
+  local?: string | null;
+}
+
+/** `NAME [IP]`, or `[IP]` without a name. */
+function endpoint(ip: string, name?: string | null): string {
+  return name ? `${name} [${ip}]` : `[${ip}]`;
+}
+
+/** The three-line Received header msmtpd writes first (CRLF line ends). */
+export function receivedHeader(message: ReceivedMessage, names: HostNames = {}): string {
+  return `Received: from ${sanitizeEhloName(message.helo)} ` +
+    `(${endpoint(message.remoteAddress.hostname, names.remote)})\r\n` +
+    `\tby ${endpoint(message.localAddress.hostname, names.local)} (msmtpd) with ESMTP;\r\n` +
+    `\t${rfc2822Date(message.receivedAt)}\r\n`;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Received header + `message.data` with each CRLF turned into LF (a CR elsewhere is kept). */
+export function pipedMail(message: ReceivedMessage, names: HostNames = {}): Uint8Array {
+  const header = new TextEncoder().encode(receivedHeader(message, names));
+  const data = message.data;
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header);
+  let o = header.length;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === CR && data[i + 1] === LF) continue;
+    out[o++] = data[i];
+  }
+  return out.subarray(0, o);
+}
