@@ -64,14 +64,25 @@ export class Server {
   }
 
   /**
+   * Closes the listener and resolves once it is really closed, so that from then on new
+   * connections are refused (Deno frees the socket only when the pending accept has
+   * settled). Safe to call more than once; {@link stop} starts with it.
+   */
+  stopAccepting(): Promise<void> {
+    if (!this.stopping) {
+      this.#stopping.abort();
+      this.#listener.close();
+      for (const w of this.#slotWaiters.splice(0)) w();
+    }
+    return this.#acceptLoop;
+  }
+
+  /**
    * Stops accepting at once, lets running sessions end by themselves for up to `timeoutMs`,
    * then closes whatever is left. `timeoutMs: 0` forces immediately.
    */
   async stop(timeoutMs: number): Promise<StopOutcome> {
-    this.#stopping.abort();
-    this.#listener.close();
-    for (const w of this.#slotWaiters.splice(0)) w();
-    await this.#acceptLoop;
+    await this.stopAccepting();
     if (this.#sessions.size === 0) return "graceful";
     const clock = this.#opts.clock ?? systemClock;
     const idle = new Promise<void>((r) => this.#idleWaiters.push(r));

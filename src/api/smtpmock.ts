@@ -133,6 +133,9 @@ export class SmtpmockServer implements AsyncDisposable {
   }
 
   async #stop(timeoutMs: number): Promise<StopOutcome> {
+    // Logged once the listener is closed (as go-smtp-mock's accept loop does), so a client
+    // that reacts to this line is refused.
+    await this.#server.stopAccepting();
     this.#logger?.warning?.(
       "SMTP mock server is in the shutdown mode and won't accept new connections",
     );

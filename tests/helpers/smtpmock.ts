@@ -19,8 +19,11 @@ export async function runTranscript(
   try {
     const last = steps[steps.length - 1];
     const closing = last[0] === "S" && last[1] === "<closed>";
-    await transcript(client, closing ? steps.slice(0, -1) : steps, (actual, expected, i) =>
-      assert.equal(actual, expected, `step ${i}`));
+    await transcript(
+      client,
+      closing ? steps.slice(0, -1) : steps,
+      (actual, expected, i) => assert.equal(actual, expected, `step ${i}`),
+    );
     if (closing) assert.equal(await client.closed(), "", "nothing after the last reply");
   } finally {
     client.close();

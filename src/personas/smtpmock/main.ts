@@ -75,11 +75,18 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   if (log) options.logger = goLogger(io);
   options.keepMessages = false; // nobody can read them from the binary
   const port = options.port ?? 0;
+  // Handlers go in before the port opens: a wrapper may signal as soon as it sees the start
+  // line or connects, and installing the first handler takes the runtime a few milliseconds.
+  ignoreSignals(["SIGUSR1", "SIGUSR2"]);
+  let stopRequested!: () => void;
+  const stopSignal = new Promise<void>((resolve) => stopRequested = resolve);
+  const off = onStopSignals(["SIGINT", "SIGTERM", "SIGQUIT"], () => stopRequested());
   let server: SmtpmockServer;
   try {
     options.host = listenHost(options.host);
     server = await SmtpmockServer.start(options);
   } catch (e) {
+    off();
     if (!(e instanceof ListenError)) throw e;
     const msg = `Failed to start SMTP mock server on port: ${port}`;
     if (log) io.stderr(goLogLine("ERROR", msg));
@@ -90,14 +97,9 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   if (!log && port === 0) {
     io.stdout(goLogLine("INFO", `SMTP mock server started on port: ${server.port}`));
   }
-  ignoreSignals(["SIGUSR1", "SIGUSR2"]);
-  await new Promise<void>((resolve) => {
-    const off = onStopSignals(["SIGINT", "SIGTERM", "SIGQUIT"], async () => {
-      await server.stop();
-      off();
-      resolve();
-    });
-  });
+  await stopSignal;
+  await server.stop();
+  off();
   await flushOutput();
   return 0;
 }

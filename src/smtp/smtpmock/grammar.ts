@@ -20,11 +20,25 @@ export function trimSpace(s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
-const KEYWORDS = /helo|ehlo|mail from:|rcpt to:|data|rset|noop|quit/i;
+// The `u` flag makes `i` fold like Go's `(?i)` (Unicode simple folding): `ſ` matches `s` and
+// the Kelvin sign `K` matches `k`; without it JS never folds a non-ASCII character to ASCII.
+const KEYWORDS = /helo|ehlo|mail from:|rcpt to:|data|rset|noop|quit/iu;
 
 /** The 502 screen: `(?i)helo|ehlo|mail from:|rcpt to:|data|rset|noop|quit`, unanchored. */
 export function hasKeyword(line: string): boolean {
   return KEYWORDS.test(line);
+}
+
+const BARE = {
+  data: /^data$/iu,
+  rset: /^rset$/iu,
+  noop: /^noop$/iu,
+  quit: /^quit$/iu,
+} as const;
+
+/** `\A(?i)<verb>\z`: the line is the verb alone, in any case (Go folding, so `RſET` is RSET). */
+export function isBareVerb(line: string, verb: keyof typeof BARE): boolean {
+  return BARE[verb].test(line);
 }
 
 const LETTER = /\p{L}/u;
@@ -39,8 +53,10 @@ function isAsciiDigit(ch: string): boolean {
  * or ASCII digits joined by single `-` or `.`, at least two runs, the last joined by `.` and
  * made of 2–63 letters.
  */
+const LOCALHOST = /^localhost$/iu;
+
 export function isDomain(s: string): boolean {
-  if (s.toLowerCase() === "localhost") return true;
+  if (LOCALHOST.test(s)) return true;
   const chars = Array.from(s); // code points, so \p{L} sees whole characters
   let runs = 0;
   let runStart = 0;
@@ -84,7 +100,8 @@ export function heloArgument(line: string): string | null {
   return null;
 }
 
-const LOCAL_CHAR = /[a-zA-Z0-9.!#$%&'*+\-/=?^_`{|}~]/;
+// Under the pattern's `(?i)` the class also holds `ſ` and `K`, as in Go.
+const LOCAL_CHAR = /[a-zA-Z0-9.!#$%&'*+\-/=?^_`{|}~]/iu;
 
 function isDisplayChar(ch: string): boolean {
   // Go's \s is ASCII only: tab, LF, FF, CR, space.

@@ -9,7 +9,7 @@ import { decodeLine, encodeReply, hostPort } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
 import type { SmtpmockConfig } from "./config.ts";
-import { hasKeyword, heloArgument, pathArgument, trimSpace } from "./grammar.ts";
+import { hasKeyword, heloArgument, isBareVerb, pathArgument, trimSpace } from "./grammar.ts";
 import { type SmtpmockRecord, Transaction } from "./record.ts";
 
 /** Far above anything go-smtp-mock's behaviour needs (a 100 kB line is answered normally). */
@@ -23,6 +23,9 @@ export interface SmtpmockHooks {
   /** Line cap in bytes (documented deviation: a longer line ends the session). */
   maxLine?: number;
 }
+
+/** How long the connection stays open after the 500 for an over-long line. */
+const LINGER_MS = 1000;
 
 const DATA_END = [0x2e, 0x0d, 0x0a]; // ".\r\n": the only body terminator go-smtp-mock knows
 
@@ -87,7 +90,9 @@ class SmtpmockSession {
     } finally {
       this.hooks.sessionRecord?.(this.#tx.snapshot(this.ctx.remote));
       this.ctx.wire.close();
-      this.#info("SMTP session finished");
+      // A forced stop drops the connection under the session; go-smtp-mock exits without
+      // finishing such sessions, so nothing more is logged for them.
+      if (!this.ctx.closed.aborted) this.#info("SMTP session finished");
     }
   }
 
@@ -97,13 +102,13 @@ class SmtpmockSession {
       const line = await this.#reader.readLine(this.#deadline);
       // Like Go's ReadString, a fragment cut off by end of input is not a command.
       if (line === null || line[line.length - 1] !== 0x0a) {
-        this.ctx.log("err", "EOF");
+        if (!this.ctx.closed.aborted) this.ctx.log("err", "EOF");
         return null;
       }
       return line;
     } catch (e) {
       if (e instanceof LineTooLongError) {
-        await this.#write(`500 Line too long (limit ${e.limit} bytes)`, false);
+        await this.#lineTooLong(e);
       } else if (e instanceof TimeoutError) {
         this.ctx.log(
           "err",
@@ -112,6 +117,18 @@ class SmtpmockSession {
       } else this.ctx.log("err", (e as Error).message);
       return null;
     }
+  }
+
+  /**
+   * The documented deviation for a line over the cap: reply 500, wait LINGER_MS, close.
+   * Closing at once with the client's bytes unread would reset the connection, and a reset
+   * can destroy the reply before the client has read it. Nothing is read meanwhile (reading
+   * a flood to drop it costs memory); the kernel's buffers and TCP flow control hold it.
+   */
+  async #lineTooLong(e: LineTooLongError): Promise<void> {
+    this.#reader.discardBuffered();
+    await this.#write(`500 Line too long (limit ${e.limit} bytes)`, false);
+    await sleep(this.ctx.clock, LINGER_MS, this.ctx.closed);
   }
 
   /** Writes a reply unless the session deadline has passed (as a Go write deadline would). */
@@ -248,8 +265,8 @@ class SmtpmockSession {
     tx.clearRsetNoop();
     let reply = c.msgDataReceived;
     if (!(tx.helo && tx.mailfrom && tx.rcptto)) reply = c.msgInvalidCmdDataSequence;
-    else if (line.toLowerCase() !== "data") reply = c.msgInvalidCmd;
-    const ok = tx.helo && tx.mailfrom && tx.rcptto && line.toLowerCase() === "data";
+    else if (!isBareVerb(line, "data")) reply = c.msgInvalidCmd;
+    const ok = tx.helo && tx.mailfrom && tx.rcptto && isBareVerb(line, "data");
     tx.dataRequest = line;
     tx.dataResponse = reply;
     tx.data = ok;
@@ -270,7 +287,7 @@ class SmtpmockSession {
         line = await this.#reader.readLine(this.#deadline);
       } catch (e) {
         if (e instanceof LineTooLongError) {
-          await this.#write(`500 Line too long (limit ${e.limit} bytes)`, false);
+          await this.#lineTooLong(e);
           return "close";
         }
         // §8.7: a body deadline drops silently back to command mode.
@@ -315,8 +332,8 @@ class SmtpmockSession {
     }
     let reply = c.msgRsetReceived;
     if (!tx.helo) reply = c.msgInvalidCmdRsetSequence;
-    else if (line.toLowerCase() !== "rset") reply = c.msgInvalidCmdRsetArg;
-    const ok = tx.helo && line.toLowerCase() === "rset";
+    else if (!isBareVerb(line, "rset")) reply = c.msgInvalidCmdRsetArg;
+    const ok = tx.helo && isBareVerb(line, "rset");
     tx.rsetRequest = line;
     tx.rsetResponse = reply;
     tx.rset = ok;
@@ -325,14 +342,14 @@ class SmtpmockSession {
   }
 
   async #noop(line: string): Promise<Outcome> {
-    if (line.toLowerCase() !== "noop") return "continue"; // quirk §8.1: silence
+    if (!isBareVerb(line, "noop")) return "continue"; // quirk §8.1: silence
     this.#tx.noop = true;
     await this.#reply(this.cfg.responseDelayNoop, this.cfg.msgNoopReceived, false);
     return "continue";
   }
 
   async #quit(line: string): Promise<Outcome> {
-    if (line.toLowerCase() !== "quit") return "continue";
+    if (!isBareVerb(line, "quit")) return "continue";
     this.#tx.quitSent = true;
     await this.#reply(this.cfg.responseDelayQuit, this.cfg.msgQuitCmd, false);
     return "close";

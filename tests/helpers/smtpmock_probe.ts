@@ -1,0 +1,95 @@
+/**
+ * Probes for smtpmock behaviour tests: prove silence with a NOOP, time replies, talk in
+ * request/reply pairs, find a free port the way the Ruby gem does, read a process's RSS.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import process from "node:process";
+import type { RawClient } from "./raw_client.ts";
+
+/**
+ * Proves the previous line got no reply: NOOP is answered, and its reply is the next thing
+ * on the wire.
+ */
+export async function assertNoReply(c: RawClient, noopReply = "250 Ok\r\n"): Promise<void> {
+  await c.send("NOOP\r\n");
+  assert.equal(await c.readLine(), noopReply, "the next bytes are NOOP's reply");
+}
+
+/** Sends each request and checks that exactly the paired reply comes back. */
+export async function talk(c: RawClient, pairs: Array<[string, string]>): Promise<void> {
+  for (const [request, reply] of pairs) {
+    await c.send(request);
+    assert.equal(await c.readLine(), reply, `reply to ${JSON.stringify(request.slice(0, 80))}`);
+  }
+}
+
+/** Milliseconds since `start` (a `performance.now()` value). */
+export function since(start: number): number {
+  return performance.now() - start;
+}
+
+/** Sends `request` and returns the reply line and how long it took to arrive. */
+export async function timedReply(c: RawClient, request: string): Promise<[string, number]> {
+  const t = performance.now();
+  await c.send(request);
+  const line = await c.readLine();
+  return [line, since(t)];
+}
+
+/** A port that was free a moment ago (bind 127.0.0.1:0, read, close), as the Ruby gem does. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with the error code of a connection attempt that fails, or "connected". */
+export function connectOutcome(port: number, host = "127.0.0.1"): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, host);
+    s.once("connect", () => {
+      s.destroy();
+      resolve("connected");
+    });
+    s.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
+
+/** Resident set size of a process in KiB, from /proc (Linux). */
+export function vmRssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const m = status.match(/^VmRSS:\s+(\d+) kB$/m);
+  if (!m) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]);
+}
+
+/** Rejects with `what` if `p` has not settled within `ms` (guards against a hung test). */
+export function within<T>(ms: number, p: Promise<T>, what = "operation"): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, guard]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Sends a signal by pid to a child that has not exited yet. (Deno's `ChildProcess.kill()`
+ * reports the child as killed by that signal even when the child handled it and exited on
+ * its own; `process.kill` does not.)
+ */
+export function signal(
+  child: { pid?: number; exitCode: number | null; signalCode: string | null },
+  sig: NodeJS.Signals,
+): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(child.pid, sig);
+  } catch { /* exited meanwhile */ }
+}
