@@ -1,7 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -437,6 +447,46 @@ test("mbox faults: a stale lock is taken over", async () => {
     assert.deepEqual(await sink.deliver(message("b@x", "Subject: b\r\n\r\ny\r\n")), { ok: true });
     assert.equal(await exists(path + ".lock"), false);
     assert.equal((await readWithPython(path)).length, 2);
+  });
+});
+
+test("mbox faults: an empty lock (mailutils' default) is respected until it is 600 s old", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    const lockPath = path + ".lock";
+    // Held untouched for 10 s: still a live lock as far as anyone can tell.
+    await writeFile(lockPath, "");
+    const recent = new Date(Date.now() - 10_000);
+    await utimes(lockPath, recent, recent);
+    const held = await new MboxSink(path, { lockTimeoutMs: 200 }).deliver(message("b@x", "y\r\n"));
+    assert.ok(!held.ok && held.temporary && /still held/.test(held.reason), JSON.stringify(held));
+    assert.equal(await exists(lockPath), true);
+    // Past the stale age it is taken over at once.
+    const old = new Date(Date.now() - 601_000);
+    await utimes(lockPath, old, old);
+    const started = Date.now();
+    const r = await new MboxSink(path, { lockTimeoutMs: 1000 }).deliver(message("a@x", "x\r\n"));
+    assert.deepEqual(r, { ok: true });
+    assert.ok(Date.now() - started < 1000, "taken over at once, not after a wait");
+    assert.equal(await exists(lockPath), false);
+    assert.equal(await mailutilsCount(path), 1);
+  });
+});
+
+test("mbox locking: the lock appears complete, and no temporary file is left", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    const lock = await acquireDotlock(path);
+    try {
+      assert.equal(await readFile(lock.path, "latin1"), `${process.pid} ${hostname()}\n`);
+      assert.equal((await stat(lock.path)).nlink, 1, "the temporary link is gone");
+      // A second taker finds it busy; its own temporary file does not stay behind either.
+      await assert.rejects(acquireDotlock(path, { timeoutMs: 50 }), /still held/);
+      assert.deepEqual(await readdir(dir), ["mbox.lock"]);
+    } finally {
+      await lock.release();
+    }
+    assert.deepEqual(await readdir(dir), []);
   });
 });
 

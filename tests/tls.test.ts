@@ -12,7 +12,13 @@ import { test } from "node:test";
 import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { listenNode } from "../src/net/node.ts";
-import { type TlsConn, TlsHandshakeError, type TlsInfo } from "../src/net/tls.ts";
+import {
+  secureContextFor,
+  type TlsConn,
+  TlsHandshakeError,
+  type TlsInfo,
+  validateTlsOptions,
+} from "../src/net/tls.ts";
 import { type Conn, type Listener, ListenError, type TlsOptions } from "../src/net/types.ts";
 import { testCerts } from "./helpers/certs.ts";
 import { bytes, type Lines, type StreamLines, streamLines, wireLines } from "./helpers/lines.ts";
@@ -260,6 +266,33 @@ test("node: binding a busy port is a ListenError with the code; close() ends acc
     assert.equal(await pending, null);
     assert.equal(await listener.accept(), null);
   });
+});
+
+test("tls options: garbage certificate or key, or a key of another certificate, fail clearly", () => {
+  const cases: Array<[string, TlsOptions, RegExp]> = [
+    [
+      "garbage cert",
+      { cert: "not a certificate\n", key: certs.serverKey },
+      /^TLS certificate unusable: /,
+    ],
+    ["key as cert", { cert: certs.serverKey, key: certs.serverKey }, /^TLS certificate unusable: /],
+    ["garbage key", { cert: certs.serverCert, key: "not a key\n" }, /^TLS private key unusable: /],
+    [
+      "mismatched key",
+      { cert: certs.serverCert, key: certs.clientKey },
+      /^TLS private key does not belong to the certificate$/,
+    ],
+    ["garbage ca", { ...serverTls, ca: "not a bundle\n" }, /^TLS CA bundle unusable: /],
+  ];
+  for (const [name, options, message] of cases) {
+    assert.throws(() => validateTlsOptions(options), { message }, name);
+    // Deno's createSecureContext would take any of these; the context is never built.
+    assert.throws(() => secureContextFor(options), { message }, name);
+  }
+  // The real material, a chain (leaf first) and a CA bundle pass.
+  validateTlsOptions(serverTlsWithCa);
+  validateTlsOptions({ ...serverTls, cert: certs.serverCert + certs.ca, ca: certs.ca + certs.ca });
+  assert.ok(secureContextFor(serverTlsWithCa));
 });
 
 const peerEnv = { MOCKSMTP_TEST_CERT: certs.serverCert, MOCKSMTP_TEST_KEY: certs.serverKey };

@@ -3,6 +3,7 @@
  * handshake over any duplex (a `net.Socket`, or stdin+stdout) with `node:tls`, which both Deno
  * and Bun implement, and wraps the result as a {@link Conn}.
  */
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
@@ -37,16 +38,57 @@ export class TlsHandshakeError extends Error {
   }
 }
 
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Checks the PEM material with `node:crypto`: the certificate (the first one, if a chain) and
+ * the key parse, the key belongs to the certificate, and every certificate of the CA bundle
+ * parses. Throws an Error saying which part is unusable. Needed because Deno 2.9's
+ * `createSecureContext` accepts anything and would only fail the first handshake (Bun throws
+ * there, with less telling messages).
+ */
+export function validateTlsOptions(options: TlsOptions): void {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(options.cert);
+  } catch (e) {
+    throw new Error(`TLS certificate unusable: ${errorText(e)}`);
+  }
+  let key;
+  try {
+    key = createPrivateKey(options.key);
+  } catch (e) {
+    throw new Error(`TLS private key unusable: ${errorText(e)}`);
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new Error("TLS private key does not belong to the certificate");
+  }
+  if (options.ca === undefined) return;
+  const blocks = options.ca.match(PEM_CERT) ?? [];
+  if (blocks.length === 0) throw new Error("TLS CA bundle unusable: no PEM certificate found");
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (e) {
+      throw new Error(`TLS CA bundle unusable: ${errorText(e)}`);
+    }
+  }
+}
+
 const contexts = new WeakMap<TlsOptions, tls.SecureContext>();
 
 /**
- * The secure context for `options`, built once per options object. Bun throws here on unusable
- * PEM material; Deno 2.9 accepts anything and only fails the handshake, so check the PEM text
- * separately (e.g. with `node:crypto`) to report bad files at start-up.
+ * The secure context for `options`, built once per options object after
+ * {@link validateTlsOptions} (whose Error it throws for unusable material).
  */
 export function secureContextFor(options: TlsOptions): tls.SecureContext {
   let context = contexts.get(options);
   if (!context) {
+    validateTlsOptions(options);
     context = tls.createSecureContext({ cert: options.cert, key: options.key, ca: options.ca });
     contexts.set(options, context);
   }

@@ -5,21 +5,23 @@
  * Compatibility with GNU mailutils (checked against mailutils 3.15 with strace and its
  * `dotlock` program, and its libmailutils/base/locker.c): the default locker type is a dotlock
  * named `<mailbox>.lock` next to the mailbox, with symlinks of the mailbox resolved first. It
- * creates a unique `<mailbox>.<pid>.<time>.<host>` file and link()s it to the lock name, so its
- * lock and our O_CREAT|O_EXCL create exclude each other. It retries 10 times, 1 s apart, then
- * fails with "Conflict with previous locker". By default it writes no PID (the file is empty),
- * does no PID check and never expires a lock (expiry, 600 s, only when `expire-timeout` is
- * configured). `mail` and `movemail` lock while they read or rewrite the mailbox; `frm`,
- * `messages` and `readmsg` open it read-only and take no lock at all. When the mailbox
- * directory is not writable mailutils falls back to fcntl locks, but then we cannot create the
- * dotlock either and the delivery fails.
+ * creates a unique `<mailbox>.<pid>.<time>.<host>` file and link()s it to the lock name. It
+ * retries 10 times, 1 s apart, then fails with "Conflict with previous locker". By default it
+ * writes no PID (the file is empty), does no PID check and never expires a lock (expiry, 600 s,
+ * only when `expire-timeout` is configured). `mail` and `movemail` lock while they read or
+ * rewrite the mailbox; `frm`, `messages` and `readmsg` open it read-only and take no lock at
+ * all. When the mailbox directory is not writable mailutils falls back to fcntl locks, but then
+ * we cannot create the dotlock either and the delivery fails.
  *
- * Our lock file holds `PID HOSTNAME\n` (mailutils' optional PID check parses the leading
- * number). A lock is stale when it is older than `staleMs` (default 600 s, mailutils' own
- * expiry time, so neither side breaks a lock the other still considers live), or when it is in
- * our format, names this host and its PID no longer exists (a crashed mocksmtp). Empty or
- * foreign locks expire by age only; the host name keeps a PID check from reaching across
- * containers that share a mailbox volume but not a PID namespace.
+ * We lock the same way: `PID HOSTNAME\n` is written to a unique `<lock>.<pid>.<random>` file
+ * first, which is then link()ed to the lock name, so the lock appears with its content
+ * complete (a kill at any point leaves either no lock or a full one, at worst plus a stray
+ * temp file), and link() excludes mailutils' link() (mailutils' optional PID check parses the
+ * leading number). A lock is stale when it is older than `staleMs` (default 600 s, mailutils'
+ * own expiry time), or when it is in our format, names this host and its PID no longer exists
+ * (a crashed mocksmtp). Any other lock (mailutils' are empty by default) expires by age only:
+ * an empty lock may be a live mailutils lock, so it is never taken early. The host name keeps
+ * the PID check from reaching across containers that share a mailbox volume but not PIDs.
  */
 import { link, lstat, open, readFile, realpath, rename, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -94,8 +96,10 @@ function thisHost(): string | null {
   return cachedHost;
 }
 
+const OUR_LOCK = /^(\d+) (\S+)\n?$/;
+
 function ownerIsGone(content: string): boolean {
-  const m = /^(\d+) (\S+)\n?$/.exec(content);
+  const m = OUR_LOCK.exec(content);
   const host = thisHost();
   if (!m || host === null || m[2] !== host) return false;
   const pid = Number(m[1]);
@@ -124,7 +128,9 @@ async function removeIfStale(lockPath: string, staleMs: number): Promise<boolean
     if (errorCode(e) === "ENOENT") return true;
     throw e;
   }
-  if (Date.now() - before.mtimeMs <= staleMs && !ownerIsGone(content)) return false;
+  const age = Date.now() - before.mtimeMs;
+  const stale = age > staleMs || ownerIsGone(content);
+  if (!stale) return false;
   // Move it aside and check it is the very file judged stale: a plain unlink could remove a
   // fresh lock that another waiter created after breaking the same stale one.
   const aside = `${lockPath}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
@@ -150,6 +156,47 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * One attempt: writes `PID HOST` into a fresh unique file next to the lock, link()s it to
+ * `lockPath` and removes the temporary name again. Resolves with the lock's identity when it
+ * was taken, null when the lock exists.
+ */
+async function tryLink(lockPath: string): Promise<{ ino: number; dev: number } | null> {
+  const temp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
+  let file;
+  try {
+    // 0644 like mailutils' own lock files, so other users' PID checks can read them.
+    file = await open(temp, "wx", 0o644);
+  } catch (e) {
+    throw new DotlockError(`cannot create ${temp}: ${errorText(e)}`);
+  }
+  try {
+    let ino, dev;
+    try {
+      await file.writeFile(`${process.pid} ${thisHost() ?? "?"}\n`);
+      ({ ino, dev } = await file.stat());
+    } catch (e) {
+      throw new DotlockError(`cannot write ${temp}: ${errorText(e)}`);
+    } finally {
+      await file.close().catch(() => {});
+    }
+    try {
+      await link(temp, lockPath);
+    } catch (e) {
+      // Over NFS a link() whose reply was lost reports failure though it was made; the link
+      // count of the temporary file tells the truth.
+      const linked = await lstat(temp).then((st) => st.nlink === 2, () => false);
+      if (!linked) {
+        if (errorCode(e) === "EEXIST") return null;
+        throw new DotlockError(`cannot create ${lockPath}: ${errorText(e)}`);
+      }
+    }
+    return { ino, dev };
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+/**
  * Takes `<mailbox>.lock`, retrying with a short exponential backoff (5 ms doubling to 200 ms,
  * jittered) until `timeoutMs`. Throws {@link DotlockError} on timeout or I/O error.
  */
@@ -163,52 +210,36 @@ export async function acquireDotlock(
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
-    let file;
-    try {
-      // 0644 like mailutils' own lock files, so other users' PID checks can read them.
-      file = await open(lockPath, "wx", 0o644);
-    } catch (e) {
-      if (errorCode(e) !== "EEXIST") {
-        throw new DotlockError(`cannot create ${lockPath}: ${errorText(e)}`);
-      }
-      let gone;
-      try {
-        gone = await removeIfStale(lockPath, staleMs);
-      } catch (e2) {
-        if (e2 instanceof DotlockError) throw e2;
-        throw new DotlockError(`cannot inspect ${lockPath}: ${errorText(e2)}`);
-      }
-      if (gone && Date.now() < deadline) continue;
-      options.onBusy?.(lockPath);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new DotlockError(`${lockPath} still held after ${timeoutMs} ms`);
-      }
-      await sleep(Math.min(remaining, delay * (0.5 + Math.random())));
-      delay = Math.min(delay * 2, 200);
-      continue;
+    const taken = await tryLink(lockPath);
+    if (taken) {
+      const { ino, dev } = taken;
+      return {
+        path: lockPath,
+        async release() {
+          try {
+            // Only remove our own file: after a takeover as stale it may be someone else's.
+            const now = await lstat(lockPath);
+            if (now.ino === ino && now.dev === dev) await unlink(lockPath);
+          } catch {
+            // Already gone, or unremovable: nothing more to do here.
+          }
+        },
+      };
     }
-    let ino, dev;
+    let gone;
     try {
-      await file.writeFile(`${process.pid} ${thisHost() ?? "?"}\n`);
-      ({ ino, dev } = await file.stat());
+      gone = await removeIfStale(lockPath, staleMs);
     } catch (e) {
-      await file.close().catch(() => {});
-      await unlink(lockPath).catch(() => {});
-      throw new DotlockError(`cannot write ${lockPath}: ${errorText(e)}`);
+      if (e instanceof DotlockError) throw e;
+      throw new DotlockError(`cannot inspect ${lockPath}: ${errorText(e)}`);
     }
-    await file.close().catch(() => {});
-    return {
-      path: lockPath,
-      async release() {
-        try {
-          // Only remove our own file: after a takeover as stale it may be someone else's.
-          const now = await lstat(lockPath);
-          if (now.ino === ino && now.dev === dev) await unlink(lockPath);
-        } catch {
-          // Already gone, or unremovable: nothing more to do here.
-        }
-      },
-    };
+    if (gone && Date.now() < deadline) continue;
+    options.onBusy?.(lockPath);
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      throw new DotlockError(`${lockPath} still held after ${timeoutMs} ms`);
+    }
+    await sleep(Math.min(remaining, delay * (0.5 + Math.random())));
+    delay = Math.min(delay * 2, 200);
   }
 }

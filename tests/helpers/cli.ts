@@ -29,12 +29,35 @@ export interface Cli {
   /** Resolves once `re` matches stdout; rejects if the process exits first. */
   waitStdout(re: RegExp): Promise<RegExpMatchArray>;
   waitStderr(re: RegExp): Promise<RegExpMatchArray>;
+  /** Sends `signal` (default SIGTERM) by pid; {@link Cli.exited} still gets the real status. */
   kill(signal?: NodeJS.Signals): void;
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGTERM: 15,
+};
 
-export function runCli(args: string[], opts: SpawnOptions & { input?: string | Uint8Array } = {}): Cli {
+/**
+ * Sends `signal` by pid to a child that has not exited yet. Not `child.kill()`: on Deno the
+ * child's `close` event then reports that signal even when the child caught it and exited 0.
+ */
+function signalByPid(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(child.pid, signal);
+  } catch {
+    // Exited meanwhile.
+  }
+}
+
+export function runCli(
+  args: string[],
+  opts: SpawnOptions & { input?: string | Uint8Array } = {},
+): Cli {
   const [cmd, argv] = cliCommand(args);
   const child = spawn(cmd, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], ...opts });
   const watchers: Array<() => void> = [];
@@ -47,7 +70,7 @@ export function runCli(args: string[], opts: SpawnOptions & { input?: string | U
     ),
     waitStdout: (re) => wait(() => cli.stdout.match(re)),
     waitStderr: (re) => wait(() => cli.stderr.match(re)),
-    kill: (signal = "SIGTERM") => void child.kill(signal),
+    kill: (signal = "SIGTERM") => signalByPid(child, signal),
   };
   let done = false;
   cli.exited.then(() => {
