@@ -114,7 +114,7 @@ for t in "${TARGETS[@]}"; do
     continue
   fi
   if [ "$release" = 0 ] && needs_download; then
-    echo "compile: deno compile cannot download its denort base from dl.deno.land (offline?); building only the host binary with bun build --compile (set DENORT_BIN=/path/to/denort to use deno)"
+    echo "compile: deno compile cannot download its denort base (no internet access?); building only the host binary with bun build --compile (set DENORT_BIN=/path/to/denort to use deno)"
     rm -f "$DIST"/mocksmtp-* "$DIST/.compile-error.log"
     if ! log=$(bun build --compile "$ENTRY" --outfile "$DIST/mocksmtp-$host" 2>&1); then
       printf '%s\n' "$log" >&2

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The full test suite: every tests/*.test.ts on Deno, then on Bun. Ends with one line
-# "N passed, N failed" adding up both runtimes. Exit status is non-zero if anything failed,
+# The full test suite: every tests/*.test.ts on Deno, then on Bun, then the end-to-end files
+# against the compiled binary and its persona symlinks. Ends with one line
+# "N passed, N failed" adding everything up. Exit status is non-zero if anything failed,
 # including a runner that crashed or hung (each runner is stopped after RUNNER_TIMEOUT s).
 # Usage: scripts/test.sh [test files…]   (default: all of tests/)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/node_modules/.bin:$PATH"
 mkdir -p .tmp
 files=("$@")
@@ -20,4 +21,27 @@ timeout -k 10 "$limit" bun test --timeout 60000 --reporter=junit \
   --reporter-outfile=.tmp/junit-bun.xml "${files[@]}"
 bun_rc=$?
 
-node scripts/junit-summary.mjs "deno:$deno_rc:.tmp/junit-deno.xml" "bun:$bun_rc:.tmp/junit-bun.xml"
+# The end-to-end tests again, against the standalone binary and through each persona symlink
+# (bun build --compile: works offline; the release binaries come from deno compile in CI).
+reports=("deno:$deno_rc:.tmp/junit-deno.xml" "bun:$bun_rc:.tmp/junit-bun.xml")
+if [ $# -eq 0 ] && [ "${MOCKSMTP_SKIP_BINARY:-}" != 1 ]; then
+  rm -f .tmp/junit-binary.xml .tmp/junit-links.xml
+  bindir="$PWD/.tmp/bin"
+  mkdir -p "$bindir"
+  echo "== compiled binary (bun build --compile)"
+  bun build --compile cli.ts --outfile "$bindir/mocksmtp" >/dev/null
+  "$bindir/mocksmtp" link "$bindir" >/dev/null
+  e2e=$(grep -lE "runCli|cliCommand|startSmtpmockCli|runCliToEnd|startDaemon|spawnInetd" tests/*.test.ts)
+  # shellcheck disable=SC2086
+  MOCKSMTP_BIN="$bindir/mocksmtp" timeout -k 10 "$limit" bun test --timeout 60000 \
+    --reporter=junit --reporter-outfile=.tmp/junit-binary.xml $e2e
+  reports+=("binary:$?:.tmp/junit-binary.xml")
+  echo "== persona symlinks ($bindir/{smtpmock,mockmta,msmtpd})"
+  # shellcheck disable=SC2086
+  PATH="$bindir:$PATH" MOCKSMTP_BIN="$bindir/mocksmtp" MOCKSMTP_VIA_LINKS=1 \
+    timeout -k 10 "$limit" bun test --timeout 60000 \
+    --reporter=junit --reporter-outfile=.tmp/junit-links.xml $e2e
+  reports+=("links:$?:.tmp/junit-links.xml")
+fi
+
+node scripts/junit-summary.mjs "${reports[@]}"

@@ -1,17 +1,24 @@
 /**
  * Runs the mocksmtp CLI as a child process with the runtime that runs the tests (deno test
- * → deno, bun test → bun), or with a compiled binary when MOCKSMTP_BIN is set.
+ * → deno, bun test → bun), or with a compiled binary when MOCKSMTP_BIN is set. With
+ * MOCKSMTP_VIA_LINKS=1 as well, `mocksmtp <persona> …` is run as `<persona> …`, found on PATH
+ * (scripts/test.sh puts the persona symlinks there), the way existing scripts call them.
  */
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import path from "node:path";
 import process from "node:process";
 
 export const ROOT = path.resolve(import.meta.dirname ?? ".", "..", "..");
+const PERSONAS = ["smtpmock", "mockmta", "msmtpd"];
 export const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
 /** Command and arguments that start `mocksmtp …args`. */
 export function cliCommand(args: string[]): [string, string[]] {
   const bin = process.env.MOCKSMTP_BIN;
+  const persona = args[0];
+  if (bin && process.env.MOCKSMTP_VIA_LINKS === "1" && PERSONAS.includes(persona)) {
+    return [persona, args.slice(1)];
+  }
   if (bin) return [bin, args];
   const cli = path.join(ROOT, "cli.ts");
   return isBun ? [process.execPath, ["run", cli, ...args]] : [
