@@ -190,19 +190,21 @@ test("grammar: MAIL FROM / RCPT TO addresses the spec lists as rejected", () => 
 });
 
 test("grammar: the pathological line is linear, not exponential", () => {
-  // 40 bytes that keep Node's backtracking regex engine busy for ~28 s (spec §4.5).
+  // 40 bytes that keep Node's backtracking regex engine busy for ~28 s (spec §4.5). The bounds
+  // are loose on purpose (a loaded CI machine): they separate linear from exponential, they do
+  // not measure speed (scripts/bench.sh does).
   const evil = "MAIL FROM:" + "a ".repeat(18) + "@";
   assert.equal(evil.length, 47);
   let t = performance.now();
   assert.equal(pathArgument(evil, "mail from:"), null);
-  assert.ok(performance.now() - t < 50, "40-byte line");
+  assert.ok(performance.now() - t < 2000, "40-byte line");
   const huge = "MAIL FROM:" + "a ".repeat(50_000) + "b@x.co";
   t = performance.now();
   assert.equal(pathArgument(huge, "mail from:"), "b@x.co");
-  assert.ok(performance.now() - t < 500, "100 kB line");
+  assert.ok(performance.now() - t < 5000, "100 kB line");
   t = performance.now();
   assert.equal(heloArgument("EHLO " + "a-".repeat(50_000) + "a"), null);
-  assert.ok(performance.now() - t < 500, "100 kB HELO");
+  assert.ok(performance.now() - t < 5000, "100 kB HELO");
 });
 
 test("grammar: the server answers the pathological MAIL FROM at once", async () => {
