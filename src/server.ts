@@ -26,6 +26,12 @@ export interface ServerOptions {
   listen?: (opts: ListenOptions) => Promise<Listener>;
 }
 
+/**
+ * The reason every ended session's signal carries: one shared value, because abort() without
+ * a reason builds an exception with a stack trace per session (measurable per message).
+ */
+const SESSION_ENDED = "session ended";
+
 /** How a stop ended. */
 export type StopOutcome = "graceful" | "forced";
 
@@ -92,7 +98,7 @@ export class Server {
     timer.abort();
     if (result === "idle") return "graceful";
     for (const [conn, closed] of this.#sessions) {
-      closed.abort();
+      closed.abort(SESSION_ENDED);
       conn.close();
     }
     return "forced";
@@ -189,6 +195,6 @@ export async function runSession(conn: Conn, opts: RunSessionOptions): Promise<v
     log("err", `session failed: ${(e as Error).message}`);
   } finally {
     conn.close();
-    closed.abort();
+    closed.abort(SESSION_ENDED);
   }
 }

@@ -16,7 +16,7 @@ const RAW_BASE = "https://raw.githubusercontent.com/mocksmtp/mocksmtp/v2.6.0/";
 
 function block(id: string): string {
   const m = README.match(
-    new RegExp(`<!-- readme-test: ${id} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``),
+    new RegExp(`<!-- readme-test: ${id} -->\\n+\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``),
   );
   assert.ok(m, `README has a block marked ${id}`);
   return m[1];

@@ -61,8 +61,11 @@ export class SmtpmockServer implements AsyncDisposable {
       log: toLogFn(options.logger),
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
-        message: (r) => keep && stores.messages.add(r),
-        sessionRecord: (r) => keep && stores.sessions.add(r),
+        // Without keeping, no hooks: no snapshot is built and no body decoded per message.
+        ...(keep && {
+          message: (r: SmtpmockRecord) => stores.messages.add(r),
+          sessionRecord: (r: SmtpmockRecord) => stores.sessions.add(r),
+        }),
       }),
     });
     const self = new SmtpmockServer(server, config, stores, options.logger);

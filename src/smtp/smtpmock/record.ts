@@ -2,6 +2,7 @@
  * go-smtp-mock's per-transaction record (its `Message`, spec smtpmock.md §5) and the state
  * flags the handlers consult. Field names follow the Go getters, camelCased.
  */
+import { decodeLine } from "../reply.ts";
 import type { Address } from "../wire.ts";
 
 /** A read-only snapshot of a transaction, as go-smtp-mock's `Message` exposes it. */
@@ -55,7 +56,10 @@ export class Transaction {
   dataRequest = "";
   dataResponse = "";
   data = false;
-  msgRequest = "";
+  /** The body as text, decoded only when someone reads a record (the CLI never does). */
+  get msgRequest(): string {
+    return this.raw.length ? decodeLine(this.raw) : "";
+  }
   msgResponse = "";
   msg = false;
   raw: Uint8Array = EMPTY;
@@ -95,7 +99,7 @@ export class Transaction {
   }
 
   clearMsg(): void {
-    this.msgRequest = this.msgResponse = "";
+    this.msgResponse = "";
     this.msg = false;
     this.raw = EMPTY;
   }

@@ -312,7 +312,6 @@ class SmtpmockSession {
       parts.push(unstuffed);
     }
     tx.raw = concat(parts, size);
-    tx.msgRequest = decodeLine(tx.raw);
     tx.msgResponse = c.msgMsgReceived;
     tx.msg = true;
     await this.#reply(c.responseDelayMessage, c.msgMsgReceived, false);
