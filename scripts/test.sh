@@ -29,7 +29,7 @@ if [ $# -eq 0 ] && [ "${MOCKSMTP_SKIP_BINARY:-}" != 1 ]; then
   bindir="$PWD/.tmp/bin"
   mkdir -p "$bindir"
   echo "== compiled binary (bun build --compile)"
-  bun build --compile cli.ts --outfile "$bindir/mocksmtp" >/dev/null
+  bun build --compile --compile-exec-argv=--smol cli.ts --outfile "$bindir/mocksmtp" >/dev/null
   "$bindir/mocksmtp" link "$bindir" >/dev/null
   e2e=$(grep -lE "runCli|cliCommand|startSmtpmockCli|runCliToEnd|startDaemon|spawnInetd" tests/*.test.ts)
   # shellcheck disable=SC2086

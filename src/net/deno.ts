@@ -13,7 +13,7 @@ import {
  * accounting, a full GC every few hundred messages (docs/benchmarks.md). The owned buffer is
  * small because every idle connection holds it in a pending read; SMTP commands fit in it.
  */
-const SMALL_READ = 2 * 1024;
+const SMALL_READ = 1536;
 /** After a read that filled its buffer more is probably queued (a DATA body): read big. */
 const BULK_READ = 64 * 1024;
 /** Bulk buffers are only held while data is flowing, so a few serve every connection. */
