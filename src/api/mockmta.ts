@@ -6,11 +6,12 @@ import { Server, type StopOutcome } from "../server.ts";
 import { secureContextFor } from "../net/tls.ts";
 import type { TlsOptions } from "../net/types.ts";
 import { MboxSink } from "../sinks/mbox.ts";
-import { MemoryStore, type WaitOptions } from "../sinks/memory.ts";
+import { MemoryStore } from "../sinks/memory.ts";
 import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../smtp/mockmta/session.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import type { LogFn } from "../smtp/session.ts";
+import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
 /** Options of {@link MockmtaServer.start}. */
@@ -52,14 +53,11 @@ const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resol
  * if (server.messages().length !== 0) throw new Error("nothing sent yet");
  * ```
  */
-export class MockmtaServer implements AsyncDisposable {
-  readonly #server: Server;
-  readonly #messages: MemoryStore<MockmtaMessage>;
+export class MockmtaServer extends CapturingServer<MockmtaMessage> {
   #stopped: Promise<StopOutcome> | null = null;
 
   private constructor(server: Server, messages: MemoryStore<MockmtaMessage>) {
-    this.#server = server;
-    this.#messages = messages;
+    super(server, messages);
   }
 
   /**
@@ -90,50 +88,16 @@ export class MockmtaServer implements AsyncDisposable {
     return new MockmtaServer(server, messages);
   }
 
-  /** The port listened on. */
-  get port(): number {
-    return this.#server.address.port;
-  }
-
-  /** The address listened on. */
-  get hostname(): string {
-    return this.#server.address.hostname;
-  }
-
-  /** Accepted messages, each visible before its `250 NNNN` reply is written. */
-  messages(): MockmtaMessage[] {
-    return this.#messages.list();
-  }
-
-  /** Returns the accepted messages and forgets them, atomically. */
-  messagesAndPurge(): MockmtaMessage[] {
-    return this.#messages.take();
-  }
-
-  /** Resolves once `count` messages have arrived; rejects with `WaitTimeoutError`. */
-  waitForMessages(count: number, options?: WaitOptions): Promise<MockmtaMessage[]> {
-    return this.#messages.waitFor(count, options);
-  }
-
-  /** Resolves when the sessions open right now have all ended. */
-  idle(): Promise<void> {
-    return this.#server.idle();
-  }
-
   /**
    * Stops accepting, closes open connections after `timeoutMs` (default 0: at once) and
    * resolves once every session has ended, so a delivery in progress is finished, never cut.
    * A message whose DATA was still arriving is not delivered. Safe to call more than once.
    */
-  stop(options: { timeoutMs?: number } = {}): Promise<StopOutcome> {
-    this.#stopped ??= this.#server.stop(options.timeoutMs ?? 0).then(async (outcome) => {
-      await this.#server.idle();
+  override stop(options: { timeoutMs?: number } = {}): Promise<StopOutcome> {
+    this.#stopped ??= this.server.stop(options.timeoutMs ?? 0).then(async (outcome) => {
+      await this.server.idle();
       return outcome;
     });
     return this.#stopped;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
   }
 }

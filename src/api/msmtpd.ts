@@ -1,12 +1,13 @@
 /** An in-process msmtpd: the server, its 16-session limit, AUTH brake and delivery sink. */
 import { Server, type StopOutcome } from "../server.ts";
-import { MemoryStore, type WaitOptions } from "../sinks/memory.ts";
+import { MemoryStore } from "../sinks/memory.ts";
 import { PipeSink, type PipeSinkOptions } from "../sinks/pipe.ts";
 import type { ReceivedMessage, Sink } from "../smtp/message.ts";
 import { AuthFailureWindow } from "../smtp/msmtpd/auth.ts";
 import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
 import { systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
+import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
 /** msmtpd's MAX_ACTIVE_SESSIONS. */
@@ -71,15 +72,12 @@ const accepting: Sink = { deliver: () => Promise.resolve({ ok: true }) };
  * await server.stop();
  * ```
  */
-export class MsmtpdServer implements AsyncDisposable {
-  readonly #server: Server;
-  readonly #messages: MemoryStore<ReceivedMessage>;
+export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
   #stopped: Promise<StopOutcome> | null = null;
   #forced: Promise<StopOutcome> | null = null;
 
   private constructor(server: Server, messages: MemoryStore<ReceivedMessage>) {
-    this.#server = server;
-    this.#messages = messages;
+    super(server, messages);
   }
 
   /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
@@ -111,53 +109,23 @@ export class MsmtpdServer implements AsyncDisposable {
     return new MsmtpdServer(server, messages);
   }
 
-  /** The port listened on (the one picked when `port` was 0). */
-  get port(): number {
-    return this.#server.address.port;
-  }
-
-  /** The address listened on. */
-  get hostname(): string {
-    return this.#server.address.hostname;
-  }
-
-  /** Sessions running now (at most `maxSessions`; waiting clients are not counted). */
-  get activeSessions(): number {
-    return this.#server.activeSessions;
-  }
-
-  /** Messages delivered so far (each visible once `250 Ok, mail was piped` was written). */
-  messages(): ReceivedMessage[] {
-    return this.#messages.list();
-  }
-
-  /** Resolves once `count` messages were delivered; rejects with `WaitTimeoutError`. */
-  waitForMessages(count: number, options?: WaitOptions): Promise<ReceivedMessage[]> {
-    return this.#messages.waitFor(count, options);
-  }
-
-  /** Resolves when no session is running. */
-  idle(): Promise<void> {
-    return this.#server.idle();
-  }
-
   /**
    * Stops accepting at once. Like msmtpd's sessions, running ones finish by themselves (for up
    * to `timeoutMs`, default forever); `{ force: true }` closes them at once, also while an
    * earlier graceful stop is still waiting. Safe to call more than once.
    */
-  stop(options: { force?: boolean; timeoutMs?: number } = {}): Promise<StopOutcome> {
+  override stop(options: { force?: boolean; timeoutMs?: number } = {}): Promise<StopOutcome> {
     if (options.force) {
-      this.#forced ??= this.#server.stop(0);
+      this.#forced ??= this.server.stop(0);
       this.#stopped ??= this.#forced;
       return this.#forced;
     }
-    this.#stopped ??= this.#server.stop(options.timeoutMs ?? Infinity);
+    this.#stopped ??= this.server.stop(options.timeoutMs ?? Infinity);
     return this.#stopped;
   }
 
   /** Closes every session at once: a test scope ending must not wait for idle clients. */
-  async [Symbol.asyncDispose](): Promise<void> {
+  override async [Symbol.asyncDispose](): Promise<void> {
     await this.stop({ force: true });
   }
 }

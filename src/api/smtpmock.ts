@@ -1,6 +1,6 @@
 /** An in-process go-smtp-mock: the server plus the capture API tests assert on. */
 import { Server, type StopOutcome } from "../server.ts";
-import { MemoryStore, type WaitOptions } from "../sinks/memory.ts";
+import { MemoryStore } from "../sinks/memory.ts";
 import {
   resolveConfig,
   type SmtpmockConfig,
@@ -8,6 +8,7 @@ import {
 } from "../smtp/smtpmock/config.ts";
 import type { SmtpmockRecord } from "../smtp/smtpmock/record.ts";
 import { smtpmockEngine } from "../smtp/smtpmock/session.ts";
+import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
 export interface SmtpmockServerOptions extends SmtpmockOptions {
@@ -26,10 +27,9 @@ export interface SmtpmockServerOptions extends SmtpmockOptions {
   maxLine?: number;
 }
 
-export class SmtpmockServer implements AsyncDisposable {
+export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
+  /** The effective configuration (go-smtp-mock's defaults applied). */
   readonly config: SmtpmockConfig;
-  readonly #server: Server;
-  readonly #messages: MemoryStore<SmtpmockRecord>;
   readonly #sessions: MemoryStore<SmtpmockRecord>;
   readonly #logger?: Logger;
   #stopped: Promise<StopOutcome> | null = null;
@@ -40,9 +40,8 @@ export class SmtpmockServer implements AsyncDisposable {
     stores: { messages: MemoryStore<SmtpmockRecord>; sessions: MemoryStore<SmtpmockRecord> },
     logger?: Logger,
   ) {
-    this.#server = server;
+    super(server, stores.messages);
     this.config = config;
-    this.#messages = stores.messages;
     this.#sessions = stores.sessions;
     this.#logger = logger;
   }
@@ -73,27 +72,9 @@ export class SmtpmockServer implements AsyncDisposable {
     return self;
   }
 
-  get port(): number {
-    return this.#server.address.port;
-  }
-
-  get hostname(): string {
-    return this.#server.address.hostname;
-  }
-
-  /** Accepted messages, each visible as soon as its final `250` was written. */
-  messages(): SmtpmockRecord[] {
-    return this.#messages.list();
-  }
-
-  /** Returns the accepted messages and forgets them, atomically. */
-  messagesAndPurge(): SmtpmockRecord[] {
-    return this.#messages.take();
-  }
-
   /** Forgets every stored message and session record. */
-  purge(): void {
-    this.#messages.take();
+  override purge(): void {
+    super.purge();
     this.#sessions.take();
   }
 
@@ -105,24 +86,9 @@ export class SmtpmockServer implements AsyncDisposable {
     return this.#sessions.list();
   }
 
+  /** Returns the session records and forgets them, atomically. */
   sessionsAndPurge(): SmtpmockRecord[] {
     return this.#sessions.take();
-  }
-
-  /** Resolves once `count` messages have arrived; rejects with `WaitTimeoutError`. */
-  waitForMessages(count: number, options?: WaitOptions): Promise<SmtpmockRecord[]> {
-    return this.#messages.waitFor(count, options);
-  }
-
-  /** Like {@link waitForMessages}, then purges what it returns (and only that). */
-  async waitForMessagesAndPurge(count: number, options?: WaitOptions): Promise<SmtpmockRecord[]> {
-    await this.#messages.waitFor(count, options);
-    return this.#messages.take();
-  }
-
-  /** Resolves when the sessions open right now have all ended. */
-  idle(): Promise<void> {
-    return this.#server.idle();
   }
 
   /**
@@ -130,7 +96,7 @@ export class SmtpmockServer implements AsyncDisposable {
    * for up to `shutdownTimeout` seconds, then drops what is left. `{ force: true }` drops
    * every connection at once. Safe to call more than once.
    */
-  stop(options: { force?: boolean } = {}): Promise<StopOutcome> {
+  override stop(options: { force?: boolean } = {}): Promise<StopOutcome> {
     this.#stopped ??= this.#stop(options.force ? 0 : this.config.shutdownTimeout * 1000);
     return this.#stopped;
   }
@@ -138,20 +104,16 @@ export class SmtpmockServer implements AsyncDisposable {
   async #stop(timeoutMs: number): Promise<StopOutcome> {
     // Logged once the listener is closed (as go-smtp-mock's accept loop does), so a client
     // that reacts to this line is refused.
-    await this.#server.stopAccepting();
+    await this.server.stopAccepting();
     this.#logger?.warning?.(
       "SMTP mock server is in the shutdown mode and won't accept new connections",
     );
-    const outcome = await this.#server.stop(timeoutMs);
+    const outcome = await this.server.stop(timeoutMs);
     this.#logger?.info?.(
       outcome === "graceful"
         ? "SMTP mock server was stopped successfully"
         : "SMTP mock server was force stopped by timeout",
     );
     return outcome;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
   }
 }
