@@ -49,3 +49,4 @@ export type { ReceivedMessage } from "./src/smtp/message.ts";
 export type { MockmtaMessage } from "./src/smtp/mockmta/config.ts";
 export type { DeliveryResult, Sink } from "./src/smtp/message.ts";
 export { MsmtpdServer, type MsmtpdServerOptions } from "./src/api/msmtpd.ts";
+export { type HttpApi, type HttpApiOptions, startHttpApi } from "./src/http/api.ts";

@@ -8,7 +8,7 @@ import { type Logger, SmtpmockServer } from "../mod.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { greeted, INVALID, R221, R250, R354 } from "./helpers/smtpmock.ts";
 import { startSmtpmockCli } from "./helpers/cli.ts";
-import { assertNoReply, signal, since, talk, vmRssKiB, within } from "./helpers/smtpmock_probe.ts";
+import { assertNoReply, since, talk, vmRssKiB, within } from "./helpers/smtpmock_probe.ts";
 
 /** A complete delivery on a fresh connection: the server is still fully working. */
 async function normalSession(port: number): Promise<void> {
@@ -147,7 +147,7 @@ test("abuse: a 64 MB line without newline is cut off at the cap, memory stays fl
     assert.ok(sent <= 64 * chunk.length);
     await normalSession(cli.port);
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
     await cli.exited;
   }
 });
@@ -176,7 +176,7 @@ test("abuse: a long line trickled in small pieces costs linear work, not quadrat
     assert.ok(grew < 32 * 1024, `RSS grew by ${grew} KiB for a 1 MiB line`);
     await normalSession(cli.port);
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
     await cli.exited;
   }
 });

@@ -3,7 +3,7 @@
 // stand-in for the releases page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
@@ -16,6 +16,7 @@ import { checksumFor } from "../action/download.mjs";
 import { assetFor, normalizeVersion, releaseDirUrl } from "../action/platform.mjs";
 import { isAlive, stopProcess } from "../action/process.mjs";
 import { fakeMocksmtpBinary, REAL_PERSONAS, REPO_ROOT } from "./helpers/fake_binary.ts";
+import { type ProcessResult, runProcess } from "./helpers/process.ts";
 import { sha256Sums, startReleaseServer } from "./helpers/release_server.ts";
 
 const VERSION = "2.6.0";
@@ -128,30 +129,15 @@ const skipE2e = !RUNNER_OS || !RUNNER_ARCH
   ? "needs node on PATH (the runner runs actions with node)"
   : false;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs an action entry point with node, as the runner does, with exactly the env we give. */
-function runEntry(entry: "main" | "post", env: Record<string, string>): Promise<Run> {
+function runEntry(entry: "main" | "post", env: Record<string, string>): Promise<ProcessResult> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     // Running inside a real workflow must not leak its runner files into the test.
     if (v !== undefined && !/^(INPUT_|STATE_|GITHUB_|RUNNER_)/.test(k)) clean[k] = v;
   }
-  return new Promise((done, fail) => {
-    const child = spawn("node", [join(REPO_ROOT, "action", `${entry}.mjs`)], {
-      env: { ...clean, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
+  return runProcess("node", [join(REPO_ROOT, "action", `${entry}.mjs`)], {
+    env: { ...clean, ...env },
   });
 }
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { SmtpmockServer } from "../mod.ts";
 import { startSmtpmockCli } from "./helpers/cli.ts";
-import { signal, within } from "./helpers/smtpmock_probe.ts";
+import { within } from "./helpers/smtpmock_probe.ts";
 
 interface Run {
   code: number;
@@ -102,7 +102,7 @@ test("clients: swaks full session against the CLI", async () => {
     assert.match(cli.stdout, /SMTP request: message binary data portion\n/);
     assert.equal(cli.stderr, "");
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
     await cli.exited;
   }
 });

@@ -1,13 +1,13 @@
 // scripts/install.sh against a loopback stand-in for the GitHub releases page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat } from "node:fs/promises";
 import { arch, platform, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { type ProcessResult, runProcess } from "./helpers/process.ts";
 import { type FakeAsset, sha256Sums, startReleaseServer } from "./helpers/release_server.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -25,26 +25,9 @@ const ASSET = hostAsset();
 // install.sh is POSIX sh; Windows runners are covered by the action tests instead.
 const skip = ASSET === null ? "install.sh needs a POSIX host with a published asset" : false;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs install.sh with `sh` (dash on Debian, so bashisms fail) and collects its output. */
-function runInstall(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn("sh", [SCRIPT, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
+function runInstall(args: string[], env: Record<string, string>): Promise<ProcessResult> {
+  return runProcess("sh", [SCRIPT, ...args], { env: { ...process.env, ...env } });
 }
 
 /** A scratch area: `bin` (install target, not created) and `stage` (TMPDIR for the script). */

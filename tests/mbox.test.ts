@@ -32,6 +32,8 @@ import {
   unquoteMboxrd,
 } from "./helpers/mbox_readers.ts";
 import { writerBody } from "./helpers/mbox_writer.ts";
+import { scriptCommand } from "./helpers/cli.ts";
+import { spawnWatched } from "./helpers/process.ts";
 
 const SPEC_DATE = new Date(Date.UTC(2026, 10, 22, 12, 29, 23)); // Sun Nov 22 12:29:23 2026
 
@@ -275,24 +277,12 @@ test("mbox concurrency: 200 deliveries at once from one process", { timeout: 60_
 
 const WRITER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "helpers", "mbox_writer.ts");
 
-/** Starts one writer process; resolves once it printed `ready`. */
+/** Starts one writer process; `ready` resolves once it printed `ready`. */
 function startWriter(path: string, writer: number, count: number) {
-  const args = process.versions.deno ? ["run", "-A", WRITER_SCRIPT] : ["run", WRITER_SCRIPT];
-  const child = spawn(process.execPath, [...args, path, String(writer), String(count)], {
+  const w = spawnWatched(...scriptCommand(WRITER_SCRIPT, [path, String(writer), String(count)]), {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  let out = "";
-  let onReady: () => void;
-  const ready = new Promise<void>((resolve) => onReady = resolve);
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code: number | null) => resolve(code));
-  });
-  child.stdout.on("data", (chunk: Uint8Array) => {
-    out += latin1(chunk);
-    if (out.startsWith("ready\n")) onReady();
-  });
-  return { child, ready: Promise.race([ready, exited]), exited, output: () => out };
+  return Object.assign(w, { ready: w.waitStdout(/^ready\n/) });
 }
 
 test(
@@ -305,7 +295,7 @@ test(
       const writers = [1, 2, 3, 4].map((w) => startWriter(path, w, perWriter));
       try {
         await Promise.all(writers.map((w) => w.ready));
-        for (const w of writers) w.child.stdin.write("go\n");
+        for (const w of writers) w.child.stdin!.write("go\n");
         const sink = new MboxSink(path);
         const local = await Promise.all(
           Array.from(
@@ -315,12 +305,12 @@ test(
         );
         assert.ok(local.every((r) => r.ok));
         const codes = await Promise.all(writers.map((w) => w.exited));
-        const reports = writers.map((w) => JSON.parse(w.output().split("\n")[1]));
+        const reports = writers.map((w) => JSON.parse(w.stdout.split("\n")[1]));
         assert.deepEqual(codes, [0, 0, 0, 0], JSON.stringify(reports));
         // The writers did meet each other's locks, so the dotlock was really exercised.
         assert.ok(reports.reduce((n, r) => n + r.busy, 0) > 0, JSON.stringify(reports));
       } finally {
-        for (const w of writers) if (w.child.exitCode === null) w.child.kill();
+        for (const w of writers) w.kill();
       }
       const expected = [0, 1, 2, 3, 4].flatMap((w) =>
         Array.from({ length: perWriter }, (_, i) => readerView(writerBody(w, i)))

@@ -2,7 +2,6 @@
 // -v and -? without MAILBOX, bind failures, -d detaching with -P, stop signals, -t, logging.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
@@ -10,9 +9,10 @@ import { join } from "node:path";
 import process from "node:process";
 import { parseMockmtaArgs } from "../src/personas/mockmta/flags.ts";
 import { usageText, versionText } from "../src/personas/mockmta/texts.ts";
-import { runCliToEnd } from "./helpers/cli.ts";
+import { freePort, runCliToEnd } from "./helpers/cli.ts";
+import { spawnWatched } from "./helpers/process.ts";
 import {
-  freePort,
+  killFromPidfile,
   procStat,
   R,
   readBodies,
@@ -168,8 +168,7 @@ test("mockmta -d detaches (new session), -P pidfile, counter across connections,
     assert.match(log, /mockmta\[\d+\] info: 0002: from=<sender@example\.org>, nrcpt=1, size=\d+/);
     assert.match(log, /notice: stopped\n$/);
   } finally {
-    const pid = Number(await readFile(pidfile, "utf8").catch(() => "0"));
-    if (pid > 0 && (await procStat(pid))?.state !== "Z") process.kill(pid, "SIGKILL");
+    await killFromPidfile(pidfile);
     await s.cleanup();
   }
 });
@@ -269,26 +268,17 @@ test("mockmta -l: info logs one status line per transaction, debug the C:/S: tra
 test("mockmta -d with a syslog socket: facility mail through logger", async () => {
   const s = await scratch();
   const socket = join(s.dir, "log.sock");
-  const receiver = spawn("python3", [
+  const receiver = spawnWatched("python3", [
     "-u",
     "-c",
     "import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\n" +
     "print('ready')\nwhile True: print(s.recv(4096).decode('latin1'))",
     socket,
   ], { stdio: ["ignore", "pipe", "inherit"] });
-  let received = "";
-  const wake: Array<() => void> = [];
-  receiver.stdout.on("data", (d) => {
-    received += d.toString("latin1");
-    for (const w of wake.splice(0)) w();
-  });
-  const waitFor = async (re: RegExp) => {
-    while (!re.test(received)) await new Promise<void>((r) => wake.push(r));
-  };
   const port = await freePort();
   const pidfile = join(s.dir, "pid");
   try {
-    await waitFor(/^ready$/m);
+    await receiver.waitStdout(/^ready$/m);
     const start = await runCliToEnd(
       ["mockmta", "-d", "-p", String(port), "-P", pidfile, s.mailbox],
       { env: { ...process.env, MOCKSMTP_SYSLOG_SOCKET: socket } },
@@ -297,19 +287,21 @@ test("mockmta -d with a syslog socket: facility mail through logger", async () =
     const pid = (await readFile(pidfile, "utf8")).trim();
     await sendMessages(port, [{ from: "<sys@example.org>", data: "hi\r\n" }]);
     process.kill(Number(pid), "SIGTERM");
-    await waitFor(/stopped/);
+    await receiver.waitStdout(/stopped/);
     // mail.notice = 2*8+5 = <21>, mail.info = <22>; RFC 3164 framing by logger.
-    assert.match(received, new RegExp(`^<21>.{15} mockmta\\[${pid}\\]: listening on 127`, "m"));
     assert.match(
-      received,
+      receiver.stdout,
+      new RegExp(`^<21>.{15} mockmta\\[${pid}\\]: listening on 127`, "m"),
+    );
+    assert.match(
+      receiver.stdout,
       new RegExp(`^<22>.{15} mockmta\\[${pid}\\]: 0001: from=<sys@example\\.org>, nrcpt=1`, "m"),
     );
     await waitGone(Number(pid));
     assert.equal(existsSync(`${s.mailbox}.log`), false, "no fallback file when syslog works");
   } finally {
     receiver.kill("SIGKILL");
-    const pid = Number(await readFile(pidfile, "utf8").catch(() => "0"));
-    if (pid > 0 && (await procStat(pid))?.state !== "Z") process.kill(pid, "SIGKILL");
+    await killFromPidfile(pidfile);
     await s.cleanup();
   }
 });

@@ -9,7 +9,7 @@ import { isEndOfData, MessageCollector } from "../src/smtp/mockmta/data.ts";
 import { acceptedReply } from "../src/smtp/mockmta/replies.ts";
 import { transition } from "../src/smtp/mockmta/states.ts";
 import { RawClient } from "./helpers/raw_client.ts";
-import { play, R, type Steps, tcpClient } from "./helpers/mockmta.ts";
+import { play, R, type Steps } from "./helpers/mockmta.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -86,7 +86,7 @@ test("mockmta DATA collector: terminator, unstuffing, line endings as sent, size
 async function session(server: MockmtaServer, steps: Steps): Promise<void> {
   const c = await RawClient.connect(server.port);
   try {
-    await play(tcpClient(c), steps);
+    await play(c, steps);
   } finally {
     c.close();
   }

@@ -5,31 +5,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
-import net from "node:net";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { MockmtaServer } from "../src/api/mockmta.ts";
 import type { LogLevel } from "../src/smtp/session.ts";
 import { testCerts } from "./helpers/certs.ts";
-import {
-  certFiles,
-  R,
-  scratch,
-  spawnInetd,
-  startDaemon,
-  stopDaemon,
-  StreamClient,
-} from "./helpers/mockmta.ts";
+import { certFiles, R, scratch, spawnInetd, startDaemon, stopDaemon } from "./helpers/mockmta.ts";
+import { RawClient, StreamClient } from "./helpers/raw_client.ts";
 
 const certs = testCerts();
 const TLS = { cert: certs.serverCert, key: certs.serverKey };
-
-async function tcp(port: number): Promise<StreamClient> {
-  const socket = net.connect(port, "127.0.0.1");
-  socket.on("error", () => {});
-  await once(socket, "connect");
-  return new StreamClient(socket, socket);
-}
 
 /** Client side of the handshake over the client's stream; resolves once secure. */
 async function upgrade(
@@ -75,9 +60,9 @@ async function starttlsTranscript(plain: StreamClient, number = 1): Promise<stri
 test("mockmta STARTTLS transcript over TCP (library), offered again on the next connection", async () => {
   const server = await MockmtaServer.start({ tls: TLS });
   try {
-    assert.equal(await starttlsTranscript(await tcp(server.port), 1), "TLSv1.3");
+    assert.equal(await starttlsTranscript(await RawClient.connect(server.port), 1), "TLSv1.3");
     // Quirk §8.6 fixed: the next session is offered STARTTLS too.
-    assert.equal(await starttlsTranscript(await tcp(server.port), 2), "TLSv1.3");
+    assert.equal(await starttlsTranscript(await RawClient.connect(server.port), 2), "TLSv1.3");
     const [m] = server.messages();
     assert.equal(m.tls, true);
     assert.equal(m.helo, "t2");
@@ -92,8 +77,8 @@ test("mockmta STARTTLS transcript over TCP (CLI daemon with -c -k)", async () =>
   const files = await certFiles(s.dir);
   const daemon = await startDaemon(s.mailbox, ["-c", files.cert, "-k", files.key]);
   try {
-    await starttlsTranscript(await tcp(daemon.port), 1);
-    await starttlsTranscript(await tcp(daemon.port), 2);
+    await starttlsTranscript(await RawClient.connect(daemon.port), 1);
+    await starttlsTranscript(await RawClient.connect(daemon.port), 2);
     assert.equal(await stopDaemon(daemon), 0);
     assert.match(daemon.stderr, /STARTTLS: TLS established \(TLSv1\.3\)/);
   } finally {
@@ -122,7 +107,7 @@ test("mockmta -a CA: client certificates are requested and checked, never requir
     log: (level: LogLevel, message) => level === "info" && logs.push(message),
   });
   const session = async (options: tls.ConnectionOptions) => {
-    const plain = await tcp(server.port);
+    const plain = await RawClient.connect(server.port);
     await plain.expect(R.greeting);
     await exchange(plain, "EHLO t\r\nSTARTTLS\r\n", R.ehloTls + R.tlsGo);
     const { client } = await upgrade(plain, options);
@@ -146,13 +131,13 @@ test("mockmta -a CA: client certificates are requested and checked, never requir
 test("mockmta: a failed handshake ends that session only (daemon keeps serving)", async () => {
   const server = await MockmtaServer.start({ tls: TLS });
   try {
-    const plain = await tcp(server.port);
+    const plain = await RawClient.connect(server.port);
     await plain.expect(R.greeting);
     await exchange(plain, "EHLO t\r\nSTARTTLS\r\n", R.ehloTls + R.tlsGo);
     await plain.send("this is not a TLS ClientHello\r\n".repeat(20));
     // A TLS alert may come back, but no SMTP reply: the plaintext is never read as commands.
     assert.doesNotMatch(await plain.closed(), /\d{3}[ -]/);
-    const next = await tcp(server.port);
+    const next = await RawClient.connect(server.port);
     assert.equal(await next.expect(R.greeting), R.greeting);
     await exchange(next, "QUIT\r\n", R.bye);
   } finally {
@@ -214,11 +199,11 @@ test("mockmta: unusable certificate files → one message, served without STARTT
 test("mockmta: a client silent after STARTTLS is cut off by the idle timeout", async () => {
   const server = await MockmtaServer.start({ tls: TLS, timeout: 1 });
   try {
-    const plain = await tcp(server.port);
+    const plain = await RawClient.connect(server.port);
     await plain.expect(R.greeting);
     await exchange(plain, "EHLO t\r\nSTARTTLS\r\n", R.ehloTls + R.tlsGo);
     assert.equal(await plain.closed(), "", "closed, no handshake bytes and no reply");
-    const next = await tcp(server.port);
+    const next = await RawClient.connect(server.port);
     assert.equal(await next.expect(R.greeting), R.greeting);
     await exchange(next, "QUIT\r\n", R.bye);
   } finally {

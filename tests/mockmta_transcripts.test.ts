@@ -14,7 +14,6 @@ import {
   startDaemon,
   type Steps,
   stopDaemon,
-  tcpClient,
 } from "./helpers/mockmta.ts";
 
 const MSG1 = "From: alice@example.org\r\nTo: bob@example.net\r\n" +
@@ -164,7 +163,7 @@ async function playAllOverTcp(port: number): Promise<void> {
   for (const t of TRANSCRIPTS) {
     const client = await RawClient.connect(port);
     try {
-      await play(tcpClient(client), t.steps(next));
+      await play(client, t.steps(next));
     } catch (e) {
       (e as Error).message = `${t.name}: ${(e as Error).message}`;
       throw e;

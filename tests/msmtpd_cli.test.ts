@@ -3,14 +3,13 @@
 // stopping on SIGTERM, and the log file and syslog formats.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { cliCommand, runCli, runCliToEnd } from "./helpers/cli.ts";
+import { cliCommand, freePort, runCli, runCliToEnd } from "./helpers/cli.ts";
+import { shellQuote, spawnWatched } from "./helpers/process.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import {
   BYE,
-  freePort,
   greeted,
   GREETING,
   OK,
@@ -19,8 +18,6 @@ import {
   recorderCommand,
   removeDir,
   sendMail,
-  shellQuote,
-  signalChild,
   tempDir,
   waitForGreeting,
 } from "./helpers/msmtpd.ts";
@@ -85,32 +82,23 @@ test("msmtpd cli: --auth=USER reads the password from the terminal, without echo
   // script(1) gives the program a terminal; in inetd mode the SMTP session then runs on it too.
   const [cmd, argv] = cliCommand(["msmtpd", "--auth=user", "--inetd", "--command=cat >/dev/null"]);
   const line = [cmd, ...argv].map(shellQuote).join(" ");
-  const child = spawn("script", ["-qfec", line, "/dev/null"], {
+  const term = spawnWatched("script", ["-qfec", line, "/dev/null"], {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  let out = "";
-  const waiters: Array<() => void> = [];
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString("latin1");
-    for (const w of waiters.splice(0)) w();
-  });
-  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
-  const waitFor = async (text: string) => {
-    while (!out.includes(text)) await new Promise<void>((r) => waiters.push(r));
-  };
+  const type = (text: string) => term.child.stdin!.write(text);
   try {
-    await waitFor("password for user at localhost: ");
-    child.stdin.write("s3cret\n");
-    await waitFor("220 localhost ESMTP msmtpd");
-    child.stdin.write("EHLO x\n");
-    await waitFor("250 AUTH PLAIN");
-    child.stdin.write(`AUTH PLAIN ${Buffer.from("\0user\0s3cret").toString("base64")}\n`);
-    await waitFor("235 Authentication successful");
-    child.stdin.write("QUIT\n");
-    assert.equal(await exited, 0);
-    assert.ok(!out.includes("s3cret"), "the password was not echoed");
+    await term.waitStdout(/password for user at localhost: /);
+    type("s3cret\n");
+    await term.waitStdout(/220 localhost ESMTP msmtpd/);
+    type("EHLO x\n");
+    await term.waitStdout(/250 AUTH PLAIN/);
+    type(`AUTH PLAIN ${Buffer.from("\0user\0s3cret").toString("base64")}\n`);
+    await term.waitStdout(/235 Authentication successful/);
+    type("QUIT\n");
+    assert.equal(await term.exited, 0);
+    assert.ok(!term.stdout.includes("s3cret"), "the password was not echoed");
   } finally {
-    child.kill();
+    term.kill();
   }
 });
 
@@ -196,7 +184,7 @@ test("msmtpd cli: binding a port in use is a startup error", async () => {
       [3, `msmtpd: cannot bind to 127.0.0.1:${port}: Address already in use\n`],
     );
   } finally {
-    signalChild(first.child, "SIGTERM");
+    first.kill("SIGTERM");
     assert.equal(await first.exited, 0);
   }
 });
@@ -210,7 +198,7 @@ test("msmtpd cli: SIGTERM stops listening; running sessions finish, then exit 0"
     const c = await greeted(port);
     await c.send("MAIL FROM:<a@b.org>\r\n");
     assert.equal(await c.readLine(), OK);
-    signalChild(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     // Refused once the listener is gone (the session still runs).
     for (;;) {
       const probe = await RawClient.connect(port).catch(() => null);
@@ -235,7 +223,7 @@ test("msmtpd cli: SIGINT closes running sessions at once, exit status 130", asyn
   try {
     await waitForGreeting(port, cli.exited);
     const c = await greeted(port);
-    signalChild(cli.child, "SIGINT");
+    cli.kill("SIGINT");
     assert.equal(await c.closed(), "");
     assert.equal(await cli.exited, 130);
   } finally {
@@ -263,7 +251,7 @@ test("msmtpd cli: --log=FILE lines (§9), daemon and inetd", async () => {
     assert.equal(await sendMail(c, "alice@example.com", ["bob@example.org"], "x\r\n.\r\n"), PIPED);
     await c.send("QUIT\r\n");
     await c.closed();
-    signalChild(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     assert.equal(await cli.exited, 0);
     const pid = cli.child.pid;
     const lines = fs.readFileSync(log, "utf8").split("\n");
@@ -305,18 +293,11 @@ async function fakeSyslog(socket: string) {
     "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM);s.bind(sys.argv[1])\n" +
     "print('ready',flush=True)\n" +
     "while True: print(repr(s.recv(65536)),flush=True)\n";
-  const child = spawn("python3", ["-c", code, socket], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  const waiters: Array<() => void> = [];
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-    for (const w of waiters.splice(0)) w();
+  const receiver = spawnWatched("python3", ["-c", code, socket], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  const waitFor = async (re: RegExp) => {
-    while (!re.test(out)) await new Promise<void>((r) => waiters.push(r));
-  };
-  await waitFor(/^ready\n/);
-  return { waitFor, output: () => out, stop: () => child.kill() };
+  await receiver.waitStdout(/^ready\n/);
+  return receiver;
 }
 
 test("msmtpd cli: --log=syslog (facility mail, ident msmtpd[PID]) and the file fallback", async () => {
@@ -330,25 +311,25 @@ test("msmtpd cli: --log=syslog (facility mail, ident msmtpd[PID]) and the file f
     });
     assert.equal(r.code, 0);
     // mail.info = 2*8+6 = 22, mail.err = 19
-    await syslog.waitFor(/client ended session/);
-    assert.match(syslog.output(), /b'<22>.* msmtpd\[\d+\]: starting SMTP session'/);
-    assert.match(syslog.output(), /b'<22>.* msmtpd\[\d+\]: client ended session'/);
+    await syslog.waitStdout(/client ended session/);
+    assert.match(syslog.stdout, /b'<22>.* msmtpd\[\d+\]: starting SMTP session'/);
+    assert.match(syslog.stdout, /b'<22>.* msmtpd\[\d+\]: client ended session'/);
     const bad = await runCliToEnd(
       ["msmtpd", "--inetd", "--command=true", `--log=${path.join(dir, "no", "such.log")}`],
       { input: "", env },
     );
     assert.equal(bad.code, 1);
-    await syslog.waitFor(/did not send initial command/);
+    await syslog.waitStdout(/did not send initial command/);
     assert.match(
-      syslog.output(),
+      syslog.stdout,
       /b'<19>.* msmtpd\[\d+\]: cannot open log file, using syslog instead'/,
     );
     assert.match(
-      syslog.output(),
+      syslog.stdout,
       /b'<19>.* msmtpd\[\d+\]: client did not send initial command, session aborted'/,
     );
   } finally {
-    syslog.stop();
+    syslog.kill();
     removeDir(dir);
   }
 });

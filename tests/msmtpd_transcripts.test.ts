@@ -152,39 +152,28 @@ test("msmtpd transcript: AUTH PLAIN without initial response gets '334 '", async
   });
 });
 
+/** `before`, then `line` from the client, answered by `reply` (if any) and a close. */
+function closedAfter(before: Step[], line: string, reply: string): Step[] {
+  return [...before, ["C", line], ...(reply ? [["S", reply] as Step] : []), ["S", "<closed>"]];
+}
+
 test("msmtpd transcript: AUTH failures and refusals close the connection", async () => {
+  const ehlo: Step[] = [
+    ["S", GREETING],
+    ["C", "EHLO x\r\n"],
+    ["S", "250-localhost\r\n250 AUTH PLAIN\r\n"],
+  ];
+  const required = "530 Authentication required\r\n";
   await withServer({ auth: AUTH }, async (server) => {
-    const ehlo: Step[] = [
-      ["S", GREETING],
-      ["C", "EHLO x\r\n"],
-      ["S", "250-localhost\r\n250 AUTH PLAIN\r\n"],
-    ];
-    await runSteps(server, [
-      ...ehlo,
-      ["C", "AUTH PLAIN AHVzZXIAd3Jvbmc=\r\n"],
-      ["S", "535 Authentication failed\r\n"],
-      ["S", "<closed>"],
-    ]);
+    await runSteps(
+      server,
+      closedAfter(ehlo, "AUTH PLAIN AHVzZXIAd3Jvbmc=\r\n", "535 Authentication failed\r\n"),
+    );
     // (the AUTH delay this failure arms is tested in msmtpd_auth.test.ts)
   });
   await withServer({ auth: AUTH }, async (server) => {
-    const ehlo: Step[] = [
-      ["S", GREETING],
-      ["C", "EHLO x\r\n"],
-      ["S", "250-localhost\r\n250 AUTH PLAIN\r\n"],
-    ];
-    await runSteps(server, [
-      ...ehlo,
-      ["C", "AUTH LOGIN\r\n"],
-      ["S", "530 Authentication required\r\n"],
-      ["S", "<closed>"],
-    ]);
-    await runSteps(server, [
-      ...ehlo,
-      ["C", "MAIL FROM:<a@b.org>\r\n"],
-      ["S", "530 Authentication required\r\n"],
-      ["S", "<closed>"],
-    ]);
+    await runSteps(server, closedAfter(ehlo, "AUTH LOGIN\r\n", required));
+    await runSteps(server, closedAfter(ehlo, "MAIL FROM:<a@b.org>\r\n", required));
     await runSteps(server, [
       ["S", GREETING],
       ["C", "HELO x\r\n"],
@@ -200,12 +189,6 @@ test("msmtpd transcript: errors get one reply and the connection is closed", asy
   const helo: Step[] = [["S", GREETING], ["C", "EHLO x\r\n"], ["S", "250 localhost\r\n"]];
   const mail: Step[] = [...helo, ["C", "MAIL FROM:<a@b.org>\r\n"], ["S", OK]];
   const expectedMail = "500 Expected MAIL FROM:<addr> or QUIT\r\n";
-  const closedAfter = (before: Step[], line: string, reply: string): Step[] => [
-    ...before,
-    ["C", line],
-    ...(reply ? [["S", reply] as Step] : []),
-    ["S", "<closed>"],
-  ];
   await withRecorder({}, async (server, dir) => {
     await runSteps(server, closedAfter(helo, "VRFY root\r\n", expectedMail));
     await runSteps(server, closedAfter(helo, "RCPT TO:<c@d.org>\r\n", expectedMail));

@@ -8,8 +8,8 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { cliCommand, isBun, ROOT } from "./helpers/cli.ts";
-import { runProcess } from "./helpers/process.ts";
+import { cliCommand, freePort, isBun, ROOT, scriptCommand } from "./helpers/cli.ts";
+import { runProcess, shellQuote } from "./helpers/process.ts";
 
 const README = await readFile(path.join(ROOT, "README.md"), "utf8");
 const RAW_BASE = "https://raw.githubusercontent.com/mocksmtp/mocksmtp/v2.6.0/";
@@ -29,7 +29,7 @@ async function tempDir(): Promise<string> {
 /** A `mocksmtp` command on PATH that runs this checkout (or MOCKSMTP_BIN). */
 async function mocksmtpOnPath(dir: string): Promise<string> {
   const [cmd, args] = cliCommand([]);
-  const quoted = [cmd, ...args].map((a) => `'${a}'`).join(" ");
+  const quoted = [cmd, ...args].map(shellQuote).join(" ");
   await writeFile(path.join(dir, "mocksmtp"), `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
   return dir;
 }
@@ -86,12 +86,50 @@ test("README example: the library snippet runs as written", async () => {
   const code = block("library").replace(RAW_BASE + "mod.ts", path.join(ROOT, "mod.ts"));
   await writeFile(file, code);
   try {
-    const args = isBun ? ["run", file] : ["run", "-A", "--quiet", file];
-    const r = await runProcess(process.execPath, args, {});
+    const r = await runProcess(...scriptCommand(file));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /app@example\.com \[ "user@example\.com" \] true/);
   } finally {
     await rm(file, { force: true });
+  }
+});
+
+test("README example: reading received mail over the HTTP API with curl", async () => {
+  const dir = await tempDir();
+  const bin = await mocksmtpOnPath(await mkdtemp(path.join(dir, "path-")));
+  const smtp = await freePort();
+  let http = await freePort();
+  while (http === smtp) http = await freePort();
+  const script = block("http-api").replaceAll("2525", String(smtp)).replaceAll(
+    "8025",
+    String(http),
+  );
+  // Its own process group, so a failure cannot leave the background server running.
+  const sh = runProcess("sh", ["-c", script], {
+    cwd: dir,
+    detached: true,
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
+  const killGroup = () => {
+    try {
+      process.kill(-sh.child.pid!, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  const timer = setTimeout(killGroup, 30_000);
+  try {
+    const r = await sh;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /"from": "app@example\.com"/);
+    assert.match(r.stdout, /"to": \[\n\s*"user@example\.com"\n\s*\]/);
+    assert.ok(r.stdout.includes("]\nSubject: Welcome\r\n\r\nHello!\r\n"), r.stdout);
+    const log = await readFile(path.join(dir, "smtpmock.log"), "utf8");
+    assert.match(log, new RegExp(`HTTP API listening on http://127\\.0\\.0\\.1:${http}/`));
+  } finally {
+    clearTimeout(timer);
+    killGroup();
+    await rm(dir, { recursive: true, force: true });
   }
 });
 
@@ -112,16 +150,6 @@ test("README example: the action step uses real inputs and outputs", async () =>
     assert.ok(outputs.has(m[1]), `output ${m[1]} exists in action.yml`);
   }
 });
-
-function freePort(): Promise<number> {
-  const s = createServer();
-  return new Promise((resolve) =>
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    })
-  );
-}
 
 /** Connects as soon as the server listens (retrying refused connects) and reads a line. */
 async function firstLine(port: number, exited: Promise<unknown>): Promise<string> {

@@ -5,12 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SmtpmockServer, type SmtpmockServerOptions } from "../mod.ts";
 import { RawClient } from "./helpers/raw_client.ts";
-import { INVALID, R221, R250, R354 } from "./helpers/smtpmock.ts";
+import { INVALID, R221, R250, R354, withCli } from "./helpers/smtpmock.ts";
 import { startSmtpmockCli } from "./helpers/cli.ts";
 import {
   assertNoReply,
   connectOutcome,
-  signal,
   since,
   talk,
   timedReply,
@@ -163,17 +162,11 @@ test("smtpmock: every reply text can be replaced (library)", async () => {
 test("smtpmock: every reply text can be replaced (CLI flags)", async () => {
   const flags = [...Object.entries({ ...CUSTOM_TEXTS, ...LISTS }), ["msgSizeLimit", "10"]]
     .map(([k, v]) => `-${k}=${v}`);
-  const cli = await startSmtpmockCli(flags);
-  try {
-    const c = await RawClient.connect(cli.port);
-    assert.equal(await c.readLine(), "220 msgGreeting\r\n");
+  await withCli(flags, async (c) => {
     const seen = await provokeEveryText(c);
     assert.deepEqual(seen, EXPECTED_TEXTS);
     assert.ok(!seen.some((t) => t.includes("msgInvalidCmdHeloSequence")), "never used (§8.9)");
-  } finally {
-    cli.kill("SIGKILL");
-    await cli.exited;
-  }
+  }, "220 msgGreeting\r\n");
 });
 
 test("smtpmock: custom texts go out verbatim, even without a code", async () => {
@@ -550,13 +543,11 @@ test("smtpmock: blacklists are case-sensitive and see through display names (§4
 });
 
 test("smtpmock: CLI lists split on commas only, without trimming (§8.10)", async () => {
-  const cli = await startSmtpmockCli([
+  const lists = [
     "-blacklistedHeloDomains=a.com, b.com",
     "-blacklistedMailfromEmails=x@a.com,y@a.com",
-  ]);
-  try {
-    const c = await RawClient.connect(cli.port);
-    assert.equal(await c.readLine(), "220 Welcome\r\n");
+  ];
+  await withCli(lists, async (c) => {
     await talk(c, [
       ["EHLO a.com\r\n", R421],
       ["EHLO b.com\r\n", R250], // the entry is " b.com"
@@ -564,11 +555,7 @@ test("smtpmock: CLI lists split on commas only, without trimming (§8.10)", asyn
       ["MAIL FROM:<x@a.com>\r\n", R421],
       ["MAIL FROM:<z@a.com>\r\n", R250],
     ]);
-    c.close();
-  } finally {
-    cli.kill("SIGKILL");
-    await cli.exited;
-  }
+  });
 });
 
 // ------------------------------------------------------------------ DATA body
@@ -595,10 +582,7 @@ test("smtpmock: the size counts unstuffed bytes", async () => {
 });
 
 test("smtpmock: msgSizeLimit=-1 rejects any non-empty body, accepts an empty one (CLI)", async () => {
-  const cli = await startSmtpmockCli(["-msgSizeLimit=-1"]);
-  try {
-    const c = await RawClient.connect(cli.port);
-    assert.equal(await c.readLine(), "220 Welcome\r\n");
+  await withCli(["-msgSizeLimit=-1"], async (c) => {
     await talk(c, [
       ...ENVELOPE,
       ["DATA\r\n", R354],
@@ -606,11 +590,7 @@ test("smtpmock: msgSizeLimit=-1 rejects any non-empty body, accepts an empty one
       ["DATA\r\n", R354],
       [".\r\n", R250],
     ]);
-    c.close();
-  } finally {
-    cli.kill("SIGKILL");
-    await cli.exited;
-  }
+  });
 });
 
 test("smtpmock: 552 mid-body drops what is buffered and reads the rest as commands", async () => {
@@ -709,7 +689,7 @@ test("smtpmock: SIGTERM with an idle session exits after the shutdown timeout (1
   try {
     assert.equal(await c.readLine(), "220 Welcome\r\n");
     const t = performance.now();
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     assert.equal(await within(10_000, cli.exited), 0);
     const ms = since(t);
     assert.ok(ms >= 900, `exited after ${ms} ms`);
@@ -725,7 +705,7 @@ test("smtpmock: -shutdownTimeout=3, a command after SIGTERM is answered, then cl
   const c = await RawClient.connect(cli.port);
   try {
     assert.equal(await c.readLine(), "220 Welcome\r\n");
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     await cli.waitStdout(/WARNING: .* SMTP mock server is in the shutdown mode/);
     assert.equal(await connectOutcome(cli.port), "ECONNREFUSED", "new connections refused");
     const t = performance.now();
@@ -749,7 +729,7 @@ test("smtpmock: a session mid-DATA at SIGTERM may finish its message first", asy
     assert.equal(await c.readLine(), "220 Welcome\r\n");
     await talk(c, [...ENVELOPE, ["DATA\r\n", R354]]);
     await c.send("Subject: x\r\n");
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     await cli.waitStdout(/shutdown mode/);
     await talk(c, [["body\r\n.\r\n", R250]]);
     assert.equal(await within(5000, c.closed()), "");

@@ -4,40 +4,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { type Cli, cliCommand, runCli, runCliToEnd, startSmtpmockCli } from "./helpers/cli.ts";
-import { watch } from "./helpers/spawn_watch.ts";
-import { RawClient } from "./helpers/raw_client.ts";
-import { INVALID, R221, R250, R354 } from "./helpers/smtpmock.ts";
 import {
-  assertNoReply,
-  connectOutcome,
+  cliCommand,
   freePort,
-  signal,
-  since,
-  talk,
-  within,
-} from "./helpers/smtpmock_probe.ts";
+  ROOT,
+  runCli,
+  runCliToEnd,
+  startSmtpmockCli,
+} from "./helpers/cli.ts";
+import { shellQuote, spawnWatched } from "./helpers/process.ts";
+import { connectWhenUp, RawClient } from "./helpers/raw_client.ts";
+import { INVALID, R221, R250, R354, withCli } from "./helpers/smtpmock.ts";
+import { assertNoReply, connectOutcome, since, talk, within } from "./helpers/smtpmock_probe.ts";
 
 const OK = "250 Ok\r\n";
 const HELO_ARG = "501 HELO requires domain address or valid address literal\r\n";
-
-/** Starts the CLI, greets, runs `body`, then kills the process whatever happened. */
-async function withCli(
-  flags: string[],
-  body: (c: RawClient, cli: Cli & { port: number }) => Promise<void>,
-  greeting = "220 Welcome\r\n",
-): Promise<void> {
-  const cli = await startSmtpmockCli(flags);
-  const c = await RawClient.connect(cli.port);
-  try {
-    assert.equal(await c.readLine(), greeting);
-    await body(c, cli);
-  } finally {
-    c.close();
-    signal(cli.child, "SIGKILL");
-    await cli.exited;
-  }
-}
 
 /** After EHLO with a bad argument: closed with fail-fast on, still talking with it off. */
 async function failFastIsOn(c: RawClient): Promise<boolean> {
@@ -177,15 +158,13 @@ test("smtpmock CLI: -v wins over a bad port and starts nothing", async () => {
 
 // ------------------------------------------------------------------ the Ruby gem's contract
 
-const shQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
 test("smtpmock CLI: the Ruby gem's command line through /bin/sh, quiet stderr, connectable", async () => {
   const port = await freePort();
   const [cmd, argv] = cliCommand(["smtpmock"]);
-  const line = [cmd, ...argv].map(shQuote).join(" ") +
+  const line = [cmd, ...argv].map(shellQuote).join(" ") +
     ` -blacklistedHeloDomains="a.com,b.com" -failFast -log -port=${port}`;
   // exec, so that the gem's SIGTERM reaches the server rather than the shell.
-  const sh = watch("/bin/sh", ["-c", `exec ${line}`]);
+  const sh = spawnWatched("/bin/sh", ["-c", `exec ${line}`], { cwd: ROOT });
   try {
     await within(10_000, sh.waitStdout(new RegExp(`SMTP mock server started on port: ${port}\n`)));
     assert.equal(sh.stderr, "", "nothing on stderr during start");
@@ -199,11 +178,11 @@ test("smtpmock CLI: the Ruby gem's command line through /bin/sh, quiet stderr, c
     c2.close();
     // The gem's liveness probe: connect and close at once.
     assert.equal(await connectOutcome(port), "connected");
-    signal(sh.child, "SIGTERM");
+    sh.kill("SIGTERM");
     assert.equal(await within(10_000, sh.exited), 0);
     assert.doesNotMatch(sh.stderr, /Failed|flag/);
   } finally {
-    signal(sh.child, "SIGKILL");
+    sh.kill("SIGKILL");
   }
 });
 
@@ -258,7 +237,7 @@ test("smtpmock CLI: -log writes INFO/WARNING to stdout and ERROR to stderr (§3)
     assert.equal(await idle.readLine(), "220 Welcome\r\n");
     await within(10_000, idle.closed());
     await cli.waitStderr(/i\/o timeout\n/);
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     assert.equal(await within(10_000, cli.exited), 0);
     const after = Date.now();
     const out = parseLog(cli.stdout, before, after);
@@ -298,7 +277,7 @@ test("smtpmock CLI: -log writes INFO/WARNING to stdout and ERROR to stderr (§3)
       ["ERROR", `read tcp 127.0.0.1:${cli.port}->127.0.0.1:${idlePort}: i/o timeout`],
     ]);
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
   }
 });
 
@@ -306,34 +285,18 @@ test("smtpmock CLI: without -log and with -port nothing is printed at all", asyn
   const port = await freePort();
   const cli = runCli(["smtpmock", `-port=${port}`]);
   try {
-    const c = await connectWhenUp(port);
+    const c = await connectWhenUp(port, cli.exited);
     assert.equal(await c.readLine(), "220 Welcome\r\n");
     await talk(c, [["FOO\r\n", INVALID], ["QUIT\r\n", R221]]);
     await c.closed();
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     assert.equal(await within(10_000, cli.exited), 0);
     assert.equal(cli.stdout, "");
     assert.equal(cli.stderr, "");
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
   }
 });
-
-/**
- * Connects as soon as the port accepts. With nothing printed there is no event to await, so
- * this retries on ECONNREFUSED (what a wrapper without -log has to do too).
- */
-async function connectWhenUp(port: number): Promise<RawClient> {
-  const t = performance.now();
-  for (;;) {
-    try {
-      return await RawClient.connect(port);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ECONNREFUSED" || since(t) > 10_000) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 test("smtpmock CLI: without -log and without -port only the start line is printed", async () => {
   const cli = await startSmtpmockCli([]);
@@ -342,7 +305,7 @@ test("smtpmock CLI: without -log and without -port only the start line is printe
       await talk(c, [["QUIT\r\n", R221]]);
       await c.closed();
     });
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     assert.equal(await within(10_000, cli.exited), 0);
     assert.match(
       cli.stdout,
@@ -350,7 +313,7 @@ test("smtpmock CLI: without -log and without -port only the start line is printe
     );
     assert.equal(cli.stderr, "");
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
   }
 });
 
@@ -418,7 +381,7 @@ test("smtpmock CLI: IPv6 needs brackets; a bare ::1 fails like Go (port 0 printe
     assert.equal(await c.readLine(), "220 Welcome\r\n");
     c.close();
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
     await cli.exited;
   }
 });
@@ -428,7 +391,7 @@ test("smtpmock CLI: -host defaults to 127.0.0.1 (documented deviation)", async (
   try {
     assert.equal(await connectOutcome(cli.port, "127.0.0.1"), "connected");
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
     await cli.exited;
   }
 });
@@ -439,12 +402,12 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGQUIT"] as const) {
   test(`smtpmock CLI: ${sig} stops the server, exit 0`, async () => {
     const cli = await startSmtpmockCli(["-log"]);
     try {
-      signal(cli.child, sig);
+      cli.kill(sig);
       assert.equal(await within(10_000, cli.exited), 0);
       assert.match(cli.stdout, /SMTP mock server was stopped successfully\n$/);
       assert.equal(cli.stderr, "");
     } finally {
-      signal(cli.child, "SIGKILL");
+      cli.kill("SIGKILL");
     }
   });
 }
@@ -452,27 +415,27 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGQUIT"] as const) {
 test("smtpmock CLI: SIGHUP kills the process (status 129)", async () => {
   const cli = await startSmtpmockCli([]);
   try {
-    signal(cli.child, "SIGHUP");
+    cli.kill("SIGHUP");
     assert.equal(await within(10_000, cli.exited), 129);
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
   }
 });
 
 test("smtpmock CLI: SIGUSR1 and SIGUSR2 are ignored", async () => {
   const cli = await startSmtpmockCli(["-log"]);
   try {
-    signal(cli.child, "SIGUSR1");
-    signal(cli.child, "SIGUSR2");
+    cli.kill("SIGUSR1");
+    cli.kill("SIGUSR2");
     // Still serving afterwards (a session proves the signals were handled and survived).
     await withClient(cli.port, async (c) => {
       await assertNoReply(c);
     });
     assert.equal(cli.child.exitCode, null);
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     assert.equal(await within(10_000, cli.exited), 0);
   } finally {
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
   }
 });
 
@@ -482,15 +445,15 @@ test("smtpmock CLI: only the first stop signal counts; a second one does not cut
   try {
     assert.equal(await c.readLine(), "220 Welcome\r\n");
     const t = performance.now();
-    signal(cli.child, "SIGTERM");
+    cli.kill("SIGTERM");
     await cli.waitStdout(/shutdown mode/);
-    signal(cli.child, "SIGINT");
+    cli.kill("SIGINT");
     assert.equal(await within(10_000, cli.exited), 0);
     assert.ok(since(t) >= 900, "waited for the 1 s shutdown timeout");
     assert.match(cli.stdout, /force stopped by timeout\n$/, "and nothing after it");
     assert.equal(cli.stderr, "", "the dropped session logs nothing");
   } finally {
     c.close();
-    signal(cli.child, "SIGKILL");
+    cli.kill("SIGKILL");
   }
 });

@@ -22,7 +22,7 @@ import {
 import { type Conn, type Listener, ListenError, type TlsOptions } from "../src/net/types.ts";
 import { testCerts } from "./helpers/certs.ts";
 import { bytes, type Lines, type StreamLines, streamLines, wireLines } from "./helpers/lines.ts";
-import { spawnStdioPeer } from "./helpers/stdio_child.ts";
+import { spawnStdioPeer, type StdioPeer } from "./helpers/stdio_child.ts";
 
 const certs = testCerts();
 const serverTls: TlsOptions = { cert: certs.serverCert, key: certs.serverKey };
@@ -297,46 +297,43 @@ test("tls options: garbage certificate or key, or a key of another certificate, 
 
 const peerEnv = { MOCKSMTP_TEST_CERT: certs.serverCert, MOCKSMTP_TEST_KEY: certs.serverKey };
 
-test("stdio: plain exchange, QUIT closes stdout and the child exits", async () => {
+/** Runs `fn` on a stdio peer that has greeted; the child is killed afterwards in any case. */
+async function withPeer(fn: (peer: StdioPeer, lines: StreamLines) => Promise<void>) {
   const peer = spawnStdioPeer(peerEnv);
   try {
     const lines = streamLines(peer.pipe);
     assert.equal(await lines.next(), "220 hi\r\n");
+    await fn(peer, lines);
+  } finally {
+    peer.child.kill();
+  }
+}
+
+test("stdio: plain exchange, QUIT closes stdout and the child exits", async () => {
+  await withPeer(async (peer, lines) => {
     peer.pipe.write("NOOP\r\n");
     assert.equal(await lines.next(), "250 NOOP\r\n");
     peer.pipe.write("QUIT\r\n");
     assert.equal(await lines.next(), "221 bye\r\n");
     assert.equal(await lines.next(), null);
     assert.equal(await peer.exited, 0);
-  } finally {
-    peer.child.kill();
-  }
+  });
 });
 
 test("stdio: EOF on stdin reads as null and the child exits", async () => {
-  const peer = spawnStdioPeer(peerEnv);
-  try {
-    const lines = streamLines(peer.pipe);
-    assert.equal(await lines.next(), "220 hi\r\n");
+  await withPeer(async (peer, lines) => {
     peer.pipe.end("NOOP\r\n");
     assert.equal(await lines.next(), "250 NOOP\r\n");
     assert.equal(await lines.next(), null);
     assert.equal(await peer.exited, 0);
-  } finally {
-    peer.child.kill();
-  }
+  });
 });
 
 test("stdio: STARTTLS over the stdin/stdout pair", async () => {
-  const peer = spawnStdioPeer(peerEnv);
-  try {
-    const lines = streamLines(peer.pipe);
-    assert.equal(await lines.next(), "220 hi\r\n");
+  await withPeer(async (peer, lines) => {
     await requestTls(peer.pipe, lines);
     const client = await clientTls(peer.pipe);
     await pingQuit(client.secure, client.lines);
     assert.equal(await peer.exited, 0);
-  } finally {
-    peer.child.kill();
-  }
+  });
 });

@@ -28,6 +28,11 @@ export interface GoFlagDef {
   readonly usage: string;
   /** Default shown by `goUsage` when it is not the zero value; the parser never applies it. */
   readonly default?: GoFlagValue;
+  /**
+   * For a string flag: checks the value while parsing, as a Go `flag.Value`'s `Set` does
+   * (`flag.Func`). The error it returns stops the parse with Go's `invalid value` message.
+   */
+  readonly check?: (value: string) => string | undefined;
 }
 
 /** A validated set of flag definitions (see `defineFlags`). */
@@ -118,6 +123,10 @@ export function parseGoFlags(set: GoFlagSet, argv: readonly string[]): GoFlagRes
       value = argv[i++];
     }
     if (def.kind === "string") {
+      const error = def.check?.(value);
+      if (error !== undefined) {
+        return fail(`invalid value ${goQuote(value)} for flag -${name}: ${error}`);
+      }
       values.set(name, value);
       continue;
     }

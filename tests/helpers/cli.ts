@@ -4,13 +4,22 @@
  * MOCKSMTP_VIA_LINKS=1 as well, `mocksmtp <persona> …` is run as `<persona> …`, found on PATH
  * (scripts/test.sh puts the persona symlinks there), the way existing scripts call them.
  */
-import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import process from "node:process";
+import { spawnWatched, type Watched, type WatchOptions } from "./process.ts";
 
 export const ROOT = path.resolve(import.meta.dirname ?? ".", "..", "..");
 const PERSONAS = ["smtpmock", "mockmta", "msmtpd"];
 export const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+/** Command and arguments that run the TypeScript file `script` with the test's runtime. */
+export function scriptCommand(script: string, args: string[] = []): [string, string[]] {
+  return [
+    process.execPath,
+    isBun ? ["run", script, ...args] : ["run", "-A", "--quiet", script, ...args],
+  ];
+}
 
 /** Command and arguments that start `mocksmtp …args`. */
 export function cliCommand(args: string[]): [string, string[]] {
@@ -20,98 +29,21 @@ export function cliCommand(args: string[]): [string, string[]] {
     return [persona, args.slice(1)];
   }
   if (bin) return [bin, args];
-  const cli = path.join(ROOT, "cli.ts");
-  return isBun ? [process.execPath, ["run", cli, ...args]] : [
-    process.execPath,
-    ["run", "-A", "--quiet", cli, ...args],
-  ];
+  return scriptCommand(path.join(ROOT, "cli.ts"), args);
 }
 
-export interface Cli {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  /** Resolves with the exit code (or 128+signal). */
-  exited: Promise<number>;
-  /** Resolves once `re` matches stdout; rejects if the process exits first. */
-  waitStdout(re: RegExp): Promise<RegExpMatchArray>;
-  waitStderr(re: RegExp): Promise<RegExpMatchArray>;
-  /** Sends `signal` (default SIGTERM) by pid; {@link Cli.exited} still gets the real status. */
-  kill(signal?: NodeJS.Signals): void;
-}
+/** A running CLI: its collected output, exit status, and signals sent by pid. */
+export type Cli = Watched;
 
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGTERM: 15,
-};
-
-/**
- * Sends `signal` by pid to a child that has not exited yet. Not `child.kill()`: on Deno the
- * child's `close` event then reports that signal even when the child caught it and exited 0.
- */
-function signalByPid(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(child.pid, signal);
-  } catch {
-    // Exited meanwhile.
-  }
-}
-
-export function runCli(
-  args: string[],
-  opts: SpawnOptions & { input?: string | Uint8Array } = {},
-): Cli {
+export function runCli(args: string[], opts: WatchOptions = {}): Cli {
   const [cmd, argv] = cliCommand(args);
-  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], ...opts });
-  const watchers: Array<() => void> = [];
-  const cli: Cli = {
-    child,
-    stdout: "",
-    stderr: "",
-    exited: new Promise((resolve) =>
-      child.on("close", (code, sig) => resolve(code ?? 128 + (SIGNALS[sig ?? ""] ?? 0)))
-    ),
-    waitStdout: (re) => wait(() => cli.stdout.match(re)),
-    waitStderr: (re) => wait(() => cli.stderr.match(re)),
-    kill: (signal = "SIGTERM") => signalByPid(child, signal),
-  };
-  let done = false;
-  cli.exited.then(() => {
-    done = true;
-    for (const w of watchers.splice(0)) w();
-  });
-  const wait = (probe: () => RegExpMatchArray | null) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      const check = () => {
-        const m = probe();
-        if (m) return resolve(m);
-        if (done) {
-          return reject(new Error(`process exited; stdout=${cli.stdout} stderr=${cli.stderr}`));
-        }
-        watchers.push(check);
-      };
-      check();
-    });
-  child.stdout!.on("data", (d) => {
-    cli.stdout += d.toString();
-    for (const w of watchers.splice(0)) w();
-  });
-  child.stderr!.on("data", (d) => {
-    cli.stderr += d.toString();
-    for (const w of watchers.splice(0)) w();
-  });
-  if (opts.input !== undefined) child.stdin!.end(opts.input);
-  return cli;
+  return spawnWatched(cmd, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], ...opts });
 }
 
 /** Runs to completion and returns exit code and output. */
 export async function runCliToEnd(
   args: string[],
-  opts: SpawnOptions & { input?: string | Uint8Array } = {},
+  opts: WatchOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = runCli(args, opts);
   if (opts.input === undefined) cli.child.stdin!.end();
@@ -124,4 +56,16 @@ export async function startSmtpmockCli(flags: string[]): Promise<Cli & { port: n
   const cli = runCli(["smtpmock", ...flags]);
   const m = await cli.waitStdout(/SMTP mock server started on port: (\d+)/);
   return Object.assign(cli, { port: Number(m[1]) });
+}
+
+/** A port that was free a moment ago, for a CLI that cannot be given 0 or does not print it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -24,12 +24,9 @@ export function wireLines(wire: Wire): Lines {
   return {
     async next() {
       for (;;) {
-        const end = buffered.indexOf("\n");
-        if (end >= 0) {
-          const line = buffered.slice(0, end + 1);
-          buffered = buffered.slice(end + 1);
-          return line;
-        }
+        const [line, rest] = takeLine(buffered);
+        buffered = rest;
+        if (line !== null) return line;
         const chunk = await wire.read();
         if (chunk === null) return null;
         buffered += latin1.decode(chunk);
@@ -69,17 +66,20 @@ export function streamLines(stream: Duplex): StreamLines {
     },
     async next() {
       for (;;) {
-        const end = buffered.indexOf("\n");
-        if (end >= 0) {
-          const line = buffered.slice(0, end + 1);
-          buffered = buffered.slice(end + 1);
-          return line;
-        }
+        const [line, rest] = takeLine(buffered);
+        buffered = rest;
+        if (line !== null) return line;
         if (ended) return null;
         await new Promise<void>((resolve) => (wake = resolve));
       }
     },
   };
+}
+
+/** The first complete line of `text` (CRLF kept) and what follows it; null while incomplete. */
+function takeLine(text: string): [string | null, string] {
+  const end = text.indexOf("\n");
+  return end < 0 ? [null, text] : [text.slice(0, end + 1), text.slice(end + 1)];
 }
 
 /** Text as the bytes a wire carries. */

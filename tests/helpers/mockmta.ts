@@ -1,19 +1,17 @@
 /**
- * Shortcuts for the mockmta tests: reply texts, scratch directories, a byte-exact client over a
- * child's stdin/stdout (inetd mode), the CLI as a foreground daemon, and a quick SMTP sender.
+ * Shortcuts for the mockmta tests: reply texts, scratch directories, the CLI in inetd mode with a
+ * byte-exact client on its stdin/stdout, the CLI as a foreground daemon, and a quick SMTP sender.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { Duplex, type Readable, type Writable } from "node:stream";
-import { type Cli, runCli } from "./cli.ts";
+import { type Cli, freePort, runCli } from "./cli.ts";
 import { testCerts } from "./certs.ts";
 import { latin1, readWithPython, run, unquoteMboxrd } from "./mbox_readers.ts";
-import { RawClient } from "./raw_client.ts";
+import { RawClient, StreamClient } from "./raw_client.ts";
 
 /** mockmta's replies, CRLF included. */
 export const R = {
@@ -39,28 +37,8 @@ export const R = {
  */
 export type Steps = Array<["C" | "S", string] | ["E"]>;
 
-/** What {@link play} needs from a client. */
-export interface ByteClient {
-  send(data: string | Uint8Array): Promise<void>;
-  expect(expected: string): Promise<string>;
-  /** Ends the client's sending side. */
-  end(): void;
-  /** What arrived until the server closed. */
-  closed(): Promise<string>;
-}
-
-/** A {@link RawClient} as a {@link ByteClient}. */
-export function tcpClient(c: RawClient): ByteClient {
-  return {
-    send: (d) => c.send(d),
-    expect: (e) => c.expect(e),
-    end: () => void c.socket.end(),
-    closed: () => c.closed(),
-  };
-}
-
 /** Plays `steps`, asserting each server chunk byte for byte, then that the server closes. */
-export async function play(client: ByteClient, steps: Steps): Promise<void> {
+export async function play(client: StreamClient, steps: Steps): Promise<void> {
   for (const [i, step] of steps.entries()) {
     if (step[0] === "E") client.end();
     else if (step[0] === "C") await client.send(step[1]);
@@ -99,125 +77,6 @@ export async function certFiles(dir: string): Promise<{ cert: string; key: strin
   return paths;
 }
 
-/** A port that was free a moment ago (mockmta's `-p` does not take 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A client over two one-way streams (a child's stdout and stdin), with {@link RawClient}'s
- * reading methods; {@link StreamClient.duplex} hands the pair to `tls.connect`.
- */
-export class StreamClient implements ByteClient {
-  #buf = Buffer.alloc(0);
-  #ended = false;
-  #wake: (() => void) | null = null;
-  #detached = false;
-
-  constructor(readonly input: Readable, readonly output: Writable) {
-    input.on("data", this.#onData);
-    input.on("end", this.#onEnd);
-    input.on("close", this.#onEnd);
-    output.on("error", () => {}); // the child may be gone before we stop writing
-  }
-
-  #onData = (d: Uint8Array) => {
-    this.#buf = Buffer.concat([this.#buf, d]);
-    this.#notify();
-  };
-
-  #onEnd = () => {
-    this.#ended = true;
-    this.#notify();
-  };
-
-  #notify() {
-    const w = this.#wake;
-    this.#wake = null;
-    w?.();
-  }
-
-  #changed(): Promise<void> {
-    return new Promise((r) => this.#wake = r);
-  }
-
-  send(data: string | Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.output.write(data, (e) => e ? reject(e) : resolve())
-    );
-  }
-
-  /** Closes our writing side: the server sees end of input. */
-  end(): void {
-    this.output.end();
-  }
-
-  async readBytes(n: number): Promise<string> {
-    while (this.#buf.length < n && !this.#ended) await this.#changed();
-    const out = this.#buf.subarray(0, n);
-    this.#buf = this.#buf.subarray(out.length);
-    return out.toString("latin1");
-  }
-
-  async readLine(): Promise<string> {
-    for (;;) {
-      const i = this.#buf.indexOf("\n");
-      if (i >= 0) return this.readBytes(i + 1);
-      if (this.#ended) return this.readBytes(this.#buf.length);
-      await this.#changed();
-    }
-  }
-
-  expect(expected: string): Promise<string> {
-    return this.readBytes(Buffer.byteLength(expected, "latin1"));
-  }
-
-  /** Everything that arrived until the child closed its stdout. */
-  async closed(): Promise<string> {
-    while (!this.#ended) await this.#changed();
-    const rest = this.#buf.toString("latin1");
-    this.#buf = Buffer.alloc(0);
-    return rest;
-  }
-
-  /** Stops reading here and returns one duplex over the pair (for a TLS client). */
-  duplex(): Duplex {
-    assert.equal(this.#buf.length, 0, "unread plaintext before the handshake");
-    this.#detached = true;
-    this.input.off("data", this.#onData);
-    this.input.off("end", this.#onEnd);
-    this.input.off("close", this.#onEnd);
-    const { input, output } = this;
-    const duplex: Duplex = new Duplex({
-      read() {
-        input.resume();
-      },
-      write(chunk, _encoding, callback) {
-        output.write(chunk, callback);
-      },
-      final(callback) {
-        output.end(callback);
-      },
-    });
-    input.on("data", (chunk: Uint8Array) => {
-      if (!duplex.push(chunk)) input.pause();
-    });
-    input.on("end", () => duplex.push(null));
-    return duplex;
-  }
-
-  get detached(): boolean {
-    return this.#detached;
-  }
-}
-
 /** `mocksmtp mockmta ARGS` in inetd mode, with a client on its stdin/stdout. */
 export function spawnInetd(
   args: string[],
@@ -247,17 +106,9 @@ export async function startDaemon(
   return Object.assign(cli, { port });
 }
 
-/**
- * Sends `signal` to a child. Not `child.kill()`: Deno's node:child_process then reports the
- * child as killed by that signal even when it caught it and exited 0.
- */
-export function signal(cli: Cli, sig: NodeJS.Signals): void {
-  process.kill(cli.child.pid!, sig);
-}
-
 /** Stops a daemon with `sig` and returns its exit status. */
 export async function stopDaemon(cli: Cli, sig: NodeJS.Signals = "SIGTERM"): Promise<number> {
-  signal(cli, sig);
+  cli.kill(sig);
   return await cli.exited;
 }
 
@@ -324,6 +175,12 @@ export async function procStat(pid: number): Promise<{ state: string; session: n
   } catch {
     return null;
   }
+}
+
+/** For `finally`: SIGKILLs the detached daemon named in `pidfile`, if there is one still running. */
+export async function killFromPidfile(pidfile: string): Promise<void> {
+  const pid = Number(await readFile(pidfile, "utf8").catch(() => "0"));
+  if (pid > 0 && (await procStat(pid))?.state !== "Z") process.kill(pid, "SIGKILL");
 }
 
 /**

@@ -4,13 +4,11 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { MsmtpdServer, type MsmtpdServerOptions } from "../../src/api/msmtpd.ts";
-import { RawClient, transcript } from "./raw_client.ts";
+import { connectWhenUp, RawClient, type Step, transcriptOn } from "./raw_client.ts";
 
 export const RECORDER = fileURLToPath(new URL("./msmtpd_recorder.sh", import.meta.url));
 
@@ -68,26 +66,11 @@ export function receivedTcp(helo: string): string {
     "\tby localhost [127.0.0.1] (msmtpd) with ESMTP;\r\n\t<DATE>\r\n";
 }
 
-export type Step = ["C" | "S", string];
+export type { Step };
 
-/**
- * Runs `steps` against `server` on a new connection; a final `["S", "<closed>"]` awaits the
- * server closing with nothing more sent.
- */
-export async function runSteps(server: MsmtpdServer, steps: Step[]): Promise<void> {
-  const client = await RawClient.connect(server.port);
-  try {
-    const last = steps[steps.length - 1];
-    const closing = last[0] === "S" && last[1] === "<closed>";
-    await transcript(
-      client,
-      closing ? steps.slice(0, -1) : steps,
-      (actual, expected, i) => assert.equal(actual, expected, `step ${i}`),
-    );
-    if (closing) assert.equal(await client.closed(), "", "nothing after the last reply");
-  } finally {
-    client.close();
-  }
+/** {@link transcriptOn} against `server`: a final `["S", "<closed>"]` awaits the close. */
+export function runSteps(server: MsmtpdServer, steps: Step[]): Promise<void> {
+  return transcriptOn(server.port, steps);
 }
 
 /** Starts a server, runs `fn`, always stops it (forced: no client may hold the test up). */
@@ -148,48 +131,14 @@ export async function sendMail(
   return c.readLine();
 }
 
-/** A port that was free a moment ago (for CLI daemons, which do not print their port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Resolves once a msmtpd daemon on `port` (127.0.0.1) serves a whole session: a probe greets,
  * says `HELO probe`, quits and waits for the close, so the probe's log lines are all written.
- * The daemon prints nothing when ready, so refused connections are retried every 20 ms.
+ * The daemon prints nothing when ready, so this waits with {@link connectWhenUp}.
  */
 export async function waitForGreeting(port: number, exited: Promise<unknown>): Promise<void> {
-  let gone = false;
-  exited.then(() => gone = true);
-  for (;;) {
-    if (gone) throw new Error("server exited before it listened");
-    const c = await RawClient.connect(port).catch(() => null);
-    if (c) {
-      await c.send("HELO probe\r\nQUIT\r\n");
-      const all = await c.closed();
-      assert.equal(all, GREETING + "250 localhost\r\n221 Bye\r\n", "probe session");
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** A shell word for `sh -c` (single quotes). */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * Sends `sig` to a child by pid. Not `child.kill()`: Deno's node:child_process then reports the
- * child as killed by that signal even when it caught it and exited 0.
- */
-export function signalChild(child: { pid?: number }, sig: NodeJS.Signals): void {
-  process.kill(child.pid!, sig);
+  const c = await connectWhenUp(port, exited);
+  await c.send("HELO probe\r\nQUIT\r\n");
+  const all = await c.closed();
+  assert.equal(all, GREETING + "250 localhost\r\n221 Bye\r\n", "probe session");
 }

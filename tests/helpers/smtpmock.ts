@@ -1,7 +1,8 @@
-/** Shortcuts for smtpmock tests: an in-process server and a greeted raw client. */
+/** Shortcuts for smtpmock tests: an in-process server or the CLI, and a greeted raw client. */
 import assert from "node:assert/strict";
 import { SmtpmockServer, type SmtpmockServerOptions } from "../../mod.ts";
-import { RawClient, transcript } from "./raw_client.ts";
+import { type Cli, startSmtpmockCli } from "./cli.ts";
+import { RawClient, type Step, transcriptOn } from "./raw_client.ts";
 
 export const INVALID =
   "502 Command unrecognized. Available commands: HELO, EHLO, MAIL FROM:, RCPT TO:, DATA, RSET, NOOP, QUIT\r\n";
@@ -11,22 +12,13 @@ export const R221 = "221 Closing connection\r\n";
 
 /** Runs `steps` against a fresh in-process server; `"<closed>"` as last S step awaits close. */
 export async function runTranscript(
-  steps: Array<["C" | "S", string]>,
+  steps: Step[],
   options: SmtpmockServerOptions = {},
 ): Promise<SmtpmockServer> {
   const server = await SmtpmockServer.start(options);
-  const client = await RawClient.connect(server.port);
   try {
-    const last = steps[steps.length - 1];
-    const closing = last[0] === "S" && last[1] === "<closed>";
-    await transcript(
-      client,
-      closing ? steps.slice(0, -1) : steps,
-      (actual, expected, i) => assert.equal(actual, expected, `step ${i}`),
-    );
-    if (closing) assert.equal(await client.closed(), "", "nothing after the last reply");
+    await transcriptOn(server.port, steps);
   } finally {
-    client.close();
     await server.stop({ force: true });
   }
   return server;
@@ -43,4 +35,22 @@ export async function greeted(server: SmtpmockServer, upTo: "helo" | "rcpt" = "h
     assert.equal(await c.readBytes(R250.length * 2), R250 + R250);
   }
   return c;
+}
+
+/** Starts the CLI, greets, runs `body`, then kills the process whatever happened. */
+export async function withCli(
+  flags: string[],
+  body: (c: RawClient, cli: Cli & { port: number }) => Promise<void>,
+  greeting = "220 Welcome\r\n",
+): Promise<void> {
+  const cli = await startSmtpmockCli(flags);
+  const c = await RawClient.connect(cli.port);
+  try {
+    assert.equal(await c.readLine(), greeting);
+    await body(c, cli);
+  } finally {
+    c.close();
+    cli.kill("SIGKILL");
+    await cli.exited;
+  }
 }

@@ -1,11 +1,10 @@
 /**
  * Probes for smtpmock behaviour tests: prove silence with a NOOP, time replies, talk in
- * request/reply pairs, find a free port the way the Ruby gem does, read a process's RSS.
+ * request/reply pairs, see whether a port takes connections, read a process's RSS.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import process from "node:process";
 import type { RawClient } from "./raw_client.ts";
 
 /**
@@ -38,18 +37,6 @@ export async function timedReply(c: RawClient, request: string): Promise<[string
   return [line, since(t)];
 }
 
-/** A port that was free a moment ago (bind 127.0.0.1:0, read, close), as the Ruby gem does. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Resolves with the error code of a connection attempt that fails, or "connected". */
 export function connectOutcome(port: number, host = "127.0.0.1"): Promise<string> {
   return new Promise((resolve) => {
@@ -77,19 +64,4 @@ export function within<T>(ms: number, p: Promise<T>, what = "operation"): Promis
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
   });
   return Promise.race([p, guard]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Sends a signal by pid to a child that has not exited yet. (Deno's `ChildProcess.kill()`
- * reports the child as killed by that signal even when the child handled it and exited on
- * its own; `process.kill` does not.)
- */
-export function signal(
-  child: { pid?: number; exitCode: number | null; signalCode: string | null },
-  sig: NodeJS.Signals,
-): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(child.pid, sig);
-  } catch { /* exited meanwhile */ }
 }

@@ -4,8 +4,10 @@
  */
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import process from "node:process";
-import { Duplex, type Readable, type Writable } from "node:stream";
+import type { Duplex, Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { scriptCommand } from "./cli.ts";
+import { joinPipes } from "./raw_client.ts";
 
 const PEER = fileURLToPath(new URL("./stdio_peer.ts", import.meta.url));
 
@@ -20,9 +22,8 @@ export interface StdioPeer {
 
 /** Starts the peer; `env` is added to the current environment. */
 export function spawnStdioPeer(env: Record<string, string> = {}): StdioPeer {
-  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-  const args = isBun ? ["run", PEER] : ["run", "-A", "--quiet", PEER];
-  const child = spawn(process.execPath, args, {
+  const [cmd, args] = scriptCommand(PEER);
+  const child = spawn(cmd, args, {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, ...env },
   });
@@ -30,25 +31,4 @@ export function spawnStdioPeer(env: Record<string, string> = {}): StdioPeer {
     child.once("exit", (code, signal) => resolve(code ?? signal));
   });
   return { child, pipe: joinPipes(child.stdout, child.stdin), exited };
-}
-
-function joinPipes(input: Readable, output: Writable): Duplex {
-  const duplex: Duplex = new Duplex({
-    read() {
-      input.resume();
-    },
-    write(chunk, _encoding, callback) {
-      output.write(chunk, callback);
-    },
-    final(callback) {
-      output.end(callback);
-    },
-  });
-  input.on("data", (chunk: Uint8Array) => {
-    if (!duplex.push(chunk)) input.pause();
-  });
-  input.on("end", () => duplex.push(null));
-  // The child may be gone before we stop writing: EPIPE is expected then, not a failure.
-  output.on("error", () => {});
-  return duplex;
 }

@@ -1,4 +1,7 @@
-/** go-smtp-mock's `smtpmock` flag set (spec smtpmock.md §2.1), with our help texts. */
+/**
+ * go-smtp-mock's `smtpmock` flag set (spec smtpmock.md §2.1), with our help texts, plus one
+ * extension, `-httpApi`.
+ */
 import { DEFAULT_TEXTS } from "../../smtp/smtpmock/config.ts";
 
 export type FlagKind = "bool" | "int" | "string";
@@ -6,6 +9,26 @@ export interface FlagDef {
   name: string;
   kind: FlagKind;
   usage: string;
+  check?: (value: string) => string | undefined;
+}
+
+/** Where `-httpApi` listens. */
+export interface HttpApiAddress {
+  host: string;
+  port: number;
+}
+
+const HTTP_API_FORMS = "want HOST:PORT, :PORT or PORT, PORT from 0 to 65535";
+
+/**
+ * `-httpApi`'s value: `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (no host: 127.0.0.1);
+ * port 0 picks a free one. Returns Go-style error text for anything else.
+ */
+export function httpApiAddress(value: string): HttpApiAddress | string {
+  const m = value.match(/^(?:(?:\[([^\]]+)\]|([^:\[\]]*)):)?(\d{1,5})$/);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) return HTTP_API_FORMS;
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
 }
 
 const delay = (cmd: string): FlagDef => ({
@@ -36,6 +59,18 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
     kind: "int",
     usage: "Port to listen on; a free port by default. Without -port the start line " +
       '("SMTP mock server started on port: N") is printed on stdout even without -log',
+  },
+  {
+    name: "httpApi",
+    kind: "string",
+    usage: "Extension (not in go-smtp-mock): keep received messages and serve them as JSON at " +
+      "http://`HOST:PORT`/api/messages (also :PORT or PORT for 127.0.0.1; port 0 picks a free " +
+      "one, printed in a start line). GET lists (?wait=N&timeout=MS waits for N), " +
+      "GET /api/messages/I and /api/messages/I/raw read one, DELETE purges",
+    check: (v) => {
+      const a = httpApiAddress(v);
+      return typeof a === "string" ? a : undefined;
+    },
   },
   { name: "log", kind: "bool", usage: "Log server activity to stdout (errors to stderr)" },
   { name: "sessionTimeout", kind: "int", usage: "Session timeout in seconds, 30 by default" },

@@ -2,15 +2,19 @@
  * `mocksmtp smtpmock`: go-smtp-mock's command line (spec smtpmock.md §2–§3) mapped onto the
  * in-process server. Deliberate deviations, also in `-h`: `-host` defaults to 127.0.0.1; the
  * start line is printed when `-port` is omitted even without `-log`; address checks are linear.
+ * One extension: `-httpApi` keeps the messages and serves them over HTTP/JSON.
  */
 import type { Logger } from "../../api/logger.ts";
 import { SmtpmockServer, type SmtpmockServerOptions } from "../../api/smtpmock.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
 import { defineFlags, type GoFlagValue, goUsage, parseGoFlags } from "../../flags/goflag.ts";
+import { type HttpApi, startHttpApi } from "../../http/api.ts";
+import { smtpmockJson, smtpmockRaw } from "../../http/smtpmock_json.ts";
 import { goFatalLine, goLogLine } from "../../log/gostyle.ts";
 import { ListenError } from "../../net/types.ts";
+import { hostPort } from "../../smtp/reply.ts";
 import { VERSION } from "../../version.ts";
-import { SMTPMOCK_FLAGS } from "./flags.ts";
+import { type HttpApiAddress, httpApiAddress, SMTPMOCK_FLAGS } from "./flags.ts";
 
 const FLAGS = defineFlags(SMTPMOCK_FLAGS);
 
@@ -28,6 +32,7 @@ const LIST_FLAGS = new Set([
 export function toOptions(values: Map<string, GoFlagValue>): SmtpmockServerOptions {
   const o: Record<string, unknown> = {};
   for (const [name, v] of values) {
+    if (name === "httpApi") continue; // not a server option
     if (typeof v === "bigint") o[name] = Number(v);
     else if (LIST_FLAGS.has(name)) o[name] = (v as string).split(","); // §4.8: no trimming
     else o[name] = v;
@@ -73,7 +78,11 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   const options = toOptions(values);
   const log = values.get("log") === true;
   if (log) options.logger = goLogger(io);
-  options.keepMessages = false; // nobody can read them from the binary
+  // Validated while parsing (the flag's check), so this is an address.
+  const apiAt = values.has("httpApi")
+    ? httpApiAddress(values.get("httpApi") as string) as HttpApiAddress
+    : null;
+  options.keepMessages = apiAt !== null; // without -httpApi nobody could read them
   const port = options.port ?? 0;
   // Handlers go in before the port opens: a wrapper may signal as soon as it sees the start
   // line or connects, and installing the first handler takes the runtime a few milliseconds.
@@ -81,6 +90,11 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   let stopRequested!: () => void;
   const stopSignal = new Promise<void>((resolve) => stopRequested = resolve);
   const off = onStopSignals(["SIGINT", "SIGTERM", "SIGQUIT"], () => stopRequested());
+  const fatal = (msg: string) => {
+    if (log) io.stderr(goLogLine("ERROR", msg));
+    io.stderr(goFatalLine(msg));
+    return 1;
+  };
   let server: SmtpmockServer;
   try {
     options.host = listenHost(options.host);
@@ -88,17 +102,28 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   } catch (e) {
     off();
     if (!(e instanceof ListenError)) throw e;
-    const msg = `Failed to start SMTP mock server on port: ${port}`;
-    if (log) io.stderr(goLogLine("ERROR", msg));
-    io.stderr(goFatalLine(msg));
-    return 1;
+    return fatal(`Failed to start SMTP mock server on port: ${port}`);
+  }
+  let api: HttpApi | null = null;
+  if (apiAt) {
+    try {
+      api = await startHttpApi({ ...apiAt, server, toJson: smtpmockJson, raw: smtpmockRaw });
+    } catch (e) {
+      off();
+      await server.stop({ force: true });
+      if (!(e instanceof ListenError)) throw e;
+      const at = hostPort({ hostname: apiAt.host, port: apiAt.port });
+      return fatal(`Failed to start HTTP API on ${at}: ${e.message}`);
+    }
   }
   // Deviation (b): with a dynamic port, the start line is the only way to learn it.
   if (!log && port === 0) {
     io.stdout(goLogLine("INFO", `SMTP mock server started on port: ${server.port}`));
   }
+  if (api) io.stdout(goLogLine("INFO", `HTTP API listening on ${api.url}`));
   await stopSignal;
   await server.stop();
+  await api?.close();
   off();
   await flushOutput();
   return 0;
