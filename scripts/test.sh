@@ -7,6 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/node_modules/.bin:$PATH"
+# The real clients the tests drive: installed when missing and this user may, else named.
+bash scripts/clients.sh --install || exit 1
 mkdir -p .tmp
 files=("$@")
 [ ${#files[@]} -eq 0 ] && files=(tests/)
