@@ -133,7 +133,7 @@ export class Transaction {
 
   snapshot(remoteAddress: Address): SmtpmockRecord {
     const body = this.#body;
-    return {
+    const record: SmtpmockRecord = {
       heloRequest: this.heloRequest,
       heloResponse: this.heloResponse,
       helo: this.helo,
@@ -145,9 +145,7 @@ export class Transaction {
       dataRequest: this.dataRequest,
       dataResponse: this.dataResponse,
       data: this.data,
-      get msgRequest() {
-        return body.text;
-      },
+      msgRequest: "",
       msgResponse: this.msgResponse,
       msg: this.msg,
       rsetRequest: this.rsetRequest,
@@ -161,5 +159,11 @@ export class Transaction {
       raw: body.raw,
       remoteAddress,
     };
+    // Lazy only where there is a body: a getter is a closure per record, and most records
+    // of connections (health probes) have none. Redefining keeps the key's place.
+    if (body !== NO_BODY) {
+      Object.defineProperty(record, "msgRequest", { get: () => body.text, enumerable: true });
+    }
+    return record;
   }
 }
