@@ -124,7 +124,9 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
   {
     name: "msgSizeLimit",
     kind: "int",
-    usage: "Message body size limit in bytes, 10485760 by default",
+    usage: "Message body size limit in bytes, 10485760 by default. It also bounds one body " +
+      "line; a command line over 1 MiB is answered 500 and the connection closed (deviation: " +
+      "go-smtp-mock has no line limit)",
   },
   text("msgGreeting", "on connect"),
   text("msgInvalidCmd", "to an unknown command"),
