@@ -29,7 +29,10 @@ export interface SmtpmockServerOptions extends SmtpmockOptions {
    * each costs about 2 KB, and health-check probes open connections by the thousand.
    */
   keepSessions?: boolean;
-  /** Longest line accepted before the session is ended (default 1 MiB). */
+  /**
+   * Longest command line accepted before the session is ended (default 1 MiB). A DATA body
+   * line is bounded by `msgSizeLimit` instead.
+   */
   maxLine?: number;
 }
 

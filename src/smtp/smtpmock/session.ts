@@ -20,7 +20,10 @@ export interface SmtpmockHooks {
   message?(record: SmtpmockRecord): void;
   /** go-smtp-mock's own record semantics: one per connection end, and one per MAIL after RSET. */
   sessionRecord?(record: SmtpmockRecord): void;
-  /** Line cap in bytes (documented deviation: a longer line ends the session). */
+  /**
+   * Command-line cap in bytes (documented deviation: a longer line ends the session); body
+   * lines are bounded by `msgSizeLimit`.
+   */
   maxLine?: number;
 }
 
