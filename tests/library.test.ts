@@ -222,6 +222,39 @@ test("library: sessions() has one record per connection, connect-only ones inclu
   assert.deepEqual(server.sessions(), []);
 });
 
+test("library: keepSessions: false keeps messages but no per-connection records", async () => {
+  // What the CLI uses with -httpApi: it serves messages only, and health probes would
+  // otherwise leave a record per connection until a purge.
+  await using server = await SmtpmockServer.start({ keepSessions: false });
+  const probe = await RawClient.connect(server.port);
+  assert.equal(await probe.readLine(), "220 Welcome\r\n");
+  probe.close();
+  const c = await greeted(server);
+  await sendMessage(c, "one");
+  await talk(c, [["QUIT\r\n", R221]]);
+  await c.closed();
+  await server.idle();
+  assert.deepEqual(server.messages().map((m) => m.msgRequest), ["one\r\n"]);
+  assert.deepEqual(server.sessions(), []);
+});
+
+test("library: a record's text is its bytes decoded; records of one body agree, JSON included", async () => {
+  await using server = await SmtpmockServer.start();
+  const c = await greeted(server);
+  await sendMessage(c, "caf\u00e9 \u2713");
+  await talk(c, [["QUIT\r\n", R221]]);
+  await c.closed();
+  await server.idle();
+  const [m] = server.messages();
+  const [s] = server.sessions();
+  assert.equal(m.msgRequest, "caf\u00e9 \u2713\r\n");
+  assert.equal(s.msgRequest, m.msgRequest);
+  assert.equal(s.raw, m.raw, "one body, shared");
+  const json = JSON.parse(JSON.stringify(m));
+  assert.equal(json.msgRequest, m.msgRequest);
+  assert.equal({ ...m }.msgRequest, m.msgRequest);
+});
+
 test("library: the injected logger sees go-smtp-mock's activity lines", async () => {
   const lines: string[] = [];
   const logger: Logger = {

@@ -131,6 +131,11 @@ test("smtpmock CLI: -h, -help and --help print usage on stderr and exit 0", asyn
     assert.ok(names.includes("msgSizeLimit") && names.includes("v"));
     assert.match(r.stderr, /\n {2}-msgSizeLimit int\n {4}\t/);
     assert.match(r.stderr, /\n {2}-failFast\n {4}\t/);
+    // The extension is a bool flag whose help says what it is and why it exists.
+    assert.match(
+      r.stderr,
+      /\n {2}-strictDataEnd\n {4}\tExtension \(not in go-smtp-mock\).*smuggle/,
+    );
   }
   assert.equal(results[0].stderr, results[2].stderr);
 });

@@ -23,7 +23,16 @@ export interface SmtpmockServerOptions extends SmtpmockOptions {
    * it off: a binary nobody can query must not grow with every message.
    */
   keepMessages?: boolean;
-  /** Longest line accepted before the session is ended (default 1 MiB). */
+  /**
+   * Keep go-smtp-mock's per-connection records for {@link SmtpmockServer.sessions} (default:
+   * as `keepMessages`). The CLI never serves them, so it keeps none even with `-httpApi`:
+   * each costs about 2 KB, and health-check probes open connections by the thousand.
+   */
+  keepSessions?: boolean;
+  /**
+   * Longest command line accepted before the session is ended (default 1 MiB). A DATA body
+   * line is bounded by `msgSizeLimit` instead.
+   */
   maxLine?: number;
 }
 
@@ -50,6 +59,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
   static async start(options: SmtpmockServerOptions = {}): Promise<SmtpmockServer> {
     const config = resolveConfig(options);
     const keep = options.keepMessages ?? true;
+    const keepSessions = options.keepSessions ?? keep;
     const stores = {
       messages: new MemoryStore<SmtpmockRecord>(),
       sessions: new MemoryStore<SmtpmockRecord>(),
@@ -60,9 +70,9 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       log: toLogFn(options.logger),
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
-        // Without keeping, no hooks: no snapshot is built and no body decoded per message.
-        ...(keep && {
-          message: (r: SmtpmockRecord) => stores.messages.add(r),
+        // Without keeping, no hooks: no snapshot is built per message or per connection.
+        ...(keep && { message: (r: SmtpmockRecord) => stores.messages.add(r) }),
+        ...(keepSessions && {
           sessionRecord: (r: SmtpmockRecord) => stores.sessions.add(r),
         }),
       }),
@@ -80,7 +90,8 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
 
   /**
    * go-smtp-mock's own records: one per finished connection (including connections that
-   * sent nothing) and, with `multipleMessageReceiving`, one per MAIL after RSET.
+   * sent nothing) and, with `multipleMessageReceiving`, one per MAIL after RSET. Empty when
+   * started with `keepSessions: false`.
    */
   sessions(): SmtpmockRecord[] {
     return this.#sessions.list();

@@ -1,8 +1,10 @@
 /**
  * Framing: turns the chunks a wire delivers into lines. A line is every byte up to and
- * including LF (a lone CR is data). Memory is bounded by `maxLine`, never by what a client
- * sends: a peer streaming bytes without a newline gets a {@link LineTooLongError} once the
- * buffer passes the cap, and the caller decides how to answer.
+ * including LF (a lone CR is data). Memory is bounded by a cap, never by what a client sends:
+ * for command lines a peer streaming bytes without a newline gets a {@link LineTooLongError}
+ * once the buffer passes `maxLine`, and the caller decides how to answer; a body line read
+ * with {@link LineReader.readLineWithin} that passes its cap is consumed and dropped instead,
+ * so a dialect can answer it where its original would (after the line's end).
  */
 import { TimeoutError, type Wire } from "./wire.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -17,6 +19,12 @@ export class LineTooLongError extends Error {
 
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
+
+/**
+ * What {@link LineReader.readLineWithin} returns for a line longer than its cap: the line was
+ * read through its LF and its bytes were not kept.
+ */
+export const LINE_DROPPED: unique symbol = Symbol("line dropped");
 
 /** A read waiting on a deadline. */
 interface Waiter {
@@ -115,22 +123,73 @@ export class LineReader {
    * once, then `null`. `deadline` is an absolute time on the reader's clock.
    */
   readLine(deadline?: number): Promise<Uint8Array | null> {
-    // A buffered line is the common case (a DATA body arrives many lines per chunk): answer it
-    // without an async function's frame, which dominated the allocations per message.
+    // A buffered line is the common case: answer it without an async function's frame, which
+    // dominated the allocations per message.
     const at = this.#buf.indexOf(LF, this.#scanned);
-    return at >= 0 ? Promise.resolve(this.#take(at + 1)) : this.#fill(deadline);
+    if (at >= 0) return Promise.resolve(this.#take(at + 1));
+    return this.#fill(deadline, this.maxLine, false) as Promise<Uint8Array | null>;
   }
 
-  async #fill(deadline?: number): Promise<Uint8Array | null> {
+  /**
+   * Like {@link readLine}, but with its own cap and no error for a longer line: such a line
+   * is read on through its LF without being kept (memory stays within `cap` plus a chunk)
+   * and {@link LINE_DROPPED} is returned. A DATA body is bounded by the message size limit,
+   * not by the command-line cap, and one line may be most of a message. A line longer than
+   * `cap` is never returned. End of input in the middle of a dropped line gives `null`; a
+   * timeout there throws, and the part of the line that arrives later is read as new lines.
+   */
+  readLineWithin(
+    cap: number,
+    deadline?: number,
+  ): Promise<Uint8Array | typeof LINE_DROPPED | null> {
+    // The fast path again: a DATA body arrives many lines per chunk.
+    const at = this.#buf.indexOf(LF, this.#scanned);
+    if (at < 0) return this.#fill(deadline, cap, true);
+    const line = this.#take(at + 1);
+    return Promise.resolve(line.length > cap ? LINE_DROPPED : line);
+  }
+
+  async #fill(
+    deadline: number | undefined,
+    cap: number,
+    drop: boolean,
+  ): Promise<Uint8Array | typeof LINE_DROPPED | null> {
     for (;;) {
       const at = this.#buf.indexOf(LF, this.#scanned);
-      if (at >= 0) return this.#take(at + 1);
+      if (at >= 0) {
+        const line = this.#take(at + 1);
+        return drop && line.length > cap ? LINE_DROPPED : line;
+      }
       this.#scanned = this.#buf.length;
-      if (this.buffered > this.maxLine) throw new LineTooLongError(this.maxLine);
+      if (this.buffered > cap) {
+        if (!drop) throw new LineTooLongError(cap);
+        return this.#dropRestOfLine(deadline);
+      }
       if (this.#eof) return this.buffered ? this.#take(this.#buf.length) : null;
       const chunk = await this.#next(deadline);
       if (chunk === null) this.#eof = true;
       else this.#append(chunk);
+    }
+  }
+
+  /**
+   * Drops the buffered start of a line (it holds no LF) and every chunk until the one with
+   * the line's LF; what follows that LF stays buffered. Memory: one chunk at a time.
+   */
+  async #dropRestOfLine(deadline?: number): Promise<typeof LINE_DROPPED | null> {
+    this.discardBuffered();
+    this.#store = EMPTY;
+    for (;;) {
+      if (this.#eof) return null;
+      const chunk = await this.#next(deadline);
+      if (chunk === null) {
+        this.#eof = true;
+        continue;
+      }
+      const at = chunk.indexOf(LF);
+      if (at < 0) continue;
+      if (at + 1 < chunk.length) this.#buf = chunk.subarray(at + 1);
+      return LINE_DROPPED;
     }
   }
 

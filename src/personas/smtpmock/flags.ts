@@ -1,6 +1,6 @@
 /**
- * go-smtp-mock's `smtpmock` flag set (spec smtpmock.md §2.1), with our help texts, plus one
- * extension, `-httpApi`.
+ * go-smtp-mock's `smtpmock` flag set (spec smtpmock.md §2.1), with our help texts, plus two
+ * extensions, `-httpApi` and `-strictDataEnd`.
  */
 import { DEFAULT_TEXTS } from "../../smtp/smtpmock/config.ts";
 
@@ -72,6 +72,13 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
       return typeof a === "string" ? a : undefined;
     },
   },
+  {
+    name: "strictDataEnd",
+    kind: "bool",
+    usage: "Extension (not in go-smtp-mock): end a message body only at <CR><LF>.<CR><LF>. " +
+      "go-smtp-mock reads the body line by line up to LF, so <LF>.<CR><LF> ends it too, and a " +
+      "client or relay that sees one message there can smuggle a second one",
+  },
   { name: "log", kind: "bool", usage: "Log server activity to stdout (errors to stderr)" },
   { name: "sessionTimeout", kind: "int", usage: "Session timeout in seconds, 30 by default" },
   {
@@ -117,7 +124,9 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
   {
     name: "msgSizeLimit",
     kind: "int",
-    usage: "Message body size limit in bytes, 10485760 by default",
+    usage: "Message body size limit in bytes, 10485760 by default. It also bounds one body " +
+      "line; a command line over 1 MiB is answered 500 and the connection closed (deviation: " +
+      "go-smtp-mock has no line limit)",
   },
   text("msgGreeting", "on connect"),
   text("msgInvalidCmd", "to an unknown command"),

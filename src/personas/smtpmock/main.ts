@@ -2,7 +2,8 @@
  * `mocksmtp smtpmock`: go-smtp-mock's command line (spec smtpmock.md §2–§3) mapped onto the
  * in-process server. Deliberate deviations, also in `-h`: `-host` defaults to 127.0.0.1; the
  * start line is printed when `-port` is omitted even without `-log`; address checks are linear.
- * One extension: `-httpApi` keeps the messages and serves them over HTTP/JSON.
+ * Two extensions: `-httpApi` keeps the messages and serves them over HTTP/JSON;
+ * `-strictDataEnd` ends a body only at CRLF.CRLF.
  */
 import type { Logger } from "../../api/logger.ts";
 import { SmtpmockServer, type SmtpmockServerOptions } from "../../api/smtpmock.ts";
@@ -83,6 +84,7 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
     ? httpApiAddress(values.get("httpApi") as string) as HttpApiAddress
     : null;
   options.keepMessages = apiAt !== null; // without -httpApi nobody could read them
+  options.keepSessions = false; // the HTTP API serves messages only
   const port = options.port ?? 0;
   // Handlers go in before the port opens: a wrapper may signal as soon as it sees the start
   // line or connects, and installing the first handler takes the runtime a few milliseconds.

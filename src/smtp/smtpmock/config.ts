@@ -57,6 +57,12 @@ export interface SmtpmockConfig extends SmtpmockTexts, SmtpmockDelays {
   notRegisteredEmails: string[];
   /** Bytes; a body longer than this is answered `msgMsgSizeIsTooBig`. */
   msgSizeLimit: number;
+  /**
+   * Extension, off by default: `.\r\n` ends a body only at the start of a line, i.e. after
+   * CRLF (`\r\n.\r\n`), and a dot is unstuffed only there. go-smtp-mock splits the body at
+   * LF, so `\n.\r\n` ends it too: text a relay passes on as one message would be two here.
+   */
+  strictDataEnd: boolean;
 }
 
 export const DEFAULT_SESSION_TIMEOUT = 30;
@@ -117,6 +123,7 @@ export function resolveConfig(o: SmtpmockOptions = {}): SmtpmockConfig {
     failFast: !!o.failFast,
     multipleRcptto: !!o.multipleRcptto,
     multipleMessageReceiving: !!o.multipleMessageReceiving,
+    strictDataEnd: !!o.strictDataEnd,
     blacklistedHeloDomains: o.blacklistedHeloDomains ?? [],
     blacklistedMailfromEmails: o.blacklistedMailfromEmails ?? [],
     blacklistedRcpttoEmails: o.blacklistedRcpttoEmails ?? [],

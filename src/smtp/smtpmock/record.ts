@@ -19,8 +19,11 @@ export interface SmtpmockRecord {
   dataRequest: string;
   dataResponse: string;
   data: boolean;
-  /** Unstuffed body as text, original line endings, without the final `.` line. */
-  msgRequest: string;
+  /**
+   * Unstuffed body as text, original line endings, without the final `.` line. Decoded on
+   * first read, once per body however many records share it.
+   */
+  readonly msgRequest: string;
   msgResponse: string;
   msg: boolean;
   rsetRequest: string;
@@ -39,7 +42,21 @@ export interface SmtpmockRecord {
   remoteAddress: Address;
 }
 
-const EMPTY = new Uint8Array(0);
+/**
+ * A body's bytes and, once somebody reads it, its text. Each record of one body shares one
+ * instance, so the text is decoded at most once, and never when nobody reads it (the CLI
+ * without `-httpApi`).
+ */
+class Body {
+  #text: string | undefined;
+  constructor(readonly raw: Uint8Array) {}
+
+  get text(): string {
+    return this.#text ??= this.raw.length ? decodeLine(this.raw) : "";
+  }
+}
+
+const NO_BODY = new Body(new Uint8Array(0));
 
 /** The mutable record a session works on. */
 export class Transaction {
@@ -56,13 +73,18 @@ export class Transaction {
   dataRequest = "";
   dataResponse = "";
   data = false;
-  /** The body as text, decoded only when someone reads a record (the CLI never does). */
+  #body = NO_BODY;
   get msgRequest(): string {
-    return this.raw.length ? decodeLine(this.raw) : "";
+    return this.#body.text;
   }
   msgResponse = "";
   msg = false;
-  raw: Uint8Array = EMPTY;
+  get raw(): Uint8Array {
+    return this.#body.raw;
+  }
+  set raw(bytes: Uint8Array) {
+    this.#body = new Body(bytes);
+  }
   rsetRequest = "";
   rsetResponse = "";
   rset = false;
@@ -101,7 +123,7 @@ export class Transaction {
   clearMsg(): void {
     this.msgResponse = "";
     this.msg = false;
-    this.raw = EMPTY;
+    this.#body = NO_BODY;
   }
 
   clearRsetNoop(): void {
@@ -110,7 +132,8 @@ export class Transaction {
   }
 
   snapshot(remoteAddress: Address): SmtpmockRecord {
-    return {
+    const body = this.#body;
+    const record: SmtpmockRecord = {
       heloRequest: this.heloRequest,
       heloResponse: this.heloResponse,
       helo: this.helo,
@@ -122,7 +145,7 @@ export class Transaction {
       dataRequest: this.dataRequest,
       dataResponse: this.dataResponse,
       data: this.data,
-      msgRequest: this.msgRequest,
+      msgRequest: "",
       msgResponse: this.msgResponse,
       msg: this.msg,
       rsetRequest: this.rsetRequest,
@@ -133,8 +156,14 @@ export class Transaction {
       isConsistent: this.isConsistent,
       from: this.from,
       to: [...this.to],
-      raw: this.raw,
+      raw: body.raw,
       remoteAddress,
     };
+    // Lazy only where there is a body: a getter is a closure per record, and most records
+    // of connections (health probes) have none. Redefining keeps the key's place.
+    if (body !== NO_BODY) {
+      Object.defineProperty(record, "msgRequest", { get: () => body.text, enumerable: true });
+    }
+    return record;
   }
 }

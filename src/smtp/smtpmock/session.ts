@@ -4,7 +4,7 @@
  * does not renew, 552 in the middle of a body, fail-fast, and stop-after-next-command.
  */
 import { sleep } from "../clock.ts";
-import { LineReader, LineTooLongError } from "../framing.ts";
+import { LINE_DROPPED, LineReader, LineTooLongError } from "../framing.ts";
 import { decodeLine, encodeReply, hostPort } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
@@ -20,18 +20,31 @@ export interface SmtpmockHooks {
   message?(record: SmtpmockRecord): void;
   /** go-smtp-mock's own record semantics: one per connection end, and one per MAIL after RSET. */
   sessionRecord?(record: SmtpmockRecord): void;
-  /** Line cap in bytes (documented deviation: a longer line ends the session). */
+  /**
+   * Command-line cap in bytes (documented deviation: a longer line ends the session); body
+   * lines are bounded by `msgSizeLimit`.
+   */
   maxLine?: number;
 }
 
 /** How long the connection stays open after the 500 for an over-long line. */
 const LINGER_MS = 1000;
 
-const DATA_END = [0x2e, 0x0d, 0x0a]; // ".\r\n": the only body terminator go-smtp-mock knows
+const CR = 0x0d;
+const DOT = 0x2e;
 
+/**
+ * `.\r\n`, the only body terminator go-smtp-mock knows. It is matched on lines split at LF,
+ * so after a line ending in a bare LF it ends the body too (`\n.\r\n`): a smuggling vector
+ * that `strictDataEnd` closes.
+ */
 function isDataEnd(line: Uint8Array): boolean {
-  return line.length === 3 && line[0] === DATA_END[0] && line[1] === DATA_END[1] &&
-    line[2] === DATA_END[2];
+  return line.length === 3 && line[0] === DOT && line[1] === CR && line[2] === 0x0a;
+}
+
+/** The line ends in CRLF, so the next one starts a line for SMTP (RFC 5321 §2.3.8). */
+function endsWithCrlf(line: Uint8Array): boolean {
+  return line.length >= 2 && line[line.length - 2] === CR;
 }
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {
@@ -275,39 +288,42 @@ class SmtpmockSession {
     return this.#body();
   }
 
-  /** Body mode: ends at `.\r\n` only; the deadline set before DATA still applies. */
+  /**
+   * Body mode: ends at `.\r\n` (with `strictDataEnd` only after CRLF); the deadline set
+   * before DATA still applies. Memory is bounded by the size limit, not by the command-line
+   * cap: a line that cannot fit is read to its end without being kept, then answered 552
+   * there, as go-smtp-mock answers once its line read returns.
+   */
   async #body(): Promise<Outcome> {
     const c = this.cfg;
     const tx = this.#tx;
+    const strict = c.strictDataEnd;
     const parts: Uint8Array[] = [];
     let size = 0;
+    /** The next line starts a line for SMTP: always by default, after CRLF when strict. */
+    let atLineStart = true;
     for (;;) {
-      let line: Uint8Array | null;
+      let line: Uint8Array | typeof LINE_DROPPED | null;
       try {
-        line = await this.#reader.readLine(this.#deadline);
-      } catch (e) {
-        if (e instanceof LineTooLongError) {
-          await this.#lineTooLong(e);
-          return "close";
-        }
+        // One byte over the room left, since a leading dot is not counted; never under the
+        // terminator's length, so `.\r\n` is seen whatever the limit (even a negative one).
+        const cap = Math.max(c.msgSizeLimit - size + 1, 3);
+        line = await this.#reader.readLineWithin(cap, this.#deadline);
+      } catch {
         // §8.7: a body deadline drops silently back to command mode.
         this.#err = true;
         return "continue";
       }
-      if (line === null || line[line.length - 1] !== 0x0a) {
+      if (line === null || (line !== LINE_DROPPED && line[line.length - 1] !== 0x0a)) {
         this.#err = true;
         return "continue"; // the next command read sees EOF and ends the session
       }
       this.#info("SMTP request: message binary data portion");
-      if (isDataEnd(line)) break;
-      const unstuffed = line[0] === 0x2e ? line.subarray(1) : line;
-      if (size + unstuffed.length > c.msgSizeLimit) {
-        // §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands.
-        this.#reader.discardBuffered();
-        tx.msgResponse = c.msgMsgSizeIsTooBig;
-        await this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
-        return "continue";
-      }
+      if (line === LINE_DROPPED) return this.#tooBig();
+      if (atLineStart && isDataEnd(line)) break;
+      const unstuffed = atLineStart && line[0] === DOT ? line.subarray(1) : line;
+      if (strict) atLineStart = endsWithCrlf(line);
+      if (size + unstuffed.length > c.msgSizeLimit) return this.#tooBig();
       size += unstuffed.length;
       parts.push(unstuffed);
     }
@@ -316,6 +332,15 @@ class SmtpmockSession {
     tx.msg = true;
     await this.#reply(c.responseDelayMessage, c.msgMsgReceived, false);
     this.hooks.message?.(tx.snapshot(this.ctx.remote));
+    return "continue";
+  }
+
+  /** §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands. */
+  async #tooBig(): Promise<Outcome> {
+    const c = this.cfg;
+    this.#reader.discardBuffered();
+    this.#tx.msgResponse = c.msgMsgSizeIsTooBig;
+    await this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
     return "continue";
   }
 
