@@ -134,6 +134,16 @@ test("mbox format: From_ line in UTC ctime format, MAILER-DAEMON for the null se
   assert.equal(formatted("", "x\r\n"), "From MAILER-DAEMON Sun Nov 22 12:29:23 2026\nx\n\n");
 });
 
+test("mbox format: a sender outside printable ASCII is written with ? (issue 14.8)", () => {
+  // U+FFFD is what an undecodable 8-bit byte of MAIL FROM arrives as.
+  assert.equal(fromLine("caf\ufffd@x", SPEC_DATE), "From caf?@x Sun Nov 22 12:29:23 2026");
+  assert.equal(
+    fromLine("j\u00f6rg\u{1f600}@x", SPEC_DATE),
+    "From j?rg?@x Sun Nov 22 12:29:23 2026",
+  );
+  assert.equal(fromLine("a\tb\x7f@x", SPEC_DATE), "From a?b?@x Sun Nov 22 12:29:23 2026");
+});
+
 test("mbox format: mboxrd quoting of ^>*From lines only", () => {
   const body = formatted(
     "s@x",

@@ -8,6 +8,9 @@ import { envelopeAddress, parseCommand, pathArgument } from "../src/smtp/mockmta
 import { isEndOfData, MessageCollector } from "../src/smtp/mockmta/data.ts";
 import { acceptedReply } from "../src/smtp/mockmta/replies.ts";
 import { transition } from "../src/smtp/mockmta/states.ts";
+import type { MockmtaHooks } from "../src/smtp/mockmta/config.ts";
+import { mockmtaEngine } from "../src/smtp/mockmta/session.ts";
+import { systemClock } from "../src/smtp/clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { play, R, type Steps } from "./helpers/mockmta.ts";
 
@@ -227,4 +230,58 @@ test("mockmta library timeout: an idle connection is closed without a reply", as
   } finally {
     await server.stop();
   }
+});
+
+/**
+ * Runs the engine over an in-memory wire: `input` arrives as one chunk, then end of input.
+ * Resolves with everything written and the log lines.
+ */
+async function runEngine(
+  input: string,
+  hooks: Partial<MockmtaHooks> = {},
+): Promise<{ output: string; logs: string[] }> {
+  const written: Uint8Array[] = [];
+  const logs: string[] = [];
+  let chunk: Uint8Array | null = bytes(input);
+  const here = { hostname: "127.0.0.1", port: 25 };
+  await mockmtaEngine({}, {
+    deliver: () => Promise.resolve({ ok: true }),
+    nextMessageNumber: () => 1,
+    now: () => new Date(0),
+    ...hooks,
+  })({
+    wire: {
+      read() {
+        const next = chunk;
+        chunk = null;
+        return Promise.resolve(next);
+      },
+      write(data) {
+        written.push(data.slice());
+        return Promise.resolve();
+      },
+      close() {},
+    },
+    remote: here,
+    local: here,
+    clock: systemClock,
+    log: (level, message) => logs.push(`${level} ${message}`),
+    stopping: new AbortController().signal,
+    closed: new AbortController().signal,
+  });
+  return { output: written.map(text).join(""), logs };
+}
+
+test("mockmta log: message numbers from 10000 on keep all their digits (issue 14.8)", async () => {
+  let n = 9999;
+  const { output, logs } = await runEngine(
+    `EHLO x\r\n${TX}one\r\n.\r\n${TX}two\r\n.\r\nQUIT\r\n`,
+    { nextMessageNumber: () => n++ },
+  );
+  assert.match(output, /^250 9999 Message accepted.*\r\n.*^250 10000 Message accepted/ms);
+  const delivered = logs.filter((l) => l.startsWith("info "));
+  assert.deepEqual(delivered, [
+    "info 9999: from=<a@b>, nrcpt=1, size=5: delivered",
+    "info 10000: from=<a@b>, nrcpt=1, size=5: delivered",
+  ]);
 });

@@ -21,9 +21,15 @@ export function ctimeUtc(date: Date): string {
   return `${weekday} ${MONTHS[date.getUTCMonth()]} ${day} ${time} ${date.getUTCFullYear()}`;
 }
 
-/** The From_ line (without its LF): `From SENDER DATE`; the null sender `<>` becomes `MAILER-DAEMON`. */
+/**
+ * The From_ line (without its LF): `From SENDER DATE`; the null sender `<>` becomes
+ * `MAILER-DAEMON`. Every character of SENDER outside printable ASCII becomes `?`: readers take
+ * the From_ line as ASCII (Python's `mailbox` fails on any other byte), and an 8-bit byte the
+ * session could not decode would otherwise be written as U+FFFD.
+ */
 export function fromLine(sender: string, date: Date): string {
-  return `From ${sender === "" ? "MAILER-DAEMON" : sender} ${ctimeUtc(date)}`;
+  const printable = sender.replace(/[^\x20-\x7e]/gu, "?");
+  return `From ${sender === "" ? "MAILER-DAEMON" : printable} ${ctimeUtc(date)}`;
 }
 
 /** True when the line starting at `start` matches `^>*From ` (mboxrd quoting rule). */

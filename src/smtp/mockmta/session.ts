@@ -17,7 +17,7 @@ import {
 } from "./config.ts";
 import { MessageCollector } from "./data.ts";
 import { SessionInput } from "./input.ts";
-import { acceptedReply, ehloReply, REPLY } from "./replies.ts";
+import { acceptedReply, ehloReply, messageNumberText, REPLY } from "./replies.ts";
 import { type State, transition } from "./states.ts";
 import { describeTls, upgrade } from "./starttls.ts";
 
@@ -278,10 +278,9 @@ class MockmtaSession {
       return this.#ok(result.temporary ? REPLY.cannotWrite : REPLY.deliveryRefused);
     }
     const number = this.hooks.nextMessageNumber();
-    const reply = acceptedReply(number);
-    this.ctx.log("info", `${reply.slice(4, 8)}: ${summary}: delivered`);
+    this.ctx.log("info", `${messageNumberText(number)}: ${summary}: delivered`);
     this.hooks.accepted?.({ ...message, number, mailFrom, rcptTo });
-    return this.#ok(reply);
+    return this.#ok(acceptedReply(number));
   }
 
   async #starttls(arg: string | null): Promise<Outcome> {
