@@ -450,6 +450,28 @@ test("mbox faults: a stale lock is taken over", async () => {
   });
 });
 
+test("mbox faults: a lock naming our own PID is stale unless we hold it (issue 14.2)", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    // What a killed predecessor with the same PID (PID 1 after a container restart) leaves.
+    await writeFile(path + ".lock", `${process.pid} ${hostname()}\n`);
+    const r = await new MboxSink(path, { lockTimeoutMs: 2000 }).deliver(message("a@x", "x\r\n"));
+    assert.deepEqual(r, { ok: true });
+    assert.equal(await exists(path + ".lock"), false);
+    // A lock this process does hold names the same PID and stays live.
+    const lock = await acquireDotlock(path);
+    try {
+      const held = await new MboxSink(path, { lockTimeoutMs: 100 }).deliver(
+        message("b@x", "y\r\n"),
+      );
+      assert.ok(!held.ok && /still held/.test(held.reason), JSON.stringify(held));
+    } finally {
+      await lock.release();
+    }
+    assert.equal(await mailutilsCount(path), 1);
+  });
+});
+
 test("mbox faults: an empty lock (mailutils' default) is respected until it is 600 s old", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "mbox");

@@ -19,7 +19,9 @@
  * temp file), and link() excludes mailutils' link() (mailutils' optional PID check parses the
  * leading number). A lock is stale when it is older than `staleMs` (default 600 s, mailutils'
  * own expiry time), or when it is in our format, names this host and its PID no longer exists
- * (a crashed mocksmtp). Any other lock (mailutils' are empty by default) expires by age only:
+ * (a crashed mocksmtp). A lock naming our own PID is ours only while this process holds it (an
+ * in-memory record, by inode): after a container restart the server is PID 1 again on the same
+ * host name, and the lock its killed predecessor left must not pass for live. Any other lock (mailutils' are empty by default) expires by age only:
  * an empty lock may be a live mailutils lock, so it is never taken early. The host name keeps
  * the PID check from reaching across containers that share a mailbox volume but not PIDs.
  */
@@ -98,12 +100,26 @@ function thisHost(): string | null {
 
 const OUR_LOCK = /^(\d+) (\S+)\n?$/;
 
-function ownerIsGone(content: string): boolean {
+/** A file's identity: device and inode. */
+interface FileId {
+  dev: number;
+  ino: number;
+}
+
+function fileKey(id: FileId): string {
+  return `${id.dev}:${id.ino}`;
+}
+
+/** The lock files this process holds right now, by identity. */
+const heldLocks = new Set<string>();
+
+function ownerIsGone(content: string, lock: FileId): boolean {
   const m = OUR_LOCK.exec(content);
   const host = thisHost();
   if (!m || host === null || m[2] !== host) return false;
   const pid = Number(m[1]);
-  if (pid === process.pid) return false;
+  // Our PID, but not a lock we hold: left by an earlier process that had the same PID.
+  if (pid === process.pid) return !heldLocks.has(fileKey(lock));
   try {
     process.kill(pid, 0);
     return false;
@@ -129,7 +145,7 @@ async function removeIfStale(lockPath: string, staleMs: number): Promise<boolean
     throw e;
   }
   const age = Date.now() - before.mtimeMs;
-  const stale = age > staleMs || ownerIsGone(content);
+  const stale = age > staleMs || ownerIsGone(content, before);
   if (!stale) return false;
   // Move it aside and check it is the very file judged stale: a plain unlink could remove a
   // fresh lock that another waiter created after breaking the same stale one.
@@ -160,7 +176,7 @@ function sleep(ms: number): Promise<void> {
  * `lockPath` and removes the temporary name again. Resolves with the lock's identity when it
  * was taken, null when the lock exists.
  */
-async function tryLink(lockPath: string): Promise<{ ino: number; dev: number } | null> {
+async function tryLink(lockPath: string): Promise<FileId | null> {
   const temp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
   let file;
   try {
@@ -212,16 +228,20 @@ export async function acquireDotlock(
   for (;;) {
     const taken = await tryLink(lockPath);
     if (taken) {
-      const { ino, dev } = taken;
+      const key = fileKey(taken);
+      heldLocks.add(key);
       return {
         path: lockPath,
         async release() {
           try {
             // Only remove our own file: after a takeover as stale it may be someone else's.
             const now = await lstat(lockPath);
-            if (now.ino === ino && now.dev === dev) await unlink(lockPath);
+            if (fileKey(now) === key) await unlink(lockPath);
           } catch {
             // Already gone, or unremovable: nothing more to do here.
+          } finally {
+            // After the unlink: until then the file still names us and must count as live.
+            heldLocks.delete(key);
           }
         },
       };
