@@ -423,7 +423,7 @@ test("mbox faults: a failing or short write is rolled back", async () => {
       const r = await new MboxSink(path, { write }).deliver(message("b@x", "x\r\n".repeat(50)));
       assert.ok(!r.ok && r.temporary, JSON.stringify(r));
       assert.deepEqual(await readFile(path), before);
-      assert.equal(await exists(path + ".lock"), false);
+      assert.deepEqual(await readdir(dir), ["mbox"], "no lock or append journal left");
     }
     await deliverAll(path, [["c@x", "Subject: three\r\n\r\nthird\r\n"]]);
     assert.equal(await mailutilsCount(path), 2);

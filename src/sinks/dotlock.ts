@@ -25,7 +25,7 @@
  * an empty lock may be a live mailutils lock, so it is never taken early. The host name keeps
  * the PID check from reaching across containers that share a mailbox volume but not PIDs.
  */
-import { link, lstat, open, readFile, realpath, rename, unlink } from "node:fs/promises";
+import { link, lstat, open, readdir, readFile, realpath, rename, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
@@ -120,6 +120,10 @@ function ownerIsGone(content: string, lock: FileId): boolean {
   const pid = Number(m[1]);
   // Our PID, but not a lock we hold: left by an earlier process that had the same PID.
   if (pid === process.pid) return !heldLocks.has(fileKey(lock));
+  return processIsGone(pid);
+}
+
+function processIsGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return false;
@@ -130,10 +134,13 @@ function ownerIsGone(content: string, lock: FileId): boolean {
 }
 
 /**
- * Removes the lock if it is stale. Returns true when the lock is gone (so a retry may
- * succeed at once), false when it is live.
+ * Removes the lock if it is stale. Returns `broken` when it was stale and we removed it,
+ * `gone` when it had disappeared (either way a retry may succeed at once), `live` otherwise.
  */
-async function removeIfStale(lockPath: string, staleMs: number): Promise<boolean> {
+async function removeIfStale(
+  lockPath: string,
+  staleMs: number,
+): Promise<"broken" | "gone" | "live"> {
   let before;
   let content;
   try {
@@ -141,30 +148,89 @@ async function removeIfStale(lockPath: string, staleMs: number): Promise<boolean
     if (!before.isFile()) throw new DotlockError(`${lockPath} is not a regular file`);
     content = await readFile(lockPath, "latin1");
   } catch (e) {
-    if (errorCode(e) === "ENOENT") return true;
+    if (errorCode(e) === "ENOENT") return "gone";
     throw e;
   }
   const age = Date.now() - before.mtimeMs;
   const stale = age > staleMs || ownerIsGone(content, before);
-  if (!stale) return false;
+  if (!stale) return "live";
   // Move it aside and check it is the very file judged stale: a plain unlink could remove a
   // fresh lock that another waiter created after breaking the same stale one.
   const aside = `${lockPath}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  ourTemps.add(aside);
   try {
-    await rename(lockPath, aside);
-  } catch (e) {
-    if (errorCode(e) === "ENOENT") return true;
-    throw e;
+    try {
+      await rename(lockPath, aside);
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") return "gone";
+      throw e;
+    }
+    const moved = await lstat(aside);
+    if (moved.ino === before.ino && moved.dev === before.dev) {
+      await unlink(aside);
+      return "broken";
+    }
+    // We took a live lock by mistake: put it back (fails only if yet another one appeared).
+    await link(aside, lockPath).catch(() => {});
+    await unlink(aside).catch(() => {});
+    return "live";
+  } finally {
+    ourTemps.delete(aside);
   }
-  const moved = await lstat(aside);
-  if (moved.ino === before.ino && moved.dev === before.dev) {
-    await unlink(aside);
-    return true;
+}
+
+/** Temporary files (link sources, stale locks moved aside) this process is working with. */
+const ourTemps = new Set<string>();
+/** Lock paths whose directory this process has swept for leftovers. */
+const swept = new Set<string>();
+
+/** After `<lock>.`: our link source `PID.RANDOM`, or a stale lock moved aside. */
+const TEMP_SUFFIX = /^(\d+)\.[0-9a-z]+$/;
+const ASIDE_SUFFIX = /^stale\.\d+\.[0-9a-z]+$/;
+
+/**
+ * True when a leftover temporary file is provably abandoned: older than `staleMs` (by its
+ * change time, which a rename renews), or a link source written by a process of this host
+ * that is gone or that has our PID without being one of our files. A file of another host or
+ * an empty one (its writer may be between create and write) is left to age.
+ */
+async function leftoverIsStale(path: string, suffix: string, staleMs: number): Promise<boolean> {
+  const st = await lstat(path);
+  if (!st.isFile()) return false;
+  if (Date.now() - Math.max(st.mtimeMs, st.ctimeMs) > staleMs) return true;
+  const named = TEMP_SUFFIX.exec(suffix);
+  if (!named) return false;
+  const m = OUR_LOCK.exec(await readFile(path, "latin1"));
+  if (!m || m[1] !== named[1] || m[2] !== thisHost()) return false;
+  const pid = Number(m[1]);
+  return pid === process.pid ? !ourTemps.has(path) : processIsGone(pid);
+}
+
+/**
+ * Removes the `<lock>.PID.RANDOM` and `<lock>.stale.PID.RANDOM` files that kills left behind,
+ * the provably stale ones only. Best effort: a failure leaves the file for the next sweep.
+ */
+async function sweepLeftovers(lockPath: string, staleMs: number): Promise<void> {
+  const dir = dirname(lockPath);
+  const prefix = `${basename(lockPath)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
   }
-  // We took a live lock by mistake: put it back (fails only if yet another one appeared).
-  await link(aside, lockPath).catch(() => {});
-  await unlink(aside).catch(() => {});
-  return false;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const suffix = name.slice(prefix.length);
+    if (!TEMP_SUFFIX.test(suffix) && !ASIDE_SUFFIX.test(suffix)) continue;
+    const path = join(dir, name);
+    if (ourTemps.has(path)) continue;
+    try {
+      if (await leftoverIsStale(path, suffix, staleMs)) await unlink(path);
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -178,6 +244,15 @@ function sleep(ms: number): Promise<void> {
  */
 async function tryLink(lockPath: string): Promise<FileId | null> {
   const temp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
+  ourTemps.add(temp);
+  try {
+    return await linkFrom(temp, lockPath);
+  } finally {
+    ourTemps.delete(temp);
+  }
+}
+
+async function linkFrom(temp: string, lockPath: string): Promise<FileId | null> {
   let file;
   try {
     // 0644 like mailutils' own lock files, so other users' PID checks can read them.
@@ -225,11 +300,17 @@ export async function acquireDotlock(
   const lockPath = await dotlockPathFor(mailbox);
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
+  let broke = false;
   for (;;) {
     const taken = await tryLink(lockPath);
     if (taken) {
       const key = fileKey(taken);
       heldLocks.add(key);
+      // Leftovers come from kills: look once per process, and again after breaking a lock.
+      if (broke || !swept.has(lockPath)) {
+        swept.add(lockPath);
+        await sweepLeftovers(lockPath, staleMs);
+      }
       return {
         path: lockPath,
         async release() {
@@ -246,14 +327,15 @@ export async function acquireDotlock(
         },
       };
     }
-    let gone;
+    let state;
     try {
-      gone = await removeIfStale(lockPath, staleMs);
+      state = await removeIfStale(lockPath, staleMs);
     } catch (e) {
       if (e instanceof DotlockError) throw e;
       throw new DotlockError(`cannot inspect ${lockPath}: ${errorText(e)}`);
     }
-    if (gone && Date.now() < deadline) continue;
+    if (state === "broken") broke = true;
+    if (state !== "live" && Date.now() < deadline) continue;
     options.onBusy?.(lockPath);
     const remaining = deadline - Date.now();
     if (remaining <= 0) {

@@ -3,15 +3,15 @@
  * to one mailbox file, under a `MAILBOX.lock` dotlock that other mocksmtp processes and GNU
  * mailutils respect (see `dotlock.ts`).
  */
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, readFile, unlink, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import { acquireDotlock, type Dotlock } from "./dotlock.ts";
 import { formatMboxMessage } from "./mbox_format.ts";
 
 /**
- * The single write of one delivery: writes `bytes` at `position` and returns how many bytes
- * were written. Replaceable so tests can inject failures and short writes.
+ * One write of a delivery: writes `bytes` at `position` and returns how many bytes were
+ * written. Replaceable so tests can inject failures, short writes and kills.
  */
 export type MboxWrite = (file: FileHandle, bytes: Uint8Array, position: number) => Promise<number>;
 
@@ -58,6 +58,50 @@ function temporary(reason: string): DeliveryResult {
   return { ok: false, temporary: true, reason };
 }
 
+function errorCode(e: unknown): string | undefined {
+  return (e as { code?: string } | null)?.code;
+}
+
+const LF = 0x0a;
+
+/**
+ * The append journal, `MAILBOX.lock.append`: `SIZE LENGTH DEV:INO` of an append in progress,
+ * written under the lock before the first byte and removed only once the message is synced.
+ * A journal found by the next lock holder therefore marks an append that never completed (its
+ * writer was killed), and the bytes it names were never acknowledged.
+ */
+interface Journal {
+  size: number;
+  length: number;
+  file: string;
+}
+
+function journalText(j: Journal): string {
+  return `${j.size} ${j.length} ${j.file}\n`;
+}
+
+function parseJournal(text: string): Journal | null {
+  // Only a complete line counts: a writer killed while writing the journal appended nothing.
+  const m = /^(\d+) (\d+) (\d+:\d+)\n$/.exec(text);
+  return m ? { size: Number(m[1]), length: Number(m[2]), file: m[3] } : null;
+}
+
+function fileKey(st: { dev: number; ino: number }): string {
+  return `${st.dev}:${st.ino}`;
+}
+
+/**
+ * The newlines that make an entry appended after `tail` (the mailbox's last two bytes) start
+ * on a line of its own after an empty line, whatever the last writer left: a torn entry
+ * without a final LF would otherwise swallow the next From_ line.
+ */
+export function fenceFor(tail: Uint8Array): Uint8Array {
+  if (tail.length === 0) return new Uint8Array(0);
+  if (tail[tail.length - 1] !== LF) return new Uint8Array([LF, LF]);
+  if (tail.length === 1 || tail[0] !== LF) return new Uint8Array([LF]);
+  return new Uint8Array(0);
+}
+
 /**
  * Appends each message to a UNIX mailbox (mboxrd, see `mbox_format.ts`). The file is created
  * 0600 if missing and never truncated below its size before the delivery. Any failure (cannot
@@ -99,12 +143,12 @@ export class MboxSink implements Sink {
       try {
         // O_APPEND as well as the explicit position: a writer that ignores the lock can then
         // never be overwritten, only interleaved (Linux pwrite appends on O_APPEND anyway).
-        file = await open(this.path, "a", 0o600);
+        file = await open(this.path, "a+", 0o600); // readable too: the tail is checked
       } catch (e) {
         return temporary(`cannot open ${this.path}: ${errorText(e)}`);
       }
       try {
-        return await this.#append(file, bytes);
+        return await this.#append(file, bytes, `${lock.path}.append`);
       } finally {
         await file.close().catch(() => {});
       }
@@ -115,25 +159,82 @@ export class MboxSink implements Sink {
     }
   }
 
-  async #append(file: FileHandle, bytes: Uint8Array): Promise<DeliveryResult> {
+  async #append(file: FileHandle, bytes: Uint8Array, journalPath: string): Promise<DeliveryResult> {
     const stat = await file.stat();
     // Rollback by ftruncate needs a regular file (not a FIFO, device or directory).
     if (!stat.isFile()) return temporary(`${this.path} is not a regular file`);
-    const size = stat.size;
+    const key = fileKey(stat);
+    const size = await this.#repairTornAppend(file, stat.size, key, journalPath);
+    const fence = fenceFor(await readTail(file, size));
+    const pieces = fence.length ? [fence, bytes] : [bytes];
+    const length = fence.length + bytes.length;
+    try {
+      await writeFile(journalPath, journalText({ size, length, file: key }));
+    } catch (e) {
+      return temporary(`cannot write ${journalPath}: ${errorText(e)}`);
+    }
     let problem: string | undefined;
     try {
-      const written = await (this.#options.write ?? defaultWrite)(file, bytes, size);
-      if (written !== bytes.length) problem = `short write (${written} of ${bytes.length} bytes)`;
-      else if (this.#options.fsync ?? true) await file.sync();
+      let at = size;
+      for (const piece of pieces) {
+        const written = await (this.#options.write ?? defaultWrite)(file, piece, at);
+        at += written;
+        if (written !== piece.length) {
+          problem = `short write (${at - size} of ${length} bytes)`;
+          break;
+        }
+      }
+      if (problem === undefined && (this.#options.fsync ?? true)) await file.sync();
+      // Until the journal is gone the next locker would cut this message off again.
+      if (problem === undefined) await unlink(journalPath);
     } catch (e) {
       problem = errorText(e);
     }
     if (problem === undefined) return { ok: true };
     try {
       await file.truncate(size);
+      await unlink(journalPath).catch(() => {});
     } catch (e) {
+      // The journal stays: the next lock holder truncates what this attempt left.
       problem += `; rollback to ${size} bytes failed: ${errorText(e)}`;
     }
     return temporary(`cannot write ${this.path}: ${problem}`);
   }
+
+  /**
+   * Cuts off what a killed writer's unfinished append left, if the journal proves it: same
+   * file, and the mailbox grew by no more than that append. Returns the mailbox size now.
+   */
+  async #repairTornAppend(
+    file: FileHandle,
+    size: number,
+    key: string,
+    journalPath: string,
+  ): Promise<number> {
+    let text;
+    try {
+      text = await readFile(journalPath, "latin1");
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") return size;
+      throw e;
+    }
+    const j = parseJournal(text);
+    let repaired = size;
+    if (j && j.file === key && size > j.size && size <= j.size + j.length) {
+      await file.truncate(j.size);
+      repaired = j.size;
+    }
+    // Anything else cannot be proven torn (the mailbox was replaced or rewritten since): left
+    // as it is, and the fence keeps the next entry apart from it.
+    await unlink(journalPath);
+    return repaired;
+  }
+}
+
+/** The last (up to) two bytes before `size`. */
+async function readTail(file: FileHandle, size: number): Promise<Uint8Array> {
+  const tail = new Uint8Array(Math.min(2, size));
+  if (tail.length === 0) return tail;
+  const { bytesRead } = await file.read(tail, 0, tail.length, size - tail.length);
+  return tail.subarray(0, bytesRead);
 }
