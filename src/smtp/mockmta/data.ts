@@ -3,16 +3,31 @@
  * leading dot from every other line (RFC 5321 §4.5.2), keeps line endings as sent. Memory is
  * bounded by `maxSize`: past it, or after an over-long line, the rest is only counted until the
  * terminator so the session stays in step with the client.
+ *
+ * Lines are split at every LF, but only the session's own line ending starts a new SMTP line
+ * (SMTP smuggling, issue 14.3): in a session whose commands used CRLF, a line begins after
+ * CRLF only, so `\n.\n`, `\n.\r\n` and `\r\n.\n` are content, never the end of the message, and a
+ * dot after a bare LF is not un-stuffed. A session that has used bare LF for every command so
+ * far (the mailutils testsuite style) has bare LF as its line ending, and `\n.\n` ends its data.
  */
 const DOT = 0x2e;
 const CR = 0x0d;
 const LF = 0x0a;
 
-/** True for `.` CRLF and `.` LF. */
-export function isEndOfData(line: Uint8Array): boolean {
-  return line[0] === DOT &&
-    ((line.length === 2 && line[1] === LF) ||
-      (line.length === 3 && line[1] === CR && line[2] === LF));
+/** The line ending a session uses: CRLF once any command ended in it, else bare LF. */
+export type LineEnding = "crlf" | "lf";
+
+/** True when `line` ends in exactly `ending` (for `lf`: an LF without a CR before it). */
+export function endsWith(line: Uint8Array, ending: LineEnding): boolean {
+  const n = line.length;
+  if (n === 0 || line[n - 1] !== LF) return false;
+  const cr = n >= 2 && line[n - 2] === CR;
+  return ending === "crlf" ? cr : !cr;
+}
+
+/** True for `.` followed by exactly the session's line ending. */
+export function isEndOfData(line: Uint8Array, ending: LineEnding): boolean {
+  return line[0] === DOT && line.length === (ending === "crlf" ? 3 : 2) && endsWith(line, ending);
 }
 
 /** Why a finished body cannot be delivered. */
@@ -22,14 +37,18 @@ export class MessageCollector {
   #parts: Uint8Array[] = [];
   #size = 0;
   #problem: BodyProblem | null = null;
+  /** The previous line ended in the session's line ending (DATA's own line did). */
+  #atLineStart = true;
 
-  constructor(private readonly maxSize: number) {}
+  constructor(private readonly maxSize: number, private readonly ending: LineEnding = "crlf") {}
 
   /** Adds one line (with its line ending); returns true when it was the terminator. */
   push(line: Uint8Array): boolean {
-    if (isEndOfData(line)) return true;
+    const atLineStart = this.#atLineStart;
+    this.#atLineStart = endsWith(line, this.ending);
+    if (atLineStart && isEndOfData(line, this.ending)) return true;
     if (this.#problem) return false;
-    const content = line[0] === DOT ? line.subarray(1) : line;
+    const content = atLineStart && line[0] === DOT ? line.subarray(1) : line;
     if (this.#size + content.length > this.maxSize) {
       this.#fail("too-big");
       return false;
@@ -39,8 +58,9 @@ export class MessageCollector {
     return false;
   }
 
-  /** A line longer than the reader's cap went by (its bytes were dropped). */
-  lineTooLong(): void {
+  /** A line longer than the reader's cap went by (its bytes were dropped); it ended `ending`. */
+  lineTooLong(ending: LineEnding | null): void {
+    this.#atLineStart = ending === this.ending;
     this.#fail("line-too-long");
   }
 

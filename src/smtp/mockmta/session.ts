@@ -15,7 +15,7 @@ import {
   resolveMockmtaConfig,
   type SessionEnd,
 } from "./config.ts";
-import { MessageCollector } from "./data.ts";
+import { endsWith, MessageCollector } from "./data.ts";
 import { SessionInput } from "./input.ts";
 import { acceptedReply, ehloReply, messageNumberText, REPLY } from "./replies.ts";
 import { type State, transition } from "./states.ts";
@@ -63,6 +63,8 @@ class MockmtaSession {
   #mailFrom = "";
   #rcptTo: string[] = [];
   #tls = false;
+  /** A command so far ended in CRLF: only CRLF starts a line in DATA (see `data.ts`). */
+  #usedCrlf = false;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -130,6 +132,7 @@ class MockmtaSession {
   }
 
   async #command(line: Uint8Array): Promise<SessionEnd | null> {
+    if (endsWith(line, "crlf")) this.#usedCrlf = true;
     const text = commandText(line);
     this.ctx.log("debug", `C: ${shorten(text)}`);
     if (line.length > this.cfg.maxCommandLine) {
@@ -233,11 +236,11 @@ class MockmtaSession {
 
   async #data(): Promise<Outcome> {
     await this.#reply(REPLY.dataGo);
-    const body = new MessageCollector(this.cfg.maxMessageSize);
+    const body = new MessageCollector(this.cfg.maxMessageSize, this.#usedCrlf ? "crlf" : "lf");
     let lines = 0;
     for (;;) {
       const read = await this.#input.read();
-      if (read === "too-long") body.lineTooLong();
+      if (read === "too-long") body.lineTooLong(this.#input.droppedEnding);
       else if (typeof read === "string") return read; // never a partial message (quirk §8.9)
       else if (body.push(read)) break;
       lines++;
