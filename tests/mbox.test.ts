@@ -17,7 +17,13 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { MboxSink, type MboxWrite } from "../src/sinks/mbox.ts";
-import { ctimeUtc, formatMboxMessage, fromLine } from "../src/sinks/mbox_format.ts";
+import {
+  ctimeUtc,
+  formatMboxMessage,
+  fromLine,
+  mboxEntryLengthBound,
+  mboxEntryPieces,
+} from "../src/sinks/mbox_format.ts";
 import { acquireDotlock } from "../src/sinks/dotlock.ts";
 import type { ReceivedMessage } from "../src/smtp/message.ts";
 import {
@@ -142,6 +148,18 @@ test("mbox format: a sender outside printable ASCII is written with ? (issue 14.
     "From j?rg?@x Sun Nov 22 12:29:23 2026",
   );
   assert.equal(fromLine("a\tb\x7f@x", SPEC_DATE), "From a?b?@x Sun Nov 22 12:29:23 2026");
+});
+
+test("mbox format: the entry in pieces is the same bytes, whatever the piece size", () => {
+  const data = "From a\r\nshort\r\n" + "L".repeat(50) + "\r\n>From b\nlone\rCR\r\nno final LF";
+  const whole = formatted("s@x", data);
+  for (const size of [1, 7, 16, 49, 64, 1000]) {
+    // Each piece is valid until the next is asked for: read it at once.
+    const pieces: string[] = [];
+    for (const piece of mboxEntryPieces(message("s@x", data), size)) pieces.push(latin1(piece));
+    assert.equal(pieces.join(""), whole, `piece size ${size}`);
+  }
+  assert.ok(whole.length <= mboxEntryLengthBound(message("s@x", data)));
 });
 
 test("mbox format: mboxrd quoting of ^>*From lines only", () => {

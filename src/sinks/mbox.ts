@@ -7,7 +7,7 @@ import { type FileHandle, open, readFile, unlink, writeFile } from "node:fs/prom
 import { resolve } from "node:path";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import { acquireDotlock, type Dotlock } from "./dotlock.ts";
-import { formatMboxMessage } from "./mbox_format.ts";
+import { mboxEntryLengthBound, mboxEntryPieces } from "./mbox_format.ts";
 
 /**
  * One write of a delivery: writes `bytes` at `position` and returns how many bytes were
@@ -65,7 +65,8 @@ function errorCode(e: unknown): string | undefined {
 const LF = 0x0a;
 
 /**
- * The append journal, `MAILBOX.lock.append`: `SIZE LENGTH DEV:INO` of an append in progress,
+ * The append journal, `MAILBOX.lock.append`: `SIZE LENGTH DEV:INO` of an append in progress
+ * (the mailbox's size before it, at most how many bytes it adds, which file it goes to),
  * written under the lock before the first byte and removed only once the message is synced.
  * A journal found by the next lock holder therefore marks an append that never completed (its
  * writer was killed), and the bytes it names were never acknowledged.
@@ -127,7 +128,6 @@ export class MboxSink implements Sink {
   }
 
   async #deliverNow(message: ReceivedMessage): Promise<DeliveryResult> {
-    const bytes = formatMboxMessage(message);
     let lock: Dotlock;
     try {
       lock = await acquireDotlock(this.path, {
@@ -148,7 +148,7 @@ export class MboxSink implements Sink {
         return temporary(`cannot open ${this.path}: ${errorText(e)}`);
       }
       try {
-        return await this.#append(file, bytes, `${lock.path}.append`);
+        return await this.#append(file, message, `${lock.path}.append`);
       } finally {
         await file.close().catch(() => {});
       }
@@ -159,15 +159,19 @@ export class MboxSink implements Sink {
     }
   }
 
-  async #append(file: FileHandle, bytes: Uint8Array, journalPath: string): Promise<DeliveryResult> {
+  async #append(
+    file: FileHandle,
+    message: ReceivedMessage,
+    journalPath: string,
+  ): Promise<DeliveryResult> {
     const stat = await file.stat();
     // Rollback by ftruncate needs a regular file (not a FIFO, device or directory).
     if (!stat.isFile()) return temporary(`${this.path} is not a regular file`);
     const key = fileKey(stat);
     const size = await this.#repairTornAppend(file, stat.size, key, journalPath);
     const fence = fenceFor(await readTail(file, size));
-    const pieces = fence.length ? [fence, bytes] : [bytes];
-    const length = fence.length + bytes.length;
+    // At most this long; the journal needs no more than a bound.
+    const length = fence.length + mboxEntryLengthBound(message);
     try {
       await writeFile(journalPath, journalText({ size, length, file: key }));
     } catch (e) {
@@ -175,13 +179,19 @@ export class MboxSink implements Sink {
     }
     let problem: string | undefined;
     try {
+      // Written piece by piece: a large message is never copied whole once more.
+      const pieces = fence.length
+        ? [[fence], mboxEntryPieces(message)]
+        : [mboxEntryPieces(message)];
       let at = size;
-      for (const piece of pieces) {
-        const written = await (this.#options.write ?? defaultWrite)(file, piece, at);
-        at += written;
-        if (written !== piece.length) {
-          problem = `short write (${at - size} of ${length} bytes)`;
-          break;
+      pieceLoop: for (const source of pieces) {
+        for (const piece of source) {
+          const written = await (this.#options.write ?? defaultWrite)(file, piece, at);
+          at += written;
+          if (written !== piece.length) {
+            problem = `short write (${written} of ${piece.length} bytes at ${at - written})`;
+            break pieceLoop;
+          }
         }
       }
       if (problem === undefined && (this.#options.fsync ?? true)) await file.sync();

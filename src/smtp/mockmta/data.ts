@@ -2,7 +2,9 @@
  * The DATA body collector (spec §3.6, §5.2): ends at a line holding a single `.`, removes one
  * leading dot from every other line (RFC 5321 §4.5.2), keeps line endings as sent. Memory is
  * bounded by `maxSize`: past it, or after an over-long line, the rest is only counted until the
- * terminator so the session stays in step with the client.
+ * terminator so the session stays in step with the client. Lines are copied into one buffer
+ * that doubles as needed (never past `maxSize`), not kept as views: a view per line cost more
+ * heap than the line itself and kept every read chunk alive (issue 14.7).
  *
  * Lines are split at every LF, but only the session's own line ending starts a new SMTP line
  * (SMTP smuggling, issue 14.3): in a session whose commands used CRLF, a line begins after
@@ -33,8 +35,14 @@ export function isEndOfData(line: Uint8Array, ending: LineEnding): boolean {
 /** Why a finished body cannot be delivered. */
 export type BodyProblem = "line-too-long" | "too-big";
 
+/** First capacity of the body buffer: most messages fit without growing. */
+const INITIAL_CAPACITY = 8 * 1024;
+/** Up to this size the body is returned as a trimmed copy, so a kept message holds no slack. */
+const TRIM_BELOW = 256 * 1024;
+const EMPTY = new Uint8Array(0);
+
 export class MessageCollector {
-  #parts: Uint8Array[] = [];
+  #buf: Uint8Array = EMPTY;
   #size = 0;
   #problem: BodyProblem | null = null;
   /** The previous line ended in the session's line ending (DATA's own line did). */
@@ -49,13 +57,23 @@ export class MessageCollector {
     if (atLineStart && isEndOfData(line, this.ending)) return true;
     if (this.#problem) return false;
     const content = atLineStart && line[0] === DOT ? line.subarray(1) : line;
-    if (this.#size + content.length > this.maxSize) {
+    const size = this.#size + content.length;
+    if (size > this.maxSize) {
       this.#fail("too-big");
       return false;
     }
-    this.#parts.push(content);
-    this.#size += content.length;
+    if (size > this.#buf.length) this.#grow(size);
+    this.#buf.set(content, this.#size);
+    this.#size = size;
     return false;
+  }
+
+  #grow(needed: number): void {
+    let capacity = Math.max(this.#buf.length * 2, INITIAL_CAPACITY);
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(Math.min(capacity, this.maxSize));
+    grown.set(this.#buf.subarray(0, this.#size));
+    this.#buf = grown;
   }
 
   /** A line longer than the reader's cap went by (its bytes were dropped); it ended `ending`. */
@@ -71,19 +89,16 @@ export class MessageCollector {
 
   /** The unstuffed body. */
   bytes(): Uint8Array {
-    if (this.#parts.length === 1) return this.#parts[0];
-    const out = new Uint8Array(this.#size);
-    let at = 0;
-    for (const part of this.#parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    // A large body is not copied again: its buffer's unused tail was never written to, so it
+    // holds address space rather than memory.
+    return this.#size < TRIM_BELOW
+      ? this.#buf.slice(0, this.#size)
+      : this.#buf.subarray(0, this.#size);
   }
 
   #fail(problem: BodyProblem): void {
     this.#problem ??= problem;
-    this.#parts = [];
+    this.#buf = EMPTY;
     this.#size = 0;
   }
 }
