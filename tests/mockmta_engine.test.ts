@@ -313,3 +313,22 @@ test("mockmta DATA: after a dropped over-long line, only the session's line endi
   );
   assert.equal(smuggled.output, refused);
 });
+
+test("mockmta DATA collector: the body survives each buffer change (8 KiB, 1 MiB, the limit)", () => {
+  const limit = 3 * 1024 * 1024;
+  for (const total of [100, 8 * 1024 + 1, 1024 * 1024 + 1, limit]) {
+    const c = new MessageCollector(limit);
+    const lines: string[] = [];
+    for (let size = 0, i = 0; size < total; i++) {
+      const line = `${i} ${"abcdefghij".repeat(1 + (i % 90))}`.slice(0, total - size - 2) + "\r\n";
+      lines.push(line);
+      size += line.length;
+      c.push(bytes(line));
+    }
+    assert.equal(c.push(bytes(".\r\n")), true);
+    assert.equal(c.problem, null);
+    const body = c.bytes();
+    assert.equal(body.length, total);
+    assert.equal(text(body), lines.join(""));
+  }
+});

@@ -2,9 +2,14 @@
  * The DATA body collector (spec §3.6, §5.2): ends at a line holding a single `.`, removes one
  * leading dot from every other line (RFC 5321 §4.5.2), keeps line endings as sent. Memory is
  * bounded by `maxSize`: past it, or after an over-long line, the rest is only counted until the
- * terminator so the session stays in step with the client. Lines are copied into one buffer
- * that doubles as needed (never past `maxSize`), not kept as views: a view per line cost more
- * heap than the line itself and kept every read chunk alive (issue 14.7).
+ * terminator so the session stays in step with the client.
+ *
+ * Memory (issue 14.7): lines are copied into one buffer, not kept as views (a view per line
+ * cost more heap than the line itself and kept every read chunk alive). The buffer is 8 KiB,
+ * then 1 MiB, then `maxSize` at once: a fresh buffer costs memory only for the pages written
+ * to, whereas doubling would leave every earlier size behind as garbage, which Bun frees
+ * late, and blocks would need a full copy at the end. A body stays within one `maxSize` of
+ * memory while it arrives, and within the same bound when it is handed over.
  *
  * Lines are split at every LF, but only the session's own line ending starts a new SMTP line
  * (SMTP smuggling, issue 14.3): in a session whose commands used CRLF, a line begins after
@@ -35,10 +40,10 @@ export function isEndOfData(line: Uint8Array, ending: LineEnding): boolean {
 /** Why a finished body cannot be delivered. */
 export type BodyProblem = "line-too-long" | "too-big";
 
-/** First capacity of the body buffer: most messages fit without growing. */
-const INITIAL_CAPACITY = 8 * 1024;
-/** Up to this size the body is returned as a trimmed copy, so a kept message holds no slack. */
-const TRIM_BELOW = 256 * 1024;
+/** The first buffer: most messages fit in it. */
+const SMALL = 8 * 1024;
+/** The second one; a body larger than this gets a buffer of the full size limit. */
+const MEDIUM = 1024 * 1024;
 const EMPTY = new Uint8Array(0);
 
 export class MessageCollector {
@@ -69,8 +74,7 @@ export class MessageCollector {
   }
 
   #grow(needed: number): void {
-    let capacity = Math.max(this.#buf.length * 2, INITIAL_CAPACITY);
-    while (capacity < needed) capacity *= 2;
+    const capacity = needed <= SMALL ? SMALL : needed <= MEDIUM ? MEDIUM : this.maxSize;
     const grown = new Uint8Array(Math.min(capacity, this.maxSize));
     grown.set(this.#buf.subarray(0, this.#size));
     this.#buf = grown;
@@ -87,11 +91,14 @@ export class MessageCollector {
     return this.#problem;
   }
 
-  /** The unstuffed body. */
+  /**
+   * The unstuffed body. Copied to its exact size unless it fills more than half its buffer:
+   * a kept message then never holds more than twice its size (and runtimes that count a
+   * buffer's full size toward collecting garbage see no large ones), and the copy never
+   * takes the total past one buffer.
+   */
   bytes(): Uint8Array {
-    // A large body is not copied again: its buffer's unused tail was never written to, so it
-    // holds address space rather than memory.
-    return this.#size < TRIM_BELOW
+    return this.#size <= this.#buf.length / 2 || this.#size <= SMALL
       ? this.#buf.slice(0, this.#size)
       : this.#buf.subarray(0, this.#size);
   }
