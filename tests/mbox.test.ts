@@ -490,6 +490,40 @@ test("mbox faults: a lock naming our own PID is stale unless we hold it (issue 1
   });
 });
 
+test("mbox faults: a dead writer's torn append is cut off only when its journal proves it (issue 14.1)", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    const gone = spawn("true");
+    await new Promise((resolve) => gone.on("close", resolve));
+    const whole = formatted("a@x", "Subject: whole\r\n\r\nkept\r\n");
+    const torn = formatted("t@x", "Subject: torn\r\n\r\n" + "z".repeat(500)).slice(0, 300);
+    const next = formatted("c@x", "Subject: next\r\n\r\nbody\r\n");
+    /** The mailbox a writer killed mid-append leaves, and its lock with `journal` noted. */
+    async function killedWriter(journal: (key: string) => string): Promise<void> {
+      await writeFile(path, whole + torn, "latin1");
+      const st = await stat(path);
+      await writeFile(
+        path + ".lock",
+        `${gone.pid} ${hostname()}\n${journal(`${st.dev}:${st.ino}`)}`,
+      );
+    }
+    const cases: Array<[string, (key: string) => string, string]> = [
+      ["proven", (key) => `append ${whole.length} 600 ${key}\n`, whole + next],
+      ["another file", () => `append ${whole.length} 600 1:2\n`, whole + torn + "\n\n" + next],
+      ["grew more", (key) => `append ${whole.length} 200 ${key}\n`, whole + torn + "\n\n" + next],
+      ["cut-off note", (key) => `append ${whole.length} 600 ${key}`, whole + torn + "\n\n" + next],
+      ["no note", () => "", whole + torn + "\n\n" + next],
+    ];
+    for (const [name, journal, expected] of cases) {
+      await killedWriter(journal);
+      const r = await new MboxSink(path).deliver(message("c@x", "Subject: next\r\n\r\nbody\r\n"));
+      assert.deepEqual(r, { ok: true }, name);
+      assert.equal(latin1(await readFile(path)), expected, name);
+      assert.deepEqual(await readdir(dir), ["mbox"], name);
+    }
+  });
+});
+
 test("mbox faults: an empty lock (mailutils' default) is respected until it is 600 s old", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "mbox");

@@ -4,7 +4,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
@@ -55,10 +54,14 @@ test("mockmta: after a SIGKILL in the middle of an append, the next message is i
     await writer.waitStdout(/^torn\n/);
     writer.kill("SIGKILL");
     await writer.exited;
-    // What the kill left: a cut-off entry without a final newline, and the dead writer's lock.
+    // What the kill left: a cut-off entry without a final newline, and the dead writer's lock
+    // with the journal of its append.
     const left = await readFile(s.mailbox, "latin1");
     assert.match(left, /\nFrom torn@example\.org [^\n]+\nSubject: torn\n\n[z\n]*z$/);
-    assert.ok(existsSync(`${s.mailbox}.lock`));
+    assert.match(
+      await readFile(`${s.mailbox}.lock`, "latin1"),
+      /^\d+ \S+\nappend \d+ \d+ \d+:\d+\n$/,
+    );
 
     assert.ok((await deliverInetd(s.mailbox, "after")).includes(R.accepted(1)));
     assert.deepEqual(await readBodies(s.mailbox), [

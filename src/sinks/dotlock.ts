@@ -21,11 +21,28 @@
  * own expiry time), or when it is in our format, names this host and its PID no longer exists
  * (a crashed mocksmtp). A lock naming our own PID is ours only while this process holds it (an
  * in-memory record, by inode): after a container restart the server is PID 1 again on the same
- * host name, and the lock its killed predecessor left must not pass for live. Any other lock (mailutils' are empty by default) expires by age only:
- * an empty lock may be a live mailutils lock, so it is never taken early. The host name keeps
- * the PID check from reaching across containers that share a mailbox volume but not PIDs.
+ * host name, and the lock its killed predecessor left must not pass for live. Any other lock
+ * (mailutils' are empty by default) expires by age only: an empty lock may be a live mailutils
+ * lock, so it is never taken early. The host name keeps the PID check from reaching across
+ * containers that share a mailbox volume but not PIDs.
+ *
+ * A holder may add a note after the `PID HOST` line ({@link Dotlock.note}): the mbox sink
+ * records there where its append started. Whoever breaks the lock of a holder that died gets
+ * the note back ({@link Dotlock.broken}) and can undo what that holder left half done. The note
+ * costs one write to a file we already have open, no file of its own.
  */
-import { link, lstat, open, readdir, readFile, realpath, rename, unlink } from "node:fs/promises";
+import {
+  type FileHandle,
+  link,
+  lstat,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
@@ -53,10 +70,36 @@ export class DotlockError extends Error {
   }
 }
 
+/** The state of a file at one moment: enough to tell whether anyone changed it since. */
+export interface FileState {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A stale lock that was broken to take this one. */
+export interface BrokenLock {
+  /** Its content: `PID HOST`, then the note of the holder that died, if it left one. */
+  content: string;
+  /**
+   * The locked file while that lock still stood (null if it did not exist): if it is the same
+   * now, nobody changed it between the holder's death and this lock.
+   */
+  target: FileState | null;
+}
+
 /** A held lock. */
 export interface Dotlock {
   /** The lock file's path. */
   readonly path: string;
+  /** The stale lock broken on the way to this one (the last, if several), or null. */
+  readonly broken: BrokenLock | null;
+  /**
+   * Puts `text` after the `PID HOST` line of the lock file, in place of an earlier note (`""`
+   * removes it). It stays there for whoever breaks the lock if this process dies holding it.
+   */
+  note(text: string): Promise<void>;
   /** Removes the lock if it is still ours; never throws. */
   release(): Promise<void>;
 }
@@ -98,7 +141,8 @@ function thisHost(): string | null {
   return cachedHost;
 }
 
-const OUR_LOCK = /^(\d+) (\S+)\n?$/;
+/** `PID HOST`, alone or followed by a note (see {@link Dotlock.note}). */
+const OUR_LOCK = /^(\d+) (\S+)(?:\n|$)/;
 
 /** A file's identity: device and inode. */
 interface FileId {
@@ -140,7 +184,7 @@ function processIsGone(pid: number): boolean {
 async function removeIfStale(
   lockPath: string,
   staleMs: number,
-): Promise<"broken" | "gone" | "live"> {
+): Promise<BrokenLock | "gone" | "live"> {
   let before;
   let content;
   try {
@@ -154,6 +198,12 @@ async function removeIfStale(
   const age = Date.now() - before.mtimeMs;
   const stale = age > staleMs || ownerIsGone(content, before);
   if (!stale) return "live";
+  // While the stale lock still stands nobody changes the locked file: this is the state its
+  // dead holder left (valid if the lock moved aside below is the one judged here).
+  const target = await stat(lockPath.slice(0, -".lock".length)).then(
+    ({ dev, ino, size, mtimeMs }) => ({ dev, ino, size, mtimeMs }),
+    () => null,
+  );
   // Move it aside and check it is the very file judged stale: a plain unlink could remove a
   // fresh lock that another waiter created after breaking the same stale one.
   const aside = `${lockPath}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
@@ -168,7 +218,7 @@ async function removeIfStale(
     const moved = await lstat(aside);
     if (moved.ino === before.ino && moved.dev === before.dev) {
       await unlink(aside);
-      return "broken";
+      return { content, target };
     }
     // We took a live lock by mistake: put it back (fails only if yet another one appeared).
     await link(aside, lockPath).catch(() => {});
@@ -242,7 +292,15 @@ function sleep(ms: number): Promise<void> {
  * `lockPath` and removes the temporary name again. Resolves with the lock's identity when it
  * was taken, null when the lock exists.
  */
-async function tryLink(lockPath: string): Promise<FileId | null> {
+/** A lock just taken: its identity, and its file kept open for notes. */
+interface Taken {
+  id: FileId;
+  file: FileHandle;
+  /** Length of the `PID HOST` line: notes go after it. */
+  headerLength: number;
+}
+
+async function tryLink(lockPath: string): Promise<Taken | null> {
   const temp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
   ourTemps.add(temp);
   try {
@@ -252,7 +310,7 @@ async function tryLink(lockPath: string): Promise<FileId | null> {
   }
 }
 
-async function linkFrom(temp: string, lockPath: string): Promise<FileId | null> {
+async function linkFrom(temp: string, lockPath: string): Promise<Taken | null> {
   let file;
   try {
     // 0644 like mailutils' own lock files, so other users' PID checks can read them.
@@ -260,15 +318,16 @@ async function linkFrom(temp: string, lockPath: string): Promise<FileId | null> 
   } catch (e) {
     throw new DotlockError(`cannot create ${temp}: ${errorText(e)}`);
   }
+  let taken: Taken | null = null;
   try {
-    let ino, dev;
+    const header = new TextEncoder().encode(`${process.pid} ${thisHost() ?? "?"}\n`);
+    let id;
     try {
-      await file.writeFile(`${process.pid} ${thisHost() ?? "?"}\n`);
-      ({ ino, dev } = await file.stat());
+      await file.writeFile(header);
+      const { ino, dev } = await file.stat();
+      id = { ino, dev };
     } catch (e) {
       throw new DotlockError(`cannot write ${temp}: ${errorText(e)}`);
-    } finally {
-      await file.close().catch(() => {});
     }
     try {
       await link(temp, lockPath);
@@ -281,8 +340,11 @@ async function linkFrom(temp: string, lockPath: string): Promise<FileId | null> 
         throw new DotlockError(`cannot create ${lockPath}: ${errorText(e)}`);
       }
     }
-    return { ino, dev };
+    taken = { id, file, headerLength: header.length };
+    return taken;
   } finally {
+    // The handle stays open only for a lock taken (its notes are written through it).
+    if (!taken) await file.close().catch(() => {});
     await unlink(temp).catch(() => {});
   }
 }
@@ -300,20 +362,30 @@ export async function acquireDotlock(
   const lockPath = await dotlockPathFor(mailbox);
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
-  let broke = false;
+  let broken: BrokenLock | null = null;
   for (;;) {
     const taken = await tryLink(lockPath);
     if (taken) {
-      const key = fileKey(taken);
+      const { file, headerLength } = taken;
+      const key = fileKey(taken.id);
       heldLocks.add(key);
       // Leftovers come from kills: look once per process, and again after breaking a lock.
-      if (broke || !swept.has(lockPath)) {
+      if (broken || !swept.has(lockPath)) {
         swept.add(lockPath);
         await sweepLeftovers(lockPath, staleMs);
       }
+      let noteLength = 0;
       return {
         path: lockPath,
+        broken,
+        async note(text) {
+          const bytes = new TextEncoder().encode(text);
+          if (bytes.length) await file.write(bytes, 0, bytes.length, headerLength);
+          if (bytes.length < noteLength) await file.truncate(headerLength + bytes.length);
+          noteLength = bytes.length;
+        },
         async release() {
+          await file.close().catch(() => {});
           try {
             // Only remove our own file: after a takeover as stale it may be someone else's.
             const now = await lstat(lockPath);
@@ -334,7 +406,7 @@ export async function acquireDotlock(
       if (e instanceof DotlockError) throw e;
       throw new DotlockError(`cannot inspect ${lockPath}: ${errorText(e)}`);
     }
-    if (state === "broken") broke = true;
+    if (typeof state === "object") broken = state;
     if (state !== "live" && Date.now() < deadline) continue;
     options.onBusy?.(lockPath);
     const remaining = deadline - Date.now();

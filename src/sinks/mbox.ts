@@ -3,10 +3,10 @@
  * to one mailbox file, under a `MAILBOX.lock` dotlock that other mocksmtp processes and GNU
  * mailutils respect (see `dotlock.ts`).
  */
-import { type FileHandle, open, readFile, unlink, writeFile } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
-import { acquireDotlock, type Dotlock } from "./dotlock.ts";
+import { acquireDotlock, type BrokenLock, type Dotlock } from "./dotlock.ts";
 import { mboxEntryLengthBound, mboxEntryPieces } from "./mbox_format.ts";
 
 /**
@@ -58,18 +58,13 @@ function temporary(reason: string): DeliveryResult {
   return { ok: false, temporary: true, reason };
 }
 
-function errorCode(e: unknown): string | undefined {
-  return (e as { code?: string } | null)?.code;
-}
-
 const LF = 0x0a;
 
 /**
- * The append journal, `MAILBOX.lock.append`: `SIZE LENGTH DEV:INO` of an append in progress
- * (the mailbox's size before it, at most how many bytes it adds, which file it goes to),
- * written under the lock before the first byte and removed only once the message is synced.
- * A journal found by the next lock holder therefore marks an append that never completed (its
- * writer was killed), and the bytes it names were never acknowledged.
+ * The append journal: `append SIZE LENGTH DEV:INO` (the mailbox's size before the append, at
+ * most how many bytes it adds, which file it goes to), noted in the lock file before the first
+ * byte and taken out once the message is synced. Found in a lock broken as stale, it marks an
+ * append whose writer died before finishing, so the bytes it names were never acknowledged.
  */
 interface Journal {
   size: number;
@@ -78,12 +73,13 @@ interface Journal {
 }
 
 function journalText(j: Journal): string {
-  return `${j.size} ${j.length} ${j.file}\n`;
+  return `append ${j.size} ${j.length} ${j.file}\n`;
 }
 
-function parseJournal(text: string): Journal | null {
-  // Only a complete line counts: a writer killed while writing the journal appended nothing.
-  const m = /^(\d+) (\d+) (\d+:\d+)\n$/.exec(text);
+/** The journal in a broken lock's content (after its `PID HOST` line), if it holds one. */
+function parseJournal(lockContent: string): Journal | null {
+  // Only a complete line counts: a writer killed while noting it appended nothing.
+  const m = /\nappend (\d+) (\d+) (\d+:\d+)\n$/.exec(lockContent);
   return m ? { size: Number(m[1]), length: Number(m[2]), file: m[3] } : null;
 }
 
@@ -148,7 +144,7 @@ export class MboxSink implements Sink {
         return temporary(`cannot open ${this.path}: ${errorText(e)}`);
       }
       try {
-        return await this.#append(file, message, `${lock.path}.append`);
+        return await this.#append(file, message, lock);
       } finally {
         await file.close().catch(() => {});
       }
@@ -162,20 +158,20 @@ export class MboxSink implements Sink {
   async #append(
     file: FileHandle,
     message: ReceivedMessage,
-    journalPath: string,
+    lock: Dotlock,
   ): Promise<DeliveryResult> {
     const stat = await file.stat();
     // Rollback by ftruncate needs a regular file (not a FIFO, device or directory).
     if (!stat.isFile()) return temporary(`${this.path} is not a regular file`);
     const key = fileKey(stat);
-    const size = await this.#repairTornAppend(file, stat.size, key, journalPath);
+    const size = lock.broken ? await repairTornAppend(file, stat, lock.broken) : stat.size;
     const fence = fenceFor(await readTail(file, size));
     // At most this long; the journal needs no more than a bound.
     const length = fence.length + mboxEntryLengthBound(message);
     try {
-      await writeFile(journalPath, journalText({ size, length, file: key }));
+      await lock.note(journalText({ size, length, file: key }));
     } catch (e) {
-      return temporary(`cannot write ${journalPath}: ${errorText(e)}`);
+      return temporary(`cannot write ${lock.path}: ${errorText(e)}`);
     }
     let problem: string | undefined;
     try {
@@ -195,50 +191,43 @@ export class MboxSink implements Sink {
         }
       }
       if (problem === undefined && (this.#options.fsync ?? true)) await file.sync();
-      // Until the journal is gone the next locker would cut this message off again.
-      if (problem === undefined) await unlink(journalPath);
+      // Out before the 250: a lock left behind (unremovable, or a kill right now) must not
+      // make its breaker cut off a message that was acknowledged.
+      if (problem === undefined) await lock.note("");
     } catch (e) {
       problem = errorText(e);
     }
     if (problem === undefined) return { ok: true };
     try {
       await file.truncate(size);
-      await unlink(journalPath).catch(() => {});
+      await lock.note("").catch(() => {});
     } catch (e) {
-      // The journal stays: the next lock holder truncates what this attempt left.
       problem += `; rollback to ${size} bytes failed: ${errorText(e)}`;
     }
     return temporary(`cannot write ${this.path}: ${problem}`);
   }
+}
 
-  /**
-   * Cuts off what a killed writer's unfinished append left, if the journal proves it: same
-   * file, and the mailbox grew by no more than that append. Returns the mailbox size now.
-   */
-  async #repairTornAppend(
-    file: FileHandle,
-    size: number,
-    key: string,
-    journalPath: string,
-  ): Promise<number> {
-    let text;
-    try {
-      text = await readFile(journalPath, "latin1");
-    } catch (e) {
-      if (errorCode(e) === "ENOENT") return size;
-      throw e;
-    }
-    const j = parseJournal(text);
-    let repaired = size;
-    if (j && j.file === key && size > j.size && size <= j.size + j.length) {
-      await file.truncate(j.size);
-      repaired = j.size;
-    }
-    // Anything else cannot be proven torn (the mailbox was replaced or rewritten since): left
-    // as it is, and the fence keeps the next entry apart from it.
-    await unlink(journalPath);
-    return repaired;
-  }
+/**
+ * Cuts off what the dead holder of a broken lock left of its unfinished append, when its
+ * journal proves it: the same mailbox, unchanged since that holder died, grown by no more than
+ * that append. Anything else (no journal, the mailbox replaced, rewritten or appended to since)
+ * cannot be proven torn and is left as it is; the fence keeps the next entry apart from it.
+ * Returns the mailbox size now.
+ */
+async function repairTornAppend(
+  file: FileHandle,
+  now: { dev: number; ino: number; size: number; mtimeMs: number },
+  broken: BrokenLock,
+): Promise<number> {
+  const j = parseJournal(broken.content);
+  const then = broken.target;
+  const unchanged = then !== null && fileKey(then) === fileKey(now) && then.size === now.size &&
+    then.mtimeMs === now.mtimeMs;
+  if (!j || !unchanged || j.file !== fileKey(now)) return now.size;
+  if (now.size <= j.size || now.size > j.size + j.length) return now.size;
+  await file.truncate(j.size);
+  return j.size;
 }
 
 /** The last (up to) two bytes before `size`. */
