@@ -238,13 +238,13 @@ class MockmtaSession {
     await this.#reply(REPLY.dataGo);
     const body = new MessageCollector(this.cfg.maxMessageSize, this.#usedCrlf ? "crlf" : "lf");
     let lines = 0;
-    for (;;) {
-      const read = await this.#input.read();
-      if (read === "too-long") body.lineTooLong(this.#input.droppedEnding);
-      else if (typeof read === "string") return read; // never a partial message (quirk §8.9)
-      else if (body.push(read)) break;
+    const end = await this.#input.readLines((line) => {
+      if (line === "too-long") body.lineTooLong(this.#input.droppedEnding);
+      else if (body.push(line)) return true;
       lines++;
-    }
+      return false;
+    });
+    if (end !== "taken") return end; // never a partial message (quirk §8.9)
     // Whatever happens now, the transaction is over and the session is back in HELLO (§5.2).
     const rcptTo = this.#rcptTo;
     const mailFrom = this.#mailFrom;
