@@ -145,12 +145,13 @@ function thisHost(): string | null {
 const OUR_LOCK = /^(\d+) (\S+)(?:\n|$)/;
 
 /** A file's identity: device and inode. */
-interface FileId {
+export interface FileId {
   dev: number;
   ino: number;
 }
 
-function fileKey(id: FileId): string {
+/** `DEV:INO`, a file's identity as a string. */
+export function fileKey(id: FileId): string {
   return `${id.dev}:${id.ino}`;
 }
 
@@ -287,11 +288,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * One attempt: writes `PID HOST` into a fresh unique file next to the lock, link()s it to
- * `lockPath` and removes the temporary name again. Resolves with the lock's identity when it
- * was taken, null when the lock exists.
- */
 /** A lock just taken: its identity, and its file kept open for notes. */
 interface Taken {
   id: FileId;
@@ -300,6 +296,11 @@ interface Taken {
   headerLength: number;
 }
 
+/**
+ * One attempt: writes `PID HOST` into a fresh unique file next to the lock, link()s it to
+ * `lockPath` and removes the temporary name again. Resolves with the lock (its file still
+ * open) when it was taken, null when the lock exists.
+ */
 async function tryLink(lockPath: string): Promise<Taken | null> {
   const temp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
   ourTemps.add(temp);

@@ -6,7 +6,13 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
-import { acquireDotlock, type BrokenLock, type Dotlock } from "./dotlock.ts";
+import {
+  acquireDotlock,
+  type BrokenLock,
+  type Dotlock,
+  fileKey,
+  type FileState,
+} from "./dotlock.ts";
 import { mboxEntryLengthBound, mboxEntryPieces } from "./mbox_format.ts";
 
 /**
@@ -83,16 +89,12 @@ function parseJournal(lockContent: string): Journal | null {
   return m ? { size: Number(m[1]), length: Number(m[2]), file: m[3] } : null;
 }
 
-function fileKey(st: { dev: number; ino: number }): string {
-  return `${st.dev}:${st.ino}`;
-}
-
 /**
  * The newlines that make an entry appended after `tail` (the mailbox's last two bytes) start
  * on a line of its own after an empty line, whatever the last writer left: a torn entry
  * without a final LF would otherwise swallow the next From_ line.
  */
-export function fenceFor(tail: Uint8Array): Uint8Array {
+function fenceFor(tail: Uint8Array): Uint8Array {
   if (tail.length === 0) return new Uint8Array(0);
   if (tail[tail.length - 1] !== LF) return new Uint8Array([LF, LF]);
   if (tail.length === 1 || tail[0] !== LF) return new Uint8Array([LF]);
@@ -217,7 +219,7 @@ export class MboxSink implements Sink {
  */
 async function repairTornAppend(
   file: FileHandle,
-  now: { dev: number; ino: number; size: number; mtimeMs: number },
+  now: FileState,
   broken: BrokenLock,
 ): Promise<number> {
   const j = parseJournal(broken.content);
