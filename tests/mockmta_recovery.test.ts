@@ -11,7 +11,15 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { scriptCommand } from "./helpers/cli.ts";
 import { mailutilsCount } from "./helpers/mbox_readers.ts";
-import { R, readBodies, scratch, spawnInetd } from "./helpers/mockmta.ts";
+import {
+  R,
+  readBodies,
+  scratch,
+  sendMessages,
+  spawnInetd,
+  startDaemon,
+  stopDaemon,
+} from "./helpers/mockmta.ts";
 import { spawnWatched } from "./helpers/process.ts";
 
 const TX = "MAIL FROM:<probe@example.org>\r\nRCPT TO:<r@example.net>\r\nDATA\r\n";
@@ -29,6 +37,25 @@ test("mockmta inetd: a stale lock naming this process's own PID is broken (issue
     assert.equal(await cli.exited, 0, cli.stderr);
     assert.deepEqual(await readBodies(s.mailbox), ["Subject: after restart\n\nbody\n"]);
   } finally {
+    await s.cleanup();
+  }
+});
+
+test("mockmta daemon: a stale lock naming the daemon's own PID is broken (issue 14.2)", async () => {
+  const s = await scratch();
+  const daemon = await startDaemon(s.mailbox, ["-l", "notice"]);
+  try {
+    const lock = join(await realpath(s.dir), "mbox.lock");
+    await writeFile(lock, `${daemon.child.pid} ${hostname()}\n`);
+    const finals = await sendMessages(daemon.port, [
+      { data: "Subject: one\r\n\r\nbody\r\n" },
+      { data: "Subject: two\r\n\r\nbody\r\n" },
+    ]);
+    assert.deepEqual(finals, [R.accepted(1), R.accepted(2)]);
+    assert.equal(await stopDaemon(daemon), 0, daemon.stderr);
+    assert.equal((await readBodies(s.mailbox)).length, 2);
+  } finally {
+    daemon.kill("SIGKILL");
     await s.cleanup();
   }
 });
