@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   mkdir,
   mkdtemp,
@@ -561,6 +561,31 @@ test("mbox locking: the lock appears complete, and no temporary file is left", a
       await lock.release();
     }
     assert.deepEqual(await readdir(dir), []);
+  });
+});
+
+test("mbox locking: a lock that cannot be removed is left without its note", async (t) => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    const lock = await acquireDotlock(path);
+    await lock.note("append 0 10 1:2\n");
+    assert.equal(
+      await readFile(lock.path, "latin1"),
+      `${process.pid} ${hostname()}\nappend 0 10 1:2\n`,
+    );
+    // Root ignores permission bits; an immutable directory stops the unlink for root too.
+    if (spawnSync("chattr", ["+i", dir], { stdio: "ignore" }).status !== 0) {
+      await lock.release();
+      t.skip("chattr +i is not supported here");
+      return;
+    }
+    try {
+      await lock.release();
+    } finally {
+      spawnSync("chattr", ["-i", dir], { stdio: "ignore" });
+    }
+    // A breaker must not find a journal of an append that completed and was acknowledged.
+    assert.equal(await readFile(lock.path, "latin1"), `${process.pid} ${hostname()}\n`);
   });
 });
 

@@ -97,7 +97,8 @@ export interface Dotlock {
   readonly broken: BrokenLock | null;
   /**
    * Puts `text` after the `PID HOST` line of the lock file, in place of an earlier note (`""`
-   * removes it). It stays there for whoever breaks the lock if this process dies holding it.
+   * removes it). It stays there for whoever breaks the lock if this process dies holding it;
+   * {@link Dotlock.release} removes it with the lock.
    */
   note(text: string): Promise<void>;
   /** Removes the lock if it is still ours; never throws. */
@@ -386,16 +387,17 @@ export async function acquireDotlock(
           noteLength = bytes.length;
         },
         async release() {
-          await file.close().catch(() => {});
           try {
             // Only remove our own file: after a takeover as stale it may be someone else's.
             const now = await lstat(lockPath);
             if (fileKey(now) === key) await unlink(lockPath);
           } catch {
-            // Already gone, or unremovable: nothing more to do here.
+            // Unremovable: at least its note must not outlive us (a breaker would act on it).
+            if (noteLength) await file.truncate(headerLength).catch(() => {});
           } finally {
             // After the unlink: until then the file still names us and must count as live.
             heldLocks.delete(key);
+            await file.close().catch(() => {});
           }
         },
       };

@@ -193,9 +193,8 @@ export class MboxSink implements Sink {
         }
       }
       if (problem === undefined && (this.#options.fsync ?? true)) await file.sync();
-      // Out before the 250: a lock left behind (unremovable, or a kill right now) must not
-      // make its breaker cut off a message that was acknowledged.
-      if (problem === undefined) await lock.note("");
+      // The journal goes with the lock, before the 250 (release() clears it should the lock
+      // stay): a breaker never cuts off a message that was acknowledged.
     } catch (e) {
       problem = errorText(e);
     }
