@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   mkdir,
   mkdtemp,
@@ -17,7 +17,13 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { MboxSink, type MboxWrite } from "../src/sinks/mbox.ts";
-import { ctimeUtc, formatMboxMessage, fromLine } from "../src/sinks/mbox_format.ts";
+import {
+  ctimeUtc,
+  formatMboxMessage,
+  fromLine,
+  mboxEntryLengthBound,
+  mboxEntryPieces,
+} from "../src/sinks/mbox_format.ts";
 import { acquireDotlock } from "../src/sinks/dotlock.ts";
 import type { ReceivedMessage } from "../src/smtp/message.ts";
 import {
@@ -132,6 +138,28 @@ test("mbox format: From_ line in UTC ctime format, MAILER-DAEMON for the null se
   assert.equal(fromLine("", SPEC_DATE), "From MAILER-DAEMON Sun Nov 22 12:29:23 2026");
   assert.equal(fromLine("a@b.example", SPEC_DATE), "From a@b.example Sun Nov 22 12:29:23 2026");
   assert.equal(formatted("", "x\r\n"), "From MAILER-DAEMON Sun Nov 22 12:29:23 2026\nx\n\n");
+});
+
+test("mbox format: a sender outside printable ASCII is written with ? (issue 14.8)", () => {
+  // U+FFFD is what an undecodable 8-bit byte of MAIL FROM arrives as.
+  assert.equal(fromLine("caf\ufffd@x", SPEC_DATE), "From caf?@x Sun Nov 22 12:29:23 2026");
+  assert.equal(
+    fromLine("j\u00f6rg\u{1f600}@x", SPEC_DATE),
+    "From j?rg?@x Sun Nov 22 12:29:23 2026",
+  );
+  assert.equal(fromLine("a\tb\x7f@x", SPEC_DATE), "From a?b?@x Sun Nov 22 12:29:23 2026");
+});
+
+test("mbox format: the entry in pieces is the same bytes, whatever the piece size", () => {
+  const data = "From a\r\nshort\r\n" + "L".repeat(50) + "\r\n>From b\nlone\rCR\r\nno final LF";
+  const whole = formatted("s@x", data);
+  for (const size of [1, 7, 16, 49, 64, 1000]) {
+    // Each piece is valid until the next is asked for: read it at once.
+    const pieces: string[] = [];
+    for (const piece of mboxEntryPieces(message("s@x", data), size)) pieces.push(latin1(piece));
+    assert.equal(pieces.join(""), whole, `piece size ${size}`);
+  }
+  assert.ok(whole.length <= mboxEntryLengthBound(message("s@x", data)));
 });
 
 test("mbox format: mboxrd quoting of ^>*From lines only", () => {
@@ -413,7 +441,7 @@ test("mbox faults: a failing or short write is rolled back", async () => {
       const r = await new MboxSink(path, { write }).deliver(message("b@x", "x\r\n".repeat(50)));
       assert.ok(!r.ok && r.temporary, JSON.stringify(r));
       assert.deepEqual(await readFile(path), before);
-      assert.equal(await exists(path + ".lock"), false);
+      assert.deepEqual(await readdir(dir), ["mbox"], "no lock or append journal left");
     }
     await deliverAll(path, [["c@x", "Subject: three\r\n\r\nthird\r\n"]]);
     assert.equal(await mailutilsCount(path), 2);
@@ -437,6 +465,62 @@ test("mbox faults: a stale lock is taken over", async () => {
     assert.deepEqual(await sink.deliver(message("b@x", "Subject: b\r\n\r\ny\r\n")), { ok: true });
     assert.equal(await exists(path + ".lock"), false);
     assert.equal((await readWithPython(path)).length, 2);
+  });
+});
+
+test("mbox faults: a lock naming our own PID is stale unless we hold it (issue 14.2)", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    // What a killed predecessor with the same PID (PID 1 after a container restart) leaves.
+    await writeFile(path + ".lock", `${process.pid} ${hostname()}\n`);
+    const r = await new MboxSink(path, { lockTimeoutMs: 2000 }).deliver(message("a@x", "x\r\n"));
+    assert.deepEqual(r, { ok: true });
+    assert.equal(await exists(path + ".lock"), false);
+    // A lock this process does hold names the same PID and stays live.
+    const lock = await acquireDotlock(path);
+    try {
+      const held = await new MboxSink(path, { lockTimeoutMs: 100 }).deliver(
+        message("b@x", "y\r\n"),
+      );
+      assert.ok(!held.ok && /still held/.test(held.reason), JSON.stringify(held));
+    } finally {
+      await lock.release();
+    }
+    assert.equal(await mailutilsCount(path), 1);
+  });
+});
+
+test("mbox faults: a dead writer's torn append is cut off only when its journal proves it (issue 14.1)", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    const gone = spawn("true");
+    await new Promise((resolve) => gone.on("close", resolve));
+    const whole = formatted("a@x", "Subject: whole\r\n\r\nkept\r\n");
+    const torn = formatted("t@x", "Subject: torn\r\n\r\n" + "z".repeat(500)).slice(0, 300);
+    const next = formatted("c@x", "Subject: next\r\n\r\nbody\r\n");
+    /** The mailbox a writer killed mid-append leaves, and its lock with `journal` noted. */
+    async function killedWriter(journal: (key: string) => string): Promise<void> {
+      await writeFile(path, whole + torn, "latin1");
+      const st = await stat(path);
+      await writeFile(
+        path + ".lock",
+        `${gone.pid} ${hostname()}\n${journal(`${st.dev}:${st.ino}`)}`,
+      );
+    }
+    const cases: Array<[string, (key: string) => string, string]> = [
+      ["proven", (key) => `append ${whole.length} 600 ${key}\n`, whole + next],
+      ["another file", () => `append ${whole.length} 600 1:2\n`, whole + torn + "\n\n" + next],
+      ["grew more", (key) => `append ${whole.length} 200 ${key}\n`, whole + torn + "\n\n" + next],
+      ["cut-off note", (key) => `append ${whole.length} 600 ${key}`, whole + torn + "\n\n" + next],
+      ["no note", () => "", whole + torn + "\n\n" + next],
+    ];
+    for (const [name, journal, expected] of cases) {
+      await killedWriter(journal);
+      const r = await new MboxSink(path).deliver(message("c@x", "Subject: next\r\n\r\nbody\r\n"));
+      assert.deepEqual(r, { ok: true }, name);
+      assert.equal(latin1(await readFile(path)), expected, name);
+      assert.deepEqual(await readdir(dir), ["mbox"], name);
+    }
   });
 });
 
@@ -477,6 +561,31 @@ test("mbox locking: the lock appears complete, and no temporary file is left", a
       await lock.release();
     }
     assert.deepEqual(await readdir(dir), []);
+  });
+});
+
+test("mbox locking: a lock that cannot be removed is left without its note", async (t) => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox");
+    const lock = await acquireDotlock(path);
+    await lock.note("append 0 10 1:2\n");
+    assert.equal(
+      await readFile(lock.path, "latin1"),
+      `${process.pid} ${hostname()}\nappend 0 10 1:2\n`,
+    );
+    // Root ignores permission bits; an immutable directory stops the unlink for root too.
+    if (spawnSync("chattr", ["+i", dir], { stdio: "ignore" }).status !== 0) {
+      await lock.release();
+      t.skip("chattr +i is not supported here");
+      return;
+    }
+    try {
+      await lock.release();
+    } finally {
+      spawnSync("chattr", ["-i", dir], { stdio: "ignore" });
+    }
+    // A breaker must not find a journal of an append that completed and was acknowledged.
+    assert.equal(await readFile(lock.path, "latin1"), `${process.pid} ${hostname()}\n`);
   });
 });
 

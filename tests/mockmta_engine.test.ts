@@ -8,6 +8,9 @@ import { envelopeAddress, parseCommand, pathArgument } from "../src/smtp/mockmta
 import { isEndOfData, MessageCollector } from "../src/smtp/mockmta/data.ts";
 import { acceptedReply } from "../src/smtp/mockmta/replies.ts";
 import { transition } from "../src/smtp/mockmta/states.ts";
+import type { MockmtaConfig, MockmtaHooks } from "../src/smtp/mockmta/config.ts";
+import { mockmtaEngine } from "../src/smtp/mockmta/session.ts";
+import { systemClock } from "../src/smtp/clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { play, R, type Steps } from "./helpers/mockmta.ts";
 
@@ -63,16 +66,31 @@ test("mockmta legality table (spec §3.5)", () => {
 });
 
 test("mockmta DATA collector: terminator, unstuffing, line endings as sent, size cap", () => {
-  assert.equal(isEndOfData(bytes(".\r\n")), true);
-  assert.equal(isEndOfData(bytes(".\n")), true);
-  assert.equal(isEndOfData(bytes(".\r\r\n")), false);
-  assert.equal(isEndOfData(bytes(". \r\n")), false);
+  assert.equal(isEndOfData(bytes(".\r\n"), "crlf"), true);
+  assert.equal(isEndOfData(bytes(".\n"), "crlf"), false);
+  assert.equal(isEndOfData(bytes(".\n"), "lf"), true);
+  assert.equal(isEndOfData(bytes(".\r\n"), "lf"), false);
+  assert.equal(isEndOfData(bytes(".\r\r\n"), "crlf"), false);
+  assert.equal(isEndOfData(bytes(". \r\n"), "crlf"), false);
   const c = new MessageCollector(1000);
-  for (const line of ["a\r\n", "..b\r\n", "..\n", ".c\r\n", "x\ry\r\n"]) {
+  for (const line of ["a\r\n", "..b\r\n", "..\r\n", ".c\r\n", "x\ry\r\n"]) {
     assert.equal(c.push(bytes(line)), false);
   }
   assert.equal(c.push(bytes(".\r\n")), true);
-  assert.equal(text(c.bytes()), "a\r\n.b\r\n.\nc\r\nx\ry\r\n");
+  assert.equal(text(c.bytes()), "a\r\n.b\r\n.\r\nc\r\nx\ry\r\n");
+  // In a CRLF session a line starts after CRLF only: no end and no un-stuffing after a bare LF.
+  const crlf = new MessageCollector(1000, "crlf");
+  for (const line of ["a\n", ".\n", "..b\r\n", "x\n", ".\r\n", "c\r\n", ".\n", "d\r\n"]) {
+    assert.equal(crlf.push(bytes(line)), false, JSON.stringify(line));
+  }
+  assert.equal(crlf.push(bytes(".\r\n")), true);
+  // `.` LF after CRLF starts the CRLF line ".\nd": a leading dot with more after it, un-stuffed.
+  assert.equal(text(crlf.bytes()), "a\n.\n..b\r\nx\n.\r\nc\r\n\nd\r\n");
+  // A bare-LF session ends at `.` LF after an LF line; a CRLF line does not start a line there.
+  const lf = new MessageCollector(1000, "lf");
+  for (const line of ["..a\n", "b\r\n", ".\n", "..c\n"]) assert.equal(lf.push(bytes(line)), false);
+  assert.equal(lf.push(bytes(".\n")), true);
+  assert.equal(text(lf.bytes()), ".a\nb\r\n.\n.c\n");
   assert.equal(c.problem, null);
   const small = new MessageCollector(5);
   small.push(bytes("1234\r\n"));
@@ -226,5 +244,91 @@ test("mockmta library timeout: an idle connection is closed without a reply", as
     assert.equal(await c.closed(), R.greeting);
   } finally {
     await server.stop();
+  }
+});
+
+/**
+ * Runs the engine over an in-memory wire: `input` arrives as one chunk, then end of input.
+ * Resolves with everything written and the log lines.
+ */
+async function runEngine(
+  input: string | string[],
+  hooks: Partial<MockmtaHooks> = {},
+  config: Partial<MockmtaConfig> = {},
+): Promise<{ output: string; logs: string[] }> {
+  const written: Uint8Array[] = [];
+  const logs: string[] = [];
+  const chunks = (typeof input === "string" ? [input] : input).map(bytes);
+  const here = { hostname: "127.0.0.1", port: 25 };
+  await mockmtaEngine(config, {
+    deliver: () => Promise.resolve({ ok: true }),
+    nextMessageNumber: () => 1,
+    now: () => new Date(0),
+    ...hooks,
+  })({
+    wire: {
+      read: () => Promise.resolve(chunks.shift() ?? null),
+      write(data) {
+        written.push(data.slice());
+        return Promise.resolve();
+      },
+      close() {},
+    },
+    remote: here,
+    local: here,
+    clock: systemClock,
+    log: (level, message) => logs.push(`${level} ${message}`),
+    stopping: new AbortController().signal,
+    closed: new AbortController().signal,
+  });
+  return { output: written.map(text).join(""), logs };
+}
+
+test("mockmta log: message numbers from 10000 on keep all their digits (issue 14.8)", async () => {
+  let n = 9999;
+  const { output, logs } = await runEngine(
+    `EHLO x\r\n${TX}one\r\n.\r\n${TX}two\r\n.\r\nQUIT\r\n`,
+    { nextMessageNumber: () => n++ },
+  );
+  assert.match(output, /^250 9999 Message accepted.*\r\n.*^250 10000 Message accepted/ms);
+  const delivered = logs.filter((l) => l.startsWith("info "));
+  assert.deepEqual(delivered, [
+    "info 9999: from=<a@b>, nrcpt=1, size=5: delivered",
+    "info 10000: from=<a@b>, nrcpt=1, size=5: delivered",
+  ]);
+});
+
+test("mockmta DATA: after a dropped over-long line, only the session's line ending starts a line", async () => {
+  const TXS = `EHLO x\r\n${TX}`;
+  const long = "y".repeat(3000);
+  const refused = R.greeting + R.ehlo + TX_REPLIES + "500 Line too long\r\n" + R.bye;
+  // Its CRLF split across reads, the CR at the end of the dropped part: `.` CRLF ends DATA.
+  const split = await runEngine([TXS + long + "\r", "\n.\r\nQUIT\r\n"], {}, { maxLine: 2048 });
+  assert.equal(split.output, refused);
+  // Ending in a bare LF it does not start a line in a CRLF session: a fake ending stays content.
+  const smuggled = await runEngine(
+    [TXS + long, "\n.\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<v@x>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n"],
+    {},
+    { maxLine: 2048 },
+  );
+  assert.equal(smuggled.output, refused);
+});
+
+test("mockmta DATA collector: the body survives each buffer change (8 KiB, 1 MiB, the limit)", () => {
+  const limit = 3 * 1024 * 1024;
+  for (const total of [100, 8 * 1024 + 1, 1024 * 1024 + 1, limit]) {
+    const c = new MessageCollector(limit);
+    const lines: string[] = [];
+    for (let size = 0, i = 0; size < total; i++) {
+      const line = `${i} ${"abcdefghij".repeat(1 + (i % 90))}`.slice(0, total - size - 2) + "\r\n";
+      lines.push(line);
+      size += line.length;
+      c.push(bytes(line));
+    }
+    assert.equal(c.push(bytes(".\r\n")), true);
+    assert.equal(c.problem, null);
+    const body = c.bytes();
+    assert.equal(body.length, total);
+    assert.equal(text(body), lines.join(""));
   }
 });

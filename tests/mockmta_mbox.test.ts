@@ -124,3 +124,24 @@ test("mockmta mbox in inetd mode: appends after what is there, bodies intact", a
     await s.cleanup();
   }
 });
+
+test("mockmta mbox: an 8-bit byte in MAIL FROM leaves the entry readable (issue 14.8)", async () => {
+  const s = await scratch();
+  const server = await MockmtaServer.start({ mailbox: s.mailbox });
+  try {
+    const finals = await sendMessages(server.port, [
+      { from: "<caf\xe9@example.org>", data: "Subject: eight-bit sender\r\n\r\nbody\r\n" },
+      { from: "<after@example.org>", data: "Subject: next\r\n\r\nbody\r\n" },
+    ]);
+    assert.deepEqual(finals, [R.accepted(1), R.accepted(2)]);
+    const entries = await readWithPython(s.mailbox);
+    assert.deepEqual(
+      entries.map((e) => e.from.replace(/ \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/, "")),
+      ["caf?@example.org", "after@example.org"],
+    );
+    assert.deepEqual(await frmSubjects(s.mailbox), ["eight-bit sender", "next"]);
+  } finally {
+    await server.stop();
+    await s.cleanup();
+  }
+});

@@ -19,11 +19,30 @@
  * temp file), and link() excludes mailutils' link() (mailutils' optional PID check parses the
  * leading number). A lock is stale when it is older than `staleMs` (default 600 s, mailutils'
  * own expiry time), or when it is in our format, names this host and its PID no longer exists
- * (a crashed mocksmtp). Any other lock (mailutils' are empty by default) expires by age only:
- * an empty lock may be a live mailutils lock, so it is never taken early. The host name keeps
- * the PID check from reaching across containers that share a mailbox volume but not PIDs.
+ * (a crashed mocksmtp). A lock naming our own PID is ours only while this process holds it (an
+ * in-memory record, by inode): after a container restart the server is PID 1 again on the same
+ * host name, and the lock its killed predecessor left must not pass for live. Any other lock
+ * (mailutils' are empty by default) expires by age only: an empty lock may be a live mailutils
+ * lock, so it is never taken early. The host name keeps the PID check from reaching across
+ * containers that share a mailbox volume but not PIDs.
+ *
+ * A holder may add a note after the `PID HOST` line ({@link Dotlock.note}): the mbox sink
+ * records there where its append started. Whoever breaks the lock of a holder that died gets
+ * the note back ({@link Dotlock.broken}) and can undo what that holder left half done. The note
+ * costs one write to a file we already have open, no file of its own.
  */
-import { link, lstat, open, readFile, realpath, rename, unlink } from "node:fs/promises";
+import {
+  type FileHandle,
+  link,
+  lstat,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
@@ -51,10 +70,37 @@ export class DotlockError extends Error {
   }
 }
 
+/** The state of a file at one moment: enough to tell whether anyone changed it since. */
+export interface FileState {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A stale lock that was broken to take this one. */
+export interface BrokenLock {
+  /** Its content: `PID HOST`, then the note of the holder that died, if it left one. */
+  content: string;
+  /**
+   * The locked file while that lock still stood (null if it did not exist): if it is the same
+   * now, nobody changed it between the holder's death and this lock.
+   */
+  target: FileState | null;
+}
+
 /** A held lock. */
 export interface Dotlock {
   /** The lock file's path. */
   readonly path: string;
+  /** The stale lock broken on the way to this one (the last, if several), or null. */
+  readonly broken: BrokenLock | null;
+  /**
+   * Puts `text` after the `PID HOST` line of the lock file, in place of an earlier note (`""`
+   * removes it). It stays there for whoever breaks the lock if this process dies holding it;
+   * {@link Dotlock.release} removes it with the lock.
+   */
+  note(text: string): Promise<void>;
   /** Removes the lock if it is still ours; never throws. */
   release(): Promise<void>;
 }
@@ -96,14 +142,34 @@ function thisHost(): string | null {
   return cachedHost;
 }
 
-const OUR_LOCK = /^(\d+) (\S+)\n?$/;
+/** `PID HOST`, alone or followed by a note (see {@link Dotlock.note}). */
+const OUR_LOCK = /^(\d+) (\S+)(?:\n|$)/;
 
-function ownerIsGone(content: string): boolean {
+/** A file's identity: device and inode. */
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+
+/** `DEV:INO`, a file's identity as a string. */
+export function fileKey(id: FileId): string {
+  return `${id.dev}:${id.ino}`;
+}
+
+/** The lock files this process holds right now, by identity. */
+const heldLocks = new Set<string>();
+
+function ownerIsGone(content: string, lock: FileId): boolean {
   const m = OUR_LOCK.exec(content);
   const host = thisHost();
   if (!m || host === null || m[2] !== host) return false;
   const pid = Number(m[1]);
-  if (pid === process.pid) return false;
+  // Our PID, but not a lock we hold: left by an earlier process that had the same PID.
+  if (pid === process.pid) return !heldLocks.has(fileKey(lock));
+  return processIsGone(pid);
+}
+
+function processIsGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return false;
@@ -114,10 +180,13 @@ function ownerIsGone(content: string): boolean {
 }
 
 /**
- * Removes the lock if it is stale. Returns true when the lock is gone (so a retry may
- * succeed at once), false when it is live.
+ * Removes the lock if it is stale. Returns `broken` when it was stale and we removed it,
+ * `gone` when it had disappeared (either way a retry may succeed at once), `live` otherwise.
  */
-async function removeIfStale(lockPath: string, staleMs: number): Promise<boolean> {
+async function removeIfStale(
+  lockPath: string,
+  staleMs: number,
+): Promise<BrokenLock | "gone" | "live"> {
   let before;
   let content;
   try {
@@ -125,43 +194,125 @@ async function removeIfStale(lockPath: string, staleMs: number): Promise<boolean
     if (!before.isFile()) throw new DotlockError(`${lockPath} is not a regular file`);
     content = await readFile(lockPath, "latin1");
   } catch (e) {
-    if (errorCode(e) === "ENOENT") return true;
+    if (errorCode(e) === "ENOENT") return "gone";
     throw e;
   }
   const age = Date.now() - before.mtimeMs;
-  const stale = age > staleMs || ownerIsGone(content);
-  if (!stale) return false;
+  const stale = age > staleMs || ownerIsGone(content, before);
+  if (!stale) return "live";
+  // While the stale lock still stands nobody changes the locked file: this is the state its
+  // dead holder left (valid if the lock moved aside below is the one judged here).
+  const target = await stat(lockPath.slice(0, -".lock".length)).then(
+    ({ dev, ino, size, mtimeMs }) => ({ dev, ino, size, mtimeMs }),
+    () => null,
+  );
   // Move it aside and check it is the very file judged stale: a plain unlink could remove a
   // fresh lock that another waiter created after breaking the same stale one.
   const aside = `${lockPath}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  ourTemps.add(aside);
   try {
-    await rename(lockPath, aside);
-  } catch (e) {
-    if (errorCode(e) === "ENOENT") return true;
-    throw e;
+    try {
+      await rename(lockPath, aside);
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") return "gone";
+      throw e;
+    }
+    const moved = await lstat(aside);
+    if (moved.ino === before.ino && moved.dev === before.dev) {
+      await unlink(aside);
+      return { content, target };
+    }
+    // We took a live lock by mistake: put it back (fails only if yet another one appeared).
+    await link(aside, lockPath).catch(() => {});
+    await unlink(aside).catch(() => {});
+    return "live";
+  } finally {
+    ourTemps.delete(aside);
   }
-  const moved = await lstat(aside);
-  if (moved.ino === before.ino && moved.dev === before.dev) {
-    await unlink(aside);
-    return true;
+}
+
+/** Temporary files (link sources, stale locks moved aside) this process is working with. */
+const ourTemps = new Set<string>();
+/** Lock paths whose directory this process has swept for leftovers. */
+const swept = new Set<string>();
+
+/** After `<lock>.`: our link source `PID.RANDOM`, or a stale lock moved aside. */
+const TEMP_SUFFIX = /^(\d+)\.[0-9a-z]+$/;
+const ASIDE_SUFFIX = /^stale\.\d+\.[0-9a-z]+$/;
+
+/**
+ * True when a leftover temporary file is provably abandoned: older than `staleMs` (by its
+ * change time, which a rename renews), or a link source written by a process of this host
+ * that is gone or that has our PID without being one of our files. A file of another host or
+ * an empty one (its writer may be between create and write) is left to age.
+ */
+async function leftoverIsStale(path: string, suffix: string, staleMs: number): Promise<boolean> {
+  const st = await lstat(path);
+  if (!st.isFile()) return false;
+  if (Date.now() - Math.max(st.mtimeMs, st.ctimeMs) > staleMs) return true;
+  const named = TEMP_SUFFIX.exec(suffix);
+  if (!named) return false;
+  const m = OUR_LOCK.exec(await readFile(path, "latin1"));
+  if (!m || m[1] !== named[1] || m[2] !== thisHost()) return false;
+  const pid = Number(m[1]);
+  return pid === process.pid ? !ourTemps.has(path) : processIsGone(pid);
+}
+
+/**
+ * Removes the `<lock>.PID.RANDOM` and `<lock>.stale.PID.RANDOM` files that kills left behind,
+ * the provably stale ones only. Best effort: a failure leaves the file for the next sweep.
+ */
+async function sweepLeftovers(lockPath: string, staleMs: number): Promise<void> {
+  const dir = dirname(lockPath);
+  const prefix = `${basename(lockPath)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
   }
-  // We took a live lock by mistake: put it back (fails only if yet another one appeared).
-  await link(aside, lockPath).catch(() => {});
-  await unlink(aside).catch(() => {});
-  return false;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const suffix = name.slice(prefix.length);
+    if (!TEMP_SUFFIX.test(suffix) && !ASIDE_SUFFIX.test(suffix)) continue;
+    const path = join(dir, name);
+    if (ourTemps.has(path)) continue;
+    try {
+      if (await leftoverIsStale(path, suffix, staleMs)) await unlink(path);
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A lock just taken: its identity, and its file kept open for notes. */
+interface Taken {
+  id: FileId;
+  file: FileHandle;
+  /** Length of the `PID HOST` line: notes go after it. */
+  headerLength: number;
+}
+
 /**
  * One attempt: writes `PID HOST` into a fresh unique file next to the lock, link()s it to
- * `lockPath` and removes the temporary name again. Resolves with the lock's identity when it
- * was taken, null when the lock exists.
+ * `lockPath` and removes the temporary name again. Resolves with the lock (its file still
+ * open) when it was taken, null when the lock exists.
  */
-async function tryLink(lockPath: string): Promise<{ ino: number; dev: number } | null> {
+async function tryLink(lockPath: string): Promise<Taken | null> {
   const temp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
+  ourTemps.add(temp);
+  try {
+    return await linkFrom(temp, lockPath);
+  } finally {
+    ourTemps.delete(temp);
+  }
+}
+
+async function linkFrom(temp: string, lockPath: string): Promise<Taken | null> {
   let file;
   try {
     // 0644 like mailutils' own lock files, so other users' PID checks can read them.
@@ -169,15 +320,16 @@ async function tryLink(lockPath: string): Promise<{ ino: number; dev: number } |
   } catch (e) {
     throw new DotlockError(`cannot create ${temp}: ${errorText(e)}`);
   }
+  let taken: Taken | null = null;
   try {
-    let ino, dev;
+    const header = new TextEncoder().encode(`${process.pid} ${thisHost() ?? "?"}\n`);
+    let id;
     try {
-      await file.writeFile(`${process.pid} ${thisHost() ?? "?"}\n`);
-      ({ ino, dev } = await file.stat());
+      await file.writeFile(header);
+      const { ino, dev } = await file.stat();
+      id = { ino, dev };
     } catch (e) {
       throw new DotlockError(`cannot write ${temp}: ${errorText(e)}`);
-    } finally {
-      await file.close().catch(() => {});
     }
     try {
       await link(temp, lockPath);
@@ -190,8 +342,11 @@ async function tryLink(lockPath: string): Promise<{ ino: number; dev: number } |
         throw new DotlockError(`cannot create ${lockPath}: ${errorText(e)}`);
       }
     }
-    return { ino, dev };
+    taken = { id, file, headerLength: header.length };
+    return taken;
   } finally {
+    // The handle stays open only for a lock taken (its notes are written through it).
+    if (!taken) await file.close().catch(() => {});
     await unlink(temp).catch(() => {});
   }
 }
@@ -209,31 +364,53 @@ export async function acquireDotlock(
   const lockPath = await dotlockPathFor(mailbox);
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
+  let broken: BrokenLock | null = null;
   for (;;) {
     const taken = await tryLink(lockPath);
     if (taken) {
-      const { ino, dev } = taken;
+      const { file, headerLength } = taken;
+      const key = fileKey(taken.id);
+      heldLocks.add(key);
+      // Leftovers come from kills: look once per process, and again after breaking a lock.
+      if (broken || !swept.has(lockPath)) {
+        swept.add(lockPath);
+        await sweepLeftovers(lockPath, staleMs);
+      }
+      let noteLength = 0;
       return {
         path: lockPath,
+        broken,
+        async note(text) {
+          const bytes = new TextEncoder().encode(text);
+          if (bytes.length) await file.write(bytes, 0, bytes.length, headerLength);
+          if (bytes.length < noteLength) await file.truncate(headerLength + bytes.length);
+          noteLength = bytes.length;
+        },
         async release() {
           try {
             // Only remove our own file: after a takeover as stale it may be someone else's.
             const now = await lstat(lockPath);
-            if (now.ino === ino && now.dev === dev) await unlink(lockPath);
+            if (fileKey(now) === key) await unlink(lockPath);
           } catch {
-            // Already gone, or unremovable: nothing more to do here.
+            // Unremovable: at least its note must not outlive us (a breaker would act on it).
+            if (noteLength) await file.truncate(headerLength).catch(() => {});
+          } finally {
+            // After the unlink: until then the file still names us and must count as live.
+            heldLocks.delete(key);
+            await file.close().catch(() => {});
           }
         },
       };
     }
-    let gone;
+    let state;
     try {
-      gone = await removeIfStale(lockPath, staleMs);
+      state = await removeIfStale(lockPath, staleMs);
     } catch (e) {
       if (e instanceof DotlockError) throw e;
       throw new DotlockError(`cannot inspect ${lockPath}: ${errorText(e)}`);
     }
-    if (gone && Date.now() < deadline) continue;
+    if (typeof state === "object") broken = state;
+    if (state !== "live" && Date.now() < deadline) continue;
     options.onBusy?.(lockPath);
     const remaining = deadline - Date.now();
     if (remaining <= 0) {

@@ -34,9 +34,14 @@ export const REPLY = {
   deliveryRefused: "554 Transaction failed",
 } as const;
 
-/** `250 0001 Message accepted for delivery` (C's `%04d`: five digits from 10000 on). */
+/** A message number as C's `%04d` prints it: `0001`, and five digits from 10000 on. */
+export function messageNumberText(messageNumber: number): string {
+  return String(messageNumber).padStart(4, "0");
+}
+
+/** `250 0001 Message accepted for delivery`. */
 export function acceptedReply(messageNumber: number): string {
-  return `250 ${String(messageNumber).padStart(4, "0")} Message accepted for delivery`;
+  return `250 ${messageNumberText(messageNumber)} Message accepted for delivery`;
 }
 
 /** The EHLO reply lines, STARTTLS only while it can still be used. */

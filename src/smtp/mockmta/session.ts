@@ -15,9 +15,9 @@ import {
   resolveMockmtaConfig,
   type SessionEnd,
 } from "./config.ts";
-import { MessageCollector } from "./data.ts";
+import { endsWith, MessageCollector } from "./data.ts";
 import { SessionInput } from "./input.ts";
-import { acceptedReply, ehloReply, REPLY } from "./replies.ts";
+import { acceptedReply, ehloReply, messageNumberText, REPLY } from "./replies.ts";
 import { type State, transition } from "./states.ts";
 import { describeTls, upgrade } from "./starttls.ts";
 
@@ -63,6 +63,8 @@ class MockmtaSession {
   #mailFrom = "";
   #rcptTo: string[] = [];
   #tls = false;
+  /** A command so far ended in CRLF: only CRLF starts a line in DATA (see `data.ts`). */
+  #usedCrlf = false;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -130,6 +132,7 @@ class MockmtaSession {
   }
 
   async #command(line: Uint8Array): Promise<SessionEnd | null> {
+    if (endsWith(line, "crlf")) this.#usedCrlf = true;
     const text = commandText(line);
     this.ctx.log("debug", `C: ${shorten(text)}`);
     if (line.length > this.cfg.maxCommandLine) {
@@ -233,15 +236,15 @@ class MockmtaSession {
 
   async #data(): Promise<Outcome> {
     await this.#reply(REPLY.dataGo);
-    const body = new MessageCollector(this.cfg.maxMessageSize);
+    const body = new MessageCollector(this.cfg.maxMessageSize, this.#usedCrlf ? "crlf" : "lf");
     let lines = 0;
-    for (;;) {
-      const read = await this.#input.read();
-      if (read === "too-long") body.lineTooLong();
-      else if (typeof read === "string") return read; // never a partial message (quirk §8.9)
-      else if (body.push(read)) break;
+    const end = await this.#input.readLines((line) => {
+      if (line === "too-long") body.lineTooLong(this.#input.droppedEnding);
+      else if (body.push(line)) return true;
       lines++;
-    }
+      return false;
+    });
+    if (end !== "taken") return end; // never a partial message (quirk §8.9)
     // Whatever happens now, the transaction is over and the session is back in HELLO (§5.2).
     const rcptTo = this.#rcptTo;
     const mailFrom = this.#mailFrom;
@@ -278,10 +281,9 @@ class MockmtaSession {
       return this.#ok(result.temporary ? REPLY.cannotWrite : REPLY.deliveryRefused);
     }
     const number = this.hooks.nextMessageNumber();
-    const reply = acceptedReply(number);
-    this.ctx.log("info", `${reply.slice(4, 8)}: ${summary}: delivered`);
+    this.ctx.log("info", `${messageNumberText(number)}: ${summary}: delivered`);
     this.hooks.accepted?.({ ...message, number, mailFrom, rcptTo });
-    return this.#ok(reply);
+    return this.#ok(acceptedReply(number));
   }
 
   async #starttls(arg: string | null): Promise<Outcome> {
