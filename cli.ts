@@ -4,11 +4,11 @@
  *
  * @module
  */
-import process from "node:process";
+import { host } from "./src/cli/io.ts";
 import { main } from "./src/cli/main.ts";
 import { invokedName } from "./src/cli/invoked.ts";
 
 if (import.meta.main) {
-  const code = await main(process.argv.slice(2), invokedName());
-  process.exit(code);
+  const code = await main(host.args, await invokedName(host));
+  host.exit(code);
 }

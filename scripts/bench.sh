@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Benchmark of `mocksmtp smtpmock` on Bun and on Deno, with postfix's smtp-sink as the
-# reference in the same run, driven by postfix's smtp-source. Only 127.0.0.1 is used; every
-# process started here is killed on exit. Prints a Markdown table (also kept in .tmp/bench.md).
+# Benchmark of `mocksmtp smtpmock`, with postfix's smtp-sink as the reference in the same run,
+# driven by postfix's smtp-source. Only 127.0.0.1 is used; every process started here is killed
+# on exit. Prints Markdown tables (also kept in .tmp/bench.md).
 #
+# Throughput, BENCH_ROUNDS rounds of smtp-sink, `bun run cli.ts` and `deno run -A cli.ts`:
 #   (a) new connection per message, BENCH_SESSIONS sessions, BENCH_SIZE-byte body  -> msg/s
 #   (b) the same over kept-alive sessions (smtp-source -d)                          -> msg/s
-#   (c) server VmRSS / VmHWM / RssAnon after (a), i.e. after BENCH_MSGS messages    -> MiB
+# Each documented way to start the server (BENCH_WAYS), once each:
+#   (c) server VmRSS / VmHWM / RssAnon after BENCH_MSGS messages as in (a)          -> MiB
 #   (d) VmRSS growth per idle, greeted connection (BENCH_IDLE of them)              -> KiB
-#   (e) exec -> first 220 greeting, median of BENCH_STARTS runs                     -> ms
+#   (e) exec -> first 220 greeting, median of BENCH_STARTS runs, next to the bare
+#       runtime floors (a node:net listener on Bun, a Deno.listen loop on Deno)     -> ms
 #
 # Usage: scripts/bench.sh   (deno task bench; takes one to two minutes)
 # Environment: BENCH_ROUNDS=5 BENCH_MSGS=20000 BENCH_SESSIONS=50 BENCH_SIZE=1024
 #              BENCH_IDLE=1000 BENCH_STARTS=15 BENCH_SERVERS="sink bun deno"
+#              BENCH_WAYS="bin bun deno deno-url deno-task"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin"
@@ -23,6 +27,7 @@ SIZE=${BENCH_SIZE:-1024}
 IDLE=${BENCH_IDLE:-1000}
 STARTS=${BENCH_STARTS:-15}
 read -ra SERVERS <<<"${BENCH_SERVERS:-sink bun deno}"
+read -ra WAYS <<<"${BENCH_WAYS:-bin bun deno deno-url deno-task}"
 PROBE="python3 scripts/bench/net_probe.py"
 # smtp-sink refuses to run as root without a user to switch to, and cannot switch otherwise.
 SINK_USER=()
@@ -53,23 +58,65 @@ LOG=.tmp/bench.log
 : >"$RESULTS"
 : >"$LOG"
 
+BIN=.tmp/bench-bin/mocksmtp
+# `deno run <url>` is served from this checkout on a local port (raw.githubusercontent.com's
+# stand-in), with its own module cache so the user's is left alone.
+URL_PORT=$($PROBE free-port)
+export DENO_DIR_URL=.tmp/bench-deno-dir
+
 # The one server running at any time; cleared once reaped, so a recycled PID is never hit.
 SERVER_PID=""
+URL_SERVER_PID=""
 cleanup() {
-  [ -n "$SERVER_PID" ] || return 0
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
+  for pid in "$SERVER_PID" "$URL_SERVER_PID"; do
+    [ -n "$pid" ] || continue
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server NAME PORT: starts sink|bun|deno on 127.0.0.1:PORT, waits for its greeting.
-start_server() {
+# server_cmd NAME: sets CMD to the command line of server NAME, "{port}" for its port.
+# Server names: sink (the reference), floor-bun and floor-deno (start-up floors), and the
+# documented ways to start mocksmtp smtpmock:
+#   bin        the standalone binary (also what the GitHub Action runs), built by
+#              scripts/compile.sh --bun
+#   bun        bun run cli.ts smtpmock                         (README, from a clone)
+#   deno       deno run -A cli.ts smtpmock                     (README, from a clone)
+#   deno-url   deno run -A http://…/cli.ts smtpmock            (README, no install)
+#   deno-task  deno run -A --v8-flags=… cli.ts smtpmock        (npm start, deno task start:
+#              measured as the command they run, since the task runner is a parent process)
+server_cmd() {
   case $1 in
-    sink) exec smtp-sink "${SINK_USER[@]}" -m 2000 "127.0.0.1:$2" 2000 ;;
-    bun) exec bun run cli.ts smtpmock -port="$2" ;;
-    deno) exec deno run -A --v8-flags=--max-semi-space-size=2 cli.ts smtpmock -port="$2" ;;
-  esac >/dev/null 2>>"$LOG" &
+    sink) CMD=(smtp-sink "${SINK_USER[@]}" -m 2000 "127.0.0.1:{port}" 2000) ;;
+    floor-bun) CMD=(bun scripts/bench/floor_bun.mjs "{port}") ;;
+    floor-deno) CMD=(deno run -A scripts/bench/floor_deno.ts "{port}") ;;
+    bin) CMD=("$BIN" smtpmock "-port={port}") ;;
+    bun) CMD=(bun run cli.ts smtpmock "-port={port}") ;;
+    deno) CMD=(deno run -A cli.ts smtpmock "-port={port}") ;;
+    deno-url)
+      CMD=(env DENO_DIR="$DENO_DIR_URL" deno run -A "http://127.0.0.1:$URL_PORT/cli.ts" smtpmock
+        "-port={port}")
+      ;;
+    deno-task) CMD=(deno run -A "$(deno_task_v8_flags)" cli.ts smtpmock "-port={port}") ;;
+    *)
+      echo "bench: unknown server '$1'" >&2
+      exit 2
+      ;;
+  esac
+}
+
+# The --v8-flags=… of `deno task start`, read from deno.json so the two cannot drift apart.
+deno_task_v8_flags() {
+  python3 -c 'import json; print(next(w for w in json.load(open("deno.json"))["tasks"]["start"].split() if w.startswith("--v8-flags=")))'
+}
+
+# start_server NAME PORT: starts server NAME on 127.0.0.1:PORT, waits for its greeting.
+start_server() {
+  server_cmd "$1"
+  # deno-url's command starts with env, which execs deno: SERVER_PID is still the server.
+  exec "${CMD[@]//\{port\}/$2}" >/dev/null 2>>"$LOG" &
   SERVER_PID=$!
   if ! $PROBE wait-ready "$2" 20; then
     echo "bench: $1 did not greet on port $2 (see $LOG)" >&2
@@ -125,15 +172,29 @@ for round in $(seq "$ROUNDS"); do
     port=$($PROBE free-port)
     start_server "$name" "$port"
     drive "$name" "$port" conn_msgs
-    record_rss "$name" 20k
     drive "$name" "$port" keep_msgs -d
-    record_rss "$name" 40k
     stop_server
   done
 done
 
-for name in "${SERVERS[@]}"; do
-  echo "idle connections: $name" >&2
+# The binary as the test suite and the release fallback build it (stamped, --bun flags).
+if [[ " ${WAYS[*]} " == *" bin "* ]]; then
+  echo "building $BIN" >&2
+  bash scripts/compile.sh --bun "$BIN" >/dev/null 2>>"$LOG"
+fi
+if [[ " ${WAYS[*]} " == *" deno-url "* ]]; then
+  rm -rf "$DENO_DIR_URL"
+  $PROBE serve "$PWD" "$URL_PORT" 2>>"$LOG" &
+  URL_SERVER_PID=$!
+fi
+
+for name in "${WAYS[@]}"; do
+  echo "memory: $name" >&2
+  port=$($PROBE free-port)
+  start_server "$name" "$port"
+  drive "$name" "$port" way_conn_msgs
+  record_rss "$name" 20k
+  stop_server
   port=$($PROBE free-port)
   start_server "$name" "$port"
   out=$($PROBE idle "$SERVER_PID" "$port" "$IDLE")
@@ -142,35 +203,18 @@ for name in "${SERVERS[@]}"; do
   stop_server
 done
 
-echo "start-up latency" >&2
-for name in "${SERVERS[@]}"; do
-  case $name in
-    sink) cmd=(smtp-sink "${SINK_USER[@]}" "127.0.0.1:{port}" 100) ;;
-    bun) cmd=(bun run cli.ts smtpmock "-port={port}") ;;
-    deno) cmd=(deno run -A --v8-flags=--max-semi-space-size=2 cli.ts smtpmock "-port={port}") ;;
-  esac
-  out=$(python3 scripts/bench/first_reply.py "$STARTS" "${cmd[@]}")
+# Start-up: the floors right before the ways, within the same minute, so a ratio to a floor
+# compares two figures taken under the same load.
+for name in floor-bun floor-deno sink "${WAYS[@]}"; do
+  echo "start-up: $name" >&2
+  server_cmd "$name"
+  out=$(python3 scripts/bench/first_reply.py "$STARTS" "${CMD[@]}")
   read -r median _ <<<"$out"
   record "$name" start_ms "$median"
 done
 
-# Issue 5's figure: the standalone binary (built here with bun build --compile, as the offline
-# fallback of scripts/compile.sh does) from exec to its first 220.
-echo "start-up latency: compiled binary" >&2
-bin_ms="n/a"
-mkdir -p .tmp/bench-bin
-if bun build --compile --compile-exec-argv=--smol cli.ts --outfile .tmp/bench-bin/mocksmtp \
-  >/dev/null 2>>"$LOG"; then
-  out=$(python3 scripts/bench/first_reply.py "$STARTS" .tmp/bench-bin/mocksmtp smtpmock "-port={port}")
-  read -r bin_ms _ <<<"$out"
-fi
-
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-{
-  python3 scripts/bench/report.py "$RESULTS" "$MSGS"
-  echo
-  echo "Compiled binary (bun build --compile), exec → first 220, median of $STARTS: $bin_ms ms (target ≤ 30 ms)"
-} | tee .tmp/bench.md
+python3 scripts/bench/report.py "$RESULTS" "$MSGS" | tee .tmp/bench.md
 echo
 echo "raw figures: $RESULTS; server stderr: $LOG"

@@ -33,7 +33,7 @@ if [ $# -eq 0 ] && [ "${MOCKSMTP_SKIP_BINARY:-}" != 1 ]; then
   bindir="$run/bin"
   mkdir -p "$bindir"
   echo "== compiled binary (bun build --compile)"
-  bun build --compile --compile-exec-argv=--smol cli.ts --outfile "$bindir/mocksmtp" >/dev/null
+  bash scripts/compile.sh --bun "$bindir/mocksmtp" >/dev/null
   "$bindir/mocksmtp" link "$bindir" >/dev/null
   e2e=$(grep -lE "runCli|cliCommand|startSmtpmockCli|runCliToEnd|startDaemon|spawnInetd" tests/*.test.ts)
   # shellcheck disable=SC2086

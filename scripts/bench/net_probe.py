@@ -6,7 +6,11 @@
   net_probe.py rss PID                   print "VmRSS VmHWM RssAnon" of PID in KiB
   net_probe.py idle PID PORT COUNT       open COUNT connections, wait for every 220, print
                                          "before_kib after_kib" of PID's VmRSS, then close them
+  net_probe.py serve DIR PORT            serve DIR over HTTP until killed, .ts as text/plain the
+                                         way raw.githubusercontent.com does (`deno run <url>`)
 """
+import functools
+import http.server
 import socket
 import sys
 import time
@@ -73,6 +77,17 @@ def idle(pid, port, count):
             s.close()
 
 
+def serve(directory, port):
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        extensions_map = {".ts": "text/plain; charset=utf-8"}
+
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Handler, directory=directory)
+    http.server.ThreadingHTTPServer((HOST, port), handler).serve_forever()
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "free-port":
@@ -84,6 +99,8 @@ def main(argv):
         print(*rss(int(argv[2])))
     elif cmd == "idle":
         idle(int(argv[2]), int(argv[3]), int(argv[4]))
+    elif cmd == "serve":
+        serve(argv[2], int(argv[3]))
     else:
         print(__doc__, file=sys.stderr)
         return 2

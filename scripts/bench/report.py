@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Turns the raw results scripts/bench.sh collected into its table.
+"""Turns the raw results scripts/bench.sh collected into its tables.
 
   report.py RESULTS_FILE [MESSAGES]      (MESSAGES per run, for the labels; default 20000)
 
-RESULTS_FILE holds one "server metric value" line per measurement (servers: sink, bun,
-deno), in round order; a metric repeated over rounds is summarised by the median for
-throughput and by the maximum for memory (the worst case is what a target has to hold for).
-A ratio to smtp-sink is the median of the per-round ratios: a round runs the three servers
-back to back, so load from elsewhere on the machine hits both sides of a ratio alike.
-Prints Markdown.
+RESULTS_FILE holds one "server metric value" line per measurement, in order. Throughput
+(servers sink, bun, deno; repeated over rounds) is the median over rounds, and a ratio to
+smtp-sink the median of the per-round ratios: a round runs the servers back to back, so load
+from elsewhere on the machine hits both sides of a ratio alike. Memory and start-up are
+measured once per way to start the server; start-up is also given as a multiple of the bare
+runtime's floor measured in the same run. Prints Markdown.
 """
 import statistics
 import sys
@@ -16,18 +16,29 @@ from collections import defaultdict
 
 KIB_PER_MIB = 1024
 
-# (label, metric, how rounds combine, divisor, decimals, target kind, bun limit, deno limit)
-# Target kinds: "ratio" = at least limit × smtp-sink; "max" = at most limit; None = context only.
-ROWS = [
-    ("(a) new connection per message, msg/s", "conn_msgs", "median", 1, 0, "ratio", 0.6, 0.6),
-    ("(b) 50 kept-alive sessions, msg/s", "keep_msgs", "median", 1, 0, "ratio", 0.5, 0.5),
-    ("(c) VmRSS after {n} messages, MiB", "rss_20k", "max", KIB_PER_MIB, 1, "max", 64, 64),
-    ("    VmHWM (peak) at that point, MiB", "hwm_20k", "max", KIB_PER_MIB, 1, None, 0, 0),
-    ("    RssAnon (without mapped files), MiB", "anon_20k", "max", KIB_PER_MIB, 1, None, 0, 0),
-    ("    VmRSS after {n} more kept-alive, MiB", "rss_40k", "max", KIB_PER_MIB, 1, None, 0, 0),
-    ("(d) per idle connection, KiB", "idle_kib", "max", 1, 1, "max", 16, 16),
-    ("(e) exec → first 220, median ms", "start_ms", "median", 1, 1, "max", 30, 100),
+# Throughput table: (label, metric, target ratio to smtp-sink)
+THROUGHPUT = [
+    ("(a) new connection per message, msg/s", "conn_msgs", 0.6),
+    ("(b) 50 kept-alive sessions, msg/s", "keep_msgs", 0.5),
 ]
+THROUGHPUT_SERVERS = [("bun", "Bun (`bun run`)"), ("deno", "Deno (`deno run -A`)")]
+
+# Ways to start: (server, label, runtime floor, start-up target). A target "×N" is at most N
+# times the floor; a number is at most that many ms.
+WAYS = [
+    ("bin", "binary (`scripts/compile.sh --bun`; GitHub Action)", "floor-bun", "×1.3"),
+    ("bun", "`bun run cli.ts smtpmock`", "floor-bun", "30"),
+    ("deno", "`deno run -A cli.ts smtpmock`", "floor-deno", "100"),
+    ("deno-url", "`deno run -A <url>/cli.ts smtpmock`", "floor-deno", "100"),
+    ("deno-task", "`npm start`, `deno task start` (V8 flag)", "floor-deno", "100"),
+]
+FLOORS = [
+    ("floor-bun", "floor: bare `node:net` listener, `bun`"),
+    ("floor-deno", "floor: bare `Deno.listen` loop, `deno run`"),
+    ("sink", "reference: smtp-sink"),
+]
+RSS_LIMIT_MIB = 64
+IDLE_LIMIT_KIB = 16
 
 
 def load(path):
@@ -44,6 +55,10 @@ def fmt(v, decimals):
     return "n/a" if v is None else f"{v:,.{decimals}f}"
 
 
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
 def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
@@ -51,38 +66,58 @@ def main(argv):
     data = load(argv[1])
     messages = f"{int(argv[2]) if len(argv) == 3 else 20000:,}"
 
-    def value(server, metric, combine, divisor):
+    def one(server, metric, combine=max, divisor=1):
         values = data.get((server, metric))
-        if not values:
-            return None
-        return (statistics.median(values) if combine == "median" else max(values)) / divisor
+        return combine(values) / divisor if values else None
 
-    print("| measure | smtp-sink | Bun | Deno | target |")
-    print("| --- | --- | --- | --- | --- |")
-    for label, metric, combine, divisor, decimals, kind, bun_limit, deno_limit in ROWS:
-        ref = value("sink", metric, combine, divisor)
-        cells = [fmt(ref, decimals)]
-        for server, limit in (("bun", bun_limit), ("deno", deno_limit)):
-            v = value(server, metric, combine, divisor)
-            text = fmt(v, decimals)
-            if kind == "ratio":
+    if any(data.get(("sink", m)) for _, m, _ in THROUGHPUT):
+        print("| measure | smtp-sink | " + " | ".join(l for _, l in THROUGHPUT_SERVERS) +
+              " | target |")
+        print("| --- | --- | " + " | ".join("---" for _ in THROUGHPUT_SERVERS) + " | --- |")
+        for label, metric, limit in THROUGHPUT:
+            cells = [fmt(one("sink", metric, statistics.median), 0)]
+            for server, _ in THROUGHPUT_SERVERS:
+                v = one(server, metric, statistics.median)
                 pairs = zip(data.get((server, metric), []), data.get(("sink", metric), []))
                 ratios = [x / r for x, r in pairs if r]
                 ratio = statistics.median(ratios) if ratios else None
-                met = ratio is not None and ratio >= limit
-                text += f" ({fmt(ratio, 3)}×) {'met' if met else 'MISSED'}"
-            elif kind == "max":
-                text += " met" if v is not None and v <= limit else " MISSED"
-            cells.append(text)
-        if kind == "ratio":
-            target = f"≥ {bun_limit}× smtp-sink"
-        elif kind == "max":
-            unit = label.rsplit(", ", 1)[-1].split()[-1]
-            target = (f"≤ {bun_limit} {unit}" if bun_limit == deno_limit else
-                      f"≤ {bun_limit} {unit} Bun, ≤ {deno_limit} {unit} Deno")
+                text = fmt(v, 0)
+                if ratio is not None:
+                    text += f" ({fmt(ratio, 3)}×) {verdict(ratio >= limit)}"
+                cells.append(text)
+            print(f"| {label} | {' | '.join(cells)} | ≥ {limit}× smtp-sink |")
+        print()
+
+    print(f"| way to start | (e) exec → first 220, ms | × floor | (c) VmRSS after {messages}"
+          " messages, MiB | VmHWM, MiB | RssAnon, MiB | (d) per idle connection, KiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for server, label in FLOORS:
+        start = one(server, "start_ms", statistics.median)
+        if start is not None:
+            print(f"| {label} | {fmt(start, 1)} | — | — | — | — | — |")
+    for server, label, floor, target in WAYS:
+        start = one(server, "start_ms", statistics.median)
+        if start is None and one(server, "rss_20k") is None:
+            continue
+        base = one(floor, "start_ms", statistics.median)
+        times = start / base if start is not None and base else None
+        if target.startswith("×"):
+            ok = times is not None and times <= float(target[1:])
+            start_text = f"{fmt(start, 1)} (≤ {target[1:]}× floor: {verdict(ok)})"
         else:
-            target = "—"
-        print(f"| {label.format(n=messages)} | {' | '.join(cells)} | {target} |")
+            ok = start is not None and start <= float(target)
+            start_text = f"{fmt(start, 1)} (≤ {target} ms: {verdict(ok)})"
+        rss = one(server, "rss_20k", divisor=KIB_PER_MIB)
+        idle = one(server, "idle_kib")
+        rss_text = f"{fmt(rss, 1)} {verdict(rss is not None and rss <= RSS_LIMIT_MIB)}"
+        idle_text = f"{fmt(idle, 1)} {verdict(idle is not None and idle <= IDLE_LIMIT_KIB)}"
+        cells = [start_text, f"{fmt(times, 2)}×", rss_text,
+                 fmt(one(server, "hwm_20k", divisor=KIB_PER_MIB), 1),
+                 fmt(one(server, "anon_20k", divisor=KIB_PER_MIB), 1), idle_text]
+        print(f"| {label} | {' | '.join(cells)} |")
+    print()
+    print(f"Targets: (c) ≤ {RSS_LIMIT_MIB} MiB, (d) ≤ {IDLE_LIMIT_KIB} KiB; (e) as given. The floor"
+          " of a way is the bare listener of its runtime (Bun's for the binary).")
     return 0
 
 

@@ -3,14 +3,15 @@
  * runtime and the program is cli.ts, so the name is "mocksmtp"; a compiled binary (or a
  * symlink to it, which is how persona names reach us) reports the invoked name in argv0.
  */
-import path from "node:path";
-import process from "node:process";
+import type { ProcessHost } from "../net/runtime.ts";
 
-/** True when running as a standalone executable rather than a script under a runtime. */
-export function isCompiled(): boolean {
-  return !/^(deno|bun|node)(\.exe)?$/i.test(path.basename(process.execPath));
+/** True when `execPath` is a standalone executable rather than a runtime running a script. */
+export function isCompiled(execPath: string): boolean {
+  // Not node:path, which costs Deno's start-up ~3 ms.
+  return !/^(deno|bun|node)(\.exe)?$/i.test(execPath.split(/[\\/]/).pop()!);
 }
 
-export function invokedName(): string {
-  return isCompiled() ? process.argv0 || process.execPath : "mocksmtp";
+export async function invokedName(host: ProcessHost): Promise<string> {
+  if (!isCompiled(host.execPath)) return "mocksmtp";
+  return (await host.argv0()) || host.execPath;
 }

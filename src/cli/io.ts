@@ -1,9 +1,12 @@
 /**
  * Process-facing plumbing shared by the personas' entry points: writing to stdout/stderr in
- * order, and turning termination signals into one callback. `node:process` works unchanged
- * on Deno and Bun.
+ * order, and turning termination signals into one callback, over the runtime's
+ * {@link ProcessHost} (not `node:process`, which costs Deno's start-up ~9 ms).
  */
-import process from "node:process";
+import { type ProcessHost, processHost } from "../net/runtime.ts";
+
+/** The process this program runs in. */
+export const host: ProcessHost = await processHost();
 
 /** Where a persona writes; tests and the library can substitute their own. */
 export interface ProgramIO {
@@ -15,8 +18,8 @@ export interface ProgramIO {
 
 export const processIO = (prog: string): ProgramIO => ({
   prog,
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
+  stdout: (t) => host.write(1, t),
+  stderr: (t) => host.write(2, t),
 });
 
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGQUIT";
@@ -36,21 +39,19 @@ export function onStopSignals(
       fired = true;
       onSignal(s);
     };
-    process.on(s, h);
-    return [s, h] as const;
+    return host.onSignal(s, h);
   });
   return () => {
-    for (const [s, h] of handlers) process.off(s, h);
+    for (const off of handlers) off();
   };
 }
 
 /** Keeps signals from killing the process (go-smtp-mock ignores SIGUSR1/SIGUSR2). */
 export function ignoreSignals(signals: Array<"SIGUSR1" | "SIGUSR2" | "SIGHUP" | "SIGPIPE">): void {
-  for (const s of signals) process.on(s, () => {});
+  for (const s of signals) host.onSignal(s, () => {});
 }
 
 /** Resolves once everything written to stdout and stderr so far has been flushed. */
 export function flushOutput(): Promise<void> {
-  const drain = (s: NodeJS.WriteStream) => new Promise<void>((r) => s.write("", () => r()));
-  return Promise.all([drain(process.stdout), drain(process.stderr)]).then(() => {});
+  return host.flush();
 }

@@ -23,7 +23,7 @@ export async function link(argv: string[], io: ProgramIO): Promise<number> {
     for (const name of Object.keys(PERSONAS)) {
       const target = path.join(dir, windows ? `${name}.exe` : name);
       await lstat(target).then(() => rm(target), () => {});
-      if (isCompiled()) {
+      if (isCompiled(process.execPath)) {
         await symlink(process.execPath, target);
       } else {
         const cli = path.resolve(import.meta.dirname ?? ".", "..", "..", "cli.ts");

@@ -21,3 +21,39 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   if (runtime === "bun") return (await import("./bun.ts")).listenBun(opts);
   return (await import("./deno.ts")).listenDeno(opts);
 }
+
+export type HostSignal =
+  | "SIGINT"
+  | "SIGTERM"
+  | "SIGQUIT"
+  | "SIGUSR1"
+  | "SIGUSR2"
+  | "SIGHUP"
+  | "SIGPIPE";
+
+/**
+ * What the command line needs from its process. On Deno it is built on `Deno.*` because the
+ * first use of `node:process` sets up Deno's Node compatibility layer, ~9 ms of every start
+ * (docs/benchmarks.md); elsewhere it is `node:process`.
+ */
+export interface ProcessHost {
+  /** The arguments after the script (after the executable, when compiled). */
+  args: string[];
+  /** The running executable: the runtime, or the compiled binary. */
+  execPath: string;
+  /** The name the process was started as (argv[0]); only a compiled binary needs it. */
+  argv0(): Promise<string>;
+  /** Writes `text` to stdout (1) or stderr (2), in call order. */
+  write(fd: 1 | 2, text: string): void;
+  /** Resolves once everything written so far has been flushed. */
+  flush(): Promise<void>;
+  /** Calls `handler` on `signal` until the returned function is called. */
+  onSignal(signal: HostSignal, handler: () => void): () => void;
+  exit(code: number): never;
+}
+
+/** The {@link ProcessHost} for this runtime. */
+export async function processHost(): Promise<ProcessHost> {
+  if (runtimeName() === "deno") return (await import("./deno_process.ts")).denoProcess();
+  return (await import("./node_process.ts")).nodeProcess();
+}

@@ -9,18 +9,16 @@ import type { Logger } from "../../api/logger.ts";
 import { SmtpmockServer, type SmtpmockServerOptions } from "../../api/smtpmock.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
 import { defineFlags, type GoFlagValue, goUsage, parseGoFlags } from "../../flags/goflag.ts";
-import { type HttpApi, startHttpApi } from "../../http/api.ts";
+import type { HttpApi } from "../../http/api.ts";
 import { smtpmockJson, smtpmockRaw } from "../../http/smtpmock_json.ts";
 import { goFatalLine, goLogLine } from "../../log/gostyle.ts";
 import { ListenError } from "../../net/types.ts";
 import { hostPort } from "../../smtp/reply.ts";
+import { BUILD_COMMIT, BUILD_TIME } from "../../build_info.ts";
 import { VERSION } from "../../version.ts";
 import { type HttpApiAddress, httpApiAddress, SMTPMOCK_FLAGS } from "./flags.ts";
 
 const FLAGS = defineFlags(SMTPMOCK_FLAGS);
-
-/** Build data printed by `-v`; the compile script may replace these. */
-export const BUILD = { commit: "unknown-commit", builtAt: "unknown-buildtime" };
 
 const LIST_FLAGS = new Set([
   "blacklistedHeloDomains",
@@ -73,7 +71,7 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   }
   const { values } = parsed;
   if (values.get("v") === true) {
-    io.stdout(`smtpmock: ${VERSION}\ncommit: ${BUILD.commit}\nbuilt at: ${BUILD.builtAt}\n`);
+    io.stdout(`smtpmock: ${VERSION}\ncommit: ${BUILD_COMMIT}\nbuilt at: ${BUILD_TIME}\n`);
     return 0;
   }
   const options = toOptions(values);
@@ -109,6 +107,8 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   let api: HttpApi | null = null;
   if (apiAt) {
     try {
+      // Loaded only here: node:http adds ~9 ms to every start on Bun (docs/benchmarks.md).
+      const { startHttpApi } = await import("../../http/api.ts");
       api = await startHttpApi({ ...apiAt, server, toJson: smtpmockJson, raw: smtpmockRaw });
     } catch (e) {
       off();
