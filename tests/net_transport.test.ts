@@ -4,7 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { MsmtpdServer } from "../src/api/msmtpd.ts";
 import { SmtpmockServer } from "../src/api/smtpmock.ts";
+import { isBun } from "./helpers/cli.ts";
+import { recorded, recorderCommand, removeDir, tempDir } from "./helpers/msmtpd.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { within } from "./helpers/smtpmock_probe.ts";
 
@@ -33,6 +36,10 @@ function resetWhileQueued(port: number, count: number, data = ""): void {
   assert.equal(r.status, 0, String(r.stderr));
 }
 
+const MAIL = "Subject: reset\r\n\r\nThe whole body.\r\n";
+const TRANSACTION =
+  `HELO client.example\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<c@d.org>\r\nDATA\r\n${MAIL}.\r\n`;
+
 test("transport: 200 clients reset while queued do not delay the next client's greeting", async () => {
   const logged: string[] = [];
   const server = await SmtpmockServer.start({
@@ -50,6 +57,92 @@ test("transport: 200 clients reset while queued do not delay the next client's g
       c.close();
     }
     assert.deepEqual(logged.filter((m) => /accept|descriptor/.test(m)), [], "no back-off logged");
+  } finally {
+    await server.stop({ force: true });
+  }
+});
+
+/** A line of the msmtpd log that tells where a session came from. */
+const CONNECTION_FROM = /^connection from (.*), active sessions/;
+
+test("transport: a client resetting right after its final dot still has its mail piped (×50)", async () => {
+  const dir = tempDir();
+  const logged: string[] = [];
+  const server = await MsmtpdServer.start({
+    command: recorderCommand(dir),
+    logger: { info: (m) => logged.push(m), error: (m) => logged.push(m) },
+  });
+  try {
+    for (let i = 0; i < 50; i++) {
+      const c = await RawClient.connect(server.port);
+      assert.match(await c.readLine(), /^220 /);
+      await c.send(TRANSACTION); // handed to the kernel, which sends it before the reset
+      c.socket.resetAndDestroy();
+      await within(5000, server.waitForMessages(i + 1), "delivery"); // the recorder counts on order
+    }
+    await server.stop();
+    const mails = recorded(dir);
+    assert.equal(mails.length, 50);
+    for (const mail of mails) assert.ok(mail.stdin.endsWith("Subject: reset\n\nThe whole body.\n"));
+    const from = logged.flatMap((m) => m.match(CONNECTION_FROM)?.[1] ?? []);
+    assert.deepEqual(new Set(from), new Set(["127.0.0.1"]));
+  } finally {
+    await server.stop({ force: true });
+    removeDir(dir);
+  }
+});
+
+test("transport: clients reset before they were accepted: each session they get delivers, with an address", async () => {
+  const dir = tempDir();
+  const logged: string[] = [];
+  // One session at a time: the recorder numbers deliveries assuming they come in turn.
+  const server = await MsmtpdServer.start({
+    command: recorderCommand(dir),
+    maxSessions: 1,
+    logger: { info: (m) => logged.push(m), error: (m) => logged.push(m) },
+  });
+  try {
+    resetWhileQueued(server.port, 50, TRANSACTION);
+    // Accepting is first come, first served: once this client is greeted, all 50 were handled.
+    const c = await RawClient.connect(server.port);
+    assert.match(await within(10000, c.readLine(), "greeting"), /^220 /);
+    await c.send("QUIT\r\n");
+    await c.closed();
+    await server.stop();
+    const from = logged.flatMap((m) => m.match(CONNECTION_FROM)?.[1] ?? []);
+    assert.equal(from.pop(), "127.0.0.1", "the client that stayed");
+    // Bun accepts such a connection but can no longer tell the peer's address (the kernel has
+    // forgotten it): it is reported empty, as for inetd over pipes, never `undefined`.
+    // Deno.listen drops it inside accept() (NotConnected), bytes and all: no session, no mail.
+    assert.deepEqual(from, Array(isBun ? 50 : 0).fill(""));
+    const mails = recorded(dir);
+    assert.equal(mails.length, from.length, "every session delivered its mail");
+    for (const mail of mails) {
+      assert.ok(mail.stdin.startsWith("Received: from client.example ([])\r\n"), mail.stdin);
+      assert.ok(mail.stdin.endsWith("Subject: reset\n\nThe whole body.\n"), mail.stdin);
+    }
+  } finally {
+    await server.stop({ force: true });
+    removeDir(dir);
+  }
+});
+
+test("transport: smtpmock records a string remoteAddress for a client reset before accept", async () => {
+  const server = await SmtpmockServer.start();
+  try {
+    resetWhileQueued(server.port, 20, TRANSACTION);
+    const c = await RawClient.connect(server.port);
+    assert.equal(await within(10000, c.readLine(), "greeting"), "220 Welcome\r\n");
+    await c.send("QUIT\r\n");
+    await c.closed();
+    await server.stop();
+    const reset = server.sessions().filter((s) => s.heloRequest === "HELO client.example");
+    assert.equal(reset.length, isBun ? 20 : 0, "sessions of the clients that reset (see above)");
+    assert.equal(server.messages().length, reset.length, "each delivered its message");
+    for (const s of server.sessions()) {
+      assert.equal(typeof s.remoteAddress.hostname, "string");
+      assert.equal(typeof s.remoteAddress.port, "number");
+    }
   } finally {
     await server.stop({ force: true });
   }

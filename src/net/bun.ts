@@ -1,6 +1,7 @@
 /** Transport over `Bun.listen`. Only the members used here are typed. */
 import { ChunkQueue } from "./chunk_queue.ts";
 import {
+  addressOf,
   type Conn,
   ConnClosedError,
   type Listener,
@@ -10,10 +11,11 @@ import {
 
 interface BunSocket {
   data: BunConn | undefined;
-  remoteAddress: string;
-  remotePort: number;
-  localAddress: string;
-  localPort: number;
+  /** Asked of the kernel when read: `undefined` once the peer has reset the connection. */
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  localAddress: string | undefined;
+  localPort: number | undefined;
   write(data: Uint8Array): number;
   end(): void;
   terminate(): void;
@@ -49,8 +51,10 @@ class BunConn implements Conn {
   closed = false;
 
   constructor(private readonly socket: BunSocket) {
-    this.remote = { hostname: socket.remoteAddress, port: socket.remotePort };
-    this.local = { hostname: socket.localAddress, port: socket.localPort };
+    // Read once, at accept: the bytes of a client that has reset are still to be read, but
+    // from then on the kernel no longer tells its address.
+    this.remote = addressOf(socket.remoteAddress, socket.remotePort);
+    this.local = addressOf(socket.localAddress, socket.localPort);
     this.queue = new ChunkQueue(() => socket.pause(), () => socket.resume());
   }
 

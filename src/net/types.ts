@@ -76,3 +76,18 @@ export function isConnectionError(e: AcceptError): boolean {
 export function isFdShortage(e: AcceptError): boolean {
   return e.code === "EMFILE" || e.code === "ENFILE";
 }
+
+/**
+ * An address from what a runtime reports, never `undefined`: the runtimes ask the kernel for
+ * the peer lazily, and for a peer that reset the connection before it was accepted the kernel
+ * no longer knows it. Unknown parts become `""` and `0`, as for an inetd session over pipes.
+ */
+export function addressOf(
+  hostname: string | undefined | null,
+  port: number | undefined | null,
+): Address {
+  return {
+    hostname: typeof hostname === "string" ? hostname : "",
+    port: typeof port === "number" ? port : 0,
+  };
+}
