@@ -7,9 +7,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { MsmtpdServer } from "../src/api/msmtpd.ts";
 import { SmtpmockServer } from "../src/api/smtpmock.ts";
-import { cliCommand, isBun, ROOT } from "./helpers/cli.ts";
+import { cliCommand, freePort, isBun, ROOT } from "./helpers/cli.ts";
+import { certFiles, R, scratch } from "./helpers/mockmta.ts";
 import { recorded, recorderCommand, removeDir, tempDir } from "./helpers/msmtpd.ts";
-import { shellQuote, spawnWatched } from "./helpers/process.ts";
+import { shellQuote, spawnWatched, type Watched } from "./helpers/process.ts";
 import { connectWhenUp, RawClient } from "./helpers/raw_client.ts";
 import { within } from "./helpers/smtpmock_probe.ts";
 
@@ -159,13 +160,26 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-test("transport: out of file descriptors the server idles, serves its sessions, says so once, recovers", async () => {
-  const [cmd, args] = cliCommand(["smtpmock", "-log"]);
+/** A persona started under {@link FD_LIMIT}, and a short session it must still serve. */
+interface LimitedServer {
+  args: string[];
+  /** Resolves with the port once the server listens. */
+  listening(server: Watched): Promise<number>;
+  greeting: string;
+  session: Array<[string, string]>;
+}
+
+/**
+ * Runs `limited` with few descriptors, holds more clients than it can take, and checks that it
+ * idles, serves a session it has, logs the shortage once and takes new clients afterwards.
+ */
+async function outOfDescriptors(limited: LimitedServer): Promise<void> {
+  const [cmd, args] = cliCommand(limited.args);
   const line = `ulimit -n ${FD_LIMIT} && exec ${[cmd, ...args].map(shellQuote).join(" ")}`;
   const server = spawnWatched("sh", ["-c", line], { cwd: ROOT });
   const clients: RawClient[] = [];
   try {
-    const port = Number((await server.waitStdout(/started on port: (\d+)/))[1]);
+    const port = await limited.listening(server);
     const pid = server.child.pid!;
     // More clients than descriptors; those the server cannot take wait or are refused.
     const attempts = await Promise.allSettled(
@@ -174,7 +188,7 @@ test("transport: out of file descriptors the server idles, serves its sessions, 
     for (const a of attempts) if (a.status === "fulfilled") clients.push(a.value);
     await within(10000, server.waitStderr(/out of file descriptors/), "the log line");
     const greeted = clients.map(async (c) => {
-      if (await c.readLine() !== "220 Welcome\r\n") throw new Error("not greeted");
+      if (await c.readLine() !== limited.greeting) throw new Error("not greeted");
       return c;
     });
     const first = await within(10000, Promise.any(greeted), "a greeting");
@@ -185,17 +199,11 @@ test("transport: out of file descriptors the server idles, serves its sessions, 
     await new Promise((r) => setTimeout(r, 2000));
     const used = cpuMs(pid) - before;
     assert.ok(used < 500, `CPU ${used} ms in 2000 ms while out of descriptors`);
-
     const told = server.stderr.match(/out of file descriptors/g)?.length;
     assert.equal(told, 1, `said once while the shortage lasts: ${server.stderr}`);
 
     // A session it has is served in full.
-    for (
-      const [request, reply] of [["EHLO example.com\r\n", "250 Received\r\n"], [
-        "QUIT\r\n",
-        "221 Closing connection\r\n",
-      ]]
-    ) {
+    for (const [request, reply] of limited.session) {
       await first.send(request);
       assert.equal(await within(10000, first.readLine(), request), reply);
     }
@@ -203,10 +211,41 @@ test("transport: out of file descriptors the server idles, serves its sessions, 
     for (const c of clients.splice(0)) c.close();
     const next = await connectWhenUp(port, server.exited);
     clients.push(next);
-    assert.equal(await within(10000, next.readLine(), "greeting"), "220 Welcome\r\n");
+    assert.equal(await within(10000, next.readLine(), "greeting"), limited.greeting);
   } finally {
     for (const c of clients) c.close();
     server.kill("SIGKILL");
     await server.exited;
+  }
+}
+
+test("transport: out of file descriptors smtpmock idles, serves its sessions, says so once, recovers", async () => {
+  await outOfDescriptors({
+    args: ["smtpmock", "-log"],
+    listening: async (server) => Number((await server.waitStdout(/started on port: (\d+)/))[1]),
+    greeting: "220 Welcome\r\n",
+    session: [["EHLO example.com\r\n", "250 Received\r\n"], [
+      "QUIT\r\n",
+      "221 Closing connection\r\n",
+    ]],
+  });
+});
+
+test("transport: out of file descriptors the STARTTLS listener (node:net) idles and recovers too", async () => {
+  const s = await scratch();
+  try {
+    const files = await certFiles(s.dir);
+    const port = await freePort();
+    await outOfDescriptors({
+      args: ["mockmta", "-f", "-p", String(port), "-c", files.cert, "-k", files.key, s.mailbox],
+      listening: async (server) => {
+        await server.waitStderr(/listening on 127\.0\.0\.1:\d+/);
+        return port;
+      },
+      greeting: R.greeting,
+      session: [["HELO x\r\n", R.helo], ["QUIT\r\n", R.bye]],
+    });
+  } finally {
+    await s.cleanup();
   }
 });

@@ -1,6 +1,6 @@
 /** Transport over `Bun.listen`. Only the members used here are typed. */
 import { ChunkQueue } from "./chunk_queue.ts";
-import { fdShortage } from "./fd_probe.ts";
+import { fdShortage, fdShortageError } from "./fd_probe.ts";
 import {
   AcceptError,
   addressOf,
@@ -145,12 +145,6 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     return Promise.reject(new ListenError(err.message, err.code));
   }
   const addr = { hostname: server.hostname, port: server.port };
-  const shortageError = (code: string) =>
-    new AcceptError(
-      `accept: ${code === "ENFILE" ? "system" : "process"} out of file descriptors`,
-      code,
-    );
-
   /**
    * Closes the listening socket (sessions keep running); clients are refused until
    * {@link resume}. Queued clients are reset: Bun has no way to leave them waiting.
@@ -161,7 +155,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     server.stop(false);
     const w = waiter;
     waiter = null;
-    w?.reject(shortageError(code));
+    w?.reject(fdShortageError(code));
   }
 
   /**
@@ -170,7 +164,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
    */
   function resume(): AcceptError | null {
     const code = fdShortage(2);
-    if (code) return shortageError(code);
+    if (code) return fdShortageError(code);
     try {
       server = bun.listen({ hostname: addr.hostname, port: addr.port, socket: handlers });
     } catch (e) {
