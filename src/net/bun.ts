@@ -1,6 +1,6 @@
 /** Transport over `Bun.listen`. Only the members used here are typed. */
 import { ChunkQueue } from "./chunk_queue.ts";
-import { fdShortage, fdShortageError } from "./fd_probe.ts";
+import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
 import {
   AcceptError,
   addressOf,
@@ -145,6 +145,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     return Promise.reject(new ListenError(err.message, err.code));
   }
   const addr = { hostname: server.hostname, port: server.port };
+  let unwatch = watchFds(suspend);
   /**
    * Closes the listening socket (sessions keep running); clients are refused until
    * {@link resume}. Queued clients are reset: Bun has no way to leave them waiting.
@@ -152,6 +153,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
   function suspend(code: string): void {
     if (shortage || closed) return;
     shortage = code;
+    unwatch();
     server.stop(false);
     const w = waiter;
     waiter = null;
@@ -172,6 +174,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
       return new AcceptError(err.message, err.code ?? "EUNKNOWN");
     }
     shortage = null;
+    unwatch = watchFds(suspend);
     return null;
   }
 
@@ -190,6 +193,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     close() {
       if (closed) return;
       closed = true;
+      unwatch();
       if (!shortage) server.stop(false);
       for (const c of ready.splice(0)) c.close();
       waiter?.resolve(null);

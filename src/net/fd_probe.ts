@@ -3,9 +3,11 @@
  * accept that failed with EMFILE at once and forever, without telling JavaScript: the process
  * spins at full CPU while the shortage lasts. Deno's node:net (2.9) stops accepting for good,
  * also silently. The transports ask this instead after each accepted connection, and stop
- * listening before the kernel's accept would fail.
+ * listening before the kernel's accept would fail; and, for descriptors taken by anything else
+ * (files, pipes to commands), every {@link WATCH_INTERVAL_MS}.
  */
 import { closeSync, openSync } from "node:fs";
+import { clearInterval, setInterval } from "node:timers";
 import { AcceptError } from "./types.ts";
 
 /**
@@ -31,4 +33,20 @@ export function fdShortage(count = 1): string | null {
 export function fdShortageError(code: string): AcceptError {
   const who = code === "ENFILE" ? "the system" : "the process";
   return new AcceptError(`accept: ${who} is out of file descriptors`, code);
+}
+
+/** How long a shortage not caused by an accept may go unnoticed (and Bun spin) at most. */
+export const WATCH_INTERVAL_MS = 1000;
+
+/**
+ * Probes every {@link WATCH_INTERVAL_MS} and calls `onShortage` with the errno when no
+ * descriptor is free. Returns the function that stops it. Never keeps the process alive.
+ */
+export function watchFds(onShortage: (code: string) => void): () => void {
+  const timer = setInterval(() => {
+    const code = fdShortage();
+    if (code) onShortage(code);
+  }, WATCH_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -3,7 +3,7 @@
  * socket in place with `node:tls` (see tls.ts).
  */
 import * as net from "node:net";
-import { fdShortage, fdShortageError } from "./fd_probe.ts";
+import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
 import { serverTls } from "./tls.ts";
 import {
@@ -51,11 +51,13 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
   }
   const bound = server.address() as net.AddressInfo;
   const addr = { hostname: bound.address, port: bound.port };
+  let unwatch = watchFds(suspend);
 
   /** Closes the listening socket (sessions keep running) until {@link resume}. */
   function suspend(code: string): void {
     if (shortage) return;
     shortage = code;
+    unwatch();
     server.close();
     const error = fdShortageError(code);
     const waiter = waiters.shift();
@@ -75,6 +77,7 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
     }
     shortage = null;
     if (closed) server.close();
+    else unwatch = watchFds(suspend);
   }
 
   return {
@@ -92,6 +95,7 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
     close(): void {
       if (closed) return;
       closed = true;
+      unwatch();
       if (!shortage) server.close();
       for (const conn of backlog.splice(0)) conn.close();
       for (const waiter of waiters.splice(0)) waiter.resolve(null);
