@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { MsmtpdServer } from "../src/api/msmtpd.ts";
 import { SmtpmockServer } from "../src/api/smtpmock.ts";
+import { AcceptError, type Conn, type Listener } from "../src/net/types.ts";
+import { Server } from "../src/server.ts";
 import { cliCommand, freePort, isBun, ROOT } from "./helpers/cli.ts";
 import { certFiles, R, scratch } from "./helpers/mockmta.ts";
 import { recorded, recorderCommand, removeDir, tempDir } from "./helpers/msmtpd.ts";
@@ -63,6 +65,88 @@ test("transport: 200 clients reset while queued do not delay the next client's g
   } finally {
     await server.stop({ force: true });
   }
+});
+
+/** One scripted outcome of a fake listener's accept(): an error code, or a connection. */
+type Outcome = string | "conn";
+
+/**
+ * Runs the accept loop over a listener that answers `script` in turn, with a clock whose timers
+ * fire at once and are recorded. Resolves with the pauses asked for and the lines logged.
+ */
+async function acceptLoop(script: Outcome[]): Promise<{ pauses: number[]; logged: string[] }> {
+  const pauses: number[] = [];
+  const logged: string[] = [];
+  let drained!: () => void;
+  const done = new Promise<void>((r) => drained = r);
+  let closed!: (c: null) => void;
+  const conn: Conn = {
+    remote: { hostname: "127.0.0.1", port: 1 },
+    local: { hostname: "127.0.0.1", port: 2 },
+    read: () => Promise.resolve(null),
+    write: () => Promise.resolve(),
+    close: () => {},
+  };
+  const listener: Listener = {
+    addr: { hostname: "127.0.0.1", port: 25 },
+    accept() {
+      const next = script.shift();
+      if (next === undefined) {
+        drained();
+        return new Promise((r) => closed = r);
+      }
+      if (next === "conn") return Promise.resolve(conn);
+      return Promise.reject(new AcceptError(next, next));
+    },
+    close: () => closed?.(null),
+  };
+  const server = await Server.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    engine: () => Promise.resolve(),
+    log: (_, m) => logged.push(m),
+    listen: () => Promise.resolve(listener),
+    clock: {
+      now: () => 0,
+      setTimeout: (fn, ms) => {
+        pauses.push(ms);
+        queueMicrotask(fn);
+      },
+      clearTimeout: () => {},
+    },
+  });
+  await done;
+  await server.stop(0);
+  return { pauses, logged };
+}
+
+test("server: a connection lost in the queue costs no pause; a shortage backs off, logged once", async () => {
+  const { pauses, logged } = await acceptLoop([
+    ...Array(5).fill("ENOTCONN"),
+    "ECONNRESET",
+    "ECONNABORTED",
+    "conn",
+    ...Array(10).fill("EMFILE"),
+    // At the limit each ended session lets one client in: still the same shortage.
+    "conn",
+    "EMFILE",
+    "conn",
+    "conn",
+    // Over once two accepts in a row worked: the next shortage is told again.
+    "ENFILE",
+    "conn",
+  ]);
+  assert.deepEqual(pauses, [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000, 1000, 10]);
+  assert.deepEqual(logged, [
+    "out of file descriptors: not accepting connections until sessions end",
+    "out of file descriptors: not accepting connections until sessions end",
+  ]);
+});
+
+test("server: another listener error backs off too and is told with its message", async () => {
+  const { pauses, logged } = await acceptLoop(["EINVAL", "EINVAL", "conn", "conn"]);
+  assert.deepEqual(pauses, [10, 20]);
+  assert.deepEqual(logged, ["cannot accept connection: EINVAL"]);
 });
 
 /** A line of the msmtpd log that tells where a session came from. */
