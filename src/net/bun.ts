@@ -107,6 +107,11 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
   let closed = false;
   /** Set while not listening for want of file descriptors: the errno. */
   let shortage: string | null = null;
+  /**
+   * The shortage for the next accept() to report when nobody waited: the accept loop must hear
+   * of it (to log it and back off) even if descriptors seem free by then.
+   */
+  let unreported: AcceptError | null = null;
   const handlers: BunHandlers = {
     open(s) {
       s.setNoDelay?.(true);
@@ -155,9 +160,11 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     shortage = code;
     unwatch();
     server.stop(false);
+    const error = fdShortageError(code);
     const w = waiter;
     waiter = null;
-    w?.reject(fdShortageError(code));
+    if (w) w.reject(error);
+    else unreported = error;
   }
 
   /**
@@ -184,6 +191,9 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
       const c = ready.shift();
       if (c) return Promise.resolve(c);
       if (closed) return Promise.resolve(null);
+      const error = unreported;
+      unreported = null;
+      if (error) return Promise.reject(error);
       if (shortage) {
         const failed = resume();
         if (failed) return Promise.reject(failed);

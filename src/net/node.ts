@@ -30,8 +30,11 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
   let closed = false;
   /** Set while not listening for want of file descriptors: the errno. */
   let shortage: string | null = null;
-  /** The shortage to report by the next accept(). */
-  let reported: AcceptError | null = null;
+  /**
+   * The shortage for the next accept() to report when nobody waited: the accept loop must hear
+   * of it (to log it and back off) even if descriptors seem free by then.
+   */
+  let unreported: AcceptError | null = null;
 
   const onConnection = (socket: net.Socket) => {
     const conn = socketConn(socket);
@@ -55,14 +58,14 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
 
   /** Closes the listening socket (sessions keep running) until {@link resume}. */
   function suspend(code: string): void {
-    if (shortage) return;
+    if (shortage || closed) return;
     shortage = code;
     unwatch();
     server.close();
     const error = fdShortageError(code);
     const waiter = waiters.shift();
     if (waiter) waiter.reject(error);
-    else reported = error;
+    else unreported = error;
   }
 
   /** Listens again if that leaves a descriptor for a connection; rejects if not yet. */
@@ -86,8 +89,8 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
       const conn = backlog.shift();
       if (conn) return conn;
       if (closed) return null;
-      const error = reported;
-      reported = null;
+      const error = unreported;
+      unreported = null;
       if (error) throw error;
       if (shortage) await resume();
       return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
