@@ -6,7 +6,16 @@
 import { type Clock, sleep, systemClock } from "./smtp/clock.ts";
 import type { LogFn, SessionContext, SessionEngine } from "./smtp/session.ts";
 import { listen as runtimeListen } from "./net/runtime.ts";
-import type { Address, Conn, Listener, ListenOptions, TlsOptions } from "./net/types.ts";
+import {
+  AcceptError,
+  type Address,
+  type Conn,
+  isConnectionError,
+  isFdShortage,
+  type Listener,
+  type ListenOptions,
+  type TlsOptions,
+} from "./net/types.ts";
 
 export interface ServerOptions {
   hostname: string;
@@ -31,6 +40,14 @@ export interface ServerOptions {
  * a reason builds an exception with a stack trace per session (measurable per message).
  */
 const SESSION_ENDED = "session ended";
+
+/**
+ * Pause after a failed accept of the listener itself (out of file descriptors, say): doubles
+ * from the first value up to the last, so a lasting shortage costs a wake-up a second, and a
+ * short one delays the next client little.
+ */
+const ACCEPT_BACKOFF_FIRST_MS = 10;
+const ACCEPT_BACKOFF_MAX_MS = 1000;
 
 /** How a stop ended. */
 export type StopOutcome = "graceful" | "forced";
@@ -112,12 +129,40 @@ export class Server {
 
   async #accept(): Promise<void> {
     const max = this.#opts.maxSessions ?? Infinity;
+    /** The current back-off; 0 while accepting works. */
+    let backoff = 0;
+    /** The last accept failed: one success after it does not end a shortage yet. */
+    let failedLast = false;
     while (!this.stopping) {
       if (this.#sessions.size >= max) {
         await new Promise<void>((r) => this.#slotWaiters.push(r));
         continue;
       }
-      const conn = await this.#listener.accept();
+      let conn: Conn | null;
+      try {
+        conn = await this.#listener.accept();
+      } catch (e) {
+        if (this.stopping) return;
+        const err = e instanceof AcceptError ? e : new AcceptError(String(e), "EUNKNOWN");
+        // A client that reset while queued costs nothing: a flood of them must not delay others.
+        if (isConnectionError(err)) continue;
+        // Told once per episode, not per attempt: at the limit, each session that ends lets
+        // one client in and the next accept fails again; that is still the same shortage.
+        if (backoff === 0) {
+          this.#opts.log?.(
+            "err",
+            isFdShortage(err)
+              ? "out of file descriptors: not accepting connections until sessions end"
+              : `cannot accept connection: ${err.message}`,
+          );
+        }
+        backoff = Math.min(backoff * 2 || ACCEPT_BACKOFF_FIRST_MS, ACCEPT_BACKOFF_MAX_MS);
+        failedLast = true;
+        await sleep(this.#opts.clock ?? systemClock, backoff, this.#stopping.signal);
+        continue;
+      }
+      if (!failedLast) backoff = 0;
+      failedLast = false;
       if (!conn) return;
       if (this.stopping) {
         conn.close();

@@ -1,6 +1,9 @@
 /** Transport over `Bun.listen`. Only the members used here are typed. */
 import { ChunkQueue } from "./chunk_queue.ts";
+import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
 import {
+  AcceptError,
+  addressOf,
   type Conn,
   ConnClosedError,
   type Listener,
@@ -10,10 +13,11 @@ import {
 
 interface BunSocket {
   data: BunConn | undefined;
-  remoteAddress: string;
-  remotePort: number;
-  localAddress: string;
-  localPort: number;
+  /** Asked of the kernel when read: `undefined` once the peer has reset the connection. */
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  localAddress: string | undefined;
+  localPort: number | undefined;
   write(data: Uint8Array): number;
   end(): void;
   terminate(): void;
@@ -26,19 +30,16 @@ interface BunServer {
   port: number;
   stop(closeActive?: boolean): void;
 }
+interface BunHandlers {
+  open(s: BunSocket): void;
+  data(s: BunSocket, d: Uint8Array): void;
+  drain(s: BunSocket): void;
+  close(s: BunSocket): void;
+  end(s: BunSocket): void;
+  error(s: BunSocket, e: Error): void;
+}
 interface BunApi {
-  listen(opts: {
-    hostname: string;
-    port: number;
-    socket: {
-      open(s: BunSocket): void;
-      data(s: BunSocket, d: Uint8Array): void;
-      drain(s: BunSocket): void;
-      close(s: BunSocket): void;
-      end(s: BunSocket): void;
-      error(s: BunSocket, e: Error): void;
-    };
-  }): BunServer;
+  listen(opts: { hostname: string; port: number; socket: BunHandlers }): BunServer;
 }
 
 class BunConn implements Conn {
@@ -49,8 +50,10 @@ class BunConn implements Conn {
   closed = false;
 
   constructor(private readonly socket: BunSocket) {
-    this.remote = { hostname: socket.remoteAddress, port: socket.remotePort };
-    this.local = { hostname: socket.localAddress, port: socket.localPort };
+    // Read once, at accept: the bytes of a client that has reset are still to be read, but
+    // from then on the kernel no longer tells its address.
+    this.remote = addressOf(socket.remoteAddress, socket.remotePort);
+    this.local = addressOf(socket.localAddress, socket.localPort);
     this.queue = new ChunkQueue(() => socket.pause(), () => socket.resume());
   }
 
@@ -100,59 +103,110 @@ class BunConn implements Conn {
 export function listenBun(opts: ListenOptions): Promise<Listener> {
   const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
   const ready: BunConn[] = [];
-  let waiter: ((c: Conn | null) => void) | null = null;
+  let waiter: { resolve(c: Conn | null): void; reject(e: Error): void } | null = null;
   let closed = false;
+  /** Set while not listening for want of file descriptors: the errno. */
+  let shortage: string | null = null;
+  /**
+   * The shortage for the next accept() to report when nobody waited: the accept loop must hear
+   * of it (to log it and back off) even if descriptors seem free by then.
+   */
+  let unreported: AcceptError | null = null;
+  const handlers: BunHandlers = {
+    open(s) {
+      s.setNoDelay?.(true);
+      const conn = new BunConn(s);
+      s.data = conn;
+      if (waiter) {
+        const w = waiter;
+        waiter = null;
+        w.resolve(conn);
+      } else ready.push(conn);
+      // The next accept would fail and Bun would retry it in a busy loop: stop listening now.
+      const code = fdShortage();
+      if (code) suspend(code);
+    },
+    data(s, d) {
+      s.data?.queue.push(d);
+    },
+    drain(s) {
+      s.data?.drained();
+    },
+    end(s) {
+      s.data?.queue.end(); // peer half-closed: EOF for reads, writes may still go out
+    },
+    close(s) {
+      s.data?.gone();
+    },
+    error(s) {
+      s.data?.gone();
+    },
+  };
   let server: BunServer;
   try {
-    server = bun.listen({
-      hostname: opts.hostname,
-      port: opts.port,
-      socket: {
-        open(s) {
-          s.setNoDelay?.(true);
-          const conn = new BunConn(s);
-          s.data = conn;
-          if (waiter) {
-            const w = waiter;
-            waiter = null;
-            w(conn);
-          } else ready.push(conn);
-        },
-        data(s, d) {
-          s.data?.queue.push(d);
-        },
-        drain(s) {
-          s.data?.drained();
-        },
-        end(s) {
-          s.data?.queue.end(); // peer half-closed: EOF for reads, writes may still go out
-        },
-        close(s) {
-          s.data?.gone();
-        },
-        error(s) {
-          s.data?.gone();
-        },
-      },
-    });
+    server = bun.listen({ hostname: opts.hostname, port: opts.port, socket: handlers });
   } catch (e) {
     const err = e as Error & { code?: string };
     return Promise.reject(new ListenError(err.message, err.code));
   }
+  const addr = { hostname: server.hostname, port: server.port };
+  let unwatch = watchFds(suspend);
+  /**
+   * Closes the listening socket (sessions keep running); clients are refused until
+   * {@link resume}. Queued clients are reset: Bun has no way to leave them waiting.
+   */
+  function suspend(code: string): void {
+    if (shortage || closed) return;
+    shortage = code;
+    unwatch();
+    server.stop(false);
+    const error = fdShortageError(code);
+    const w = waiter;
+    waiter = null;
+    if (w) w.reject(error);
+    else unreported = error;
+  }
+
+  /**
+   * Listens again on the same address if that leaves a descriptor for a connection (else the
+   * first accept would fail again); returns the error if not yet.
+   */
+  function resume(): AcceptError | null {
+    const code = fdShortage(2);
+    if (code) return fdShortageError(code);
+    try {
+      server = bun.listen({ hostname: addr.hostname, port: addr.port, socket: handlers });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      return new AcceptError(err.message, err.code ?? "EUNKNOWN");
+    }
+    shortage = null;
+    unwatch = watchFds(suspend);
+    return null;
+  }
+
   return Promise.resolve({
-    addr: { hostname: server.hostname, port: server.port },
+    addr,
     accept() {
       const c = ready.shift();
       if (c) return Promise.resolve(c);
       if (closed) return Promise.resolve(null);
-      return new Promise<Conn | null>((resolve) => waiter = resolve);
+      const error = unreported;
+      unreported = null;
+      if (error) return Promise.reject(error);
+      if (shortage) {
+        const failed = resume();
+        if (failed) return Promise.reject(failed);
+      }
+      return new Promise<Conn | null>((resolve, reject) => waiter = { resolve, reject });
     },
     close() {
       if (closed) return;
       closed = true;
-      server.stop(false);
+      unwatch();
+      if (!shortage) server.stop(false);
       for (const c of ready.splice(0)) c.close();
-      waiter?.(null);
+      waiter?.resolve(null);
       waiter = null;
     },
   });

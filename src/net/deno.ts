@@ -1,5 +1,6 @@
 /** Transport over `Deno.listen`. */
 import {
+  AcceptError,
   type Conn,
   ConnClosedError,
   type Listener,
@@ -22,6 +23,20 @@ const BULK_POOL_MAX = 16;
 
 function addr(a: Deno.Addr): { hostname: string; port: number } {
   return a.transport === "tcp" ? { hostname: a.hostname, port: a.port } : { hostname: "", port: 0 };
+}
+
+/** Deno's error classes by the errno they stand for, for errors that carry no `code`. */
+const CODES: Record<string, string> = {
+  ConnectionReset: "ECONNRESET",
+  ConnectionAborted: "ECONNABORTED",
+  NotConnected: "ENOTCONN",
+};
+
+/** A failed `accept()` as an {@link AcceptError} with the errno it stands for. */
+function acceptError(e: unknown): AcceptError {
+  const err = e as Error & { code?: unknown };
+  const code = typeof err?.code === "string" ? err.code : CODES[err?.name] ?? "EUNKNOWN";
+  return new AcceptError(String(err?.message ?? e), code);
 }
 
 function closedError(e: unknown): never {
@@ -118,16 +133,15 @@ export function listenDeno(opts: ListenOptions): Promise<Listener> {
   return Promise.resolve({
     addr: addr(listener.addr),
     async accept() {
-      while (!closed) {
-        try {
-          return new DenoConn(await listener.accept());
-        } catch (e) {
-          if (closed || e instanceof Deno.errors.BadResource) return null;
-          // e.g. EMFILE: keep serving the connections we have rather than dying
-          await new Promise((r) => setTimeout(r, 50));
-        }
+      if (closed) return null;
+      try {
+        return new DenoConn(await listener.accept());
+      } catch (e) {
+        if (closed || e instanceof Deno.errors.BadResource) return null;
+        // Deno gives up on a connection reset while it was queued (it asks for the peer's
+        // address after the reset) and throws NotConnected; the accept loop decides what next.
+        throw acceptError(e);
       }
-      return null;
     },
     close() {
       if (closed) return;

@@ -21,7 +21,10 @@ export interface Conn extends Wire {
 
 export interface Listener {
   readonly addr: Address;
-  /** Next connection, or `null` once the listener is closed. */
+  /**
+   * Next connection, or `null` once the listener is closed. Rejects with an {@link AcceptError}
+   * when accepting failed; the listener stays usable and accept() may be called again.
+   */
   accept(): Promise<Conn | null>;
   /** Stops accepting; pending accept() calls resolve `null`. */
   close(): void;
@@ -48,4 +51,43 @@ export class ConnClosedError extends Error {
     super(message);
     this.name = "ConnClosedError";
   }
+}
+
+/**
+ * An accept that failed, with an errno-like `code` so the accept loop can tell a connection that
+ * died in the queue (see {@link isConnectionError}) from a listener that cannot accept for now.
+ */
+export class AcceptError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = "AcceptError";
+  }
+}
+
+/** Codes of an accept that lost one queued connection; the next one may be fine. */
+const CONNECTION_CODES = new Set(["ECONNRESET", "ECONNABORTED", "ENOTCONN", "EPROTO", "EPIPE"]);
+
+/** The accept failed for that one connection only: accept the next at once. */
+export function isConnectionError(e: AcceptError): boolean {
+  return CONNECTION_CODES.has(e.code);
+}
+
+/** The process (EMFILE) or the system (ENFILE) is out of file descriptors. */
+export function isFdShortage(e: AcceptError): boolean {
+  return e.code === "EMFILE" || e.code === "ENFILE";
+}
+
+/**
+ * An address from what a runtime reports, never `undefined`: the runtimes ask the kernel for
+ * the peer lazily, and for a peer that reset the connection before it was accepted the kernel
+ * no longer knows it. Unknown parts become `""` and `0`, as for an inetd session over pipes.
+ */
+export function addressOf(
+  hostname: string | undefined | null,
+  port: number | undefined | null,
+): Address {
+  return {
+    hostname: typeof hostname === "string" ? hostname : "",
+    port: typeof port === "number" ? port : 0,
+  };
 }
