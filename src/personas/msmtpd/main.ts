@@ -50,7 +50,7 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
   const { stdioConn } = await import("../../net/stdio.ts");
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
-    { command: s.command, sink: new PipeSink(s.command), auth: s.auth },
+    { command: s.command, sink: new PipeSink(s.command), auth: s.auth, maxMailSize: s.maxMailSize },
     { authDelay: () => true, ended: (st) => status = st },
   );
   await runSession(stdioConn(), { engine, log });
@@ -88,6 +88,7 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
       port: s.port & 0xffff, // htons() of an int
       command: s.command,
       auth: s.auth,
+      maxMailSize: s.maxMailSize,
       log,
       keepMessages: false,
     });
