@@ -85,11 +85,13 @@ export class MsmtpdInput {
    * The mail after `354`, up to its final `.` line (see the module comment for which `.` line
    * that is). Each other line starting with `.` loses that dot, unless it is a `.` line that
    * would have ended the mail for msmtpd; dots inside a line are never touched. Past `maxSize`
-   * bytes the rest is read and dropped, so memory stays at the cap whatever the client sends.
+   * bytes (at most {@link LARGEST_MAIL}) the rest is read and dropped, so memory stays at the
+   * cap whatever the client sends.
    */
   async mail(maxSize = DEFAULT_MAX_MAIL_SIZE): Promise<MailResult> {
     const bareLf = this.#bareLfSession;
-    const body = new BlockBuffer();
+    const limit = Math.min(maxSize, LARGEST_MAIL);
+    const body = new MailBuffer(limit);
     let tooLarge = false;
     /** How the line before the current one ended; the first line follows the DATA command. */
     let afterCrlf = this.#lastCommandCrlf;
@@ -127,7 +129,7 @@ export class MsmtpdInput {
       }
       this.#pos = end;
       if (tooLarge) continue;
-      if (body.length + (end - start) > maxSize) {
+      if (body.length + (end - start) > limit) {
         tooLarge = true;
         body.clear();
       } else body.push(c.subarray(start, end));
@@ -175,48 +177,46 @@ export class MsmtpdInput {
   }
 }
 
-const FIRST_BLOCK = 16 * 1024;
-const LARGEST_BLOCK = 4 * 1024 * 1024;
+/** The most one mail can hold even without a cap (`0`/`Infinity`): what one array may hold. */
+export const LARGEST_MAIL = 2 ** 32;
 
 /**
- * A mail being received: copied into blocks that double up to 4 MiB, so holding it costs its
- * size plus at most one block, and nothing keeps the wire's chunks (or a small view's whole
- * chunk) alive. {@link bytes} then needs the size once more, briefly.
+ * A mail being received, in one resizable ArrayBuffer: the runtime reserves address space up
+ * to the cap and commits pages only as the mail grows (Deno and Bun alike), so holding a mail
+ * costs its size once, and handing it on costs no copy (a block list would need one more).
  */
-class BlockBuffer {
-  #full: Uint8Array[] = [];
-  #block: Uint8Array = EMPTY;
-  #used = 0;
+class MailBuffer {
+  readonly #buffer: ArrayBuffer;
+  /** Tracks the buffer's length as it grows. */
+  readonly #view: Uint8Array;
   length = 0;
 
+  constructor(capacity: number) {
+    this.#buffer = new ArrayBuffer(0, { maxByteLength: capacity });
+    this.#view = new Uint8Array(this.#buffer);
+  }
+
+  /** Appends `bytes`; the caller keeps the total within the capacity. */
   push(bytes: Uint8Array): void {
-    this.length += bytes.length;
-    let from = 0;
-    while (from < bytes.length) {
-      if (this.#used === this.#block.length) {
-        if (this.#used > 0) this.#full.push(this.#block);
-        const size = Math.min(LARGEST_BLOCK, Math.max(FIRST_BLOCK, 2 * this.#block.length));
-        this.#block = new Uint8Array(size);
-        this.#used = 0;
-      }
-      const n = Math.min(bytes.length - from, this.#block.length - this.#used);
-      this.#block.set(bytes.subarray(from, from + n), this.#used);
-      this.#used += n;
-      from += n;
+    const length = this.length + bytes.length;
+    if (length > this.#buffer.byteLength) {
+      // Growing in steps keeps resizes few; untouched pages cost no memory.
+      this.#buffer.resize(
+        Math.min(this.#buffer.maxByteLength, Math.max(length, 2 * this.#buffer.byteLength)),
+      );
     }
+    this.#view.set(bytes, this.length);
+    this.length = length;
   }
 
-  /** Everything pushed, as one array; the blocks are released. */
+  /** The mail: a view of the buffer, not a copy. */
   bytes(): Uint8Array {
-    const out = concatBytes([...this.#full, this.#block.subarray(0, this.#used)], this.length);
-    this.clear();
-    return out;
+    return new Uint8Array(this.#buffer, 0, this.length);
   }
 
+  /** Gives the memory back (a mail over the cap). */
   clear(): void {
-    this.#full = [];
-    this.#block = EMPTY;
-    this.#used = 0;
+    this.#buffer.resize(0);
     this.length = 0;
   }
 }
