@@ -53,7 +53,8 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
     { command: s.command, sink: new PipeSink(s.command), auth: s.auth, maxMailSize: s.maxMailSize },
     { authDelay: () => true, ended: (st) => status = st },
   );
-  await runSession(stdioConn(), { engine, log });
+  // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).
+  await runSession(stdioConn({ socketAddresses: true }), { engine, log });
   return status === 0 ? 0 : 1;
 }
 
