@@ -38,6 +38,10 @@ Options:
                   the password will be retrieved from the given
                   passwordeval command or, if none is given, from
                   the key ring or, if that fails, from a prompt.
+Extension of mocksmtp (not in msmtpd):
+  --max-mail-size=bytes  refuse a larger mail (554 Cannot allocate memory,
+                  nothing piped); K, M, G suffixes; 0 = no limit;
+                  default 64M
 `;
 
 test("msmtpd cli: --version wins over --help, whatever the order", async () => {
@@ -62,6 +66,7 @@ test("msmtpd cli: startup errors go to stderr with exit status 3", async () => {
     [["--inetd", "extra"], "msmtpd: too many arguments"],
     [["--auth=user,false"], "msmtpd: cannot get password: cannot read output of 'false'"],
     [["--interface=localhost"], "msmtpd: invalid interface"],
+    [["--max-mail-size=1T"], "msmtpd: invalid argument '1T' for '--max-mail-size'"],
   ];
   for (const [args, message] of cases) {
     const r = await runCliToEnd(["msmtpd", ...args]);

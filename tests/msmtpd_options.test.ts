@@ -53,6 +53,7 @@ test("msmtpd options: defaults and every option", () => {
     port: 25,
     log: { kind: "none" },
     command: DEFAULT,
+    maxMailSize: 64 * 1024 * 1024,
   });
   const s = settings([
     "--inetd",
@@ -175,4 +176,22 @@ test("msmtpd options: --port is C's atoi", () => {
   ];
   for (const [text, value] of cases) assert.equal(atoi(text), value, JSON.stringify(text));
   assert.equal(settings(["--port=abc"]).port, 0);
+});
+
+test("msmtpd options: --max-mail-size (extension), bytes with K, M or G; 0 is no cap", () => {
+  assert.equal(settings(["--max-mail-size=1000"]).maxMailSize, 1000);
+  assert.equal(settings(["--max-mail-size", "2k"]).maxMailSize, 2048);
+  assert.equal(settings(["--max-m=3M"]).maxMailSize, 3 * 1024 ** 2);
+  assert.equal(settings(["--max-mail-size=1G"]).maxMailSize, 1024 ** 3);
+  assert.equal(settings(["--max-mail-size=0"]).maxMailSize, Infinity);
+  for (const bad of ["-1", "1.5M", "1T", "M", " 1", "99999999999999999999"]) {
+    assert.equal(
+      error([`--max-mail-size=${bad}`]),
+      `msmtpd: invalid argument '${bad}' for '--max-mail-size'`,
+    );
+  }
+  assert.equal(
+    error(["--max-mail-size="]),
+    "msmtpd: option '--max-mail-size' requires non-empty argument",
+  );
 });

@@ -153,7 +153,7 @@ test("msmtpd pipe: dot-unstuffing, line ends and bytes as §7 describes", async 
   await withRecorder({}, async (server, dir) => {
     const long = "a".repeat(1500) + ".b" + "c".repeat(1499); // dots inside a long line stay
     const body = "..x\r\n.x\r\n. y\r\nbare\nlf\r\na\rb\r\ncrcr\r\r\n" +
-      "nul\0byte\r\n\xe9\xff8bit\r\n" + long + "\r\n\r\n.\n";
+      "nul\0byte\r\n\xe9\xff8bit\r\n" + long + "\r\n\r\n.\r\n";
     const c = await RawClient.connect(server.port);
     await c.readLine();
     await c.send("EHLO [127.0.0.1]\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<c@d.org>\r\nDATA\r\n");

@@ -4,6 +4,7 @@ import { MemoryStore } from "../sinks/memory.ts";
 import { PipeSink, type PipeSinkOptions } from "../sinks/pipe.ts";
 import type { ReceivedMessage, Sink } from "../smtp/message.ts";
 import { AuthFailureWindow } from "../smtp/msmtpd/auth.ts";
+import { DEFAULT_MAX_MAIL_SIZE } from "../smtp/msmtpd/input.ts";
 import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
 import { systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
@@ -42,7 +43,17 @@ export interface MsmtpdServerOptions {
   keepMessages?: boolean;
   /** Concurrent sessions; a further client waits for its greeting. Default 16. */
   maxSessions?: number;
+  /**
+   * Extension (msmtpd has no limit): the largest mail in bytes, after dot-unstuffing and without
+   * the Received header. A larger one is read to its end, dropped and answered
+   * `554 Cannot allocate memory`, so no client can make the process grow without bound.
+   * Default {@link MSMTPD_DEFAULT_MAX_MAIL_SIZE} (64 MiB); `Infinity` for no cap.
+   */
+  maxMailSize?: number;
 }
+
+/** The default of {@link MsmtpdServerOptions.maxMailSize}: 64 MiB. */
+export const MSMTPD_DEFAULT_MAX_MAIL_SIZE = DEFAULT_MAX_MAIL_SIZE;
 
 const accepting: Sink = { deliver: () => Promise.resolve({ ok: true }) };
 
@@ -91,7 +102,12 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
-      { command: options.command ?? MSMTPD_DEFAULT_COMMAND, sink, auth: options.auth },
+      {
+        command: options.command ?? MSMTPD_DEFAULT_COMMAND,
+        sink,
+        auth: options.auth,
+        maxMailSize: options.maxMailSize,
+      },
       {
         authDelay: () => failures.armed(),
         ended: (status) => status === 2 && failures.failed(),

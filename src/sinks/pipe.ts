@@ -15,7 +15,7 @@ import { spawn } from "node:child_process";
 import dns from "node:dns";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import { expandCommand } from "../smtp/msmtpd/command_line.ts";
-import { type HostNames, pipedMail } from "../smtp/msmtpd/piped_mail.ts";
+import { type HostNames, pipedMailParts } from "../smtp/msmtpd/piped_mail.ts";
 import {
   CANNOT_PIPE,
   CANNOT_START,
@@ -83,21 +83,22 @@ export class PipeSink implements Sink {
     return runCommand(
       this.#options.shell ?? "/bin/sh",
       commandLine,
-      pipedMail(message, names),
+      pipedMailParts(message, names),
       this.#options.stderr ?? "inherit",
     );
   }
 }
 
 /**
- * `sh -c commandLine` fed `input`. The outcome is decided once the command has exited: killed by
+ * `sh -c commandLine` fed `input`, one part at a time as the pipe drains (a big mail is never
+ * copied whole). The outcome is decided once the command has exited: killed by
  * a signal → failed to execute; input not fully written (EPIPE) → cannot pipe; non-zero exit →
  * reported error N.
  */
 function runCommand(
   shell: string,
   commandLine: string,
-  input: Uint8Array,
+  input: Iterable<Uint8Array>,
   stderr: "inherit" | "ignore",
 ): Promise<DeliveryResult> {
   return new Promise((resolve) => {
@@ -118,7 +119,21 @@ function runCommand(
       stdin.on("error", () => done(false));
       stdin.on("close", () => done(false)); // after 'finish' when all went well
       stdin.on("finish", () => done(true));
-      stdin.end(input);
+      const parts = input[Symbol.iterator]();
+      const pump = (): void => {
+        while (!stdin.destroyed) {
+          const next = parts.next();
+          if (next.done) {
+            stdin.end();
+            return;
+          }
+          if (!stdin.write(next.value)) {
+            stdin.once("drain", pump);
+            return;
+          }
+        }
+      };
+      pump();
     });
     child.on("error", () => {
       if (child.pid === undefined) settle(failure(CANNOT_START));

@@ -8,9 +8,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MsmtpdServer, type MsmtpdServerOptions } from "../../src/api/msmtpd.ts";
+import { cliCommand, ROOT } from "./cli.ts";
+import { spawnWatched } from "./process.ts";
 import { connectWhenUp, RawClient, type Step, transcriptOn } from "./raw_client.ts";
 
 export const RECORDER = fileURLToPath(new URL("./msmtpd_recorder.sh", import.meta.url));
+const INETD_SOCKET = fileURLToPath(new URL("./inetd_socket.py", import.meta.url));
 
 export const GREETING = "220 localhost ESMTP msmtpd\r\n";
 export const OK = "250 Ok\r\n";
@@ -141,4 +144,30 @@ export async function waitForGreeting(port: number, exited: Promise<unknown>): P
   await c.send("HELO probe\r\nQUIT\r\n");
   const all = await c.closed();
   assert.equal(all, GREETING + "250 localhost\r\n221 Bye\r\n", "probe session");
+}
+
+/** `msmtpd --inetd` started by a stand-in inetd for one TCP connection, see {@link inetdOnSocket}. */
+export interface InetdOnSocket {
+  /** Connected to the session: its socket is the persona's stdin and stdout. */
+  client: RawClient;
+  /** The persona's exit status. */
+  exited: Promise<number>;
+}
+
+/**
+ * Runs `mocksmtp msmtpd --inetd ARGS` the way inetd does (tests/helpers/inetd_socket.py): with
+ * a connected TCP socket on 127.0.0.1 (or ::1) as its stdin and stdout, the other end being
+ * the returned client.
+ */
+export async function inetdOnSocket(args: string[], ipv6 = false): Promise<InetdOnSocket> {
+  const [cmd, argv] = cliCommand(["msmtpd", "--inetd", ...args]);
+  const inetd = spawnWatched(
+    "python3",
+    [INETD_SOCKET, ...(ipv6 ? ["--ipv6"] : []), cmd, ...argv],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const [, port] = await inetd.waitStdout(/^port (\d+)\n/);
+  const client = await RawClient.connect(Number(port), ipv6 ? "::1" : "127.0.0.1");
+  const exited = inetd.waitStdout(/^exit (-?\d+)\n/m).then(([, code]) => Number(code));
+  return { client, exited };
 }

@@ -50,10 +50,11 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
   const { stdioConn } = await import("../../net/stdio.ts");
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
-    { command: s.command, sink: new PipeSink(s.command), auth: s.auth },
+    { command: s.command, sink: new PipeSink(s.command), auth: s.auth, maxMailSize: s.maxMailSize },
     { authDelay: () => true, ended: (st) => status = st },
   );
-  await runSession(stdioConn(), { engine, log });
+  // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).
+  await runSession(stdioConn({ socketAddresses: true }), { engine, log });
   return status === 0 ? 0 : 1;
 }
 
@@ -88,6 +89,7 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
       port: s.port & 0xffff, // htons() of an int
       command: s.command,
       auth: s.auth,
+      maxMailSize: s.maxMailSize,
       log,
       keepMessages: false,
     });

@@ -4,8 +4,12 @@
  * last value wins), then the operand check. Every error is a startup error (exit 3).
  */
 import { getoptLong, type GetoptOption, type LongOption } from "../../flags/getopt_long.ts";
+import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
 
-/** The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message). */
+/**
+ * The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message), then
+ * mocksmtp's extension, whose name shares no prefix with msmtpd's options.
+ */
 export const MSMTPD_OPTIONS: readonly LongOption[] = [
   { name: "version", hasArg: "no_argument" },
   { name: "help", hasArg: "no_argument" },
@@ -15,6 +19,7 @@ export const MSMTPD_OPTIONS: readonly LongOption[] = [
   { name: "log", hasArg: "required_argument" },
   { name: "command", hasArg: "required_argument" },
   { name: "auth", hasArg: "required_argument" },
+  { name: "max-mail-size", hasArg: "required_argument" },
 ];
 
 /** Where `--log` sends the log. */
@@ -31,6 +36,8 @@ export interface MsmtpdSettings {
   log: LogTarget;
   command: string;
   auth?: { user: string; password: string };
+  /** Extension `--max-mail-size`: bytes; `Infinity` for no cap. */
+  maxMailSize: number;
 }
 
 /** How `--auth` obtains a password; injected so tests need no terminal. */
@@ -78,6 +85,7 @@ export function parseMsmtpdArgs(
     port: 25,
     log: { kind: "none" },
     command: defaultCommand,
+    maxMailSize: DEFAULT_MAX_MAIL_SIZE,
   };
   const parsed = getoptLong(prog, argv, MSMTPD_OPTIONS);
   // msmtpd handles each option as getopt_long returns it, so those before a getopt error
@@ -128,8 +136,25 @@ function apply(
       break;
     case "auth":
       return applyAuth(prog, s, arg!, passwords);
+    case "max-mail-size": {
+      const size = parseSize(arg!);
+      if (size === null) return `${prog}: invalid argument '${arg}' for '--max-mail-size'`;
+      s.maxMailSize = size;
+      break;
+    }
   }
   return null;
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** `--max-mail-size`: decimal bytes, optionally with K, M or G (binary units); 0 = no cap. */
+export function parseSize(text: string): number | null {
+  const m = /^(\d+)([KMG]?)$/i.exec(text);
+  if (!m) return null;
+  const size = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()];
+  if (!Number.isSafeInteger(size)) return null;
+  return size === 0 ? Infinity : size;
 }
 
 function applyAuth(

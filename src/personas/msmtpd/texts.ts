@@ -1,9 +1,10 @@
 /**
  * msmtpd's `--version` and `--help` texts (spec msmtpd.md §1). `--help` is msmtpd's, word for
- * word, with Debian's compiled-in command. `--version` keeps msmtpd's first line with mocksmtp's
+ * word, with Debian's compiled-in command, followed by the one extension. `--version` keeps msmtpd's first line with mocksmtp's
  * version number (scripts that parse it see a version newer than any msmtpd), then says what
  * this program is instead of claiming Martin Lambers' copyright and licence.
  */
+import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
 import { VERSION } from "../../version.ts";
 
 /** `msmtpd --version`. */
@@ -15,7 +16,10 @@ There is NO WARRANTY, to the extent permitted by law.
 `;
 }
 
-/** `msmtpd --help`, naming `defaultCommand` as the compiled-in command. */
+/**
+ * `msmtpd --help`, naming `defaultCommand` as the compiled-in command, then mocksmtp's
+ * extension after msmtpd's text.
+ */
 export function helpText(defaultCommand: string): string {
   return `Usage: msmtpd [option...]
 Options:
@@ -31,5 +35,9 @@ Options:
                   the password will be retrieved from the given
                   passwordeval command or, if none is given, from
                   the key ring or, if that fails, from a prompt.
+Extension of mocksmtp (not in msmtpd):
+  --max-mail-size=bytes  refuse a larger mail (554 Cannot allocate memory,
+                  nothing piped); K, M, G suffixes; 0 = no limit;
+                  default ${DEFAULT_MAX_MAIL_SIZE / 1024 ** 2}M
 `;
 }

@@ -4,6 +4,7 @@
  */
 import type { ReceivedMessage } from "../message.ts";
 import { sanitizeEhloName } from "./address.ts";
+import { concatBytes } from "./text.ts";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -43,14 +44,36 @@ const LF = 0x0a;
 
 /** Received header + `message.data` with each CRLF turned into LF (a CR elsewhere is kept). */
 export function pipedMail(message: ReceivedMessage, names: HostNames = {}): Uint8Array {
-  const header = new TextEncoder().encode(receivedHeader(message, names));
+  return concatBytes([...pipedMailParts(message, names)]);
+}
+
+/** How much of the body one part of {@link pipedMailParts} covers. */
+const PART_SIZE = 64 * 1024;
+
+/**
+ * {@link pipedMail} in parts of at most 64 KiB, converted one at a time, so that feeding a big
+ * mail to a command costs one part of memory, not a second copy of the mail.
+ */
+export function* pipedMailParts(
+  message: ReceivedMessage,
+  names: HostNames = {},
+): Generator<Uint8Array> {
+  yield new TextEncoder().encode(receivedHeader(message, names));
   const data = message.data;
-  const out = new Uint8Array(header.length + data.length);
-  out.set(header);
-  let o = header.length;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] === CR && data[i + 1] === LF) continue;
-    out[o++] = data[i];
+  for (let from = 0; from < data.length; from += PART_SIZE) {
+    const part = data.subarray(from, Math.min(from + PART_SIZE, data.length));
+    const out = new Uint8Array(part.length);
+    let o = 0;
+    for (let i = 0; i < part.length;) {
+      const cr = part.indexOf(CR, i);
+      const end = cr < 0 ? part.length : cr;
+      out.set(part.subarray(i, end), o);
+      o += end - i;
+      if (cr < 0) break;
+      // A CR is dropped before an LF, also when the LF starts the next part.
+      if (data[from + cr + 1] !== LF) out[o++] = CR;
+      i = cr + 1;
+    }
+    yield out.subarray(0, o);
   }
-  return out.subarray(0, o);
 }

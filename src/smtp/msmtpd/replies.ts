@@ -22,6 +22,8 @@ export const R = {
   tooManyRecipients: "554 Too many recipients",
   sendData: "354 Send data",
   piped: "250 Ok, mail was piped",
+  /** `strerror(ENOMEM)`, msmtpd's reply when it cannot hold something; here: a mail over the cap. */
+  noMemory: "554 Cannot allocate memory",
 } as const;
 
 /** The EHLO reply when AUTH is required: the only extension msmtpd ever advertises. */

@@ -14,7 +14,7 @@ import type { SessionContext, SessionEngine } from "../session.ts";
 import { parseAddress } from "./address.ts";
 import { AUTH_DELAY_MS, decodeBase64Strict, plainCredentialsMatch } from "./auth.ts";
 import { CommandLine } from "./command_line.ts";
-import { MsmtpdInput } from "./input.ts";
+import { DEFAULT_MAX_MAIL_SIZE, MsmtpdInput } from "./input.ts";
 import { CANNOT_PIPE, EHLO_AUTH_LINES, failureReply, R } from "./replies.ts";
 import { equalsCI, hasPrefixCI } from "./text.ts";
 
@@ -26,6 +26,12 @@ export interface MsmtpdConfig {
   sink: Sink;
   /** Require AUTH PLAIN with exactly these credentials. */
   auth?: { user: string; password: string };
+  /**
+   * Extension: the largest mail (bytes after dot-unstuffing) accepted; a larger one is read to
+   * its end, dropped and answered `554 Cannot allocate memory`. Default
+   * {@link DEFAULT_MAX_MAIL_SIZE}; `Infinity` for none, as msmtpd.
+   */
+  maxMailSize?: number;
 }
 
 /** msmtpd's session exit status: 0 clean, 1 error or abort, 2 authentication failure. */
@@ -179,11 +185,16 @@ class MsmtpdSession {
     }
     this.#info(`pipe command is ${commandLine.text}`);
     await this.#send(R.sendData);
-    const data = await this.#input.mailBody();
-    if (data === null) {
+    const maxSize = this.cfg.maxMailSize ?? DEFAULT_MAX_MAIL_SIZE;
+    const mail = await this.#input.mail(maxSize);
+    if (mail.kind === "cut") {
       // Exceed: a mail cut off by the client is never passed on (msmtpd ≤ 1.8.30 piped it).
       return this.#fail(`554 ${CANNOT_PIPE}`, "client did not send end of mail, nothing was piped");
     }
+    if (mail.kind === "tooLarge") {
+      return this.#fail(R.noMemory, `mail larger than ${maxSize} bytes, nothing was piped`);
+    }
+    const data = mail.data;
     const message: ReceivedMessage = {
       from: sender,
       to: recipients,

@@ -1,5 +1,19 @@
 /** Byte-exact text helpers: msmtpd compares bytes in the C locale, so the engine does too. */
 
+/** The byte arrays one after the other, in a new array. */
+export function concatBytes(
+  parts: readonly Uint8Array[],
+  length = parts.reduce((n, p) => n + p.length, 0),
+): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Bytes as ISO-8859-1 text: one char per byte, so lengths and positions stay byte counts. */
 export function latin1(bytes: Uint8Array): string {
   let s = "";
