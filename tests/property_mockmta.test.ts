@@ -4,9 +4,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bytes, mockmta, propertyTests, transcript } from "./helpers/engine_properties.ts";
-import { chunked } from "./helpers/memory_wire.ts";
+import { chunked, FakeClock, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
 
-propertyTests(mockmta, { numRuns: 200, seed: 0x5eed10 });
+propertyTests(mockmta, { numRuns: 300, seed: 0x5eed10 });
+
+test("mockmta over the in-memory wire: a silent client is cut off by the idle timeout", async () => {
+  const wire = new MemoryWire([bytes("EHLO client.example\r\nMAIL FROM:<a@b.example>\r\n")], {
+    silentAtEnd: true,
+  });
+  const clock = new FakeClock();
+  const run = await runEngine(mockmta.engine({ idleTimeoutMs: 5000 }, () => {}), wire, { clock });
+  assert.deepEqual(run.outcome, { kind: "resolved" });
+  assert.equal(clock.now(), 5000);
+  assert.ok(run.log.includes("err timed out waiting for I/O"), run.log.join("\n"));
+  // No 221 for a timeout: that goodbye is only for a client that hung up.
+  assert.equal(
+    new TextDecoder().decode(wire.written),
+    "220 Ready\r\n250-localhost Mock MTA pleased to meet you\r\n250-PIPELINING\r\n250 HELP\r\n" +
+      "250 Sender ok\r\n",
+  );
+});
 
 // Found by the chunking property: SessionInput drops a line once it passes maxLine and reads
 // on to its end. When the input ends first, whatever of the line arrived after the drop is

@@ -7,7 +7,24 @@ import { bytes, msmtpd, propertyTests, watchReaders } from "./helpers/engine_pro
 import { chunked, FakeClock, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
 
 // DATA mode is not checked for bounded buffering (its cap is declared Infinity): see below.
-propertyTests(msmtpd, { numRuns: 200, seed: 0x5eed20 });
+propertyTests(msmtpd, { numRuns: 300, seed: 0x5eed20 });
+
+test("msmtpd over the in-memory wire: the AUTH brake waits one second of fake time", async () => {
+  const wire = new MemoryWire([
+    bytes("EHLO client.example\r\nAUTH PLAIN AHVzZXIAc2VjcmV0\r\nQUIT\r\n"),
+  ]);
+  const clock = new FakeClock();
+  const run = await runEngine(msmtpd.engine({ auth: true, authDelay: true }, () => {}), wire, {
+    clock,
+  });
+  assert.deepEqual(run.outcome, { kind: "resolved" });
+  assert.equal(clock.now(), 1000);
+  assert.equal(
+    new TextDecoder().decode(wire.written),
+    "220 localhost ESMTP msmtpd\r\n250-localhost\r\n250 AUTH PLAIN\r\n" +
+      "235 Authentication successful\r\n221 Bye\r\n",
+  );
+});
 
 // msmtpd reads a DATA line of any length and keeps the whole body (design.md: "msmtpd's DATA
 // buffer is unbounded"): a 64 KiB line sent in 1 KiB chunks is held whole before its LF.

@@ -82,6 +82,8 @@ export interface Dialect<C> {
   caps(config: C): { command: number; data: number };
   /** Largest body the dialect may accept; null when it has no limit. */
   messageLimit(config: C): number | null;
+  /** Whether a client that goes silent is cut off by a timeout (else it is waited for). */
+  timesOut(config: C): boolean;
 }
 
 const DOMAINS = ["client.example", "localhost", "x", "[192.0.2.9]", ""];
@@ -193,35 +195,42 @@ const VALID_TX = "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n";
 
 /**
  * A session: mostly well-formed (greeting, transactions) so that deep states are reached,
- * mixed with random commands, raw bytes and long lines; `extra` adds dialect commands.
+ * mixed with random commands, raw bytes and long lines. `extra` adds dialect commands,
+ * `opening` what may follow the greeting; a higher `validWeight` keeps a dialect that ends the
+ * session at the first stray line (msmtpd) going longer.
  */
 function sessionOf(
   lengths: number[],
-  extra: fc.Arbitrary<string>[] = [],
-  opening: fc.Arbitrary<string> = fc.constant(""),
+  { extra = [], opening = fc.constant(""), validWeight = 6 }: {
+    extra?: fc.Arbitrary<string>[];
+    opening?: fc.Arbitrary<string>;
+    validWeight?: number;
+  } = {},
 ): fc.Arbitrary<string> {
+  const line = (a: fc.Arbitrary<string>) => fc.tuple(a, eol).map((p) => p.join(""));
   const piece = fc.oneof(
-    { weight: 4, arbitrary: fc.tuple(commonCommand, eol).map((p) => p.join("")) },
-    { weight: 6, arbitrary: body(lengths).map((b) => VALID_TX + b) },
+    { weight: 4, arbitrary: line(commonCommand) },
+    { weight: validWeight, arbitrary: body(lengths).map((b) => VALID_TX + b) },
     {
       weight: 1,
       arbitrary: fc.tuple(fc.constantFrom("DATA\r\n", "DATA\n"), body(lengths)).map((p) =>
         p.join("")
       ),
     },
-    { weight: 2, arbitrary: fc.tuple(randomCommand, eol).map((p) => p.join("")) },
+    { weight: 2, arbitrary: line(randomCommand) },
     { weight: 1, arbitrary: anyByteString(40) },
     { weight: 1, arbitrary: longLine(lengths) },
-    ...extra.map((arbitrary) => ({
-      weight: 2,
-      arbitrary: fc.tuple(arbitrary, eol).map((p) => p.join("")),
-    })),
+    ...extra.map((arbitrary) => ({ weight: 2, arbitrary: line(arbitrary) })),
   );
-  return fc.tuple(
-    fc.constantFrom("EHLO client.example\r\n", "HELO client.example\r\n", ""),
-    opening,
-    fc.array(piece, { maxLength: 12 }),
-  ).map(([hello, open, pieces]) => hello + open + pieces.join(""));
+  const hello = fc.oneof(
+    {
+      weight: validWeight,
+      arbitrary: fc.constantFrom("EHLO client.example\r\n", "HELO client.example\r\n"),
+    },
+    { weight: 3, arbitrary: fc.constant("") },
+  );
+  return fc.tuple(hello, opening, fc.array(piece, { maxLength: 12 }))
+    .map(([greeting, open, pieces]) => greeting + open + pieces.join(""));
 }
 
 const CRLF_552 = /^552[ -]/;
@@ -273,7 +282,8 @@ export const smtpmock: Dialect<SmtpmockCase> = {
   config: fc.tuple(
     smtpmockFlags,
     fc.constantFrom(50, 120, 400),
-    fc.constantFrom(undefined, 64, 300),
+    // Small caps are rarer: inputs with a line over one are left out (knownChunkingBug).
+    fc.constantFrom(undefined, undefined, undefined, 64, 300),
   )
     .map(([flags, limit, maxLine]) => ({ options: { ...flags, msgSizeLimit: limit }, maxLine })),
   smallLimits: fc.tuple(smtpmockFlags, fc.constantFrom(20, 64, 200), fc.constantFrom(40, 100))
@@ -306,6 +316,7 @@ export const smtpmock: Dialect<SmtpmockCase> = {
     data: Math.max((c.options.msgSizeLimit ?? 0) + 1, 3),
   }),
   messageLimit: (c) => c.options.msgSizeLimit ?? null,
+  timesOut: () => true, // sessionTimeout, 30 s by default
 };
 
 // mockmta ----------------------------------------------------------------------------------
@@ -320,6 +331,7 @@ const mockmtaLimits = (lines: number[], commands: number[], sizes: number[]) =>
     maxCommandLine: fc.constantFrom(...commands),
     maxMessageSize: fc.constantFrom(...sizes),
     maxRecipients: fc.constantFrom(1, 3, 32),
+    idleTimeoutMs: fc.constantFrom(0, 30_000),
   });
 
 export const mockmta: Dialect<Partial<MockmtaConfig>> = {
@@ -338,7 +350,7 @@ export const mockmta: Dialect<Partial<MockmtaConfig>> = {
   session: (c) =>
     sessionOf(
       [c.maxLine!, c.maxCommandLine!, c.maxMessageSize!].filter((n) => n < 10_000),
-      [fc.constantFrom("HELP", "STARTTLS", "STARTTLS x", "RSET")],
+      { extra: [fc.constantFrom("HELP", "STARTTLS", "STARTTLS x", "RSET")] },
     ),
   chunkInvariantPart: (events) => events,
   // A line over maxLine cut off by the end of input is answered 500 only when some of it
@@ -349,6 +361,7 @@ export const mockmta: Dialect<Partial<MockmtaConfig>> = {
       : null,
   caps: (c) => ({ command: c.maxLine!, data: c.maxLine! }),
   messageLimit: (c) => c.maxMessageSize!,
+  timesOut: (c) => (c.idleTimeoutMs ?? 0) > 0,
 };
 
 // msmtpd -----------------------------------------------------------------------------------
@@ -361,14 +374,19 @@ export interface MsmtpdCase {
 const USER = "user";
 const PASSWORD = "secret";
 const b64 = (s: string) => btoa(s);
-const authLine = fc.constantFrom(
+const validAuth = fc.constantFrom(
   `AUTH PLAIN ${b64(`\0${USER}\0${PASSWORD}`)}`,
   `AUTH PLAIN ${b64(`someone\0${USER}\0${PASSWORD}`)}`,
-  `AUTH PLAIN ${b64(`\0${USER}\0wrong`)}`,
   `AUTH PLAIN\r\n${b64(`\0${USER}\0${PASSWORD}`)}`,
-  "AUTH PLAIN",
-  "AUTH PLAIN =",
-  "AUTH LOGIN",
+);
+const authLine = fc.oneof(
+  validAuth,
+  fc.constantFrom(
+    `AUTH PLAIN ${b64(`\0${USER}\0wrong`)}`,
+    "AUTH PLAIN",
+    "AUTH PLAIN =",
+    "AUTH LOGIN",
+  ),
 );
 
 export const msmtpd: Dialect<MsmtpdCase> = {
@@ -395,18 +413,24 @@ export const msmtpd: Dialect<MsmtpdCase> = {
       { authDelay: () => c.authDelay, now: () => new Date(0) },
     );
   },
-  // AUTH belongs right after the greeting: there it is an opening, elsewhere a stray line.
-  session: () =>
-    sessionOf(
-      [MAX_COMMAND_LINE],
-      [authLine],
-      fc.option(fc.tuple(authLine, eol).map((p) => p.join("")), { freq: 2, nil: "" }),
-    ),
+  // AUTH belongs right after the greeting, and mostly succeeds when it is required.
+  session: (c) =>
+    sessionOf([MAX_COMMAND_LINE], {
+      extra: [authLine],
+      opening: fc.tuple(
+        c.auth
+          ? fc.oneof({ weight: 6, arbitrary: validAuth }, authLine, fc.constant(""))
+          : fc.oneof(authLine, { weight: 6, arbitrary: fc.constant("") }),
+        eol,
+      ).map(([l, e]) => l && l + e),
+      validWeight: 30,
+    }),
   chunkInvariantPart: (events) => events,
   // Command reads stop at 1023 bytes without LF; DATA lines have no cap (design.md: "msmtpd's
-  // DATA buffer is unbounded"), which the skipped property in property_msmtpd.test.ts shows.
+  // DATA buffer is unbounded"), which the skipped example in property_msmtpd.test.ts shows.
   caps: () => ({ command: MAX_COMMAND_LINE, data: Infinity }),
   messageLimit: () => null,
+  timesOut: () => false, // msmtpd has no timeout: it waits for as long as the client
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -507,18 +531,24 @@ export function neverThrows<C>(dialect: Dialect<C>, params: RunParams): Promise<
       fc.nat(),
       chunkSizes,
       fc.option(fc.nat({ max: 12 }), { freq: 4 }),
+      fc.boolean(),
     )
   );
   return fc.assert(
-    fc.asyncProperty(arb, async ([config, input, cut, sizes, failWritesAfter]) => {
+    fc.asyncProperty(arb, async ([config, input, cut, sizes, failWritesAfter, silentAtEnd]) => {
       const all = bytes(input);
       const part = all.subarray(0, all.length ? cut % (all.length + 1) : 0);
       const unhandled = await collectUnhandledRejections(() =>
         transcript(dialect, config, chunked(part, sizes), {
           ...(failWritesAfter !== null && { failWritesAfter }),
+          silentAtEnd,
         })
       );
-      assert.equal(unhandled.result.outcome, "resolved", String(unhandled.result.error ?? ""));
+      const { outcome, error } = unhandled.result;
+      if (outcome === "hung") {
+        // Waiting for a client that neither talks nor hangs up is right without a timeout.
+        assert.ok(silentAtEnd && !dialect.timesOut(config), "pending without cause");
+      } else assert.equal(outcome, "resolved", String(error ?? ""));
       assert.deepEqual(unhandled.reasons, [], "no unhandled rejection");
     }),
     params,

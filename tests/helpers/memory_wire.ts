@@ -20,6 +20,11 @@ export interface WireObserver {
 export interface MemoryWireOptions extends WireObserver {
   /** Writes after this many have succeeded reject, as they do once the peer is gone. */
   failWritesAfter?: number;
+  /**
+   * After the chunks the peer stays connected and sends nothing: reads wait until the wire
+   * is closed (then end of input), so only a timeout on the clock moves the session on.
+   */
+  silentAtEnd?: boolean;
 }
 
 /** The peer of a session: sends `chunks`, then closes its side; records every reply. */
@@ -28,6 +33,8 @@ export class MemoryWire implements Wire {
   #next = 0;
   #closed = false;
   readonly #opts: MemoryWireOptions;
+  /** Reads waiting on a silent peer, answered with end of input by close(). */
+  #waiting: Array<(chunk: null) => void> = [];
   /** Every write, in order (copies: an engine may reuse its buffers). */
   readonly writes: Uint8Array[] = [];
   /** Reads answered, end of input included. */
@@ -46,6 +53,9 @@ export class MemoryWire implements Wire {
     // A closed socket reads as end of input, like the transports' reads after close().
     const chunk = this.#closed ? null : this.#chunks[this.#next] ?? null;
     if (chunk) this.#next++;
+    else if (!this.#closed && this.#opts.silentAtEnd) {
+      return new Promise((resolve) => this.#waiting.push(resolve));
+    }
     this.#opts.beforeRead?.(chunk);
     this.reads++;
     return Promise.resolve(chunk);
@@ -64,6 +74,7 @@ export class MemoryWire implements Wire {
 
   close(): void {
     this.#closed = true;
+    for (const resolve of this.#waiting.splice(0)) resolve(null);
   }
 
   /** Everything written, as one byte string. */
@@ -149,9 +160,9 @@ function turn(): Promise<void> {
 }
 
 /**
- * Runs `engine` over `wire` to its end. Reads and writes settle at once, so whenever the
- * engine is still pending after an event-loop turn it can only be waiting for the clock: the
- * clock then moves to its next timer. `maxClockMoves` bounds a session that keeps setting
+ * Runs `engine` over `wire` to its end. Reads and writes settle at once (or, from a silent
+ * peer, never), so whenever the engine is still pending after an event-loop turn it can only
+ * be waiting for the clock: the clock then moves to its next timer. `maxClockMoves` bounds a session that keeps setting
  * timers (a failure of its own kind, reported as `hung`).
  */
 export async function runEngine(
