@@ -84,6 +84,11 @@ export interface Dialect<C> {
   messageLimit(config: C): number | null;
   /** Whether a client that goes silent is cut off by a timeout (else it is waited for). */
   timesOut(config: C): boolean;
+  /**
+   * Whether sessions may upgrade: STARTTLS then "succeeds" over the same wire (the bytes go
+   * on in the clear, which is all the framing layer can tell apart).
+   */
+  offersTls?(config: C): boolean;
 }
 
 const DOMAINS = ["client.example", "localhost", "x", "[192.0.2.9]", ""];
@@ -115,9 +120,7 @@ const lineText = (maxLength: number) =>
 /** A line of about `lengths` bytes (limits and one either side of them are worth a look). */
 const longLine = (lengths: number[]) =>
   fc.tuple(
-    fc.constantFrom(...lengths.flatMap((n) => [n - 2, n - 1, n, n + 1, 2 * n])).filter((n) =>
-      n >= 0
-    ),
+    fc.constantFrom(...[80, ...lengths].flatMap((n) => [n - 2, n - 1, n, n + 1, 2 * n])),
     fc.constantFrom("a", ".", "X", "\xff"),
     eol,
   ).map(([n, c, end]) => c.repeat(n) + end);
@@ -325,43 +328,65 @@ function mockmtaView(m: ReceivedMessage & { number?: number }): string {
   return JSON.stringify({ from: m.from, to: m.to, helo: m.helo, data: text(m.data), n: m.number });
 }
 
-const mockmtaLimits = (lines: number[], commands: number[], sizes: number[]) =>
+/** A mockmta session's limits, and whether STARTTLS is offered. */
+export interface MockmtaCase {
+  limits: Partial<MockmtaConfig>;
+  tls: boolean;
+}
+
+const mockmtaCase = (lines: number[], commands: number[], sizes: number[]) =>
   fc.record({
-    maxLine: fc.constantFrom(...lines),
-    maxCommandLine: fc.constantFrom(...commands),
-    maxMessageSize: fc.constantFrom(...sizes),
-    maxRecipients: fc.constantFrom(1, 3, 32),
-    idleTimeoutMs: fc.constantFrom(0, 30_000),
+    limits: fc.record({
+      maxLine: fc.constantFrom(...lines),
+      maxCommandLine: fc.constantFrom(...commands),
+      maxMessageSize: fc.constantFrom(...sizes),
+      maxRecipients: fc.constantFrom(1, 3, 32),
+      idleTimeoutMs: fc.constantFrom(0, 30_000),
+    }),
+    tls: fc.boolean(),
   });
 
-export const mockmta: Dialect<Partial<MockmtaConfig>> = {
+const TLS_GO = /^S 220 Ready to start TLS/;
+
+export const mockmta: Dialect<MockmtaCase> = {
   name: "mockmta",
-  config: mockmtaLimits([64, 300, 1 << 20], [32, 1024], [40, 200, 1 << 20]),
-  smallLimits: mockmtaLimits([20, 64, 150], [16, 64], [20, 100]),
+  config: mockmtaCase([64, 300, 1 << 20], [32, 1024], [40, 200, 1 << 20]),
+  smallLimits: mockmtaCase([20, 64, 150], [16, 64], [20, 100]),
   engine(c, accepted) {
     let count = 0;
-    return mockmtaEngine(c, {
+    return mockmtaEngine(c.limits, {
       deliver: () => Promise.resolve({ ok: true }),
       nextMessageNumber: () => ++count,
       now: () => new Date(0),
       accepted: (m) => accepted(mockmtaView(m)),
     });
   },
-  session: (c) =>
+  session: ({ limits: l }) =>
     sessionOf(
-      [c.maxLine!, c.maxCommandLine!, c.maxMessageSize!].filter((n) => n < 10_000),
-      { extra: [fc.constantFrom("HELP", "STARTTLS", "STARTTLS x", "RSET")] },
+      [l.maxLine!, l.maxCommandLine!, l.maxMessageSize!].filter((n) => n < 10_000),
+      {
+        extra: [fc.constantFrom("HELP", "STARTTLS", "STARTTLS x", "RSET")],
+        opening: fc.constantFrom("", "", "STARTTLS\r\n"),
+      },
     ),
-  chunkInvariantPart: (events) => events,
+  /**
+   * What was pipelined behind STARTTLS is dropped, never read as commands (RFC 3207 §5), and
+   * how much of it had been read depends on chunking: compared up to the 220 for STARTTLS.
+   */
+  chunkInvariantPart(events) {
+    const at = events.findIndex((e) => TLS_GO.test(e));
+    return at < 0 ? events : events.slice(0, at + 1);
+  },
   // A line over maxLine cut off by the end of input is answered 500 only when some of it
   // arrived after the reader had passed the cap.
   knownChunkingBug: (c, input) =>
-    input.length - (input.lastIndexOf("\n") + 1) > c.maxLine!
+    input.length - (input.lastIndexOf("\n") + 1) > c.limits.maxLine!
       ? "an over-long last line without LF is answered 500 or not depending on chunking"
       : null,
-  caps: (c) => ({ command: c.maxLine!, data: c.maxLine! }),
-  messageLimit: (c) => c.maxMessageSize!,
-  timesOut: (c) => (c.idleTimeoutMs ?? 0) > 0,
+  caps: (c) => ({ command: c.limits.maxLine!, data: c.limits.maxLine! }),
+  messageLimit: (c) => c.limits.maxMessageSize!,
+  timesOut: (c) => (c.limits.idleTimeoutMs ?? 0) > 0,
+  offersTls: (c) => c.tls,
 };
 
 // msmtpd -----------------------------------------------------------------------------------
@@ -466,7 +491,10 @@ export async function transcript<C>(
     },
   });
   const engine = dialect.engine(config, (view) => events.push(`M ${view}`));
-  const { outcome } = await runEngine(engine, wire, { clock: new FakeClock() });
+  const { outcome } = await runEngine(engine, wire, {
+    clock: new FakeClock(),
+    ...(dialect.offersTls?.(config) && { upgradeTls: () => Promise.resolve(wire) }),
+  });
   return {
     events,
     outcome: outcome.kind,
