@@ -133,7 +133,9 @@ function inetdArgs(persona: PersonaName, env: Env): string[] {
 
 async function startDaemon(persona: PersonaName, env: Env): Promise<{ proc: Proc; port: number }> {
   if (persona === "smtpmock") {
-    const proc = new Proc(env.command(["smtpmock"]), STDERR_OK[persona]);
+    // go-smtp-mock closes a session after 30 s; longer, so the held connections stay held.
+    const args = ["smtpmock", "-sessionTimeout", "3600"];
+    const proc = new Proc(env.command(args), STDERR_OK[persona]);
     const m = await proc.waitOutput(/SMTP mock server started on port: (\d+)/, 60_000);
     return { proc, port: Number(m[1]) };
   }

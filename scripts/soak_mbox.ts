@@ -51,6 +51,8 @@ export interface SoakResult {
   acknowledged: number;
   intact: number;
   missing: string[];
+  /** Acknowledged, but inside another entry (its From_ line did not start a line). */
+  merged: string[];
   duplicated: string[];
   damaged: string[];
   /** Stored but never acknowledged (killed between the write and the 250): allowed. */
@@ -96,15 +98,17 @@ function message(seed: number, client: number, n: number, largeBytes: number) {
 }
 
 const CHECK = `
-import hashlib, json, mailbox, sys
-out = {"entries": 0, "fragments": 0, "found": []}
+import hashlib, json, mailbox, re, sys
+out = {"entries": 0, "fragments": 0, "found": [], "inside": []}
 for msg in mailbox.mbox(sys.argv[1], create=False):
     out["entries"] += 1
+    payload = msg.get_payload(decode=True) or b""
+    # A message whose From_ line did not start a line is read as part of the entry before it.
+    out["inside"] += [m.decode() for m in re.findall(rb"\\nX-Soak-Id: ([0-9-]+)\\n", payload)]
     i = msg.get("X-Soak-Id")
     if i is None:
         out["fragments"] += 1
         continue
-    payload = msg.get_payload(decode=True) or b""
     payload = payload.rstrip(b"\\n")
     ok = (hashlib.sha256(payload).hexdigest() == msg.get("X-Soak-Sha")
           and str(len(payload)) == msg.get("X-Soak-Len"))
@@ -115,7 +119,9 @@ print(json.dumps(out))
 /** Python's `mailbox.mbox` view of the mailbox: entries, and each soak id with an intact flag. */
 function readMailbox(
   mbox: string,
-): Promise<{ entries: number; fragments: number; found: Array<[string, boolean]> }> {
+): Promise<
+  { entries: number; fragments: number; found: Array<[string, boolean]>; inside: string[] }
+> {
   return new Promise((resolve, reject) => {
     const child = spawn("python3", ["-c", CHECK, mbox], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -145,6 +151,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     acknowledged: 0,
     intact: 0,
     missing: [],
+    merged: [],
     duplicated: [],
     damaged: [],
     unacknowledgedStored: 0,
@@ -286,13 +293,14 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   for (const [id, ok] of box.found) seen.set(id, [...(seen.get(id) ?? []), ok]);
   for (const id of acked) {
     const copies = seen.get(id) ?? [];
-    if (copies.length === 0) res.missing.push(id);
+    if (copies.length === 0) (box.inside.includes(id) ? res.merged : res.missing).push(id);
     else if (copies.length > 1) res.duplicated.push(id);
     else if (!copies[0]) res.damaged.push(id);
     else res.intact++;
   }
   for (const id of seen.keys()) if (!acked.has(id)) res.unacknowledgedStored++;
-  if (res.missing.length + res.duplicated.length + res.damaged.length === 0) {
+  const lost = res.missing.length + res.merged.length + res.duplicated.length;
+  if (lost + res.damaged.length === 0) {
     rmSync(dir, { recursive: true, force: true });
   } else log(`  mailbox kept for inspection: ${mbox}`);
   res.seconds = (Date.now() - started) / 1000;
@@ -323,10 +331,11 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 export function soakTable(res: SoakResult, o: SoakOptions): string {
   const refused = Object.entries(res.refusals).map(([c, n]) => `${n}× ${c}`).join(", ") || "0";
   return [
-    "| runner | clients | kills (mid-append, write in flight) | served again | acknowledged | intact | missing | duplicated | damaged | stored unacknowledged | fragments | refused | peak VmHWM MiB | s |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+    "| runner | clients | kills (mid-append, write in flight) | served again | acknowledged | intact | missing | merged into another entry | duplicated | damaged | stored unacknowledged | fragments | refused | peak VmHWM MiB | s |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     `| ${o.label} | ${o.clients} | ${res.kills} (${res.midAppend}, ${res.writeInFlight}) | ${res.survived}/${res.kills} | ` +
-    `${res.acknowledged} | ${res.intact} | ${res.missing.length} | ${res.duplicated.length} | ` +
+    `${res.acknowledged} | ${res.intact} | ${res.missing.length} | ${res.merged.length} | ` +
+    `${res.duplicated.length} | ` +
     `${res.damaged.length} | ${res.unacknowledgedStored} | ${res.fragments} | ${refused} | ` +
     `${(res.peakKiB / 1024).toFixed(1)} | ${res.seconds.toFixed(0)} |`,
   ].join("\n");
@@ -372,6 +381,7 @@ async function main(argv: string[]) {
   console.log(soakTable(res, o));
   const lost = [
     ["missing", res.missing],
+    ["merged into the entry before them (torn append)", res.merged],
     ["duplicated", res.duplicated],
     ["damaged (not intact or not its own entry)", res.damaged],
   ] as const;
