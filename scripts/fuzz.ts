@@ -12,7 +12,6 @@
  * session must get a 250 for its message. Exits 1, naming seed and sessions, on a crash, a hang,
  * a failed health check, unexpected stderr or a lost health message; prints a markdown table.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -29,6 +28,7 @@ import {
   healthSession,
   memoryKiB,
   Proc,
+  pythonJson,
   runtimeCommand,
   sleep,
 } from "./fuzz/servers.ts";
@@ -146,7 +146,10 @@ async function startDaemon(persona: PersonaName, env: Env): Promise<{ proc: Proc
     await proc.waitOutput(/listening on 127\.0\.0\.1:\d+/, 60_000);
     return { proc, port };
   }
-  const proc = new Proc(env.command(["msmtpd", `--port=${port}`, recorder(env)]), /^$/);
+  const proc = new Proc(
+    env.command(["msmtpd", `--port=${port}`, recorder(env)]),
+    STDERR_OK[persona],
+  );
   const socket = await Promise.race([
     connectWhenUp(port, Date.now() + 60_000),
     proc.exited.then(() => {
@@ -172,27 +175,11 @@ async function pool<T>(
 }
 
 /** Python's `mailbox.mbox` view of the fuzzed mailbox: messages and health markers. */
-function readMbox(mbox: string): Promise<{ count: number; markers: string[] } | string> {
-  const code = "import json,mailbox,sys\n" +
-    "b=mailbox.mbox(sys.argv[1],create=False)\n" +
-    "m=[x.get('X-Fuzz-Health') for x in b]\n" +
-    "print(json.dumps({'count':len(m),'markers':[x for x in m if x]}))";
-  return new Promise<{ count: number; markers: string[] } | string>((resolve) => {
-    const child = spawn("python3", ["-c", code, mbox], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => out += d);
-    child.stderr.on("data", (d) => err += d);
-    child.on("error", (e) => resolve(String(e)));
-    child.on("close", (c) => {
-      try {
-        resolve(c === 0 ? JSON.parse(out) : `python3 exited ${c}: ${err.slice(-500)}`);
-      } catch (e) {
-        resolve(String(e));
-      }
-    });
-  });
-}
+const READ_MBOX = `
+import json, mailbox, sys
+markers = [m.get("X-Fuzz-Health") for m in mailbox.mbox(sys.argv[1], create=False)]
+print(json.dumps({"count": len(markers), "markers": [m for m in markers if m]}))
+`;
 
 export async function fuzzPersona(persona: PersonaName, o: FuzzOptions): Promise<PersonaResult> {
   const log = o.log ?? (() => {});
@@ -409,7 +396,8 @@ async function checkStored(
   let found: string[];
   let what: string;
   if (persona.startsWith("mockmta")) {
-    const box = await readMbox(env.mbox);
+    const box = await pythonJson<{ count: number; markers: string[] }>(READ_MBOX, [env.mbox])
+      .catch((e) => String(e));
     if (typeof box === "string") {
       find("mailbox", [], `python mailbox could not read the mbox: ${box}`);
       return "mbox unreadable";

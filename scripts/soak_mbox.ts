@@ -12,7 +12,6 @@
  * ends) in its headers, so the check needs nothing but the mailbox. Exits 1 if an acknowledged
  * message is missing, duplicated or damaged, or the server did not serve again after a kill.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -26,6 +25,7 @@ import {
   freePort,
   memoryKiB,
   Proc,
+  pythonJson,
   runtimeCommand,
   sleep,
 } from "./fuzz/servers.ts";
@@ -116,24 +116,14 @@ for msg in mailbox.mbox(sys.argv[1], create=False):
 print(json.dumps(out))
 `;
 
-/** Python's `mailbox.mbox` view of the mailbox: entries, and each soak id with an intact flag. */
-function readMailbox(
-  mbox: string,
-): Promise<
-  { entries: number; fragments: number; found: Array<[string, boolean]>; inside: string[] }
-> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-c", CHECK, mbox], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => out += d);
-    child.stderr.on("data", (d) => err += d);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(JSON.parse(out));
-      else reject(new Error(`python3 mailbox check exited ${code}: ${err}`));
-    });
-  });
+/** Python's `mailbox.mbox` view of the mailbox (see {@link CHECK}). */
+interface MailboxView {
+  entries: number;
+  fragments: number;
+  /** Each entry's soak id and whether its body is intact. */
+  found: Array<[string, boolean]>;
+  /** Soak ids found inside another entry's body. */
+  inside: string[];
 }
 
 export async function soak(o: SoakOptions): Promise<SoakResult> {
@@ -285,7 +275,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     await Promise.allSettled(clients);
   }
 
-  const box = await readMailbox(mbox);
+  const box = await pythonJson<MailboxView>(CHECK, [mbox]);
   res.entries = box.entries;
   res.fragments = box.fragments;
   res.acknowledged = acked.size;

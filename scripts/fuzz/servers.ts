@@ -160,6 +160,26 @@ export class Proc {
   }
 }
 
+/** Runs a Python program (`python3 -c code args…`) that prints one JSON value, and parses it. */
+export function pythonJson<T>(code: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("python3", ["-c", code, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d) => out += d);
+    child.stderr!.on("data", (d) => err += d);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`python3 exited ${code}: ${err.slice(-1000)}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
 /** Connects to 127.0.0.1:`port`, retrying while refused, until `deadline` (ms since epoch). */
 export async function connectWhenUp(port: number, deadline: number): Promise<net.Socket> {
   for (;;) {
