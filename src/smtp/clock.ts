@@ -13,7 +13,9 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => performance.now(),
   // Timers overflow past 2^31-1 ms (firing at once); a Go duration that long is "forever".
-  setTimeout: (fn, ms) => setTimeout(fn, Math.min(ms, 2147483647)),
+  // A deadline already past (negative) fires at once; handed on as is, both runtimes print a
+  // TimeoutNegativeWarning on stderr, which the clones never print.
+  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, Math.min(ms, 2147483647))),
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
 
