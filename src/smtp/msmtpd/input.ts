@@ -26,14 +26,24 @@ const EMPTY = new Uint8Array(0);
 
 /** What {@link MsmtpdInput.mail} read. */
 export type MailResult =
-  /** The mail up to its final `.`, dot-unstuffed, line ends as sent. */
-  | { kind: "mail"; data: Uint8Array }
+  /**
+   * The mail up to its final `.`, dot-unstuffed, line ends as sent. `release()` gives its memory
+   * back at once (`data` is then empty), for when nobody keeps it: an idle Deno runs no garbage
+   * collection for a long time.
+   */
+  | { kind: "mail"; data: Uint8Array; release(): void }
   /** The input ended (or failed) before the final `.`. */
   | { kind: "cut" }
   /** The mail passed the cap; it was read up to its final `.` and thrown away. */
   | { kind: "tooLarge" };
 
 const CUT: MailResult = { kind: "cut" };
+
+/** The input ended before the mail did: what was read of it goes at once. */
+function cut(body: MailBuffer): MailResult {
+  body.clear();
+  return CUT;
+}
 const TOO_LARGE: MailResult = { kind: "tooLarge" };
 
 /** The reading side of one msmtpd session. */
@@ -97,19 +107,19 @@ export class MsmtpdInput {
     let afterCrlf = this.#lastCommandCrlf;
     let atLineStart = true;
     for (;;) {
-      if (!await this.#fill()) return CUT;
+      if (!await this.#fill()) return cut(body);
       if (atLineStart && this.#chunk[this.#pos] === DOT) {
         // A dot line may start at the end of a chunk. Never ask for a byte the decision does
         // not need: a client that sent `.` LF waits for the reply.
-        if (!await this.#have(2)) return CUT;
+        if (!await this.#have(2)) return cut(body);
         const dotLf = this.#chunk[this.#pos + 1] === LF;
-        if (this.#chunk[this.#pos + 1] === CR && !await this.#have(3)) return CUT;
+        if (this.#chunk[this.#pos + 1] === CR && !await this.#have(3)) return cut(body);
         const dotCrlf = !dotLf && this.#chunk[this.#pos + 1] === CR &&
           this.#chunk[this.#pos + 2] === LF;
         if ((dotCrlf && afterCrlf) || (dotLf && bareLf && !afterCrlf)) {
           this.#pos += dotLf ? 2 : 3;
           if (tooLarge) return TOO_LARGE;
-          return { kind: "mail", data: body.bytes() };
+          return { kind: "mail", data: body.bytes(), release: () => body.clear() };
         }
         // A stuffed dot goes; the dot of a fake ending stays, so the mail keeps what was sent.
         if (!dotLf && !dotCrlf) this.#pos++;
@@ -214,7 +224,7 @@ class MailBuffer {
     return new Uint8Array(this.#buffer, 0, this.length);
   }
 
-  /** Gives the memory back (a mail over the cap). */
+  /** Gives the memory back (Deno returns it to the system at once; Bun at its next GC). */
   clear(): void {
     this.#buffer.resize(0);
     this.length = 0;
