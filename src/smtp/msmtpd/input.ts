@@ -190,43 +190,70 @@ export class MsmtpdInput {
 /** The most one mail can hold even without a cap (`0`/`Infinity`): what one array may hold. */
 export const LARGEST_MAIL = 2 ** 32;
 
+/** Up to this size a mail grows in a plain array; beyond it, in a resizable ArrayBuffer. */
+const SMALL_MAIL = 1024 * 1024;
+/** The smallest address-space reservation for a big mail. */
+const RESERVATION = 64 * 1024 * 1024;
+
 /**
- * A mail being received, in one resizable ArrayBuffer: the runtime reserves address space up
- * to the cap and commits pages only as the mail grows (Deno and Bun alike), so holding a mail
- * costs its size once, and handing it on costs no copy (a block list would need one more).
+ * A mail being received. A big one goes into a resizable ArrayBuffer: the runtime reserves
+ * address space and commits pages only as the mail grows (Deno and Bun alike), so holding it
+ * costs its size once and handing it on no copy (a block list, or a doubling array, would need
+ * the size once more). But a reservation is held until the buffer is collected, and their sum
+ * is limited (Deno and Bun both fail near 1.7–1.9 TiB: about 28,000 buffers of 64 MiB), so a small
+ * mail — nearly all of them, and the library may keep thousands — grows in a plain array and
+ * is handed on as an exact copy, and a big one reserves 64 MiB or 4 × its size, whichever is
+ * more, up to the cap (past 64 MiB, possible only with a larger cap, growing copies it once per
+ * step).
  */
 class MailBuffer {
-  readonly #buffer: ArrayBuffer;
-  /** Tracks the buffer's length as it grows. */
-  readonly #view: Uint8Array;
+  /** The resizable buffer, once the mail passed {@link SMALL_MAIL}. */
+  #buffer: ArrayBuffer | null = null;
+  /** Where bytes go: the plain array, or a view that tracks the resizable buffer's length. */
+  #bytes: Uint8Array = EMPTY;
   length = 0;
 
-  constructor(capacity: number) {
-    this.#buffer = new ArrayBuffer(0, { maxByteLength: capacity });
-    this.#view = new Uint8Array(this.#buffer);
-  }
+  constructor(private readonly capacity: number) {}
 
   /** Appends `bytes`; the caller keeps the total within the capacity. */
   push(bytes: Uint8Array): void {
     const length = this.length + bytes.length;
-    if (length > this.#buffer.byteLength) {
-      // Growing in steps keeps resizes few; untouched pages cost no memory.
-      this.#buffer.resize(
-        Math.min(this.#buffer.maxByteLength, Math.max(length, 2 * this.#buffer.byteLength)),
-      );
-    }
-    this.#view.set(bytes, this.length);
+    if (length > this.#bytes.length) this.#grow(length);
+    this.#bytes.set(bytes, this.length);
     this.length = length;
   }
 
-  /** The mail: a view of the buffer, not a copy. */
-  bytes(): Uint8Array {
-    return new Uint8Array(this.#buffer, 0, this.length);
+  /** Growing in doubling steps keeps copies and resizes few; untouched pages cost no memory. */
+  #grow(length: number): void {
+    const size = Math.min(this.capacity, Math.max(length, 2 * this.#bytes.length, 4096));
+    if (this.#buffer && size <= this.#buffer.maxByteLength) {
+      this.#buffer.resize(size);
+    } else if (!this.#buffer && size <= SMALL_MAIL) {
+      const grown = new Uint8Array(size);
+      grown.set(this.#bytes.subarray(0, this.length));
+      this.#bytes = grown;
+    } else {
+      const reserve = Math.min(this.capacity, Math.max(RESERVATION, 4 * size));
+      const buffer = new ArrayBuffer(size, { maxByteLength: reserve });
+      const view = new Uint8Array(buffer);
+      view.set(this.#bytes.subarray(0, this.length));
+      this.#buffer?.resize(0);
+      this.#buffer = buffer;
+      this.#bytes = view;
+    }
   }
 
-  /** Gives the memory back (Deno returns it to the system at once; Bun at its next GC). */
+  /** The mail: a view of the resizable buffer, or a copy of the exact size of a small one. */
+  bytes(): Uint8Array {
+    if (this.#buffer) return new Uint8Array(this.#buffer, 0, this.length);
+    return this.#bytes.slice(0, this.length);
+  }
+
+  /** Gives the memory back (Deno returns a big mail's pages at once; Bun at its next GC). */
   clear(): void {
-    this.#buffer.resize(0);
+    this.#buffer?.resize(0);
+    this.#buffer = null;
+    this.#bytes = EMPTY;
     this.length = 0;
   }
 }
