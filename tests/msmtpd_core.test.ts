@@ -2,12 +2,13 @@
 // the Received header and date, the reply for each delivery outcome.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { execFileSync } from "node:child_process";
 import process from "node:process";
 import { isBun } from "./helpers/cli.ts";
 import { parseAddress, sanitizeEhloName } from "../src/smtp/msmtpd/address.ts";
 import { CommandLine, expandCommand } from "../src/smtp/msmtpd/command_line.ts";
-import { pipedMail, rfc2822Date } from "../src/smtp/msmtpd/piped_mail.ts";
+import { pipedMail, pipedMailParts, rfc2822Date } from "../src/smtp/msmtpd/piped_mail.ts";
 import { failureReply } from "../src/smtp/msmtpd/replies.ts";
 
 test("msmtpd core: the address whitelist, byte by byte", () => {
@@ -107,6 +108,27 @@ test("msmtpd core: what the command receives: CRLF header, LF body", () => {
     "Received: from h (client.test [10.0.0.1])\r\n\tby [10.0.0.2] (msmtpd) with ESMTP;\r\n" +
       `\t${rfc2822Date(new Date(0))}\r\nA: b\n\nx\ry\r\nlf\n`,
   );
+});
+
+test("msmtpd core: the command is fed in 64 KiB parts, CRLF split across parts included", () => {
+  const PART = 64 * 1024;
+  // A CRLF split by a part boundary, then a lone CR ending a part, then CR CR LF across one.
+  const text = "a".repeat(PART - 1) + "\r\n" + "b".repeat(PART - 2) + "\rc" +
+    "d".repeat(PART - 3) + "\r\r\n" + "end\r\n";
+  const message = {
+    from: "a",
+    to: ["b"],
+    data: new TextEncoder().encode(text),
+    helo: "h",
+    remoteAddress: { hostname: "", port: 0 },
+    localAddress: { hostname: "", port: 0 },
+    receivedAt: new Date(0),
+  };
+  const parts = [...pipedMailParts(message)];
+  assert.equal(parts.length, 1 + Math.ceil(text.length / PART), "the header, then the parts");
+  const body = parts.slice(1).map((p) => new TextDecoder().decode(p)).join("");
+  assert.equal(body, text.replaceAll("\r\n", "\n"));
+  assert.ok(Buffer.from(pipedMail(message)).equals(Buffer.concat(parts)));
 });
 
 test("msmtpd core: delivery outcome → reply (§8)", () => {

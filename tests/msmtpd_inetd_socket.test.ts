@@ -10,13 +10,13 @@ import { formatIPv6, procAddress } from "../src/net/stdio.ts";
 import {
   BYE,
   GREETING,
-  inetdOnSocket,
   OK,
   PIPED,
   receivedTcp,
   recorded,
   recorderCommand,
   removeDir,
+  spawnInetdOnSocket,
   tempDir,
   withoutDate,
 } from "./helpers/msmtpd.ts";
@@ -28,7 +28,7 @@ const REPLIES = GREETING + "250 localhost\r\n" + OK + OK + "354 Send data\r\n" +
 test("msmtpd inetd socket: the Received header names both ends of the socket (IPv4)", async () => {
   const dir = tempDir();
   try {
-    const { client, exited } = await inetdOnSocket([`--command=${recorderCommand(dir)}`]);
+    const { client, exited } = await spawnInetdOnSocket([`--command=${recorderCommand(dir)}`]);
     await client.send(SESSION);
     assert.equal(await client.closed(), REPLIES);
     assert.equal(await exited, 0);
@@ -42,7 +42,10 @@ test("msmtpd inetd socket: the Received header names both ends of the socket (IP
 test("msmtpd inetd socket: IPv6 addresses in inet_ntop's form", async () => {
   const dir = tempDir();
   try {
-    const { client, exited } = await inetdOnSocket([`--command=${recorderCommand(dir)}`], true);
+    const { client, exited } = await spawnInetdOnSocket(
+      [`--command=${recorderCommand(dir)}`],
+      true,
+    );
     await client.send(SESSION);
     assert.equal(await client.closed(), REPLIES);
     assert.equal(await exited, 0);

@@ -17,7 +17,9 @@ import {
   sendMail,
   tempDir,
   withRecorder,
+  withServer,
 } from "./helpers/msmtpd.ts";
+import { MsmtpdInput } from "../src/smtp/msmtpd/input.ts";
 
 const TOO_LARGE = "554 Cannot allocate memory\r\n";
 
@@ -84,4 +86,40 @@ test("msmtpd mail size: --max-mail-size in inetd mode", async () => {
   } finally {
     removeDir(dir);
   }
+});
+
+test("msmtpd mail size: a big mail arrives intact, also past 64 MiB under a larger cap", async () => {
+  // Past 1 MiB and again past 64 MiB the mail moves to other storage (src/smtp/msmtpd/input.ts).
+  const lines: string[] = [];
+  for (let i = 0; i < 70 * 1024; i++) lines.push(String(i).padStart(1022, "x") + "\r\n");
+  const stuffed = Buffer.from(lines.map((l) => "." + l).join("") + ".\r\n", "latin1");
+  await withServer({ maxMailSize: 100 * 1024 * 1024 }, async (server) => {
+    const c = await greeted(server.port);
+    assert.equal(await sendMail(c, "a@b.org", ["c@d.org"], stuffed), PIPED);
+    c.close();
+    const [message] = await server.waitForMessages(1);
+    assert.equal(message.data.length, 70 * 1024 * 1024);
+    assert.ok(Buffer.from(message.data).equals(Buffer.from(lines.join(""), "latin1")));
+  });
+});
+
+test("msmtpd mail size: thousands of kept small mails hold no address space each", async () => {
+  // A resizable ArrayBuffer per mail reserved the 64 MiB cap each: Deno and Bun abort near
+  // 28,000 of them alive. Small mails are plain arrays, so a library may keep any number.
+  const session = Buffer.from("HELO x\r\n" + "DATA\r\nsmall mail\r\n.\r\n".repeat(40_000));
+  const chunks = [session];
+  const input = new MsmtpdInput({
+    read: () => Promise.resolve(chunks.shift() ?? null),
+    write: () => Promise.resolve(),
+    close: () => {},
+  });
+  const kept: Uint8Array[] = [];
+  assert.equal(await input.command(), "HELO x");
+  while (await input.command() === "DATA") {
+    const mail = await input.mail();
+    assert.equal(mail.kind, "mail");
+    if (mail.kind === "mail") kept.push(mail.data);
+  }
+  assert.equal(kept.length, 40_000);
+  assert.ok(kept.every((data) => data.length === 12 && !(data.buffer as ArrayBuffer).resizable));
 });

@@ -9,7 +9,8 @@ Usage: msmtpd_memory.py RUNTIME SHAPE MIB [EXTRA_FLAG...]
 Starts `mocksmtp msmtpd --port=P --command='cat >/dev/null; :'` from the repository root, waits for
 the greeting, reads VmHWM (baseline), sends one mail of the given size, reads the reply and VmHWM
 again, then stops the daemon. Prints one line: runtime, shape, size, baseline and peak in MiB,
-the reply. Figures are measured and recorded, never asserted.
+the reply. With LINGER=N in the environment it also gives VmRSS N seconds after the reply (is
+the memory given back?). Figures are measured and recorded, never asserted.
 """
 import os
 import signal
@@ -27,10 +28,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def hwm_mib(pid):
+def status_mib(pid, field):
+    """A memory figure (VmHWM, VmRSS) from /proc/PID/status, in MiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -70,7 +72,7 @@ def main():
         s.sendall(b"HELO bench\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<c@d.org>\r\nDATA\r\n")
         for _ in range(4):
             reply(f)
-        base = hwm_mib(proc.pid)
+        base = status_mib(proc.pid, "VmHWM")
         size = mib << 20
         if shape == "lines":
             line = b"x" * 76 + b"\r\n"
@@ -86,9 +88,14 @@ def main():
         except OSError:
             pass  # the server may answer (and close) before the end, e.g. over a size cap
         answer = reply(f)
-        peak = hwm_mib(proc.pid)
+        peak = status_mib(proc.pid, "VmHWM")
+        later = ""
+        linger = float(os.environ.get("LINGER", "0"))
+        if linger > 0:
+            time.sleep(linger)
+            later = f", VmRSS {status_mib(proc.pid, 'VmRSS'):.1f} MiB {linger:g} s later"
         print(f"{os.path.basename(runtime)} {shape} {mib} MiB: baseline {base:.1f} MiB, "
-              f"peak {peak:.1f} MiB, reply {answer!r}", flush=True)
+              f"peak {peak:.1f} MiB, reply {answer!r}{later}", flush=True)
         s.close()
     finally:
         proc.send_signal(signal.SIGINT)

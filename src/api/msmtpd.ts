@@ -107,6 +107,8 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
         sink,
         auth: options.auth,
         maxMailSize: options.maxMailSize,
+        // Only our own sinks are known to keep nothing; a caller's sink may keep the message.
+        releaseMail: !keep && options.sink === undefined,
       },
       {
         authDelay: () => failures.armed(),

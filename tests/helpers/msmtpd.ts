@@ -146,7 +146,7 @@ export async function waitForGreeting(port: number, exited: Promise<unknown>): P
   assert.equal(all, GREETING + "250 localhost\r\n221 Bye\r\n", "probe session");
 }
 
-/** `msmtpd --inetd` started by a stand-in inetd for one TCP connection, see {@link inetdOnSocket}. */
+/** `msmtpd --inetd` started by a stand-in inetd for one TCP connection, see {@link spawnInetdOnSocket}. */
 export interface InetdOnSocket {
   /** Connected to the session: its socket is the persona's stdin and stdout. */
   client: RawClient;
@@ -159,7 +159,7 @@ export interface InetdOnSocket {
  * a connected TCP socket on 127.0.0.1 (or ::1) as its stdin and stdout, the other end being
  * the returned client.
  */
-export async function inetdOnSocket(args: string[], ipv6 = false): Promise<InetdOnSocket> {
+export async function spawnInetdOnSocket(args: string[], ipv6 = false): Promise<InetdOnSocket> {
   const [cmd, argv] = cliCommand(["msmtpd", "--inetd", ...args]);
   const inetd = spawnWatched(
     "python3",

@@ -50,7 +50,13 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
   const { stdioConn } = await import("../../net/stdio.ts");
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
-    { command: s.command, sink: new PipeSink(s.command), auth: s.auth, maxMailSize: s.maxMailSize },
+    {
+      command: s.command,
+      sink: new PipeSink(s.command),
+      auth: s.auth,
+      maxMailSize: s.maxMailSize,
+      releaseMail: true, // the pipe sink keeps nothing
+    },
     { authDelay: () => true, ended: (st) => status = st },
   );
   // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).

@@ -26,14 +26,24 @@ const EMPTY = new Uint8Array(0);
 
 /** What {@link MsmtpdInput.mail} read. */
 export type MailResult =
-  /** The mail up to its final `.`, dot-unstuffed, line ends as sent. */
-  | { kind: "mail"; data: Uint8Array }
+  /**
+   * The mail up to its final `.`, dot-unstuffed, line ends as sent. `release()` gives its memory
+   * back at once (`data` is then empty), for when nobody keeps it: an idle Deno runs no garbage
+   * collection for a long time.
+   */
+  | { kind: "mail"; data: Uint8Array; release(): void }
   /** The input ended (or failed) before the final `.`. */
   | { kind: "cut" }
   /** The mail passed the cap; it was read up to its final `.` and thrown away. */
   | { kind: "tooLarge" };
 
 const CUT: MailResult = { kind: "cut" };
+
+/** The input ended before the mail did: what was read of it goes at once. */
+function cut(body: MailBuffer): MailResult {
+  body.clear();
+  return CUT;
+}
 const TOO_LARGE: MailResult = { kind: "tooLarge" };
 
 /** The reading side of one msmtpd session. */
@@ -97,19 +107,19 @@ export class MsmtpdInput {
     let afterCrlf = this.#lastCommandCrlf;
     let atLineStart = true;
     for (;;) {
-      if (!await this.#fill()) return CUT;
+      if (!await this.#fill()) return cut(body);
       if (atLineStart && this.#chunk[this.#pos] === DOT) {
         // A dot line may start at the end of a chunk. Never ask for a byte the decision does
         // not need: a client that sent `.` LF waits for the reply.
-        if (!await this.#have(2)) return CUT;
+        if (!await this.#have(2)) return cut(body);
         const dotLf = this.#chunk[this.#pos + 1] === LF;
-        if (this.#chunk[this.#pos + 1] === CR && !await this.#have(3)) return CUT;
+        if (this.#chunk[this.#pos + 1] === CR && !await this.#have(3)) return cut(body);
         const dotCrlf = !dotLf && this.#chunk[this.#pos + 1] === CR &&
           this.#chunk[this.#pos + 2] === LF;
         if ((dotCrlf && afterCrlf) || (dotLf && bareLf && !afterCrlf)) {
           this.#pos += dotLf ? 2 : 3;
           if (tooLarge) return TOO_LARGE;
-          return { kind: "mail", data: body.bytes() };
+          return { kind: "mail", data: body.bytes(), release: () => body.clear() };
         }
         // A stuffed dot goes; the dot of a fake ending stays, so the mail keeps what was sent.
         if (!dotLf && !dotCrlf) this.#pos++;
@@ -180,43 +190,70 @@ export class MsmtpdInput {
 /** The most one mail can hold even without a cap (`0`/`Infinity`): what one array may hold. */
 export const LARGEST_MAIL = 2 ** 32;
 
+/** Up to this size a mail grows in a plain array; beyond it, in a resizable ArrayBuffer. */
+const SMALL_MAIL = 1024 * 1024;
+/** The smallest address-space reservation for a big mail. */
+const RESERVATION = 64 * 1024 * 1024;
+
 /**
- * A mail being received, in one resizable ArrayBuffer: the runtime reserves address space up
- * to the cap and commits pages only as the mail grows (Deno and Bun alike), so holding a mail
- * costs its size once, and handing it on costs no copy (a block list would need one more).
+ * A mail being received. A big one goes into a resizable ArrayBuffer: the runtime reserves
+ * address space and commits pages only as the mail grows (Deno and Bun alike), so holding it
+ * costs its size once and handing it on no copy (a block list, or a doubling array, would need
+ * the size once more). But a reservation is held until the buffer is collected, and their sum
+ * is limited (Deno and Bun both fail near 1.7–1.9 TiB: about 28,000 buffers of 64 MiB), so a small
+ * mail — nearly all of them, and the library may keep thousands — grows in a plain array and
+ * is handed on as an exact copy, and a big one reserves 64 MiB or 4 × its size, whichever is
+ * more, up to the cap (past 64 MiB, possible only with a larger cap, growing copies it once per
+ * step).
  */
 class MailBuffer {
-  readonly #buffer: ArrayBuffer;
-  /** Tracks the buffer's length as it grows. */
-  readonly #view: Uint8Array;
+  /** The resizable buffer, once the mail passed {@link SMALL_MAIL}. */
+  #buffer: ArrayBuffer | null = null;
+  /** Where bytes go: the plain array, or a view that tracks the resizable buffer's length. */
+  #bytes: Uint8Array = EMPTY;
   length = 0;
 
-  constructor(capacity: number) {
-    this.#buffer = new ArrayBuffer(0, { maxByteLength: capacity });
-    this.#view = new Uint8Array(this.#buffer);
-  }
+  constructor(private readonly capacity: number) {}
 
   /** Appends `bytes`; the caller keeps the total within the capacity. */
   push(bytes: Uint8Array): void {
     const length = this.length + bytes.length;
-    if (length > this.#buffer.byteLength) {
-      // Growing in steps keeps resizes few; untouched pages cost no memory.
-      this.#buffer.resize(
-        Math.min(this.#buffer.maxByteLength, Math.max(length, 2 * this.#buffer.byteLength)),
-      );
-    }
-    this.#view.set(bytes, this.length);
+    if (length > this.#bytes.length) this.#grow(length);
+    this.#bytes.set(bytes, this.length);
     this.length = length;
   }
 
-  /** The mail: a view of the buffer, not a copy. */
-  bytes(): Uint8Array {
-    return new Uint8Array(this.#buffer, 0, this.length);
+  /** Growing in doubling steps keeps copies and resizes few; untouched pages cost no memory. */
+  #grow(length: number): void {
+    const size = Math.min(this.capacity, Math.max(length, 2 * this.#bytes.length, 4096));
+    if (this.#buffer && size <= this.#buffer.maxByteLength) {
+      this.#buffer.resize(size);
+    } else if (!this.#buffer && size <= SMALL_MAIL) {
+      const grown = new Uint8Array(size);
+      grown.set(this.#bytes.subarray(0, this.length));
+      this.#bytes = grown;
+    } else {
+      const reserve = Math.min(this.capacity, Math.max(RESERVATION, 4 * size));
+      const buffer = new ArrayBuffer(size, { maxByteLength: reserve });
+      const view = new Uint8Array(buffer);
+      view.set(this.#bytes.subarray(0, this.length));
+      this.#buffer?.resize(0);
+      this.#buffer = buffer;
+      this.#bytes = view;
+    }
   }
 
-  /** Gives the memory back (a mail over the cap). */
+  /** The mail: a view of the resizable buffer, or a copy of the exact size of a small one. */
+  bytes(): Uint8Array {
+    if (this.#buffer) return new Uint8Array(this.#buffer, 0, this.length);
+    return this.#bytes.slice(0, this.length);
+  }
+
+  /** Gives the memory back (Deno returns a big mail's pages at once; Bun at its next GC). */
   clear(): void {
-    this.#buffer.resize(0);
+    this.#buffer?.resize(0);
+    this.#buffer = null;
+    this.#bytes = EMPTY;
     this.length = 0;
   }
 }

@@ -32,6 +32,11 @@ export interface MsmtpdConfig {
    * {@link DEFAULT_MAX_MAIL_SIZE}; `Infinity` for none, as msmtpd.
    */
   maxMailSize?: number;
+  /**
+   * Nothing keeps a mail once the sink and {@link MsmtpdHooks.delivered} are done with it (the
+   * CLI): its memory is then given back at once, not whenever the garbage collector runs.
+   */
+  releaseMail?: boolean;
 }
 
 /** msmtpd's session exit status: 0 clean, 1 error or abort, 2 authentication failure. */
@@ -212,12 +217,14 @@ class MsmtpdSession {
       reason: CANNOT_PIPE,
     }));
     if (!result.ok) {
+      if (this.cfg.releaseMail) mail.release();
       const reply = failureReply(result);
       return this.#fail(reply, reply.charAt(4).toLowerCase() + reply.slice(5));
     }
     await this.#send(R.piped);
     this.#info("mail was piped successfully");
     this.hooks.delivered?.(message);
+    if (this.cfg.releaseMail) mail.release();
     return null;
   }
 
