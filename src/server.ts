@@ -5,6 +5,7 @@
  */
 import { type Clock, sleep, systemClock } from "./smtp/clock.ts";
 import type { LogFn, SessionContext, SessionEngine } from "./smtp/session.ts";
+import { errnoCode } from "./net/errno.ts";
 import { listen as runtimeListen } from "./net/runtime.ts";
 import {
   AcceptError,
@@ -143,7 +144,7 @@ export class Server {
         conn = await this.#listener.accept();
       } catch (e) {
         if (this.stopping) return;
-        const err = e instanceof AcceptError ? e : new AcceptError(String(e), "EUNKNOWN");
+        const err = e instanceof AcceptError ? e : new AcceptError(String(e), errnoCode(e));
         // A client that reset while queued costs nothing: a flood of them must not delay others.
         if (isConnectionError(err)) continue;
         // Told once per episode, not per attempt: at the limit, each session that ends lets

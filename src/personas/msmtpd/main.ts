@@ -6,6 +6,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { MSMTPD_DEFAULT_COMMAND, MsmtpdServer } from "../../api/msmtpd.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
+import { strerror } from "../../net/errno.ts";
 import { ListenError } from "../../net/types.ts";
 import { runSession } from "../../server.ts";
 import { PipeSink } from "../../sinks/pipe.ts";
@@ -63,17 +64,9 @@ function isNumericAddress(text: string): boolean {
   return (isIPv6(text) && !text.includes("%")) || isIPv4(text);
 }
 
-const STRERROR: Record<string, string> = {
-  EADDRINUSE: "Address already in use",
-  AddrInUse: "Address already in use",
-  EADDRNOTAVAIL: "Cannot assign requested address",
-  AddrNotAvailable: "Cannot assign requested address",
-  EACCES: "Permission denied",
-  PermissionDenied: "Permission denied",
-};
-
-function strerror(e: ListenError): string {
-  return STRERROR[e.code ?? ""] ?? e.message.replace(/ \(os error \d+\)$/, "");
+/** `%m` of a failed bind: glibc's text, else the runtime's message without Deno's errno suffix. */
+function bindErrorText(e: ListenError): string {
+  return strerror(e.code) ?? e.message.replace(/ \(os error \d+\)$/, "");
 }
 
 /** Serves until SIGTERM (sessions then finish by themselves) or SIGINT (they are closed). */
@@ -95,7 +88,7 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
-    io.stderr(`${io.prog}: cannot bind to ${s.interface}:${s.port}: ${strerror(e)}\n`);
+    io.stderr(`${io.prog}: cannot bind to ${s.interface}:${s.port}: ${bindErrorText(e)}\n`);
     return EXIT_NOT_RUNNING;
   }
   ignoreSignals(["SIGHUP"]);
