@@ -3,6 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ListenError, type Logger, SmtpmockServer, WaitTimeoutError } from "../mod.ts";
+import { setImmediate } from "node:timers";
+import { FakeClock } from "./helpers/fake_clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { greeted, R221, R250, R354 } from "./helpers/smtpmock.ts";
 import { connectOutcome, since, talk, within } from "./helpers/smtpmock_probe.ts";
@@ -118,12 +120,20 @@ test("library: the record carries envelope, bytes, replies and the remote addres
 });
 
 test("library: stop() with an idle session is forced after shutdownTimeout", async () => {
-  const server = await SmtpmockServer.start({ shutdownTimeout: 1 });
+  const clock = new FakeClock();
+  const server = await SmtpmockServer.start({ shutdownTimeout: 1, clock });
   const c = await RawClient.connect(server.port);
   assert.equal(await c.readLine(), "220 Welcome\r\n");
-  const t = performance.now();
-  assert.equal(await within(10_000, server.stop()), "forced");
-  assert.ok(since(t) >= 900, `forced after ${since(t)} ms`);
+  const stopping = server.stop();
+  let settled = false;
+  stopping.then(() => settled = true);
+  await within(5000, clock.timerSet(1000), "the shutdown timeout");
+  clock.advance(999);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, "still waiting for the session at 999 ms");
+  clock.advance(1);
+  assert.equal(await within(5000, stopping), "forced");
+  assert.equal(clock.now(), 1000);
   assert.equal(await within(5000, c.closed()), "");
 });
 

@@ -11,6 +11,7 @@ import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../smtp/mockmta/session.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import type { LogFn } from "../smtp/session.ts";
+import type { Clock } from "../smtp/clock.ts";
 import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
@@ -36,6 +37,11 @@ export interface MockmtaServerOptions {
   keepMessages?: boolean;
   /** Protocol limits; defaults as documented in `MockmtaConfig`. */
   limits?: Partial<Omit<MockmtaConfig, "idleTimeoutMs">>;
+  /**
+   * The clock of every timer of the server and its sessions (delays, timeouts, the stop
+   * timeout); default the system clock. Tests inject a fake one to control time.
+   */
+  clock?: Clock;
 }
 
 const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resolve({ ok: true }) };
@@ -75,6 +81,7 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
       port: options.port ?? 0,
       log: options.log ?? toLogFn(options.logger),
       tls: options.tls,
+      clock: options.clock,
       engine: mockmtaEngine(
         { ...options.limits, idleTimeoutMs: (options.timeout ?? 0) * 1000 },
         {

@@ -6,7 +6,7 @@ import type { ReceivedMessage, Sink } from "../smtp/message.ts";
 import { AuthFailureWindow } from "../smtp/msmtpd/auth.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../smtp/msmtpd/input.ts";
 import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
-import { systemClock } from "../smtp/clock.ts";
+import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
 import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
@@ -50,6 +50,11 @@ export interface MsmtpdServerOptions {
    * Default {@link MSMTPD_DEFAULT_MAX_MAIL_SIZE} (64 MiB); `Infinity` for no cap.
    */
   maxMailSize?: number;
+  /**
+   * The clock of every timer of the server and its sessions (the AUTH brake and its window,
+   * the stop timeout); default the system clock. Tests inject a fake one to control time.
+   */
+  clock?: Clock;
 }
 
 /** The default of {@link MsmtpdServerOptions.maxMailSize}: 64 MiB. */
@@ -98,7 +103,8 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const sink = options.sink ??
       (options.command !== undefined ? new PipeSink(options.command, options.pipe) : accepting);
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
-    const failures = new AuthFailureWindow(systemClock);
+    const clock = options.clock ?? systemClock;
+    const failures = new AuthFailureWindow(clock);
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
@@ -121,6 +127,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
       engine,
       log: options.log ?? toLogFn(options.logger),
       maxSessions,
+      clock,
     });
     return new MsmtpdServer(server, messages);
   }

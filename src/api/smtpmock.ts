@@ -8,6 +8,7 @@ import {
 } from "../smtp/smtpmock/config.ts";
 import type { SmtpmockRecord } from "../smtp/smtpmock/record.ts";
 import { smtpmockEngine } from "../smtp/smtpmock/session.ts";
+import type { Clock } from "../smtp/clock.ts";
 import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
@@ -34,6 +35,11 @@ export interface SmtpmockServerOptions extends SmtpmockOptions {
    * line is bounded by `msgSizeLimit` instead.
    */
   maxLine?: number;
+  /**
+   * The clock of every timer of the server and its sessions (delays, timeouts, the stop
+   * timeout); default the system clock. Tests inject a fake one to control time.
+   */
+  clock?: Clock;
 }
 
 export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
@@ -68,6 +74,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
       log: toLogFn(options.logger),
+      clock: options.clock,
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
         // Without keeping, no hooks: no snapshot is built per message or per connection.
