@@ -58,6 +58,9 @@ export class Server {
   readonly #opts: ServerOptions;
   readonly #sessions = new Map<Conn, AbortController>();
   readonly #stopping = new AbortController();
+  /** Aborted to close the sessions at once, also while a graceful stop waits for them. */
+  readonly #forceStop = new AbortController();
+  #stopped: Promise<StopOutcome> | null = null;
   #slotWaiters: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
   #acceptLoop: Promise<void>;
@@ -103,17 +106,24 @@ export class Server {
 
   /**
    * Stops accepting at once, lets running sessions end by themselves for up to `timeoutMs`,
-   * then closes whatever is left. `timeoutMs: 0` forces immediately.
+   * then closes whatever is left. `timeoutMs: 0` forces immediately. Every call returns the
+   * one stop's outcome; a call with `timeoutMs: 0` cuts short a stop still waiting for sessions.
    */
-  async stop(timeoutMs: number): Promise<StopOutcome> {
+  stop(timeoutMs: number): Promise<StopOutcome> {
+    if (timeoutMs <= 0) this.#forceStop.abort();
+    return this.#stopped ??= this.#stop(timeoutMs);
+  }
+
+  async #stop(timeoutMs: number): Promise<StopOutcome> {
     await this.stopAccepting();
     if (this.#sessions.size === 0) return "graceful";
     const clock = this.#opts.clock ?? systemClock;
     const idle = new Promise<void>((r) => this.#idleWaiters.push(r));
-    const timer = new AbortController();
-    const timedOut = sleep(clock, timeoutMs, timer.signal).then(() => "timeout" as const);
+    // Ends the wait early when forced; aborted afterwards so the timer never outlives the stop.
+    const cut = this.#forceStop;
+    const timedOut = sleep(clock, timeoutMs, cut.signal).then(() => "timeout" as const);
     const result = await Promise.race([idle.then(() => "idle" as const), timedOut]);
-    timer.abort();
+    cut.abort();
     if (result === "idle") return "graceful";
     for (const [conn, closed] of this.#sessions) {
       closed.abort(SESSION_ENDED);

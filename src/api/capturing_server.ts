@@ -5,9 +5,18 @@
 import type { Server, StopOutcome } from "../server.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
 
+/** Options of {@link CapturingServer.stop}, the same for every persona. */
+export interface StopOptions {
+  /** Close every session at once. */
+  force?: boolean;
+  /** How long sessions may take to end by themselves before they are closed. */
+  timeoutMs?: number;
+}
+
 export abstract class CapturingServer<T> implements AsyncDisposable {
   protected readonly server: Server;
   protected readonly store: MemoryStore<T>;
+  #stopped: Promise<StopOutcome> | null = null;
 
   protected constructor(server: Server, store: MemoryStore<T>) {
     this.server = server;
@@ -67,10 +76,39 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
     return this.server.idle();
   }
 
-  /** Stops the server; each persona documents its own graceful/forced semantics. */
-  abstract stop(): Promise<StopOutcome>;
+  /**
+   * Stops the server: new connections are refused at once, running sessions may end by
+   * themselves for up to `timeoutMs` (each persona has its own default), then the rest are
+   * closed. `{ force: true }` closes them at once, also while an earlier stop still waits.
+   * Every call resolves with the one stop's outcome: `"graceful"` when no session had to be
+   * closed. Safe to call more than once.
+   *
+   * @example Graceful for up to a second, then forced
+   * ```ts
+   * import { SmtpmockServer } from "../../mod.ts";
+   *
+   * const server = await SmtpmockServer.start();
+   * const outcome = await server.stop({ timeoutMs: 1000 });
+   * if (outcome !== "graceful") throw new Error("no session was running");
+   * if (await server.stop({ force: true }) !== outcome) throw new Error("one stop, one outcome");
+   * ```
+   */
+  stop(options: StopOptions = {}): Promise<StopOutcome> {
+    const timeoutMs = options.force ? 0 : options.timeoutMs ?? this.defaultStopTimeoutMs;
+    const stopping = this.server.stop(timeoutMs);
+    this.#stopped ??= this.finishStop(stopping);
+    return this.#stopped;
+  }
 
-  /** `await using` stops the server at the end of the scope. */
+  /** How long {@link stop} lets sessions end by themselves when not told. */
+  protected abstract readonly defaultStopTimeoutMs: number;
+
+  /** What the persona does around the server's stop (logging, waiting for deliveries). */
+  protected finishStop(stopping: Promise<StopOutcome>): Promise<StopOutcome> {
+    return stopping;
+  }
+
+  /** `await using` calls {@link stop} without options at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

@@ -60,8 +60,6 @@ const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resol
  * ```
  */
 export class MockmtaServer extends CapturingServer<MockmtaMessage> {
-  #stopped: Promise<StopOutcome> | null = null;
-
   private constructor(server: Server, messages: MemoryStore<MockmtaMessage>) {
     super(server, messages);
   }
@@ -95,16 +93,16 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
     return new MockmtaServer(server, messages);
   }
 
+  /** Like SIGTERM to the daemon: open connections are closed at once. */
+  protected readonly defaultStopTimeoutMs = 0;
+
   /**
-   * Stops accepting, closes open connections after `timeoutMs` (default 0: at once) and
-   * resolves once every session has ended, so a delivery in progress is finished, never cut.
-   * A message whose DATA was still arriving is not delivered. Safe to call more than once.
+   * Resolves once every session has ended, so a delivery in progress is finished, never cut.
+   * A message whose DATA was still arriving is not delivered.
    */
-  override stop(options: { timeoutMs?: number } = {}): Promise<StopOutcome> {
-    this.#stopped ??= this.server.stop(options.timeoutMs ?? 0).then(async (outcome) => {
-      await this.server.idle();
-      return outcome;
-    });
-    return this.#stopped;
+  protected override async finishStop(stopping: Promise<StopOutcome>): Promise<StopOutcome> {
+    const outcome = await stopping;
+    await this.server.idle();
+    return outcome;
   }
 }

@@ -1,5 +1,5 @@
 /** An in-process msmtpd: the server, its 16-session limit, AUTH brake and delivery sink. */
-import { Server, type StopOutcome } from "../server.ts";
+import { Server } from "../server.ts";
 import { MemoryStore } from "../sinks/memory.ts";
 import { PipeSink, type PipeSinkOptions } from "../sinks/pipe.ts";
 import type { ReceivedMessage, Sink } from "../smtp/message.ts";
@@ -89,9 +89,6 @@ const accepting: Sink = { deliver: () => Promise.resolve({ ok: true }) };
  * ```
  */
 export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
-  #stopped: Promise<StopOutcome> | null = null;
-  #forced: Promise<StopOutcome> | null = null;
-
   private constructor(server: Server, messages: MemoryStore<ReceivedMessage>) {
     super(server, messages);
   }
@@ -132,20 +129,8 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     return new MsmtpdServer(server, messages);
   }
 
-  /**
-   * Stops accepting at once. Like msmtpd's sessions, running ones finish by themselves (for up
-   * to `timeoutMs`, default forever); `{ force: true }` closes them at once, also while an
-   * earlier graceful stop is still waiting. Safe to call more than once.
-   */
-  override stop(options: { force?: boolean; timeoutMs?: number } = {}): Promise<StopOutcome> {
-    if (options.force) {
-      this.#forced ??= this.server.stop(0);
-      this.#stopped ??= this.#forced;
-      return this.#forced;
-    }
-    this.#stopped ??= this.server.stop(options.timeoutMs ?? Infinity);
-    return this.#stopped;
-  }
+  /** Like msmtpd's sessions on SIGTERM, running ones finish by themselves, however long. */
+  protected readonly defaultStopTimeoutMs = Infinity;
 
   /** Closes every session at once: a test scope ending must not wait for idle clients. */
   override async [Symbol.asyncDispose](): Promise<void> {
