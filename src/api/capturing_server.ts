@@ -2,6 +2,8 @@
  * What every in-process server of the library offers, whatever its persona: where it listens,
  * the messages it accepted, waiting for them, and being stopped by `await using`.
  */
+import type { Readable, Writable } from "node:stream";
+import { type StreamPairAddresses, streamPairConn } from "../net/stream_conn.ts";
 import type { Server, StopOutcome } from "../server.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
 
@@ -69,6 +71,42 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
   async waitForMessagesAndPurge(count: number, options?: WaitOptions): Promise<T[]> {
     await this.store.waitFor(count, options);
     return this.store.take();
+  }
+
+  /**
+   * Runs one session of this server over streams instead of an accepted connection: `input`
+   * carries what the client sends, `output` the replies (pass a socket or any duplex twice).
+   * The session is the server's like any other: its messages land in {@link messages}, it
+   * counts in {@link activeSessions}, and {@link stop} closes it. Resolves once it has ended
+   * (`output` is then ended; `input` is no longer read and stays its owner's). The remote and
+   * local addresses are empty unless given. STARTTLS is not offered.
+   *
+   * @example A session over two in-memory pipes
+   * ```ts
+   * import { PassThrough } from "node:stream";
+   * import { SmtpmockServer } from "../../mod.ts";
+   *
+   * await using server = await SmtpmockServer.start();
+   * const toServer = new PassThrough();
+   * const fromServer = new PassThrough();
+   * let replies = "";
+   * fromServer.on("data", (chunk) => replies += chunk);
+   * const session = server.serveConnection(toServer, fromServer);
+   * toServer.end(
+   *   "EHLO example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
+   *     "DATA\r\nhello\r\n.\r\nQUIT\r\n",
+   * );
+   * await session;
+   * if (!replies.startsWith("220 ")) throw new Error("greeted first");
+   * if (server.messages()[0].to[0] !== "b@example.com") throw new Error("the message was kept");
+   * ```
+   */
+  serveConnection(
+    input: Readable,
+    output: Writable,
+    addresses?: StreamPairAddresses,
+  ): Promise<void> {
+    return this.server.serve(streamPairConn(input, output, addresses));
   }
 
   /** Resolves when the sessions open right now have all ended. */

@@ -8,7 +8,7 @@ import { MSMTPD_DEFAULT_COMMAND, MsmtpdServer } from "../../api/msmtpd.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
 import { strerror } from "../../net/errno.ts";
 import { ListenError } from "../../net/types.ts";
-import { runSession } from "../../server.ts";
+import { Server } from "../../server.ts";
 import { PipeSink } from "../../sinks/pipe.ts";
 import { msmtpdEngine, type SessionStatus } from "../../smtp/msmtpd/session.ts";
 import type { LogFn } from "../../smtp/session.ts";
@@ -48,14 +48,14 @@ export async function msmtpdMain(
 
 /** One session on stdin/stdout; every AUTH answer is delayed (no memory of failures). */
 async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
-  const { stdioConn } = await import("../../net/stdio.ts");
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
     { command: s.command, sink: new PipeSink(s.command), auth: s.auth, maxMailSize: s.maxMailSize },
     { authDelay: () => true, ended: (st) => status = st },
   );
   // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).
-  await runSession(stdioConn({ socketAddresses: true }), { engine, log });
+  const session = await Server.inetd({ engine, log, socketAddresses: true });
+  await session.ended;
   return status === 0 ? 0 : 1;
 }
 
