@@ -41,6 +41,8 @@ export type { SmtpmockRecord } from "./src/smtp/smtpmock/record.ts";
 export type { SmtpmockConfig, SmtpmockOptions } from "./src/smtp/smtpmock/config.ts";
 export { type WaitOptions, WaitTimeoutError } from "./src/sinks/memory.ts";
 export type { StopOutcome } from "./src/server.ts";
+export type { StopOptions } from "./src/api/capturing_server.ts";
+export type { Clock } from "./src/smtp/clock.ts";
 export { ListenError } from "./src/net/types.ts";
 export type { Address } from "./src/smtp/wire.ts";
 export { VERSION } from "./src/version.ts";

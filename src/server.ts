@@ -1,10 +1,12 @@
 /**
  * The accept loop and session registry shared by every persona: runs one {@link SessionEngine}
  * per connection, limits concurrent sessions, and stops gracefully (sessions finish on their
- * own, up to a timeout) or by force (every connection is closed at once).
+ * own, up to a timeout) or by force (every connection is closed at once). inetd mode is the
+ * same server without a listener, over the one connection on stdin/stdout.
  */
 import { type Clock, sleep, systemClock } from "./smtp/clock.ts";
 import type { LogFn, SessionContext, SessionEngine } from "./smtp/session.ts";
+import { errnoCode } from "./net/errno.ts";
 import { listen as runtimeListen } from "./net/runtime.ts";
 import {
   AcceptError,
@@ -35,6 +37,34 @@ export interface ServerOptions {
   listen?: (opts: ListenOptions) => Promise<Listener>;
 }
 
+/** What sessions run with, whether the server listens or not. */
+type SessionOptions = Pick<ServerOptions, "engine" | "log" | "tls" | "clock" | "maxSessions">;
+
+/** Options of {@link Server.inetd}. */
+export interface InetdOptions extends Omit<SessionOptions, "maxSessions"> {
+  /** The connection; default stdin (from the peer) + stdout (to the peer). */
+  conn?: Conn;
+  /**
+   * Report the TCP socket on stdin's addresses as the session's remote and local ends (see
+   * stdio.ts); otherwise, and for a pipe, both are empty.
+   */
+  socketAddresses?: boolean;
+}
+
+/** A running inetd session. */
+export interface InetdSession {
+  /** Resolves once the session has ended and its connection is closed. */
+  readonly ended: Promise<void>;
+  /**
+   * Closes the connection as if the client had hung up: the session sees end of input and
+   * finishes what it was doing (a delivery under way), unlike a forced stop.
+   */
+  hangUp(): void;
+}
+
+/** The address of a server that does not listen. */
+const NOWHERE: Address = { hostname: "", port: 0 };
+
 /**
  * The reason every ended session's signal carries: one shared value, because abort() without
  * a reason builds an exception with a stack trace per session (measurable per message).
@@ -53,15 +83,18 @@ const ACCEPT_BACKOFF_MAX_MS = 1000;
 export type StopOutcome = "graceful" | "forced";
 
 export class Server {
-  readonly #listener: Listener;
-  readonly #opts: ServerOptions;
+  readonly #listener: Listener | null;
+  readonly #opts: SessionOptions;
   readonly #sessions = new Map<Conn, AbortController>();
   readonly #stopping = new AbortController();
+  /** Aborted to close the sessions at once, also while a graceful stop waits for them. */
+  readonly #forceStop = new AbortController();
+  #stopped: Promise<StopOutcome> | null = null;
   #slotWaiters: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
   #acceptLoop: Promise<void>;
 
-  private constructor(listener: Listener, opts: ServerOptions) {
+  private constructor(listener: Listener | null, opts: SessionOptions) {
     this.#listener = listener;
     this.#opts = opts;
     this.#acceptLoop = this.#accept();
@@ -74,8 +107,20 @@ export class Server {
     return new Server(listener, opts);
   }
 
+  /**
+   * inetd mode: one session over `conn` (default stdin/stdout), run as an accepted connection
+   * would be. The stdio transport is loaded only here, so daemons never load it.
+   */
+  static async inetd(opts: InetdOptions): Promise<InetdSession> {
+    const conn = opts.conn ??
+      (await import("./net/stdio.ts")).stdioConn({ socketAddresses: opts.socketAddresses });
+    const server = new Server(null, opts);
+    return { ended: server.serve(conn), hangUp: () => conn.close() };
+  }
+
+  /** Where the server listens; empty for a server without a listener (inetd). */
   get address(): Address {
-    return this.#listener.addr;
+    return this.#listener?.addr ?? NOWHERE;
   }
 
   get activeSessions(): number {
@@ -94,7 +139,7 @@ export class Server {
   stopAccepting(): Promise<void> {
     if (!this.stopping) {
       this.#stopping.abort();
-      this.#listener.close();
+      this.#listener?.close();
       for (const w of this.#slotWaiters.splice(0)) w();
     }
     return this.#acceptLoop;
@@ -102,17 +147,24 @@ export class Server {
 
   /**
    * Stops accepting at once, lets running sessions end by themselves for up to `timeoutMs`,
-   * then closes whatever is left. `timeoutMs: 0` forces immediately.
+   * then closes whatever is left. `timeoutMs: 0` forces immediately. Every call returns the
+   * one stop's outcome; a call with `timeoutMs: 0` cuts short a stop still waiting for sessions.
    */
-  async stop(timeoutMs: number): Promise<StopOutcome> {
+  stop(timeoutMs: number): Promise<StopOutcome> {
+    if (timeoutMs <= 0) this.#forceStop.abort();
+    return this.#stopped ??= this.#stop(timeoutMs);
+  }
+
+  async #stop(timeoutMs: number): Promise<StopOutcome> {
     await this.stopAccepting();
     if (this.#sessions.size === 0) return "graceful";
     const clock = this.#opts.clock ?? systemClock;
     const idle = new Promise<void>((r) => this.#idleWaiters.push(r));
-    const timer = new AbortController();
-    const timedOut = sleep(clock, timeoutMs, timer.signal).then(() => "timeout" as const);
+    // Ends the wait early when forced; aborted afterwards so the timer never outlives the stop.
+    const cut = this.#forceStop;
+    const timedOut = sleep(clock, timeoutMs, cut.signal).then(() => "timeout" as const);
     const result = await Promise.race([idle.then(() => "idle" as const), timedOut]);
-    timer.abort();
+    cut.abort();
     if (result === "idle") return "graceful";
     for (const [conn, closed] of this.#sessions) {
       closed.abort(SESSION_ENDED);
@@ -127,7 +179,21 @@ export class Server {
     return new Promise((r) => this.#idleWaiters.push(r));
   }
 
+  /**
+   * Runs one session over a connection the server did not accept (a pipe, a socket from
+   * elsewhere, stdin/stdout), registered with the others: it counts in {@link activeSessions}
+   * and a stop closes it. Resolves once it has ended; at once (closing `conn`) when stopping.
+   */
+  serve(conn: Conn): Promise<void> {
+    if (this.stopping) {
+      conn.close();
+      return Promise.resolve();
+    }
+    return this.#run(conn);
+  }
+
   async #accept(): Promise<void> {
+    if (!this.#listener) return;
     const max = this.#opts.maxSessions ?? Infinity;
     /** The current back-off; 0 while accepting works. */
     let backoff = 0;
@@ -143,7 +209,7 @@ export class Server {
         conn = await this.#listener.accept();
       } catch (e) {
         if (this.stopping) return;
-        const err = e instanceof AcceptError ? e : new AcceptError(String(e), "EUNKNOWN");
+        const err = e instanceof AcceptError ? e : new AcceptError(String(e), errnoCode(e));
         // A client that reset while queued costs nothing: a flood of them must not delay others.
         if (isConnectionError(err)) continue;
         // Told once per episode, not per attempt: at the limit, each session that ends lets

@@ -2,7 +2,16 @@
 // disposal), several servers per process, and go-smtp-mock's per-connection records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ListenError, type Logger, SmtpmockServer, WaitTimeoutError } from "../mod.ts";
+import {
+  ListenError,
+  type Logger,
+  MockmtaServer,
+  MsmtpdServer,
+  SmtpmockServer,
+  WaitTimeoutError,
+} from "../mod.ts";
+import { setImmediate } from "node:timers";
+import { FakeClock } from "./helpers/fake_clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { greeted, R221, R250, R354 } from "./helpers/smtpmock.ts";
 import { connectOutcome, since, talk, within } from "./helpers/smtpmock_probe.ts";
@@ -118,13 +127,43 @@ test("library: the record carries envelope, bytes, replies and the remote addres
 });
 
 test("library: stop() with an idle session is forced after shutdownTimeout", async () => {
-  const server = await SmtpmockServer.start({ shutdownTimeout: 1 });
+  const clock = new FakeClock();
+  const server = await SmtpmockServer.start({ shutdownTimeout: 1, clock });
   const c = await RawClient.connect(server.port);
   assert.equal(await c.readLine(), "220 Welcome\r\n");
-  const t = performance.now();
-  assert.equal(await within(10_000, server.stop()), "forced");
-  assert.ok(since(t) >= 900, `forced after ${since(t)} ms`);
+  const stopping = server.stop();
+  let settled = false;
+  stopping.then(() => settled = true);
+  await within(5000, clock.timerSet(1000), "the shutdown timeout");
+  clock.advance(999);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, "still waiting for the session at 999 ms");
+  clock.advance(1);
+  assert.equal(await within(5000, stopping), "forced");
+  assert.equal(clock.now(), 1000);
   assert.equal(await within(5000, c.closed()), "");
+});
+
+test("library: one stop() for the three servers; force cuts short a stop still waiting", async () => {
+  const starts = {
+    smtpmock: (clock: FakeClock) => SmtpmockServer.start({ clock }),
+    mockmta: (clock: FakeClock) => MockmtaServer.start({ clock }),
+    msmtpd: (clock: FakeClock) => MsmtpdServer.start({ clock }),
+  };
+  for (const [name, start] of Object.entries(starts)) {
+    const clock = new FakeClock();
+    const server = await start(clock);
+    const c = await RawClient.connect(server.port);
+    await c.readLine(); // the greeting: the session is running
+    const graceful = server.stop({ timeoutMs: 60_000 });
+    await within(5000, clock.timerSet(60_000), `${name}: waiting for the session`);
+    const forced = server.stop({ force: true });
+    assert.equal(await within(5000, forced), "forced", name);
+    assert.equal(await graceful, "forced", `${name}: one stop, one outcome`);
+    assert.equal(await within(5000, c.closed()), "", name);
+    assert.equal(clock.now(), 0, `${name}: closed without the clock moving`);
+    assert.equal(await server.stop(), "forced", `${name}: a later stop() tells the same`);
+  }
 });
 
 test("library: stop() lets a session mid-DATA finish its message, then closes it", async () => {

@@ -11,6 +11,7 @@ import { transition } from "../src/smtp/mockmta/states.ts";
 import type { MockmtaConfig, MockmtaHooks } from "../src/smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../src/smtp/mockmta/session.ts";
 import { systemClock } from "../src/smtp/clock.ts";
+import { FakeClock, runUntil } from "./helpers/fake_clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { play, R, type Steps } from "./helpers/mockmta.ts";
 
@@ -238,10 +239,12 @@ test("mockmta stop(): a delivery under way finishes, a DATA still arriving is dr
 });
 
 test("mockmta library timeout: an idle connection is closed without a reply", async () => {
-  const server = await MockmtaServer.start({ timeout: 1 });
+  const clock = new FakeClock();
+  const server = await MockmtaServer.start({ timeout: 1, clock });
   try {
     const c = await RawClient.connect(server.port);
-    assert.equal(await c.closed(), R.greeting);
+    assert.equal(await runUntil(clock, c.closed()), R.greeting);
+    assert.equal(clock.now(), 1000, "after the one-second idle timeout");
   } finally {
     await server.stop();
   }

@@ -8,7 +8,9 @@ import {
   plainCredentialsMatch,
 } from "../src/smtp/msmtpd/auth.ts";
 import type { Clock } from "../src/smtp/clock.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
+import { within } from "./helpers/smtpmock_probe.ts";
 import { BYE, GREETING, OK, runSteps, type Step, withServer } from "./helpers/msmtpd.ts";
 
 const AUTH = { user: "user", password: "secret" };
@@ -125,33 +127,41 @@ test("msmtpd auth: AUTH variants (§5.3)", async () => {
   });
 });
 
-/** Milliseconds from sending `AUTH PLAIN …` to its reply, on a new session. */
-async function timeAuth(port: number, password: string): Promise<[string, number]> {
+/** A new session's EHLO, then `AUTH PLAIN` with `password` sent: the client, reply pending. */
+async function sendAuth(port: number, password: string): Promise<RawClient> {
   const c = await RawClient.connect(port);
   await c.send("EHLO x\r\n");
   assert.equal(
     await c.readBytes(GREETING.length + 31),
     GREETING + "250-localhost\r\n250 AUTH PLAIN\r\n",
   );
-  const start = performance.now();
   await c.send(`AUTH PLAIN ${b64(`\0user\0${password}`)}\r\n`);
-  const reply = await c.readLine();
-  const ms = performance.now() - start;
-  c.close();
-  return [reply, ms];
+  return c;
 }
 
 test("msmtpd auth: after a failure every new session answers AUTH after one second", async () => {
-  await withServer({ auth: AUTH }, async (server) => {
-    let [reply, ms] = await timeAuth(server.port, "secret");
-    assert.equal(reply, "235 Authentication successful\r\n");
-    assert.ok(ms < 900, `no failure yet, no delay (${ms} ms)`);
-    [reply, ms] = await timeAuth(server.port, "wrong");
-    assert.equal(reply, "535 Authentication failed\r\n");
-    assert.ok(ms < 900, `a failure does not delay its own answer (${ms} ms)`);
+  const clock = new FakeClock();
+  await withServer({ auth: AUTH, clock }, async (server) => {
+    // Answered while the clock stands still: neither waited.
+    let c = await sendAuth(server.port, "secret");
+    assert.equal(await c.readLine(), "235 Authentication successful\r\n", "no failure yet");
+    c.close();
+    c = await sendAuth(server.port, "wrong");
+    assert.equal(await c.readLine(), "535 Authentication failed\r\n", "not delayed itself");
+    c.close();
+    assert.equal(clock.now(), 0);
     await server.idle(); // the window opens when the failed session has ended
-    [reply, ms] = await timeAuth(server.port, "secret");
-    assert.equal(reply, "235 Authentication successful\r\n");
-    assert.ok(ms >= 990, `the next session waits a second, right password or not (${ms} ms)`);
+    c = await sendAuth(server.port, "secret");
+    await within(5000, clock.timerSet(1000), "the one-second brake");
+    clock.advance(1000);
+    assert.equal(await c.readLine(), "235 Authentication successful\r\n", "right password too");
+    c.close();
+    // The window is 60 s from the failed session's end: past it, no brake.
+    await server.idle();
+    clock.advance(60_000);
+    c = await sendAuth(server.port, "secret");
+    assert.equal(await c.readLine(), "235 Authentication successful\r\n");
+    assert.equal(clock.now(), 61_000, "answered without the clock moving");
+    c.close();
   });
 });

@@ -7,14 +7,8 @@ import { SmtpmockServer, type SmtpmockServerOptions } from "../mod.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { INVALID, R221, R250, R354, withCli } from "./helpers/smtpmock.ts";
 import { startSmtpmockCli } from "./helpers/cli.ts";
-import {
-  assertNoReply,
-  connectOutcome,
-  since,
-  talk,
-  timedReply,
-  within,
-} from "./helpers/smtpmock_probe.ts";
+import { FakeClock, runUntil } from "./helpers/fake_clock.ts";
+import { assertNoReply, connectOutcome, since, talk, within } from "./helpers/smtpmock_probe.ts";
 
 const OK = "250 Ok\r\n";
 const R421 = "421 Service not available\r\n";
@@ -22,7 +16,10 @@ const DATA_SEQ = "503 Bad sequence of commands. DATA should be used after RCPT T
 const RCPT_SEQ = "503 Bad sequence of commands. RCPT TO should be used after MAIL FROM\r\n";
 const MAIL_SEQ = "503 Bad sequence of commands. MAIL FROM should be used after HELO\r\n";
 
-/** Runs `body` against a fresh in-process server and a client past the greeting. */
+/**
+ * Runs `body` against a fresh in-process server and a client past the greeting. Timing tests
+ * pass a {@link FakeClock} in `options.clock` and move it themselves.
+ */
 async function withServer(
   options: SmtpmockServerOptions,
   body: (c: RawClient, server: SmtpmockServer) => Promise<void>,
@@ -241,77 +238,68 @@ const DELAYED: Array<{
 ];
 
 test("smtpmock: each responseDelay flag delays its own reply only; keyword 502 is immediate", async () => {
-  // One server per flag, all at once, so eight 1 s delays take about one second.
   await Promise.all(DELAYED.map(async ({ flag, setup, request, reply }) => {
-    const server = await SmtpmockServer.start({ [flag]: 1 });
-    try {
-      const t = performance.now();
-      const c = await RawClient.connect(server.port);
-      assert.equal(await c.readLine(), "220 Welcome\r\n");
-      assert.ok(since(t) < 500, `${flag}: greeting is never delayed`);
-      const [invalid, invalidMs] = await timedReply(c, "FOO\r\n");
-      assert.equal(invalid, INVALID);
-      assert.ok(invalidMs < 500, `${flag}: keyword 502 took ${invalidMs} ms`);
-      for (const [req, rep] of setup) {
-        const [line, ms] = await timedReply(c, req);
-        assert.equal(line, rep);
-        assert.ok(ms < 500, `${flag}: ${req.trim()} is not delayed (${ms} ms)`);
-      }
-      const [line, ms] = await timedReply(c, request);
-      assert.equal(line, reply, flag);
-      assert.ok(ms >= 900, `${flag}: reply after ${ms} ms`);
-      c.close();
-    } finally {
-      await server.stop({ force: true });
-    }
+    const clock = new FakeClock();
+    await withServer({ [flag]: 1, clock }, async (c) => {
+      // Answered while the clock stands still: nothing before the delayed request waits for it.
+      await talk(c, [["FOO\r\n", INVALID], ...setup]);
+      assert.equal(clock.now(), 0, flag);
+      await c.send(request);
+      await within(5000, clock.timerSet(1000), `${flag}: the one-second delay`);
+      clock.advance(1000);
+      assert.equal(await c.readLine(), reply, flag);
+    });
   }));
 });
 
 test("smtpmock: responseDelayMessage also delays the 552; a negative delay is none", async () => {
+  const clock = new FakeClock();
   await withServer(
-    { responseDelayMessage: 1, responseDelayHelo: -1, msgSizeLimit: 3 },
+    { responseDelayMessage: 1, responseDelayHelo: -1, msgSizeLimit: 3, clock },
     async (c) => {
-      const [helo, heloMs] = await timedReply(c, "EHLO example.com\r\n");
-      assert.equal(helo, R250);
-      assert.ok(heloMs < 500, `negative delay: ${heloMs} ms`);
-      await talk(c, [...ENVELOPE.slice(1), ["DATA\r\n", R354]]);
-      const [line, ms] = await timedReply(c, "too long\r\n");
-      assert.equal(line, "552 Message exceeded max size of 3 bytes\r\n");
-      assert.ok(ms >= 900, `552 after ${ms} ms`);
+      await talk(c, [...ENVELOPE, ["DATA\r\n", R354]]);
+      assert.equal(clock.now(), 0, "the negative HELO delay did not wait");
+      await c.send("too long\r\n");
+      await within(5000, clock.timerSet(1000), "the one-second delay");
+      clock.advance(1000);
+      assert.equal(await c.readLine(), "552 Message exceeded max size of 3 bytes\r\n");
     },
   );
 });
 
 test("smtpmock: a delay outside the session deadline loses the reply (sessionTimeout=1, delay 2)", async () => {
-  await withServer({ sessionTimeout: 1, responseDelayHelo: 2 }, async (c) => {
-    const t = performance.now();
+  const clock = new FakeClock();
+  await withServer({ sessionTimeout: 1, responseDelayHelo: 2, clock }, async (c) => {
     await c.send("EHLO example.com\r\n");
-    assert.equal(await within(10_000, c.closed()), "", "no reply at all");
-    const ms = since(t);
-    assert.ok(ms >= 2700, `closed after ${ms} ms (expected about 3 s)`);
+    await within(5000, clock.timerSet(2000), "the two-second delay");
+    clock.advance(2000);
+    // The reply is dropped (its deadline was at 1 s); the next read waits a whole timeout.
+    assert.equal(await within(5000, runUntil(clock, c.closed())), "", "no reply at all");
+    assert.equal(clock.now(), 3000);
   });
 });
 
 // ------------------------------------------------------------------ session timeout
 
 test("smtpmock: sessionTimeout closes an idle session silently", async () => {
-  await withServer({ sessionTimeout: 1 }, async (c) => {
-    const t = performance.now();
-    assert.equal(await within(10_000, c.closed()), "");
-    const ms = since(t);
-    assert.ok(ms >= 900 && ms < 5000, `closed after ${ms} ms`);
+  const clock = new FakeClock();
+  await withServer({ sessionTimeout: 1, clock }, async (c) => {
+    assert.equal(await within(5000, runUntil(clock, c.closed())), "");
+    assert.equal(clock.now(), 1000);
   });
 });
 
 test("smtpmock: each command renews the session deadline", async () => {
-  await withServer({ sessionTimeout: 1 }, async (c) => {
-    const t = performance.now();
+  const clock = new FakeClock();
+  await withServer({ sessionTimeout: 1, clock }, async (c) => {
     for (let i = 0; i < 4; i++) {
-      // The pauses are the stimulus (a client slower than nothing, faster than the timeout).
-      await new Promise((r) => setTimeout(r, 400));
+      await within(5000, clock.timerSet(), "the deadline of the next read");
+      clock.advance(600);
       await talk(c, [["NOOP\r\n", OK]]);
     }
-    assert.ok(since(t) >= 1500, "outlived one timeout by talking");
+    assert.equal(clock.now(), 2400, "outlived one timeout by talking");
+    assert.equal(await within(5000, runUntil(clock, c.closed())), "");
+    assert.ok(clock.now() >= 3400, `closed at ${clock.now()} ms, a timeout after the last NOOP`);
   });
 });
 

@@ -2,12 +2,23 @@
  * What every in-process server of the library offers, whatever its persona: where it listens,
  * the messages it accepted, waiting for them, and being stopped by `await using`.
  */
+import type { Readable, Writable } from "node:stream";
+import { type StreamPairAddresses, streamPairConn } from "../net/stream_conn.ts";
 import type { Server, StopOutcome } from "../server.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
+
+/** Options of {@link CapturingServer.stop}, the same for every persona. */
+export interface StopOptions {
+  /** Close every session at once. */
+  force?: boolean;
+  /** How long sessions may take to end by themselves before they are closed. */
+  timeoutMs?: number;
+}
 
 export abstract class CapturingServer<T> implements AsyncDisposable {
   protected readonly server: Server;
   protected readonly store: MemoryStore<T>;
+  #stopped: Promise<StopOutcome> | null = null;
 
   protected constructor(server: Server, store: MemoryStore<T>) {
     this.server = server;
@@ -62,15 +73,80 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
     return this.store.take();
   }
 
+  /**
+   * Runs one session of this server over streams instead of an accepted connection: `input`
+   * carries what the client sends, `output` the replies (pass a socket or any duplex twice).
+   * The session is the server's like any other: its messages land in {@link messages}, it
+   * counts in {@link activeSessions}, and {@link stop} closes it. Resolves once it has ended
+   * (`output` is then ended; `input` is no longer read and stays its owner's). The remote and
+   * local addresses are empty unless given. STARTTLS is not offered.
+   *
+   * @example A session over two in-memory pipes
+   * ```ts
+   * import { PassThrough } from "node:stream";
+   * import { SmtpmockServer } from "../../mod.ts";
+   *
+   * await using server = await SmtpmockServer.start();
+   * const toServer = new PassThrough();
+   * const fromServer = new PassThrough();
+   * let replies = "";
+   * fromServer.on("data", (chunk) => replies += chunk);
+   * const session = server.serveConnection(toServer, fromServer);
+   * toServer.end(
+   *   "EHLO example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
+   *     "DATA\r\nhello\r\n.\r\nQUIT\r\n",
+   * );
+   * await session;
+   * if (!replies.startsWith("220 ")) throw new Error("greeted first");
+   * if (server.messages()[0].to[0] !== "b@example.com") throw new Error("the message was kept");
+   * ```
+   */
+  serveConnection(
+    input: Readable,
+    output: Writable,
+    addresses?: StreamPairAddresses,
+  ): Promise<void> {
+    return this.server.serve(streamPairConn(input, output, addresses));
+  }
+
   /** Resolves when the sessions open right now have all ended. */
   idle(): Promise<void> {
     return this.server.idle();
   }
 
-  /** Stops the server; each persona documents its own graceful/forced semantics. */
-  abstract stop(): Promise<StopOutcome>;
+  /**
+   * Stops the server: new connections are refused at once, running sessions may end by
+   * themselves for up to `timeoutMs` (each persona has its own default), then the rest are
+   * closed. `{ force: true }` closes them at once, also while an earlier stop still waits.
+   * Every call resolves with the one stop's outcome: `"graceful"` when no session had to be
+   * closed. Safe to call more than once.
+   *
+   * @example Graceful for up to a second, then forced
+   * ```ts
+   * import { SmtpmockServer } from "../../mod.ts";
+   *
+   * const server = await SmtpmockServer.start();
+   * const outcome = await server.stop({ timeoutMs: 1000 });
+   * if (outcome !== "graceful") throw new Error("no session was running");
+   * if (await server.stop({ force: true }) !== outcome) throw new Error("one stop, one outcome");
+   * ```
+   */
+  stop(options: StopOptions = {}): Promise<StopOutcome> {
+    const timeoutMs = options.force ? 0 : options.timeoutMs ?? this.defaultStopTimeoutMs;
+    const stopping = this.server.stop(timeoutMs);
+    this.#stopped ??= this.finishStop(stopping);
+    return this.#stopped;
+  }
 
-  /** `await using` stops the server at the end of the scope. */
+  /** How long {@link stop} lets sessions end by themselves when not told. */
+  protected abstract readonly defaultStopTimeoutMs: number;
+
+  /** What the persona does around the server's stop (logging, waiting for deliveries). */
+  protected finishStop(stopping: Promise<StopOutcome>): Promise<StopOutcome> {
+    return stopping;
+  }
+
+  /** `await using` calls {@link stop} without options at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

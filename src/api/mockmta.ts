@@ -11,6 +11,7 @@ import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../smtp/mockmta/session.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import type { LogFn } from "../smtp/session.ts";
+import type { Clock } from "../smtp/clock.ts";
 import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
@@ -36,6 +37,11 @@ export interface MockmtaServerOptions {
   keepMessages?: boolean;
   /** Protocol limits; defaults as documented in `MockmtaConfig`. */
   limits?: Partial<Omit<MockmtaConfig, "idleTimeoutMs">>;
+  /**
+   * The clock of every timer of the server and its sessions (delays, timeouts, the stop
+   * timeout); default the system clock. Tests inject a fake one to control time.
+   */
+  clock?: Clock;
 }
 
 const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resolve({ ok: true }) };
@@ -54,8 +60,6 @@ const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resol
  * ```
  */
 export class MockmtaServer extends CapturingServer<MockmtaMessage> {
-  #stopped: Promise<StopOutcome> | null = null;
-
   private constructor(server: Server, messages: MemoryStore<MockmtaMessage>) {
     super(server, messages);
   }
@@ -75,6 +79,7 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
       port: options.port ?? 0,
       log: options.log ?? toLogFn(options.logger),
       tls: options.tls,
+      clock: options.clock,
       engine: mockmtaEngine(
         { ...options.limits, idleTimeoutMs: (options.timeout ?? 0) * 1000 },
         {
@@ -88,16 +93,16 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
     return new MockmtaServer(server, messages);
   }
 
+  /** Like SIGTERM to the daemon: open connections are closed at once. */
+  protected readonly defaultStopTimeoutMs = 0;
+
   /**
-   * Stops accepting, closes open connections after `timeoutMs` (default 0: at once) and
-   * resolves once every session has ended, so a delivery in progress is finished, never cut.
-   * A message whose DATA was still arriving is not delivered. Safe to call more than once.
+   * Resolves once every session has ended, so a delivery in progress is finished, never cut.
+   * A message whose DATA was still arriving is not delivered.
    */
-  override stop(options: { timeoutMs?: number } = {}): Promise<StopOutcome> {
-    this.#stopped ??= this.server.stop(options.timeoutMs ?? 0).then(async (outcome) => {
-      await this.server.idle();
-      return outcome;
-    });
-    return this.#stopped;
+  protected override async finishStop(stopping: Promise<StopOutcome>): Promise<StopOutcome> {
+    const outcome = await stopping;
+    await this.server.idle();
+    return outcome;
   }
 }

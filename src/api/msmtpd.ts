@@ -1,12 +1,12 @@
 /** An in-process msmtpd: the server, its 16-session limit, AUTH brake and delivery sink. */
-import { Server, type StopOutcome } from "../server.ts";
+import { Server } from "../server.ts";
 import { MemoryStore } from "../sinks/memory.ts";
 import { PipeSink, type PipeSinkOptions } from "../sinks/pipe.ts";
 import type { ReceivedMessage, Sink } from "../smtp/message.ts";
 import { AuthFailureWindow } from "../smtp/msmtpd/auth.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../smtp/msmtpd/input.ts";
 import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
-import { systemClock } from "../smtp/clock.ts";
+import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
 import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
@@ -50,6 +50,11 @@ export interface MsmtpdServerOptions {
    * Default {@link MSMTPD_DEFAULT_MAX_MAIL_SIZE} (64 MiB); `Infinity` for no cap.
    */
   maxMailSize?: number;
+  /**
+   * The clock of every timer of the server and its sessions (the AUTH brake and its window,
+   * the stop timeout); default the system clock. Tests inject a fake one to control time.
+   */
+  clock?: Clock;
 }
 
 /** The default of {@link MsmtpdServerOptions.maxMailSize}: 64 MiB. */
@@ -84,9 +89,6 @@ const accepting: Sink = { deliver: () => Promise.resolve({ ok: true }) };
  * ```
  */
 export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
-  #stopped: Promise<StopOutcome> | null = null;
-  #forced: Promise<StopOutcome> | null = null;
-
   private constructor(server: Server, messages: MemoryStore<ReceivedMessage>) {
     super(server, messages);
   }
@@ -98,7 +100,8 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const sink = options.sink ??
       (options.command !== undefined ? new PipeSink(options.command, options.pipe) : accepting);
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
-    const failures = new AuthFailureWindow(systemClock);
+    const clock = options.clock ?? systemClock;
+    const failures = new AuthFailureWindow(clock);
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
@@ -123,24 +126,13 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
       engine,
       log: options.log ?? toLogFn(options.logger),
       maxSessions,
+      clock,
     });
     return new MsmtpdServer(server, messages);
   }
 
-  /**
-   * Stops accepting at once. Like msmtpd's sessions, running ones finish by themselves (for up
-   * to `timeoutMs`, default forever); `{ force: true }` closes them at once, also while an
-   * earlier graceful stop is still waiting. Safe to call more than once.
-   */
-  override stop(options: { force?: boolean; timeoutMs?: number } = {}): Promise<StopOutcome> {
-    if (options.force) {
-      this.#forced ??= this.server.stop(0);
-      this.#stopped ??= this.#forced;
-      return this.#forced;
-    }
-    this.#stopped ??= this.server.stop(options.timeoutMs ?? Infinity);
-    return this.#stopped;
-  }
+  /** Like msmtpd's sessions on SIGTERM, running ones finish by themselves, however long. */
+  protected readonly defaultStopTimeoutMs = Infinity;
 
   /** Closes every session at once: a test scope ending must not wait for idle clients. */
   override async [Symbol.asyncDispose](): Promise<void> {

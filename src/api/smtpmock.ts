@@ -8,6 +8,7 @@ import {
 } from "../smtp/smtpmock/config.ts";
 import type { SmtpmockRecord } from "../smtp/smtpmock/record.ts";
 import { smtpmockEngine } from "../smtp/smtpmock/session.ts";
+import type { Clock } from "../smtp/clock.ts";
 import { CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
@@ -34,6 +35,11 @@ export interface SmtpmockServerOptions extends SmtpmockOptions {
    * line is bounded by `msgSizeLimit` instead.
    */
   maxLine?: number;
+  /**
+   * The clock of every timer of the server and its sessions (delays, timeouts, the stop
+   * timeout); default the system clock. Tests inject a fake one to control time.
+   */
+  clock?: Clock;
 }
 
 export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
@@ -41,7 +47,6 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
   readonly config: SmtpmockConfig;
   readonly #sessions: MemoryStore<SmtpmockRecord>;
   readonly #logger?: Logger;
-  #stopped: Promise<StopOutcome> | null = null;
 
   private constructor(
     server: Server,
@@ -68,6 +73,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
       log: toLogFn(options.logger),
+      clock: options.clock,
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
         // Without keeping, no hooks: no snapshot is built per message or per connection.
@@ -102,24 +108,20 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
     return this.#sessions.take();
   }
 
-  /**
-   * Graceful stop: refuses new connections at once, lets sessions finish their next command
-   * for up to `shutdownTimeout` seconds, then drops what is left. `{ force: true }` drops
-   * every connection at once. Safe to call more than once.
-   */
-  override stop(options: { force?: boolean } = {}): Promise<StopOutcome> {
-    this.#stopped ??= this.#stop(options.force ? 0 : this.config.shutdownTimeout * 1000);
-    return this.#stopped;
+  /** go-smtp-mock's `shutdownTimeout`: sessions may finish their next command meanwhile. */
+  protected get defaultStopTimeoutMs(): number {
+    return this.config.shutdownTimeout * 1000;
   }
 
-  async #stop(timeoutMs: number): Promise<StopOutcome> {
+  /** go-smtp-mock's shutdown log lines around the stop. */
+  protected override async finishStop(stopping: Promise<StopOutcome>): Promise<StopOutcome> {
     // Logged once the listener is closed (as go-smtp-mock's accept loop does), so a client
     // that reacts to this line is refused.
     await this.server.stopAccepting();
     this.#logger?.warning?.(
       "SMTP mock server is in the shutdown mode and won't accept new connections",
     );
-    const outcome = await this.server.stop(timeoutMs);
+    const outcome = await stopping;
     this.#logger?.info?.(
       outcome === "graceful"
         ? "SMTP mock server was stopped successfully"

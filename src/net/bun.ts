@@ -1,5 +1,6 @@
 /** Transport over `Bun.listen`. Only the members used here are typed. */
 import { ChunkQueue } from "./chunk_queue.ts";
+import { errnoCode } from "./errno.ts";
 import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
 import {
   AcceptError,
@@ -146,8 +147,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
   try {
     server = bun.listen({ hostname: opts.hostname, port: opts.port, socket: handlers });
   } catch (e) {
-    const err = e as Error & { code?: string };
-    return Promise.reject(new ListenError(err.message, err.code));
+    return Promise.reject(new ListenError((e as Error).message, errnoCode(e)));
   }
   const addr = { hostname: server.hostname, port: server.port };
   let unwatch = watchFds(suspend);
@@ -177,8 +177,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     try {
       server = bun.listen({ hostname: addr.hostname, port: addr.port, socket: handlers });
     } catch (e) {
-      const err = e as Error & { code?: string };
-      return new AcceptError(err.message, err.code ?? "EUNKNOWN");
+      return new AcceptError((e as Error).message, errnoCode(e));
     }
     shortage = null;
     unwatch = watchFds(suspend);

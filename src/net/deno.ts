@@ -1,4 +1,5 @@
 /** Transport over `Deno.listen`. */
+import { errnoCode } from "./errno.ts";
 import {
   AcceptError,
   type Conn,
@@ -25,18 +26,9 @@ function addr(a: Deno.Addr): { hostname: string; port: number } {
   return a.transport === "tcp" ? { hostname: a.hostname, port: a.port } : { hostname: "", port: 0 };
 }
 
-/** Deno's error classes by the errno they stand for, for errors that carry no `code`. */
-const CODES: Record<string, string> = {
-  ConnectionReset: "ECONNRESET",
-  ConnectionAborted: "ECONNABORTED",
-  NotConnected: "ENOTCONN",
-};
-
 /** A failed `accept()` as an {@link AcceptError} with the errno it stands for. */
 function acceptError(e: unknown): AcceptError {
-  const err = e as Error & { code?: unknown };
-  const code = typeof err?.code === "string" ? err.code : CODES[err?.name] ?? "EUNKNOWN";
-  return new AcceptError(String(err?.message ?? e), code);
+  return new AcceptError(String((e as Error)?.message ?? e), errnoCode(e));
 }
 
 function closedError(e: unknown): never {
@@ -126,8 +118,7 @@ export function listenDeno(opts: ListenOptions): Promise<Listener> {
   try {
     listener = Deno.listen({ hostname: opts.hostname, port: opts.port, transport: "tcp" });
   } catch (e) {
-    const code = e instanceof Deno.errors.AddrInUse ? "EADDRINUSE" : (e as Error).name;
-    return Promise.reject(new ListenError((e as Error).message, code));
+    return Promise.reject(new ListenError((e as Error).message, errnoCode(e)));
   }
   let closed = false;
   return Promise.resolve({

@@ -3,6 +3,7 @@
  * socket in place with `node:tls` (see tls.ts).
  */
 import * as net from "node:net";
+import { errnoCode } from "./errno.ts";
 import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
 import { serverTls } from "./tls.ts";
@@ -49,8 +50,8 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
   try {
     server = await startServer(opts.hostname, opts.port, onConnection);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new ListenError(`listen ${opts.hostname}:${opts.port}: ${err.message}`, err.code);
+    const message = `listen ${opts.hostname}:${opts.port}: ${(e as Error).message}`;
+    throw new ListenError(message, errnoCode(e));
   }
   const bound = server.address() as net.AddressInfo;
   const addr = { hostname: bound.address, port: bound.port };
@@ -75,8 +76,7 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
     try {
       server = await startServer(addr.hostname, addr.port, onConnection);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new AcceptError(err.message, err.code ?? "EUNKNOWN");
+      throw new AcceptError((e as Error).message, errnoCode(e));
     }
     shortage = null;
     if (closed) server.close();

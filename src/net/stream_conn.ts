@@ -5,6 +5,37 @@
 import type { Readable, Writable } from "node:stream";
 import { type Address, type Conn, ConnClosedError, type TlsOptions } from "./types.ts";
 
+/** The address of an end that is no network socket. */
+const NOWHERE: Address = { hostname: "", port: 0 };
+
+/** Where a {@link streamPairConn}'s ends are said to be; empty by default, as for a pipe. */
+export interface StreamPairAddresses {
+  remote?: Address;
+  local?: Address;
+}
+
+/**
+ * A conn over streams handed in by a library user: `input` from the peer, `output` to it (the
+ * same object for a socket or any duplex). Closing ends `output` (a duplex: gracefully, as a
+ * socket) and stops reading `input`, which is left to its owner. No STARTTLS.
+ */
+export function streamPairConn(
+  input: Readable,
+  output: Writable,
+  addresses: StreamPairAddresses = {},
+): Conn {
+  return new StreamConn({
+    input,
+    output,
+    remote: addresses.remote ?? NOWHERE,
+    local: addresses.local ?? NOWHERE,
+    close: () => {
+      if ((input as unknown) === output) endThenDestroy(output);
+      else if (!output.writableEnded) output.end();
+    },
+  });
+}
+
 /** What a {@link StreamConn} is made of. */
 export interface StreamConnParts {
   input: Readable;

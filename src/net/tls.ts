@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
 import type { Address, Conn, TlsOptions } from "./types.ts";
+import { errorMessage } from "./errno.ts";
 
 /** What the handshake established. */
 export interface TlsInfo {
@@ -38,10 +39,6 @@ export class TlsHandshakeError extends Error {
   }
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /**
@@ -56,13 +53,13 @@ export function validateTlsOptions(options: TlsOptions): void {
   try {
     cert = new X509Certificate(options.cert);
   } catch (e) {
-    throw new Error(`TLS certificate unusable: ${errorText(e)}`);
+    throw new Error(`TLS certificate unusable: ${errorMessage(e)}`);
   }
   let key;
   try {
     key = createPrivateKey(options.key);
   } catch (e) {
-    throw new Error(`TLS private key unusable: ${errorText(e)}`);
+    throw new Error(`TLS private key unusable: ${errorMessage(e)}`);
   }
   if (!cert.checkPrivateKey(key)) {
     throw new Error("TLS private key does not belong to the certificate");
@@ -74,7 +71,7 @@ export function validateTlsOptions(options: TlsOptions): void {
     try {
       new X509Certificate(block);
     } catch (e) {
-      throw new Error(`TLS CA bundle unusable: ${errorText(e)}`);
+      throw new Error(`TLS CA bundle unusable: ${errorMessage(e)}`);
     }
   }
 }

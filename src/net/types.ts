@@ -37,7 +37,10 @@ export interface ListenOptions {
   tls?: boolean;
 }
 
-/** Failure to bind/listen, normalised across runtimes. */
+/**
+ * Failure to bind/listen, normalised across runtimes: `code` is the errno name (errno.ts), absent
+ * only for an address refused before any system call.
+ */
 export class ListenError extends Error {
   constructor(message: string, readonly code?: string) {
     super(message);

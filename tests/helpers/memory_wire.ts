@@ -5,9 +5,11 @@
  * them to its end, so a test sees its replies, how it ended, and never waits in real time.
  */
 import { setImmediate } from "node:timers";
-import type { Clock } from "../../src/smtp/clock.ts";
+import { FakeClock } from "./fake_clock.ts";
 import type { LogFn, SessionContext, SessionEngine } from "../../src/smtp/session.ts";
 import type { Address, Wire } from "../../src/smtp/wire.ts";
+
+export { FakeClock };
 
 /** What the wire tells its observer. */
 export interface WireObserver {
@@ -80,58 +82,6 @@ export class MemoryWire implements Wire {
   /** Everything written, as one byte string. */
   get written(): Uint8Array {
     return concat(this.writes);
-  }
-}
-
-interface Timer {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
-
-/**
- * A clock that stands still until told to move. Timers due at the same instant fire in the
- * order they were set.
- */
-export class FakeClock implements Clock {
-  #now = 0;
-  #seq = 0;
-  readonly #timers = new Map<number, Timer>();
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const seq = ++this.#seq;
-    this.#timers.set(seq, { at: this.#now + Math.max(0, ms), seq, fn });
-    return seq;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-
-  /** Timers set and not yet fired nor cleared. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves to the earliest timer and fires every timer due then; false when none is set. */
-  advanceToNext(): boolean {
-    let first: Timer | null = null;
-    for (const t of this.#timers.values()) {
-      if (!first || t.at < first.at || (t.at === first.at && t.seq < first.seq)) first = t;
-    }
-    if (!first) return false;
-    this.#now = Math.max(this.#now, first.at);
-    const due = [...this.#timers.values()].filter((t) => t.at <= this.#now)
-      .sort((a, b) => a.at - b.at || a.seq - b.seq);
-    for (const t of due) {
-      // An earlier callback may have cleared a later one.
-      if (this.#timers.delete(t.seq)) t.fn();
-    }
-    return true;
   }
 }
 

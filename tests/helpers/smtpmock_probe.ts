@@ -1,5 +1,5 @@
 /**
- * Probes for smtpmock behaviour tests: prove silence with a NOOP, time replies, talk in
+ * Probes for smtpmock behaviour tests: prove silence with a NOOP, talk in
  * request/reply pairs, see whether a port takes connections, read a process's RSS.
  */
 import assert from "node:assert/strict";
@@ -27,14 +27,6 @@ export async function talk(c: RawClient, pairs: Array<[string, string]>): Promis
 /** Milliseconds since `start` (a `performance.now()` value). */
 export function since(start: number): number {
   return performance.now() - start;
-}
-
-/** Sends `request` and returns the reply line and how long it took to arrive. */
-export async function timedReply(c: RawClient, request: string): Promise<[string, number]> {
-  const t = performance.now();
-  await c.send(request);
-  const line = await c.readLine();
-  return [line, since(t)];
 }
 
 /** Resolves with the error code of a connection attempt that fails, or "connected". */

@@ -5,6 +5,7 @@
  */
 import { MockmtaServer } from "../../api/mockmta.ts";
 import { onStopSignals } from "../../cli/io.ts";
+import { errorMessage, strerror } from "../../net/errno.ts";
 import { ListenError, type TlsOptions } from "../../net/types.ts";
 import { hostPort } from "../../smtp/reply.ts";
 import type { LogFn } from "../../smtp/session.ts";
@@ -20,22 +21,9 @@ export interface DaemonIO {
   ready(): void;
 }
 
-const BIND_ERRORS: Record<string, string> = {
-  EADDRINUSE: "Address already in use",
-  EACCES: "Permission denied",
-  PermissionDenied: "Permission denied",
-  EADDRNOTAVAIL: "Cannot assign requested address",
-  AddrNotAvailable: "Cannot assign requested address",
-};
-
 /** The C library's wording for a bind failure, as the ancestor printed it (`bind: %m`). */
 export function bindErrorText(e: ListenError): string {
-  return BIND_ERRORS[e.code ?? ""] ??
-    (/address already in use/i.test(e.message) ? BIND_ERRORS.EADDRINUSE : e.message);
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return strerror(e.code) ?? e.message;
 }
 
 /** Runs the daemon until a stop signal; resolves with the exit status. */
@@ -65,7 +53,7 @@ export async function runDaemon(
     try {
       writePidfile(cli.pidfile);
     } catch (e) {
-      io.report(`${prog}: cannot write ${cli.pidfile}: ${errorText(e)}`);
+      io.report(`${prog}: cannot write ${cli.pidfile}: ${errorMessage(e)}`);
       await server.stop();
       return 1;
     }

@@ -3,9 +3,8 @@
  * session ended: 0 after QUIT or end of input, 2 on the idle timeout, 1 on failure.
  */
 import { onStopSignals } from "../../cli/io.ts";
-import { stdioConn } from "../../net/stdio.ts";
 import type { TlsOptions } from "../../net/types.ts";
-import { runSession } from "../../server.ts";
+import { Server } from "../../server.ts";
 import { MboxSink } from "../../sinks/mbox.ts";
 import type { SessionEnd } from "../../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../../smtp/mockmta/session.ts";
@@ -27,7 +26,6 @@ export async function runInetd(
   tls: TlsOptions | undefined,
   log: LogFn,
 ): Promise<number> {
-  const conn = stdioConn();
   const sink = new MboxSink(cli.mailbox);
   let count = 0;
   let end: SessionEnd = "closed";
@@ -38,13 +36,14 @@ export async function runInetd(
     now: () => new Date(),
     ended: (e) => end = e,
   });
+  const session = await Server.inetd({ engine, log, tls });
   // A signal ends the session as if the client had left: a delivery under way is finished.
   const off = onStopSignals(["SIGINT", "SIGTERM"], () => {
     signalled = true;
-    conn.close();
+    session.hangUp();
   });
   try {
-    await runSession(conn, { engine, log, tls });
+    await session.ended;
   } finally {
     off();
   }

@@ -6,10 +6,7 @@ import { readFileSync } from "node:fs";
 import { secureContextFor } from "../../net/tls.ts";
 import type { TlsOptions } from "../../net/types.ts";
 import type { MockmtaCli } from "./flags.ts";
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+import { errorMessage } from "../../net/errno.ts";
 
 /** The TLS options to serve with, or undefined (after telling `warn` why, if it was asked for). */
 export function loadTls(
@@ -26,7 +23,7 @@ export function loadTls(
     options = { cert: readFileSync(cli.cert, "utf8"), key: readFileSync(cli.key, "utf8") };
     secureContextFor(options); // validates the PEM text (validateTlsOptions) on every runtime
   } catch (e) {
-    warn(`error reading certificate files: ${errorText(e)}`);
+    warn(`error reading certificate files: ${errorMessage(e)}`);
     return undefined;
   }
   if (cli.ca === undefined) return options;
@@ -35,7 +32,7 @@ export function loadTls(
     secureContextFor(withCa);
     return withCa;
   } catch (e) {
-    warn(`${cli.ca}: ${errorText(e)}`);
+    warn(`${cli.ca}: ${errorMessage(e)}`);
     return undefined;
   }
 }

@@ -6,8 +6,9 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { MSMTPD_DEFAULT_COMMAND, MsmtpdServer } from "../../api/msmtpd.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
+import { strerror } from "../../net/errno.ts";
 import { ListenError } from "../../net/types.ts";
-import { runSession } from "../../server.ts";
+import { Server } from "../../server.ts";
 import { PipeSink } from "../../sinks/pipe.ts";
 import { msmtpdEngine, type SessionStatus } from "../../smtp/msmtpd/session.ts";
 import type { LogFn } from "../../smtp/session.ts";
@@ -47,7 +48,6 @@ export async function msmtpdMain(
 
 /** One session on stdin/stdout; every AUTH answer is delayed (no memory of failures). */
 async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
-  const { stdioConn } = await import("../../net/stdio.ts");
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
     {
@@ -60,7 +60,8 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
     { authDelay: () => true, ended: (st) => status = st },
   );
   // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).
-  await runSession(stdioConn({ socketAddresses: true }), { engine, log });
+  const session = await Server.inetd({ engine, log, socketAddresses: true });
+  await session.ended;
   return status === 0 ? 0 : 1;
 }
 
@@ -69,17 +70,9 @@ function isNumericAddress(text: string): boolean {
   return (isIPv6(text) && !text.includes("%")) || isIPv4(text);
 }
 
-const STRERROR: Record<string, string> = {
-  EADDRINUSE: "Address already in use",
-  AddrInUse: "Address already in use",
-  EADDRNOTAVAIL: "Cannot assign requested address",
-  AddrNotAvailable: "Cannot assign requested address",
-  EACCES: "Permission denied",
-  PermissionDenied: "Permission denied",
-};
-
-function strerror(e: ListenError): string {
-  return STRERROR[e.code ?? ""] ?? e.message.replace(/ \(os error \d+\)$/, "");
+/** `%m` of a failed bind: glibc's text, else the runtime's message without Deno's errno suffix. */
+function bindErrorText(e: ListenError): string {
+  return strerror(e.code) ?? e.message.replace(/ \(os error \d+\)$/, "");
 }
 
 /** Serves until SIGTERM (sessions then finish by themselves) or SIGINT (they are closed). */
@@ -101,7 +94,7 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
-    io.stderr(`${io.prog}: cannot bind to ${s.interface}:${s.port}: ${strerror(e)}\n`);
+    io.stderr(`${io.prog}: cannot bind to ${s.interface}:${s.port}: ${bindErrorText(e)}\n`);
     return EXIT_NOT_RUNNING;
   }
   ignoreSignals(["SIGHUP"]);
