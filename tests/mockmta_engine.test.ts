@@ -2,6 +2,7 @@
 // behaviours the ancestor lacked (line and size limits, failing sinks, stop during delivery).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { acceptAll } from "../src/api/capturing_server.ts";
 import { MockmtaServer } from "../src/api/mockmta.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../src/smtp/message.ts";
 import { envelopeAddress, parseCommand, pathArgument } from "../src/smtp/mockmta/command.ts";
@@ -264,7 +265,7 @@ async function runEngine(
   const chunks = (typeof input === "string" ? [input] : input).map(bytes);
   const here = { hostname: "127.0.0.1", port: 25 };
   await mockmtaEngine(config, {
-    deliver: () => Promise.resolve({ ok: true }),
+    deliver: acceptAll.deliver,
     nextMessageNumber: () => 1,
     now: () => new Date(0),
     ...hooks,

@@ -11,6 +11,7 @@ import { MockmtaServer } from "../src/api/mockmta.ts";
 import type { LogLevel } from "../src/smtp/session.ts";
 import { testCerts } from "./helpers/certs.ts";
 import { certFiles, R, scratch, spawnInetd, startDaemon, stopDaemon } from "./helpers/mockmta.ts";
+import { FakeClock, runUntil } from "./helpers/fake_clock.ts";
 import { RawClient, StreamClient } from "./helpers/raw_client.ts";
 
 const certs = testCerts();
@@ -197,12 +198,15 @@ test("mockmta: unusable certificate files → one message, served without STARTT
 });
 
 test("mockmta: a client silent after STARTTLS is cut off by the idle timeout", async () => {
-  const server = await MockmtaServer.start({ tls: TLS, timeout: 1 });
+  const clock = new FakeClock();
+  const server = await MockmtaServer.start({ tls: TLS, timeout: 1, clock });
   try {
     const plain = await RawClient.connect(server.port);
     await plain.expect(R.greeting);
     await exchange(plain, "EHLO t\r\nSTARTTLS\r\n", R.ehloTls + R.tlsGo);
-    assert.equal(await plain.closed(), "", "closed, no handshake bytes and no reply");
+    const closed = await runUntil(clock, plain.closed());
+    assert.equal(closed, "", "closed, no handshake bytes and no reply");
+    assert.equal(clock.now(), 1000, "after one idle timeout");
     const next = await RawClient.connect(server.port);
     assert.equal(await next.expect(R.greeting), R.greeting);
     await exchange(next, "QUIT\r\n", R.bye);

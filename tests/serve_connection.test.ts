@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { MockmtaServer, MsmtpdServer, SmtpmockServer } from "../mod.ts";
+import { acceptAll } from "../src/api/capturing_server.ts";
 import { streamPairConn } from "../src/net/stream_conn.ts";
 import { Server } from "../src/server.ts";
 import type { SessionEnd } from "../src/smtp/mockmta/config.ts";
@@ -66,7 +67,7 @@ test("Server.inetd: one session over the given connection; hangUp() is the clien
   const p = pipes();
   const ends: SessionEnd[] = [];
   const engine = mockmtaEngine({}, {
-    deliver: () => Promise.resolve({ ok: true }),
+    deliver: acceptAll.deliver,
     nextMessageNumber: () => 1,
     now: () => new Date(),
     ended: (end) => ends.push(end),

@@ -401,10 +401,12 @@ test("smtpmock: failFast closes after every handler error, not after keyword 502
 });
 
 test("smtpmock: failFast closes when the body deadline expires", async () => {
-  await withServer({ failFast: true, sessionTimeout: 1 }, async (c) => {
+  const clock = new FakeClock();
+  await withServer({ failFast: true, sessionTimeout: 1, clock }, async (c) => {
     await talk(c, [...ENVELOPE, ["DATA\r\n", R354]]);
     await c.send("partial body\r\n");
-    assert.equal(await within(5000, c.closed()), "", "no reply, just the close");
+    assert.equal(await within(5000, runUntil(clock, c.closed())), "", "no reply, just the close");
+    assert.equal(clock.now(), 1000, "at the deadline set before DATA was read");
   });
 });
 

@@ -5,7 +5,11 @@
 import type { Readable, Writable } from "node:stream";
 import { type StreamPairAddresses, streamPairConn } from "../net/stream_conn.ts";
 import type { Server, StopOutcome } from "../server.ts";
+import type { Sink } from "../smtp/message.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
+
+/** A sink that takes every message and keeps nothing (the server's own store keeps them). */
+export const acceptAll: Sink = { deliver: () => Promise.resolve({ ok: true }) };
 
 /** Options of {@link CapturingServer.stop}, the same for every persona. */
 export interface StopOptions {

@@ -9,10 +9,10 @@ import { MboxSink } from "../sinks/mbox.ts";
 import { MemoryStore } from "../sinks/memory.ts";
 import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../smtp/mockmta/session.ts";
-import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
+import type { ReceivedMessage, Sink } from "../smtp/message.ts";
 import type { LogFn } from "../smtp/session.ts";
 import type { Clock } from "../smtp/clock.ts";
-import { CapturingServer } from "./capturing_server.ts";
+import { acceptAll, CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
 /** Options of {@link MockmtaServer.start}. */
@@ -44,8 +44,6 @@ export interface MockmtaServerOptions {
   clock?: Clock;
 }
 
-const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resolve({ ok: true }) };
-
 /**
  * A mockmta daemon: serves sessions concurrently with one message counter for all of them
  * (`250 0001 …`, `250 0002 …` across connections).
@@ -70,7 +68,7 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
    */
   static async start(options: MockmtaServerOptions = {}): Promise<MockmtaServer> {
     if (options.tls) secureContextFor(options.tls); // fail now, not at the first STARTTLS
-    const sink = options.sink ?? (options.mailbox ? new MboxSink(options.mailbox) : memoryOnly);
+    const sink = options.sink ?? (options.mailbox ? new MboxSink(options.mailbox) : acceptAll);
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<MockmtaMessage>();
     let count = 0;

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_MAIL_SIZE } from "../smtp/msmtpd/input.ts";
 import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
-import { CapturingServer } from "./capturing_server.ts";
+import { acceptAll, CapturingServer } from "./capturing_server.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
 /** msmtpd's MAX_ACTIVE_SESSIONS. */
@@ -60,8 +60,6 @@ export interface MsmtpdServerOptions {
 /** The default of {@link MsmtpdServerOptions.maxMailSize}: 64 MiB. */
 export const MSMTPD_DEFAULT_MAX_MAIL_SIZE = DEFAULT_MAX_MAIL_SIZE;
 
-const accepting: Sink = { deliver: () => Promise.resolve({ ok: true }) };
-
 /**
  * An msmtpd daemon in-process: at most 16 sessions (a further client waits for its greeting),
  * each accepted mail piped to `command` through `/bin/sh -c` (or handed to `sink`), AUTH PLAIN
@@ -98,7 +96,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<ReceivedMessage>();
     const sink = options.sink ??
-      (options.command !== undefined ? new PipeSink(options.command, options.pipe) : accepting);
+      (options.command !== undefined ? new PipeSink(options.command, options.pipe) : acceptAll);
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
     const clock = options.clock ?? systemClock;
     const failures = new AuthFailureWindow(clock);

@@ -2,12 +2,9 @@
  * go-smtp-mock's log lines: `LEVEL: YYYY/MM/DD HH:MM:SS.ffffff message` in local time, and
  * Go's `log.Fatalf` form without level and microseconds.
  */
-const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+import { localDateTime, zeroPad } from "./timestamp.ts";
 
-function date(d: Date): string {
-  return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
+const date = (d: Date) => localDateTime(d, "/");
 
 /** Wall clock with the microseconds Go prints (from the high-resolution timer). */
 function nowMicros(): { d: Date; micros: number } {
@@ -19,7 +16,7 @@ export type GoLevel = "INFO" | "WARNING" | "ERROR";
 
 export function goLogLine(level: GoLevel, message: string): string {
   const { d, micros } = nowMicros();
-  return `${level}: ${date(d)}.${pad(micros, 6)} ${message}\n`;
+  return `${level}: ${date(d)}.${zeroPad(micros, 6)} ${message}\n`;
 }
 
 export function goFatalLine(message: string): string {

@@ -1,6 +1,6 @@
 /**
- * Push-to-pull adapter for transports whose runtime delivers data by callback (Bun, node:net):
- * chunks queue until `read()` asks for them. The queue pauses the source past `highWater`
+ * Push-to-pull adapter for the Bun transport, whose runtime delivers data by callback (the
+ * `node:stream` transports pull through StreamConn instead): chunks queue until `read()` asks. The queue pauses the source past `highWater`
  * bytes, so a client that sends faster than the session reads meets TCP backpressure
  * instead of growing our memory.
  */

@@ -7,16 +7,9 @@
 import fs from "node:fs";
 import process from "node:process";
 import { FACILITY, openSyslog, type SyslogPipe, syslogSocketPath } from "../../log/syslog.ts";
+import { localDateTime } from "../../log/timestamp.ts";
 import type { LogFn, LogLevel } from "../../smtp/session.ts";
 import type { LogTarget } from "./options.ts";
-
-const pad = (n: number) => String(n).padStart(2, "0");
-
-/** `strftime("%F %T")` in local time. */
-function timestamp(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
 
 /** msmtpd has two levels: everything less important than a warning is `info`. */
 function isError(level: LogLevel): boolean {
@@ -26,7 +19,7 @@ function isError(level: LogLevel): boolean {
 
 /** One line of a msmtpd log file, newline included. */
 export function logFileLine(date: Date, pid: number, level: LogLevel, message: string): string {
-  return `${timestamp(date)} msmtpd[${pid}] ${isError(level) ? "error" : "info"}: ${message}\n`;
+  return `${localDateTime(date)} msmtpd[${pid}] ${isError(level) ? "error" : "info"}: ${message}\n`;
 }
 
 /** A log destination and how to flush it before exit. */
