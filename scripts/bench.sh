@@ -15,7 +15,7 @@
 # Usage: scripts/bench.sh   (deno task bench; takes one to two minutes)
 # Environment: BENCH_ROUNDS=5 BENCH_MSGS=20000 BENCH_SESSIONS=50 BENCH_SIZE=1024
 #              BENCH_IDLE=1000 BENCH_STARTS=15 BENCH_SERVERS="sink bun deno"
-#              BENCH_WAYS="bin bun deno deno-url deno-task"
+#              BENCH_WAYS="bin bun deno deno-url deno-noflag"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin"
@@ -27,7 +27,7 @@ SIZE=${BENCH_SIZE:-1024}
 IDLE=${BENCH_IDLE:-1000}
 STARTS=${BENCH_STARTS:-15}
 read -ra SERVERS <<<"${BENCH_SERVERS:-sink bun deno}"
-read -ra WAYS <<<"${BENCH_WAYS:-bin bun deno deno-url deno-task}"
+read -ra WAYS <<<"${BENCH_WAYS:-bin bun deno deno-url deno-noflag}"
 PROBE="python3 scripts/bench/net_probe.py"
 # smtp-sink refuses to run as root without a user to switch to, and cannot switch otherwise.
 SINK_USER=()
@@ -83,10 +83,10 @@ trap 'exit 130' INT TERM
 #   bin        the standalone binary (also what the GitHub Action runs), built by
 #              scripts/compile.sh --bun
 #   bun        bun run cli.ts smtpmock                         (README, from a clone)
-#   deno       deno run -A cli.ts smtpmock                     (README, from a clone)
-#   deno-url   deno run -A http://…/cli.ts smtpmock            (README, no install)
-#   deno-task  deno run -A --v8-flags=… cli.ts smtpmock        (npm start, deno task start:
-#              measured as the command they run, since the task runner is a parent process)
+#   deno       deno run -A --v8-flags=… cli.ts smtpmock        (README from a clone, npm start,
+#              deno task start: measured as the command they run, the task runner being a parent)
+#   deno-url   deno run -A --v8-flags=… http://…/cli.ts …      (README, no install)
+#   deno-noflag deno run -A cli.ts smtpmock                    (not documented: what the flag saves)
 server_cmd() {
   case $1 in
     sink) CMD=(smtp-sink "${SINK_USER[@]}" -m 2000 "127.0.0.1:{port}" 2000) ;;
@@ -94,12 +94,12 @@ server_cmd() {
     floor-deno) CMD=(deno run -A scripts/bench/floor_deno.ts "{port}") ;;
     bin) CMD=("$BIN" smtpmock "-port={port}") ;;
     bun) CMD=(bun run cli.ts smtpmock "-port={port}") ;;
-    deno) CMD=(deno run -A cli.ts smtpmock "-port={port}") ;;
+    deno) CMD=(deno run -A "$(deno_task_v8_flags)" cli.ts smtpmock "-port={port}") ;;
     deno-url)
-      CMD=(env DENO_DIR="$DENO_DIR_URL" deno run -A "http://127.0.0.1:$URL_PORT/cli.ts" smtpmock
-        "-port={port}")
+      CMD=(env DENO_DIR="$DENO_DIR_URL" deno run -A "$(deno_task_v8_flags)"
+        "http://127.0.0.1:$URL_PORT/cli.ts" smtpmock "-port={port}")
       ;;
-    deno-task) CMD=(deno run -A "$(deno_task_v8_flags)" cli.ts smtpmock "-port={port}") ;;
+    deno-noflag) CMD=(deno run -A cli.ts smtpmock "-port={port}") ;;
     *)
       echo "bench: unknown server '$1'" >&2
       exit 2
@@ -107,7 +107,7 @@ server_cmd() {
   esac
 }
 
-# The --v8-flags=… of `deno task start`, read from deno.json so the two cannot drift apart.
+# The --v8-flags=… of `deno task start` (and README), read from deno.json so they cannot drift.
 deno_task_v8_flags() {
   python3 -c 'import json; print(next(w for w in json.load(open("deno.json"))["tasks"]["start"].split() if w.startswith("--v8-flags=")))'
 }
