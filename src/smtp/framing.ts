@@ -1,10 +1,15 @@
 /**
- * Framing: turns the chunks a wire delivers into lines. A line is every byte up to and
- * including LF (a lone CR is data). Memory is bounded by a cap, never by what a client sends:
- * for command lines a peer streaming bytes without a newline gets a {@link LineTooLongError}
- * once the buffer passes `maxLine`, and the caller decides how to answer; a body line read
- * with {@link LineReader.readLineWithin} that passes its cap is consumed and dropped instead,
- * so a dialect can answer it where its original would (after the line's end).
+ * Framing: every way a session reads its input, for every dialect. {@link LineReader} turns
+ * the chunks a wire delivers into lines (every byte up to and including LF; a lone CR is
+ * data) and reads fixed-length BDAT chunks; {@link readData} reads a DATA body under a
+ * dialect's {@link DataEnding} (which `.` line ends it, where a line starts, what is
+ * unstuffed), a size limit and an optional line cap, into a {@link BodyStore}.
+ *
+ * Memory is bounded by a cap, never by what a client sends: for command lines a peer
+ * streaming bytes without a newline gets a {@link LineTooLongError} once the buffer passes
+ * `maxLine`, and the caller decides how to answer; a body line read with
+ * {@link LineReader.readLineWithin} that passes its cap is consumed and dropped instead, so a
+ * dialect can answer it where its original would (after the line's end).
  */
 import { TimeoutError, type Wire } from "./wire.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -18,6 +23,8 @@ export class LineTooLongError extends Error {
 }
 
 const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -102,6 +109,7 @@ export class LineReader {
   #scanned = 0;
   #pending: Promise<Uint8Array | null> | null = null;
   #eof = false;
+  #droppedCrlf = false;
   readonly #deadlines: DeadlineQueue;
 
   constructor(
@@ -146,7 +154,45 @@ export class LineReader {
     const at = this.#buf.indexOf(LF, this.#scanned);
     if (at < 0) return this.#fill(deadline, cap, true);
     const line = this.#take(at + 1);
-    return Promise.resolve(line.length > cap ? LINE_DROPPED : line);
+    return Promise.resolve(line.length > cap ? this.#dropped(line) : line);
+  }
+
+  /**
+   * Whether the last line {@link readLineWithin} dropped ended in CRLF (else in a bare LF):
+   * a dialect whose lines start only after its own line ending needs it.
+   */
+  get droppedCrlf(): boolean {
+    return this.#droppedCrlf;
+  }
+
+  #dropped(line: Uint8Array): typeof LINE_DROPPED {
+    this.#droppedCrlf = line.length >= 2 && line[line.length - 2] === CR;
+    return LINE_DROPPED;
+  }
+
+  /**
+   * Exactly `n` bytes (a BDAT chunk), or `null` when the input ends first. The caller bounds
+   * `n` (by its message size limit): the bytes are held until all have arrived.
+   */
+  async readBytes(n: number, deadline?: number): Promise<Uint8Array | null> {
+    const out = new Uint8Array(n);
+    let got = 0;
+    while (got < n) {
+      if (this.buffered === 0) {
+        if (this.#eof) return null;
+        const chunk = await this.#next(deadline);
+        if (chunk === null) {
+          this.#eof = true;
+          return null;
+        }
+        this.#append(chunk);
+      }
+      const take = Math.min(n - got, this.buffered);
+      out.set(this.#buf.subarray(this.#start, this.#start + take), got);
+      got += take;
+      this.#take(this.#start + take);
+    }
+    return out;
   }
 
   async #fill(
@@ -158,7 +204,7 @@ export class LineReader {
       const at = this.#buf.indexOf(LF, this.#scanned);
       if (at >= 0) {
         const line = this.#take(at + 1);
-        return drop && line.length > cap ? LINE_DROPPED : line;
+        return drop && line.length > cap ? this.#dropped(line) : line;
       }
       this.#scanned = this.#buf.length;
       if (this.buffered > cap) {
@@ -177,6 +223,7 @@ export class LineReader {
    * the line's LF; what follows that LF stays buffered. Memory: one chunk at a time.
    */
   async #dropRestOfLine(deadline?: number): Promise<typeof LINE_DROPPED | null> {
+    let before = this.#buf[this.#buf.length - 1];
     this.discardBuffered();
     this.#store = EMPTY;
     for (;;) {
@@ -187,7 +234,11 @@ export class LineReader {
         continue;
       }
       const at = chunk.indexOf(LF);
-      if (at < 0) continue;
+      if (at < 0) {
+        if (chunk.length) before = chunk[chunk.length - 1];
+        continue;
+      }
+      this.#droppedCrlf = (at > 0 ? chunk[at - 1] : before) === CR;
       if (at + 1 < chunk.length) this.#buf = chunk.subarray(at + 1);
       return LINE_DROPPED;
     }
@@ -287,5 +338,212 @@ export class LineReader {
   #settle(read: Promise<Uint8Array | null>, v: Uint8Array | null): Uint8Array | null {
     if (this.#pending === read) this.#pending = null;
     return v;
+  }
+}
+
+/**
+ * Where a DATA body's SMTP lines start and which `.` line ends it: the terminator policy of a
+ * dialect. Lines are always split at LF; only a line at an SMTP line start may end the body
+ * or lose a leading dot (RFC 5321 §4.5.2).
+ */
+export interface DataEnding {
+  /** After which line ends the next line starts an SMTP line: every LF, or only this one. */
+  readonly lineStart: "any" | "crlf" | "lf";
+  /** `.` CRLF ends the body. */
+  readonly dotCrlf: boolean;
+  /** `.` LF ends the body. */
+  readonly dotLf: boolean;
+  /** The `.` line must end the way the line before it did (`\n.\r\n` is then content). */
+  readonly sameEnding: boolean;
+  /** A `.` line that does not end the body keeps its dot (msmtpd) instead of losing it. */
+  readonly keepLoneDot: boolean;
+}
+
+/** Where a body's bytes go while it arrives; bounded by the limit {@link readData} enforces. */
+export interface BodyStore {
+  readonly length: number;
+  push(bytes: Uint8Array): void;
+  /** Gives the memory back (the body failed). */
+  clear(): void;
+  /** The body as received. */
+  bytes(): Uint8Array;
+}
+
+export interface DataOptions {
+  ending: DataEnding;
+  body: BodyStore;
+  /** Largest body in bytes after unstuffing; past it the body is `too-big`. */
+  maxSize: number;
+  /** `stop`: return at the line that passes a limit; `drain`: read on to the end, dropping. */
+  overflow: "stop" | "drain";
+  /**
+   * Longest line, line end included; a longer one makes the body `line-too-long`. Without
+   * it, lines are bounded by the room left under `maxSize`.
+   */
+  maxLine?: number;
+  /** Whether the DATA command ended in CRLF (for {@link DataEnding.sameEnding}). */
+  afterCrlf?: boolean;
+  /** Absolute time on the reader's clock for every read of the body. */
+  deadline?: number;
+  /** Checked after each line: once aborted the body ends as `aborted`. */
+  signal?: AbortSignal;
+  /** Called for each line read, the final `.` line and dropped lines included. */
+  onLine?: () => void;
+}
+
+/** How a body read ended; `lines` counts the lines before the final `.` line. */
+export type DataResult =
+  | { readonly end: "data"; readonly bytes: Uint8Array; readonly lines: number }
+  | { readonly end: "too-big" | "line-too-long"; readonly lines: number }
+  /** The input ended before the final `.` line (a fragment without LF included). */
+  | { readonly end: "cut" | "aborted"; readonly lines: number };
+
+/**
+ * Reads one DATA body. Timeouts and read errors propagate; everything a client can send
+ * is a {@link DataResult}. Memory: the body store within `maxSize`, plus one line within its
+ * cap (`maxLine`, else the room left plus the stuffed dot), plus a chunk.
+ */
+export async function readData(reader: LineReader, o: DataOptions): Promise<DataResult> {
+  const { ending, body } = o;
+  let lines = 0;
+  let failed: "too-big" | "line-too-long" | null = null;
+  let atLineStart = true;
+  let prevCrlf = o.afterCrlf ?? true;
+  for (;;) {
+    // Never under the terminator's length, so `.` CRLF is seen whatever the limits.
+    const cap = o.maxLine ?? (failed ? 3 : Math.max(o.maxSize - body.length + 1, 3));
+    const line = await reader.readLineWithin(cap, o.deadline);
+    if (o.signal?.aborted) return { end: "aborted", lines };
+    if (line === null || (line !== LINE_DROPPED && line[line.length - 1] !== LF)) {
+      return { end: "cut", lines };
+    }
+    o.onLine?.();
+    let crlf: boolean;
+    if (line === LINE_DROPPED) {
+      crlf = reader.droppedCrlf;
+      lines++;
+      if (!failed) {
+        failed = o.maxLine === undefined ? "too-big" : "line-too-long";
+        body.clear();
+        if (o.overflow === "stop") return { end: failed, lines };
+      }
+    } else {
+      const n = line.length;
+      crlf = n >= 2 && line[n - 2] === CR;
+      let content = line;
+      if (atLineStart && line[0] === DOT) {
+        const lone = n === (crlf ? 3 : 2);
+        if (
+          lone && (crlf ? ending.dotCrlf : ending.dotLf) &&
+          (!ending.sameEnding || prevCrlf === crlf)
+        ) {
+          if (failed) return { end: failed, lines };
+          return { end: "data", bytes: body.bytes(), lines };
+        }
+        if (!lone || !ending.keepLoneDot) content = line.subarray(1);
+      }
+      lines++;
+      if (!failed) {
+        if (body.length + content.length > o.maxSize) {
+          failed = "too-big";
+          body.clear();
+          if (o.overflow === "stop") return { end: failed, lines };
+        } else body.push(content);
+      }
+    }
+    atLineStart = ending.lineStart === "any" || (ending.lineStart === "crlf") === crlf;
+    prevCrlf = crlf;
+  }
+}
+
+/** The first buffer of a {@link GrowingBody}: most messages fit in it. */
+const SMALL = 8 * 1024;
+/** The second one; a body larger than this gets a buffer of the full size limit. */
+const MEDIUM = 1024 * 1024;
+/** Above this a {@link GrowingBody} doubles rather than take its whole limit at once. */
+const LARGE = 1024 * 1024 * 1024;
+
+/**
+ * A body copied into one buffer, not kept as views (a view per line cost more heap than the
+ * line itself and kept every read chunk alive). The buffer is 8 KiB, then 1 MiB, then `max`
+ * at once: a fresh buffer costs memory only for the pages written to, whereas doubling
+ * would leave every earlier size behind as garbage, which Bun frees late (issue 14.7).
+ */
+export class GrowingBody implements BodyStore {
+  #buf: Uint8Array = EMPTY;
+  length = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(bytes: Uint8Array): void {
+    const size = this.length + bytes.length;
+    if (size > this.#buf.length) this.#grow(size);
+    this.#buf.set(bytes, this.length);
+    this.length = size;
+  }
+
+  #grow(needed: number): void {
+    let capacity = needed <= SMALL ? SMALL : needed <= MEDIUM ? MEDIUM : this.max;
+    // A limit too large to allocate at once (or none): double instead.
+    if (capacity > LARGE) capacity = Math.max(needed, 2 * this.#buf.length);
+    const grown = new Uint8Array(Math.min(capacity, this.max));
+    grown.set(this.#buf.subarray(0, this.length));
+    this.#buf = grown;
+  }
+
+  clear(): void {
+    this.#buf = EMPTY;
+    this.length = 0;
+  }
+
+  /**
+   * Copied to its exact size unless it fills more than half its buffer: a kept message then
+   * never holds more than twice its size, and the copy never takes the total past one buffer.
+   */
+  bytes(): Uint8Array {
+    return this.length <= this.#buf.length / 2 || this.length <= SMALL
+      ? this.#buf.slice(0, this.length)
+      : this.#buf.subarray(0, this.length);
+  }
+}
+
+/**
+ * A body in one resizable ArrayBuffer: the runtime reserves address space up to the cap and
+ * commits pages only as the body grows (Deno and Bun alike), so holding it costs its size
+ * once, and handing it on costs no copy. Worth it for few large mails; one reservation per
+ * message is too dear for a stream of small ones ({@link GrowingBody}).
+ */
+export class ReservedBody implements BodyStore {
+  readonly #buffer: ArrayBuffer;
+  /** Tracks the buffer's length as it grows. */
+  readonly #view: Uint8Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.#buffer = new ArrayBuffer(0, { maxByteLength: capacity });
+    this.#view = new Uint8Array(this.#buffer);
+  }
+
+  /** Appends `bytes`; the caller keeps the total within the capacity. */
+  push(bytes: Uint8Array): void {
+    const length = this.length + bytes.length;
+    if (length > this.#buffer.byteLength) {
+      // Growing in steps keeps resizes few; untouched pages cost no memory.
+      this.#buffer.resize(
+        Math.min(this.#buffer.maxByteLength, Math.max(length, 2 * this.#buffer.byteLength)),
+      );
+    }
+    this.#view.set(bytes, this.length);
+    this.length = length;
+  }
+
+  /** A view of the buffer, not a copy. */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.#buffer, 0, this.length);
+  }
+
+  clear(): void {
+    this.#buffer.resize(0);
+    this.length = 0;
   }
 }

@@ -15,7 +15,8 @@ import {
   resolveMockmtaConfig,
   type SessionEnd,
 } from "./config.ts";
-import { endsWith, MessageCollector } from "./data.ts";
+import { endsWith, MOCKMTA_ENDING } from "./data.ts";
+import { GrowingBody } from "../framing.ts";
 import { SessionInput } from "./input.ts";
 import { acceptedReply, ehloReply, messageNumberText, REPLY } from "./replies.ts";
 import { type State, transition } from "./states.ts";
@@ -236,28 +237,24 @@ class MockmtaSession {
 
   async #data(): Promise<Outcome> {
     await this.#reply(REPLY.dataGo);
-    const body = new MessageCollector(this.cfg.maxMessageSize, this.#usedCrlf ? "crlf" : "lf");
-    let lines = 0;
-    const end = await this.#input.readLines((line) => {
-      if (line === "too-long") body.lineTooLong(this.#input.droppedEnding);
-      else if (body.push(line)) return true;
-      lines++;
-      return false;
-    });
-    if (end !== "taken") return end; // never a partial message (quirk §8.9)
+    const maxSize = this.cfg.maxMessageSize;
+    const ending = MOCKMTA_ENDING[this.#usedCrlf ? "crlf" : "lf"];
+    const body = await this.#input.data(ending, new GrowingBody(maxSize), maxSize);
+    if (typeof body === "string") return body; // never a partial message (quirk §8.9)
     // Whatever happens now, the transaction is over and the session is back in HELLO (§5.2).
     const rcptTo = this.#rcptTo;
     const mailFrom = this.#mailFrom;
+    const lines = body.lines;
     this.#resetTransaction();
-    if (body.problem) {
-      this.ctx.log("debug", `C: (${lines} lines of message data, refused: ${body.problem})`);
+    if (body.end !== "data") {
+      this.ctx.log("debug", `C: (${lines} lines of message data, refused: ${body.end})`);
       this.ctx.log(
         "warning",
-        `message from=<${envelopeAddress(mailFrom)}> refused: ${body.problem}`,
+        `message from=<${envelopeAddress(mailFrom)}> refused: ${body.end}`,
       );
-      return this.#ok(body.problem === "too-big" ? REPLY.tooMuchData : REPLY.lineTooLong);
+      return this.#ok(body.end === "too-big" ? REPLY.tooMuchData : REPLY.lineTooLong);
     }
-    const data = body.bytes();
+    const data = body.bytes;
     this.ctx.log("debug", `C: (${lines} lines, ${data.length} bytes of message data)`);
     const message: ReceivedMessage = {
       from: envelopeAddress(mailFrom),

@@ -1,8 +1,8 @@
 /**
- * msmtpd's two ways of reading (spec msmtpd.md §4, §7), straight from the wire: command lines
- * of at most 1023 bytes including the line end (a longer one ends the session without a reply),
- * and the mail after DATA, read as it streams by, in bounded memory apart from the mail itself,
- * which is capped.
+ * msmtpd's two ways of reading (spec msmtpd.md §4, §7), through the shared framing: command
+ * lines of at most 1023 bytes including the line end (a longer one ends the session without a
+ * reply), and the mail after DATA, in bounded memory apart from the mail itself, which is
+ * capped.
  *
  * The end of the mail is stricter than msmtpd's "any line that is just `.`", which lets a mail
  * hide SMTP commands behind a fake ending (SMTP smuggling): `CRLF . CRLF` always ends it, and
@@ -10,8 +10,9 @@
  * (`\n.\r\n`, `\r\n.\n`, `\n.\n` after CRLF commands) is mail content, dot kept. docs/msmtpd.md
  * "The end of a mail" has the reasoning.
  */
+import { type DataEnding, LineReader, readData, ReservedBody } from "../framing.ts";
 import type { Wire } from "../wire.ts";
-import { concatBytes, latin1 } from "./text.ts";
+import { latin1 } from "./text.ts";
 
 /** msmtpd's 1024-byte command buffer holds 1023 bytes and the terminating NUL. */
 export const MAX_COMMAND_LINE = 1023;
@@ -21,8 +22,6 @@ export const DEFAULT_MAX_MAIL_SIZE = 64 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
-const DOT = 0x2e;
-const EMPTY = new Uint8Array(0);
 
 /** What {@link MsmtpdInput.mail} read. */
 export type MailResult =
@@ -36,22 +35,26 @@ export type MailResult =
 const CUT: MailResult = { kind: "cut" };
 const TOO_LARGE: MailResult = { kind: "tooLarge" };
 
+/**
+ * A line starts after any LF; `.` CRLF ends the mail after a CRLF line, `.` LF after a bare-LF
+ * line in a bare-LF session only; a `.` line that ends nothing keeps its dot.
+ */
+const ENDING: Readonly<Record<"crlf" | "bareLf", DataEnding>> = {
+  crlf: { lineStart: "any", dotCrlf: true, dotLf: false, sameEnding: true, keepLoneDot: true },
+  bareLf: { lineStart: "any", dotCrlf: true, dotLf: true, sameEnding: true, keepLoneDot: true },
+};
+
 /** The reading side of one msmtpd session. */
 export class MsmtpdInput {
-  readonly #wire: Wire;
-  /** The chunk being read and the position of the next unread byte in it. */
-  #chunk: Uint8Array = EMPTY;
-  #pos = 0;
-  /** The stream byte before `#chunk[0]` (-1 at the start), for a CR split from its LF. */
-  #byteBefore = -1;
-  #eof = false;
+  readonly #reader: LineReader;
   /** True while every command line of the session ended in a bare LF. */
   #bareLfSession = true;
   /** Whether the last command line ended in CRLF: the line end before the mail's first line. */
   #lastCommandCrlf = false;
 
   constructor(wire: Wire) {
-    this.#wire = wire;
+    // msmtpd treats a read error like the end of input.
+    this.#reader = new LineReader(() => wire.read().catch(() => null), MAX_COMMAND_LINE);
   }
 
   /**
@@ -61,20 +64,15 @@ export class MsmtpdInput {
    * bytes without a line end holds at most that much).
    */
   async command(): Promise<string | null> {
-    const pieces: Uint8Array[] = [];
-    let length = 0;
-    for (;;) {
-      if (!await this.#fill()) return null;
-      const c = this.#chunk;
-      const lf = c.indexOf(LF, this.#pos);
-      const end = lf < 0 ? c.length : lf + 1;
-      length += end - this.#pos;
-      if (length > MAX_COMMAND_LINE) return null;
-      pieces.push(c.subarray(this.#pos, end));
-      this.#pos = end;
-      if (lf >= 0) break;
+    let line: Uint8Array | null;
+    try {
+      line = await this.#reader.readLine();
+    } catch {
+      return null; // over the cap without a line end
     }
-    const line = pieces.length === 1 ? pieces[0] : concatBytes(pieces, length);
+    if (line === null || line.length > MAX_COMMAND_LINE || line[line.length - 1] !== LF) {
+      return null;
+    }
     const crlf = line.length >= 2 && line[line.length - 2] === CR;
     this.#lastCommandCrlf = crlf;
     if (crlf) this.#bareLfSession = false;
@@ -89,134 +87,18 @@ export class MsmtpdInput {
    * cap whatever the client sends.
    */
   async mail(maxSize = DEFAULT_MAX_MAIL_SIZE): Promise<MailResult> {
-    const bareLf = this.#bareLfSession;
     const limit = Math.min(maxSize, LARGEST_MAIL);
-    const body = new MailBuffer(limit);
-    let tooLarge = false;
-    /** How the line before the current one ended; the first line follows the DATA command. */
-    let afterCrlf = this.#lastCommandCrlf;
-    let atLineStart = true;
-    for (;;) {
-      if (!await this.#fill()) return CUT;
-      if (atLineStart && this.#chunk[this.#pos] === DOT) {
-        // A dot line may start at the end of a chunk. Never ask for a byte the decision does
-        // not need: a client that sent `.` LF waits for the reply.
-        if (!await this.#have(2)) return CUT;
-        const dotLf = this.#chunk[this.#pos + 1] === LF;
-        if (this.#chunk[this.#pos + 1] === CR && !await this.#have(3)) return CUT;
-        const dotCrlf = !dotLf && this.#chunk[this.#pos + 1] === CR &&
-          this.#chunk[this.#pos + 2] === LF;
-        if ((dotCrlf && afterCrlf) || (dotLf && bareLf && !afterCrlf)) {
-          this.#pos += dotLf ? 2 : 3;
-          if (tooLarge) return TOO_LARGE;
-          return { kind: "mail", data: body.bytes() };
-        }
-        // A stuffed dot goes; the dot of a fake ending stays, so the mail keeps what was sent.
-        if (!dotLf && !dotCrlf) this.#pos++;
-      }
-      // Copy up to the next line that starts with a dot (or the end of the chunk) in one go.
-      const c = this.#chunk;
-      const start = this.#pos;
-      let end = c.length;
-      atLineStart = false;
-      for (let at = start; (at = c.indexOf(LF, at) + 1) > 0;) {
-        if (at === c.length || c[at] === DOT) {
-          end = at;
-          atLineStart = true;
-          afterCrlf = (at >= 2 ? c[at - 2] : this.#byteBefore) === CR;
-          break;
-        }
-      }
-      this.#pos = end;
-      if (tooLarge) continue;
-      if (body.length + (end - start) > limit) {
-        tooLarge = true;
-        body.clear();
-      } else body.push(c.subarray(start, end));
-    }
-  }
-
-  /** Makes sure an unread byte is at `#pos`; `false` at end of input or after a read error. */
-  async #fill(): Promise<boolean> {
-    while (this.#pos >= this.#chunk.length) {
-      const next = await this.#next();
-      if (next === null) return false;
-      if (this.#chunk.length > 0) this.#byteBefore = this.#chunk[this.#chunk.length - 1];
-      this.#chunk = next;
-      this.#pos = 0;
-    }
-    return true;
-  }
-
-  /**
-   * Makes sure `n` unread bytes are in `#chunk` (joining the few left with the next chunk);
-   * `false` when the input ends first.
-   */
-  async #have(n: number): Promise<boolean> {
-    while (this.#chunk.length - this.#pos < n) {
-      const next = await this.#next();
-      if (next === null) return false;
-      if (this.#pos > 0) this.#byteBefore = this.#chunk[this.#pos - 1];
-      this.#chunk = concatBytes([this.#chunk.subarray(this.#pos), next]);
-      this.#pos = 0;
-    }
-    return true;
-  }
-
-  /** The next chunk; `null` from the end of input or a read error on. */
-  async #next(): Promise<Uint8Array | null> {
-    if (this.#eof) return null;
-    let next: Uint8Array | null;
-    try {
-      next = await this.#wire.read();
-    } catch {
-      next = null;
-    }
-    if (next === null) this.#eof = true;
-    return next;
+    const result = await readData(this.#reader, {
+      ending: ENDING[this.#bareLfSession ? "bareLf" : "crlf"],
+      body: new ReservedBody(limit),
+      maxSize: limit,
+      overflow: "drain",
+      afterCrlf: this.#lastCommandCrlf,
+    });
+    if (result.end === "data") return { kind: "mail", data: result.bytes };
+    return result.end === "too-big" ? TOO_LARGE : CUT;
   }
 }
 
 /** The most one mail can hold even without a cap (`0`/`Infinity`): what one array may hold. */
 export const LARGEST_MAIL = 2 ** 32;
-
-/**
- * A mail being received, in one resizable ArrayBuffer: the runtime reserves address space up
- * to the cap and commits pages only as the mail grows (Deno and Bun alike), so holding a mail
- * costs its size once, and handing it on costs no copy (a block list would need one more).
- */
-class MailBuffer {
-  readonly #buffer: ArrayBuffer;
-  /** Tracks the buffer's length as it grows. */
-  readonly #view: Uint8Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.#buffer = new ArrayBuffer(0, { maxByteLength: capacity });
-    this.#view = new Uint8Array(this.#buffer);
-  }
-
-  /** Appends `bytes`; the caller keeps the total within the capacity. */
-  push(bytes: Uint8Array): void {
-    const length = this.length + bytes.length;
-    if (length > this.#buffer.byteLength) {
-      // Growing in steps keeps resizes few; untouched pages cost no memory.
-      this.#buffer.resize(
-        Math.min(this.#buffer.maxByteLength, Math.max(length, 2 * this.#buffer.byteLength)),
-      );
-    }
-    this.#view.set(bytes, this.length);
-    this.length = length;
-  }
-
-  /** The mail: a view of the buffer, not a copy. */
-  bytes(): Uint8Array {
-    return new Uint8Array(this.#buffer, 0, this.length);
-  }
-
-  /** Gives the memory back (a mail over the cap). */
-  clear(): void {
-    this.#buffer.resize(0);
-    this.length = 0;
-  }
-}

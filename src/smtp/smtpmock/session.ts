@@ -4,7 +4,14 @@
  * does not renew, 552 in the middle of a body, fail-fast, and stop-after-next-command.
  */
 import { sleep } from "../clock.ts";
-import { LINE_DROPPED, LineReader, LineTooLongError } from "../framing.ts";
+import {
+  type DataEnding,
+  type DataResult,
+  GrowingBody,
+  LineReader,
+  LineTooLongError,
+  readData,
+} from "../framing.ts";
 import { decodeLine, encodeReply, hostPort } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
@@ -30,33 +37,21 @@ export interface SmtpmockHooks {
 /** How long the connection stays open after the 500 for an over-long line. */
 const LINGER_MS = 1000;
 
-const CR = 0x0d;
-const DOT = 0x2e;
-
 /**
  * `.\r\n`, the only body terminator go-smtp-mock knows. It is matched on lines split at LF,
  * so after a line ending in a bare LF it ends the body too (`\n.\r\n`): a smuggling vector
  * that `strictDataEnd` closes.
  */
-function isDataEnd(line: Uint8Array): boolean {
-  return line.length === 3 && line[0] === DOT && line[1] === CR && line[2] === 0x0a;
-}
+const GO_SMTP_MOCK_ENDING: DataEnding = {
+  lineStart: "any",
+  dotCrlf: true,
+  dotLf: false,
+  sameEnding: false,
+  keepLoneDot: false,
+};
 
-/** The line ends in CRLF, so the next one starts a line for SMTP (RFC 5321 §2.3.8). */
-function endsWithCrlf(line: Uint8Array): boolean {
-  return line.length >= 2 && line[line.length - 2] === CR;
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+/** `strictDataEnd`: only CRLF starts a line for SMTP (RFC 5321 §2.3.8). */
+const STRICT_ENDING: DataEnding = { ...GO_SMTP_MOCK_ENDING, lineStart: "crlf" };
 
 type Outcome = "continue" | "close";
 
@@ -297,43 +292,35 @@ class SmtpmockSession {
   async #body(): Promise<Outcome> {
     const c = this.cfg;
     const tx = this.#tx;
-    const strict = c.strictDataEnd;
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    /** The next line starts a line for SMTP: always by default, after CRLF when strict. */
-    let atLineStart = true;
-    for (;;) {
-      let line: Uint8Array | typeof LINE_DROPPED | null;
-      try {
-        // One byte over the room left, since a leading dot is not counted; never under the
-        // terminator's length, so `.\r\n` is seen whatever the limit (even a negative one).
-        const cap = Math.max(c.msgSizeLimit - size + 1, 3);
-        line = await this.#reader.readLineWithin(cap, this.#deadline);
-      } catch {
-        // §8.7: a body deadline drops silently back to command mode.
-        this.#err = true;
-        return "continue";
-      }
-      if (line === null || (line !== LINE_DROPPED && line[line.length - 1] !== 0x0a)) {
-        this.#err = true;
-        return "continue"; // the next command read sees EOF and ends the session
-      }
-      this.#info("SMTP request: message binary data portion");
-      if (line === LINE_DROPPED) return this.#tooBig();
-      if (atLineStart && isDataEnd(line)) break;
-      const unstuffed = atLineStart && line[0] === DOT ? line.subarray(1) : line;
-      if (strict) atLineStart = endsWithCrlf(line);
-      if (size + unstuffed.length > c.msgSizeLimit) return this.#tooBig();
-      size += unstuffed.length;
-      parts.push(unstuffed);
+    let result: DataResult;
+    try {
+      result = await readData(this.#reader, {
+        ending: c.strictDataEnd ? STRICT_ENDING : GO_SMTP_MOCK_ENDING,
+        body: new GrowingBody(Math.max(c.msgSizeLimit, 0)),
+        maxSize: c.msgSizeLimit,
+        overflow: "stop",
+        deadline: this.#deadline,
+        onLine: this.#logDataLine,
+      });
+    } catch {
+      // §8.7: a body deadline drops silently back to command mode.
+      this.#err = true;
+      return "continue";
     }
-    tx.raw = concat(parts, size);
+    if (result.end === "too-big") return this.#tooBig();
+    if (result.end !== "data") {
+      this.#err = true;
+      return "continue"; // the next command read sees EOF and ends the session
+    }
+    tx.raw = result.bytes;
     tx.msgResponse = c.msgMsgReceived;
     tx.msg = true;
     await this.#reply(c.responseDelayMessage, c.msgMsgReceived, false);
     this.hooks.message?.(tx.snapshot(this.ctx.remote));
     return "continue";
   }
+
+  readonly #logDataLine = () => this.#info("SMTP request: message binary data portion");
 
   /** §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands. */
   async #tooBig(): Promise<Outcome> {
