@@ -11,11 +11,12 @@ import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../smtp/mockmta/session.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import type { LogFn } from "../smtp/session.ts";
-import { CapturingServer } from "./capturing_server.ts";
+import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
+import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
 /** Options of {@link MockmtaServer.start}. */
-export interface MockmtaServerOptions {
+export interface MockmtaServerOptions extends TranscriptOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MockmtaServer.port}. */
@@ -56,8 +57,12 @@ const memoryOnly: Sink = { deliver: (): Promise<DeliveryResult> => Promise.resol
 export class MockmtaServer extends CapturingServer<MockmtaMessage> {
   #stopped: Promise<StopOutcome> | null = null;
 
-  private constructor(server: Server, messages: MemoryStore<MockmtaMessage>) {
-    super(server, messages);
+  private constructor(
+    server: Server,
+    messages: MemoryStore<MockmtaMessage>,
+    transcripts?: TranscriptStore,
+  ) {
+    super(server, messages, transcripts);
   }
 
   /**
@@ -70,6 +75,7 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<MockmtaMessage>();
     let count = 0;
+    const transcripts = transcriptStore(options);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -82,10 +88,11 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
           nextMessageNumber: () => ++count,
           now: () => new Date(),
           accepted: (m) => keep && messages.add(m),
+          ...(transcripts && { attach: transcripts.attach }),
         },
       ),
     });
-    return new MockmtaServer(server, messages);
+    return new MockmtaServer(server, messages, transcripts);
   }
 
   /**

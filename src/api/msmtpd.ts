@@ -6,10 +6,17 @@ import type { ReceivedMessage, Sink } from "../smtp/message.ts";
 import { AuthFailureWindow } from "../smtp/msmtpd/auth.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../smtp/msmtpd/input.ts";
 import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
+import { MSMTPD_PIPE_FORMAT } from "../smtp/msmtpd/piped_mail.ts";
 import { systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
-import { CapturingServer } from "./capturing_server.ts";
+import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
+import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+
+/** msmtpd's pipe to `command` (`msmtpd --command`): its command line, input and texts. */
+export function msmtpdPipeSink(command: string, options?: PipeSinkOptions): PipeSink {
+  return new PipeSink(command, MSMTPD_PIPE_FORMAT, options);
+}
 
 /** msmtpd's MAX_ACTIVE_SESSIONS. */
 export const MSMTPD_MAX_SESSIONS = 16;
@@ -18,7 +25,7 @@ export const MSMTPD_MAX_SESSIONS = 16;
 export const MSMTPD_DEFAULT_COMMAND = "/usr/bin/msmtp -f %F --";
 
 /** Options of {@link MsmtpdServer.start}. */
-export interface MsmtpdServerOptions {
+export interface MsmtpdServerOptions extends TranscriptOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MsmtpdServer.port}. */
@@ -87,8 +94,12 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
   #stopped: Promise<StopOutcome> | null = null;
   #forced: Promise<StopOutcome> | null = null;
 
-  private constructor(server: Server, messages: MemoryStore<ReceivedMessage>) {
-    super(server, messages);
+  private constructor(
+    server: Server,
+    messages: MemoryStore<ReceivedMessage>,
+    transcripts?: TranscriptStore,
+  ) {
+    super(server, messages, transcripts);
   }
 
   /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
@@ -96,9 +107,10 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<ReceivedMessage>();
     const sink = options.sink ??
-      (options.command !== undefined ? new PipeSink(options.command, options.pipe) : accepting);
+      (options.command !== undefined ? msmtpdPipeSink(options.command, options.pipe) : accepting);
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
     const failures = new AuthFailureWindow(systemClock);
+    const transcripts = transcriptStore(options);
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
@@ -113,6 +125,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
         ended: (status) => status === 2 && failures.failed(),
         connection: { activeSessions: () => live.server?.activeSessions ?? 1, maxSessions },
         delivered: (m) => keep && messages.add(m),
+        ...(transcripts && { attach: transcripts.attach }),
       },
     );
     const server = live.server = await Server.start({
@@ -122,7 +135,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
       log: options.log ?? toLogFn(options.logger),
       maxSessions,
     });
-    return new MsmtpdServer(server, messages);
+    return new MsmtpdServer(server, messages, transcripts);
   }
 
   /**

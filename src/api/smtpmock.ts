@@ -8,10 +8,11 @@ import {
 } from "../smtp/smtpmock/config.ts";
 import type { SmtpmockRecord } from "../smtp/smtpmock/record.ts";
 import { smtpmockEngine } from "../smtp/smtpmock/session.ts";
-import { CapturingServer } from "./capturing_server.ts";
+import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
+import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
-export interface SmtpmockServerOptions extends SmtpmockOptions {
+export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link SmtpmockServer.port}. */
@@ -48,8 +49,9 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
     config: SmtpmockConfig,
     stores: { messages: MemoryStore<SmtpmockRecord>; sessions: MemoryStore<SmtpmockRecord> },
     logger?: Logger,
+    transcripts?: TranscriptStore,
   ) {
-    super(server, stores.messages);
+    super(server, stores.messages, transcripts);
     this.config = config;
     this.#sessions = stores.sessions;
     this.#logger = logger;
@@ -64,12 +66,14 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       messages: new MemoryStore<SmtpmockRecord>(),
       sessions: new MemoryStore<SmtpmockRecord>(),
     };
+    const transcripts = transcriptStore(options);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
       log: toLogFn(options.logger),
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
+        ...(transcripts && { attach: transcripts.attach }),
         // Without keeping, no hooks: no snapshot is built per message or per connection.
         ...(keep && { message: (r: SmtpmockRecord) => stores.messages.add(r) }),
         ...(keepSessions && {
@@ -77,7 +81,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
         }),
       }),
     });
-    const self = new SmtpmockServer(server, config, stores, options.logger);
+    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts);
     self.#logger?.info?.(`SMTP mock server started on port: ${server.address.port}`);
     return self;
   }

@@ -12,10 +12,9 @@ export function encodeReply(text: string): Uint8Array {
   return bytes;
 }
 
-/** Multi-line reply: `250-a`, `250-b`, `250 c`, one CRLF each. */
-export function encodeMultiline(code: number, lines: string[]): Uint8Array {
-  const text = lines.map((l, i) => `${code}${i === lines.length - 1 ? " " : "-"}${l}`).join("\r\n");
-  return encodeReply(text);
+/** Multi-line reply text: `250-a`, `250-b`, `250 c`, joined by CRLF (no final CRLF). */
+export function multilineText(code: number, lines: readonly string[]): string {
+  return replyText({ code, lines });
 }
 
 const decoder = new TextDecoder();

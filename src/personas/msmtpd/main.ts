@@ -4,11 +4,10 @@
  * Exit status 3 for every startup error; in inetd mode 0 after a clean session, else 1.
  */
 import { isIPv4, isIPv6 } from "node:net";
-import { MSMTPD_DEFAULT_COMMAND, MsmtpdServer } from "../../api/msmtpd.ts";
+import { MSMTPD_DEFAULT_COMMAND, msmtpdPipeSink, MsmtpdServer } from "../../api/msmtpd.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
 import { ListenError } from "../../net/types.ts";
 import { runSession } from "../../server.ts";
-import { PipeSink } from "../../sinks/pipe.ts";
 import { msmtpdEngine, type SessionStatus } from "../../smtp/msmtpd/session.ts";
 import type { LogFn } from "../../smtp/session.ts";
 import { openMsmtpdLog } from "./log.ts";
@@ -50,7 +49,12 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
   const { stdioConn } = await import("../../net/stdio.ts");
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
-    { command: s.command, sink: new PipeSink(s.command), auth: s.auth, maxMailSize: s.maxMailSize },
+    {
+      command: s.command,
+      sink: msmtpdPipeSink(s.command),
+      auth: s.auth,
+      maxMailSize: s.maxMailSize,
+    },
     { authDelay: () => true, ended: (st) => status = st },
   );
   // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).

@@ -4,14 +4,8 @@
  * after STARTTLS.
  */
 import type { Clock } from "../clock.ts";
-import {
-  type BodyStore,
-  type DataEnding,
-  type DataResult,
-  LineReader,
-  LineTooLongError,
-  readData,
-} from "../framing.ts";
+import type { Conversation } from "../conversation.ts";
+import { type BodyStore, type DataEnding, type DataResult, LineTooLongError } from "../framing.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
 
 /** Why there is no more input. */
@@ -47,26 +41,16 @@ export function within<T>(
 }
 
 export class SessionInput {
-  readonly #reader: LineReader;
-
   constructor(
-    wire: Wire,
+    private readonly conv: Conversation,
     private readonly maxLine: number,
-    private readonly idleMs: number,
-    private readonly clock: Clock,
     /** Aborted when the server closed the connection: reads then end as `closed`. */
     private readonly closed: AbortSignal,
-  ) {
-    this.#reader = new LineReader(this.#source(wire), maxLine, clock);
-  }
+  ) {}
 
-  /** Reads from `wire` from now on; buffered plaintext is dropped (RFC 3207 §5). */
-  switchTo(wire: Wire): void {
-    this.#reader.replaceSource(this.#source(wire));
-  }
-
-  #source(wire: Wire): () => Promise<Uint8Array | null> {
-    return () => within(this.clock, this.idleMs, wire.read());
+  /** How a session reads a wire: every wait for data bounded by the idle timeout. */
+  static source(clock: Clock, idleMs: number): (wire: Wire) => () => Promise<Uint8Array | null> {
+    return (wire) => () => within(clock, idleMs, wire.read());
   }
 
   /**
@@ -76,7 +60,7 @@ export class SessionInput {
   async data(ending: DataEnding, body: BodyStore, maxSize: number): Promise<DataResult | End> {
     let result: DataResult;
     try {
-      result = await readData(this.#reader, {
+      result = await this.conv.readData({
         ending,
         body,
         maxSize,
@@ -96,11 +80,12 @@ export class SessionInput {
     for (;;) {
       let line: Uint8Array | null;
       try {
-        line = await this.#reader.readLine();
+        // The tail of a dropped line is no command for observers.
+        line = await (tooLong ? this.conv.reader.readLine() : this.conv.readCommand());
       } catch (e) {
         if (e instanceof LineTooLongError) {
           // Drop what we have and keep reading: the line's tail up to its LF goes too.
-          this.#reader.discardBuffered();
+          this.conv.reader.discardBuffered();
           tooLong = true;
           continue;
         }

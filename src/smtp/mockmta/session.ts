@@ -5,7 +5,8 @@
  * Storage and the message counter belong to the embedder (`MockmtaHooks`).
  */
 import type { DeliveryResult, ReceivedMessage } from "../message.ts";
-import { decodeLine, encodeReply, hostPort } from "../reply.ts";
+import { Conversation } from "../conversation.ts";
+import { decodeLine, hostPort } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
 import { envelopeAddress, type Keyword, parseCommand, pathArgument } from "./command.ts";
@@ -58,6 +59,7 @@ function shorten(text: string): string {
 }
 
 class MockmtaSession {
+  readonly #conv: Conversation;
   readonly #input: SessionInput;
   #state: State = "INIT";
   #helo = "";
@@ -72,13 +74,12 @@ class MockmtaSession {
     private readonly cfg: MockmtaConfig,
     private readonly hooks: MockmtaHooks,
   ) {
-    this.#input = new SessionInput(
-      ctx.wire,
-      cfg.maxLine,
-      cfg.idleTimeoutMs,
-      ctx.clock,
-      ctx.closed,
-    );
+    this.#conv = new Conversation(ctx, {
+      maxLine: cfg.maxLine,
+      source: SessionInput.source(ctx.clock, cfg.idleTimeoutMs),
+    });
+    this.#input = new SessionInput(this.#conv, cfg.maxLine, ctx.closed);
+    hooks.attach?.(this.#conv);
   }
 
   async run(): Promise<SessionEnd> {
@@ -92,6 +93,7 @@ class MockmtaSession {
       if (!(e instanceof PeerGone)) throw e;
       end = "closed";
     }
+    this.#conv.end();
     if (end === "timeout") ctx.log("err", "timed out waiting for I/O");
     ctx.log("debug", `session ended (${end})`);
     return end;
@@ -121,7 +123,7 @@ class MockmtaSession {
 
   async #replyLines(lines: string[]): Promise<void> {
     try {
-      await this.ctx.wire.write(encodeReply(lines.join("\r\n")));
+      await this.#conv.reply(lines.join("\r\n"));
     } catch {
       throw new PeerGone();
     }
@@ -288,15 +290,13 @@ class MockmtaSession {
     await this.#reply(REPLY.tlsGo);
     let wire: Wire;
     try {
-      wire = await upgrade(this.ctx, this.cfg.idleTimeoutMs);
+      // Plaintext pipelined behind STARTTLS is dropped, never read as commands (RFC 3207 §5).
+      wire = await this.#conv.startTls(() => upgrade(this.ctx, this.cfg.idleTimeoutMs));
     } catch (e) {
       if (e instanceof TimeoutError) return "timeout";
       this.ctx.log("err", `TLS handshake failed: ${errorText(e)}`);
       return "tls-failed";
     }
-    this.ctx.wire = wire;
-    // Plaintext pipelined behind STARTTLS is dropped, never read as commands (RFC 3207 §5).
-    this.#input.switchTo(wire);
     this.#tls = true;
     this.ctx.log("info", describeTls(wire));
     return true; // quirk §8.5: the SMTP state is kept

@@ -10,8 +10,9 @@
  * (`\n.\r\n`, `\r\n.\n`, `\n.\n` after CRLF commands) is mail content, dot kept. docs/msmtpd.md
  * "The end of a mail" has the reasoning.
  */
-import { type DataEnding, LineReader, readData, ReservedBody } from "../framing.ts";
-import type { Wire } from "../wire.ts";
+import { Conversation } from "../conversation.ts";
+import { type DataEnding, ReservedBody } from "../framing.ts";
+import type { SessionContext } from "../session.ts";
 import { latin1 } from "./text.ts";
 
 /** msmtpd's 1024-byte command buffer holds 1023 bytes and the terminating NUL. */
@@ -46,27 +47,33 @@ const ENDING: Readonly<Record<"crlf" | "bareLf", DataEnding>> = {
 
 /** The reading side of one msmtpd session. */
 export class MsmtpdInput {
-  readonly #reader: LineReader;
+  /** The session's conversation: every read goes through it. */
+  readonly conversation: Conversation;
   /** True while every command line of the session ended in a bare LF. */
   #bareLfSession = true;
   /** Whether the last command line ended in CRLF: the line end before the mail's first line. */
   #lastCommandCrlf = false;
 
-  constructor(wire: Wire) {
-    // msmtpd treats a read error like the end of input.
-    this.#reader = new LineReader(() => wire.read().catch(() => null), MAX_COMMAND_LINE);
+  /** The input of a session on `ctx`, over a new conversation. */
+  constructor(ctx: SessionContext) {
+    this.conversation = new Conversation(ctx, {
+      maxLine: MAX_COMMAND_LINE,
+      // msmtpd treats a read error like the end of input.
+      source: (wire) => () => wire.read().catch(() => null),
+    });
   }
 
   /**
    * The next command without its line end (LF, or CRLF: one CR before the LF is dropped), as
    * one char per byte; `null` for end of input, a read error, an unterminated last line or a
    * line longer than {@link MAX_COMMAND_LINE} (cut off as soon as it is, so a client streaming
-   * bytes without a line end holds at most that much).
+   * bytes without a line end holds at most that much). `auth`: the line answers an AUTH
+   * challenge (observers see it as such, not as a command).
    */
-  async command(): Promise<string | null> {
+  async command(auth = false): Promise<string | null> {
     let line: Uint8Array | null;
     try {
-      line = await this.#reader.readLine();
+      line = await (auth ? this.conversation.readAuthResponse() : this.conversation.readCommand());
     } catch {
       return null; // over the cap without a line end
     }
@@ -88,7 +95,7 @@ export class MsmtpdInput {
    */
   async mail(maxSize = DEFAULT_MAX_MAIL_SIZE): Promise<MailResult> {
     const limit = Math.min(maxSize, LARGEST_MAIL);
-    const result = await readData(this.#reader, {
+    const result = await this.conversation.readData({
       ending: ENDING[this.#bareLfSession ? "bareLf" : "crlf"],
       body: new ReservedBody(limit),
       maxSize: limit,

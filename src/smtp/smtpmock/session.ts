@@ -4,15 +4,9 @@
  * does not renew, 552 in the middle of a body, fail-fast, and stop-after-next-command.
  */
 import { sleep } from "../clock.ts";
-import {
-  type DataEnding,
-  type DataResult,
-  GrowingBody,
-  LineReader,
-  LineTooLongError,
-  readData,
-} from "../framing.ts";
-import { decodeLine, encodeReply, hostPort } from "../reply.ts";
+import { Conversation } from "../conversation.ts";
+import { type DataEnding, type DataResult, GrowingBody, LineTooLongError } from "../framing.ts";
+import { decodeLine, hostPort } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
 import type { SmtpmockConfig } from "./config.ts";
@@ -32,6 +26,8 @@ export interface SmtpmockHooks {
    * lines are bounded by `msgSizeLimit`.
    */
   maxLine?: number;
+  /** Called with each session's conversation before its greeting: attach observers here. */
+  attach?(conversation: Conversation): void;
 }
 
 /** How long the connection stays open after the 500 for an over-long line. */
@@ -60,7 +56,7 @@ export function smtpmockEngine(config: SmtpmockConfig, hooks: SmtpmockHooks = {}
 }
 
 class SmtpmockSession {
-  readonly #reader: LineReader;
+  readonly #conv: Conversation;
   #tx = new Transaction();
   /** Absolute deadline on ctx.clock for reads and writes, set before each command read. */
   #deadline = 0;
@@ -72,11 +68,8 @@ class SmtpmockSession {
     private readonly cfg: SmtpmockConfig,
     private readonly hooks: SmtpmockHooks,
   ) {
-    this.#reader = new LineReader(
-      () => ctx.wire.read(),
-      hooks.maxLine ?? DEFAULT_MAX_LINE,
-      ctx.clock,
-    );
+    this.#conv = new Conversation(ctx, { maxLine: hooks.maxLine ?? DEFAULT_MAX_LINE });
+    hooks.attach?.(this.#conv);
   }
 
   #info(message: string): void {
@@ -97,7 +90,7 @@ class SmtpmockSession {
       }
     } finally {
       this.hooks.sessionRecord?.(this.#tx.snapshot(this.ctx.remote));
-      this.ctx.wire.close();
+      this.#conv.close();
       // A forced stop drops the connection under the session; go-smtp-mock exits without
       // finishing such sessions, so nothing more is logged for them.
       if (!this.ctx.closed.aborted) this.#info("SMTP session finished");
@@ -107,7 +100,7 @@ class SmtpmockSession {
   /** A line, or null when the session must end (EOF, timeout, line cap). */
   async #readLine(): Promise<Uint8Array | null> {
     try {
-      const line = await this.#reader.readLine(this.#deadline);
+      const line = await this.#conv.readCommand(this.#deadline);
       // Like Go's ReadString, a fragment cut off by end of input is not a command.
       if (line === null || line[line.length - 1] !== 0x0a) {
         if (!this.ctx.closed.aborted) this.ctx.log("err", "EOF");
@@ -134,7 +127,7 @@ class SmtpmockSession {
    * a flood to drop it costs memory); the kernel's buffers and TCP flow control hold it.
    */
   async #lineTooLong(e: LineTooLongError): Promise<void> {
-    this.#reader.discardBuffered();
+    this.#conv.reader.discardBuffered();
     await this.#write(`500 Line too long (limit ${e.limit} bytes)`, false);
     await sleep(this.ctx.clock, LINGER_MS, this.ctx.closed);
   }
@@ -149,7 +142,7 @@ class SmtpmockSession {
       return;
     }
     try {
-      await this.ctx.wire.write(encodeReply(text));
+      await this.#conv.reply(text);
       this.#info(`SMTP response: ${text}`);
     } catch (e) {
       this.ctx.log("warning", (e as Error).message);
@@ -294,7 +287,7 @@ class SmtpmockSession {
     const tx = this.#tx;
     let result: DataResult;
     try {
-      result = await readData(this.#reader, {
+      result = await this.#conv.readData({
         ending: c.strictDataEnd ? STRICT_ENDING : GO_SMTP_MOCK_ENDING,
         body: new GrowingBody(Math.max(c.msgSizeLimit, 0)),
         maxSize: c.msgSizeLimit,
@@ -325,7 +318,7 @@ class SmtpmockSession {
   /** §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands. */
   async #tooBig(): Promise<Outcome> {
     const c = this.cfg;
-    this.#reader.discardBuffered();
+    this.#conv.reader.discardBuffered();
     this.#tx.msgResponse = c.msgMsgSizeIsTooBig;
     await this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
     return "continue";
