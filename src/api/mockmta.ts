@@ -10,6 +10,7 @@ import { MemoryStore } from "../sinks/memory.ts";
 import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../smtp/mockmta/session.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
+import { oneSink } from "./sinks.ts";
 import type { LogFn } from "../smtp/session.ts";
 import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
@@ -25,6 +26,11 @@ export interface MockmtaServerOptions extends TranscriptOptions {
   mailbox?: string;
   /** Where messages go instead of `mailbox`; a failure is answered 451 (temporary) or 554. */
   sink?: Sink;
+  /**
+   * Further sinks, handed each message in order after `sink` or `mailbox`; the first failure
+   * is answered. A sink that throws an `SmtpError` has its reply sent.
+   */
+  sinks?: Sink[];
   /** PEM key material: STARTTLS is offered on every connection when given. */
   tls?: TlsOptions;
   /** Idle timeout in seconds for every wait for client input (mockmta's `-t`); none by default. */
@@ -71,7 +77,10 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
    */
   static async start(options: MockmtaServerOptions = {}): Promise<MockmtaServer> {
     if (options.tls) secureContextFor(options.tls); // fail now, not at the first STARTTLS
-    const sink = options.sink ?? (options.mailbox ? new MboxSink(options.mailbox) : memoryOnly);
+    const sink = oneSink(
+      options.sink ?? (options.mailbox ? new MboxSink(options.mailbox) : undefined),
+      options.sinks,
+    ) ?? memoryOnly;
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<MockmtaMessage>();
     let count = 0;

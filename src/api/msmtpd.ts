@@ -9,6 +9,7 @@ import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
 import { MSMTPD_PIPE_FORMAT } from "../smtp/msmtpd/piped_mail.ts";
 import { systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
+import { oneSink } from "./sinks.ts";
 import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
@@ -38,6 +39,11 @@ export interface MsmtpdServerOptions extends TranscriptOptions {
   command?: string;
   /** Where mail goes instead of a command; its failures become 451/554 replies. */
   sink?: Sink;
+  /**
+   * Further sinks, handed each mail in order after `sink` or `command`; the first failure is
+   * answered. A sink that throws an `SmtpError` has its reply sent.
+   */
+  sinks?: Sink[];
   /** Tuning of the pipe command when `command` is given. */
   pipe?: PipeSinkOptions;
   /** Require AUTH PLAIN with these credentials (`msmtpd --auth`). */
@@ -106,8 +112,11 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
   static async start(options: MsmtpdServerOptions = {}): Promise<MsmtpdServer> {
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<ReceivedMessage>();
-    const sink = options.sink ??
-      (options.command !== undefined ? msmtpdPipeSink(options.command, options.pipe) : accepting);
+    const sink = oneSink(
+      options.sink ??
+        (options.command !== undefined ? msmtpdPipeSink(options.command, options.pipe) : undefined),
+      options.sinks,
+    ) ?? accepting;
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
     const failures = new AuthFailureWindow(systemClock);
     const transcripts = transcriptStore(options);

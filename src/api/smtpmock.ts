@@ -8,6 +8,7 @@ import {
 } from "../smtp/smtpmock/config.ts";
 import type { SmtpmockRecord } from "../smtp/smtpmock/record.ts";
 import { smtpmockEngine } from "../smtp/smtpmock/session.ts";
+import { type Sink, Sinks } from "../smtp/message.ts";
 import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
@@ -35,6 +36,12 @@ export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOption
    * line is bounded by `msgSizeLimit` instead.
    */
   maxLine?: number;
+  /**
+   * Extension: sinks every accepted message is handed to, in order, before its `250` (none by
+   * default, as go-smtp-mock), e.g. an `MboxSink`. A sink that throws an `SmtpError` has its
+   * reply sent instead of the `250`.
+   */
+  sinks?: Sink[];
 }
 
 export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
@@ -74,6 +81,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
         ...(transcripts && { attach: transcripts.attach }),
+        ...(options.sinks?.length && { sink: new Sinks(options.sinks) }),
         // Without keeping, no hooks: no snapshot is built per message or per connection.
         ...(keep && { message: (r: SmtpmockRecord) => stores.messages.add(r) }),
         ...(keepSessions && {

@@ -4,9 +4,9 @@
  * context, an idle timeout on every read, and `221 Bye` when the client just goes away.
  * Storage and the message counter belong to the embedder (`MockmtaHooks`).
  */
-import type { DeliveryResult, ReceivedMessage } from "../message.ts";
+import { type DeliveryResult, type ReceivedMessage, smtpErrorResult } from "../message.ts";
 import { Conversation } from "../conversation.ts";
-import { decodeLine, hostPort } from "../reply.ts";
+import { decodeLine, hostPort, replyText } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
 import { envelopeAddress, type Keyword, parseCommand, pathArgument } from "./command.ts";
@@ -259,6 +259,7 @@ class MockmtaSession {
     const data = body.bytes;
     this.ctx.log("debug", `C: (${lines} lines, ${data.length} bytes of message data)`);
     const message: ReceivedMessage = {
+      sessionId: this.#conv.info.id,
       from: envelopeAddress(mailFrom),
       to: rcptTo.map(envelopeAddress),
       data,
@@ -272,11 +273,12 @@ class MockmtaSession {
     try {
       result = await this.hooks.deliver(message);
     } catch (e) {
-      result = { ok: false, temporary: true, reason: errorText(e) };
+      result = smtpErrorResult(e) ?? { ok: false, temporary: true, reason: errorText(e) };
     }
     const summary = `from=<${message.from}>, nrcpt=${rcptTo.length}, size=${data.length}`;
     if (!result.ok) {
       this.ctx.log("err", `${summary}: not delivered: ${result.reason}`);
+      if (result.reply) return this.#ok(replyText(result.reply));
       return this.#ok(result.temporary ? REPLY.cannotWrite : REPLY.deliveryRefused);
     }
     const number = this.hooks.nextMessageNumber();

@@ -8,9 +8,14 @@
  * [AUTH] → transactions) where every unexpected line ends the session.
  */
 import { sleep } from "../clock.ts";
-import type { DeliveryResult, ReceivedMessage, Sink } from "../message.ts";
+import {
+  type DeliveryResult,
+  type ReceivedMessage,
+  type Sink,
+  smtpErrorResult,
+} from "../message.ts";
 import type { Conversation } from "../conversation.ts";
-import { multilineText } from "../reply.ts";
+import { multilineText, replyText } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { parseAddress } from "./address.ts";
 import { AUTH_DELAY_MS, decodeBase64Strict, plainCredentialsMatch } from "./auth.ts";
@@ -211,6 +216,7 @@ class MsmtpdSession {
     }
     const data = mail.data;
     const message: ReceivedMessage = {
+      sessionId: this.#conv.info.id,
       from: sender,
       to: recipients,
       data,
@@ -221,13 +227,11 @@ class MsmtpdSession {
       ...(this.#authUser !== undefined && { authUser: this.#authUser }),
     };
     // A sink must not reject; one that does is treated like a pipe that broke.
-    const result = await this.cfg.sink.deliver(message).catch((): DeliveryResult => ({
-      ok: false,
-      temporary: false,
-      reason: CANNOT_PIPE,
-    }));
+    const result = await this.cfg.sink.deliver(message).catch((e): DeliveryResult =>
+      smtpErrorResult(e) ?? { ok: false, temporary: false, reason: CANNOT_PIPE }
+    );
     if (!result.ok) {
-      const reply = failureReply(result);
+      const reply = result.reply ? replyText(result.reply) : failureReply(result);
       return this.#fail(reply, reply.charAt(4).toLowerCase() + reply.slice(5));
     }
     await this.#send(R.piped);

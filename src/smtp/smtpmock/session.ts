@@ -6,7 +6,13 @@
 import { sleep } from "../clock.ts";
 import { Conversation } from "../conversation.ts";
 import { type DataEnding, type DataResult, GrowingBody, LineTooLongError } from "../framing.ts";
-import { decodeLine, hostPort } from "../reply.ts";
+import { decodeLine, hostPort, replyText } from "../reply.ts";
+import {
+  type DeliveryResult,
+  type ReceivedMessage,
+  type Sink,
+  smtpErrorResult,
+} from "../message.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
 import type { SmtpmockConfig } from "./config.ts";
@@ -28,6 +34,14 @@ export interface SmtpmockHooks {
   maxLine?: number;
   /** Called with each session's conversation before its greeting: attach observers here. */
   attach?(conversation: Conversation): void;
+  /**
+   * Extension: where accepted messages go (none by default, as go-smtp-mock). Delivered
+   * before the reply: a sink that throws an `SmtpError` has its reply sent instead; any other
+   * failure is logged and the reply stays go-smtp-mock's.
+   */
+  sink?: Sink;
+  /** Wall clock for the record's `receivedAt`; default `new Date()`. */
+  now?(): Date;
 }
 
 /** How long the connection stays open after the 500 for an over-long line. */
@@ -306,11 +320,42 @@ class SmtpmockSession {
       return "continue"; // the next command read sees EOF and ends the session
     }
     tx.raw = result.bytes;
+    const refused = this.hooks.sink && await this.#deliver(tx);
+    if (refused) {
+      tx.msgResponse = refused;
+      await this.#reply(c.responseDelayMessage, refused, true);
+      return "continue";
+    }
     tx.msgResponse = c.msgMsgReceived;
     tx.msg = true;
     await this.#reply(c.responseDelayMessage, c.msgMsgReceived, false);
     this.hooks.message?.(tx.snapshot(this.ctx.remote));
     return "continue";
+  }
+
+  /** Hands the message record to the sink; the reply of an SmtpError it threw, if any. */
+  async #deliver(tx: Transaction): Promise<string | null> {
+    const message: ReceivedMessage = {
+      sessionId: this.#conv.info.id,
+      from: tx.from,
+      to: [...tx.to],
+      data: tx.raw,
+      helo: heloArgument(tx.heloRequest) ?? "",
+      remoteAddress: this.ctx.remote,
+      localAddress: this.ctx.local,
+      receivedAt: this.hooks.now?.() ?? new Date(),
+      tls: false,
+    };
+    let result: DeliveryResult;
+    try {
+      result = await this.hooks.sink!.deliver(message);
+    } catch (e) {
+      result = smtpErrorResult(e) ?? { ok: false, temporary: true, reason: String(e) };
+    }
+    if (result.ok) return null;
+    if (result.reply) return replyText(result.reply);
+    this.ctx.log("warning", `message not delivered: ${result.reason}`);
+    return null;
   }
 
   readonly #logDataLine = () => this.#info("SMTP request: message binary data portion");
