@@ -223,3 +223,22 @@ test("framing: readData calls onLine for every line and stops once its signal ab
   // The line after the abort is read, not taken.
   assert.deepEqual(aborted, ["aborted", "1", ".\r\n"]);
 });
+
+test("framing: without a line cap a long body line streams into the store (a chunk buffered)", async () => {
+  const chunk = 4096;
+  const line = "x".repeat(chunk * 256 - 2) + "\r\n";
+  for (const overflow of ["stop", "drain"] as const) {
+    const pieces = source(te.encode(line + ".\r\nNEXT\r\n"), Array(260).fill(chunk));
+    let most = 0;
+    const reader: LineReader = new LineReader(() => {
+      most = Math.max(most, reader.buffered);
+      return pieces();
+    }, 1 << 20);
+    const body = new GrowingBody(2 << 20);
+    const r = await readData(reader, { ending: any, body, maxSize: 2 << 20, overflow });
+    assert.equal(r.end, "data");
+    assert.equal(r.end === "data" && td.decode(r.bytes), line);
+    assert.ok(most <= 2, `${overflow}: the reader held ${most} bytes before a read`);
+    assert.equal(td.decode((await reader.readLine())!), "NEXT\r\n");
+  }
+});

@@ -158,6 +158,60 @@ export class LineReader {
   }
 
   /**
+   * The next piece of a body: up to and including the next LF, or, when no LF is buffered,
+   * all that is (a part of a longer line) once it is at least 3 bytes, so that a piece that
+   * starts a line and has no LF is never a `.` CRLF or `.` LF line. At end of input a final
+   * fragment once, then `null`. Memory: a chunk and two bytes, however long the line.
+   */
+  readPiece(deadline?: number): Promise<Uint8Array | null> {
+    return this.#fillPiece(deadline);
+  }
+
+  /**
+   * {@link readPiece} without waiting: the piece when one is buffered, else `undefined`. A
+   * body arrives many lines per chunk, and a promise per line is garbage Bun frees late.
+   */
+  takePiece(): Uint8Array | undefined {
+    const at = this.#buf.indexOf(LF, this.#scanned);
+    if (at >= 0) return this.#take(at + 1);
+    if (this.buffered >= 3) return this.#take(this.#buf.length);
+    return undefined;
+  }
+
+  async #fillPiece(deadline?: number): Promise<Uint8Array | null> {
+    for (;;) {
+      const at = this.#buf.indexOf(LF, this.#scanned);
+      if (at >= 0) return this.#take(at + 1);
+      this.#scanned = this.#buf.length;
+      if (this.buffered >= 3) return this.#take(this.#buf.length);
+      if (this.#eof) return this.buffered ? this.#take(this.#buf.length) : null;
+      const chunk = await this.#next(deadline);
+      if (chunk === null) this.#eof = true;
+      else this.#append(chunk);
+    }
+  }
+
+  /**
+   * Every buffered whole line up to the first one that starts with a dot (which may end a body
+   * or lose its dot), in one piece; `undefined` when no LF is buffered. Reading a body in bulk
+   * makes one view per chunk instead of one per line.
+   */
+  takeLines(): Uint8Array | undefined {
+    const buf = this.#buf;
+    let end = -1;
+    for (let at = this.#start; (at = buf.indexOf(LF, at) + 1) > 0;) {
+      end = at;
+      if (at === buf.length || buf[at] === DOT) break;
+    }
+    return end < 0 ? undefined : this.#take(end);
+  }
+
+  /** The next buffered byte, -1 when none is. */
+  get nextByte(): number {
+    return this.#start < this.#buf.length ? this.#buf[this.#start] : -1;
+  }
+
+  /**
    * Whether the last line {@link readLineWithin} dropped ended in CRLF (else in a bare LF):
    * a dialect whose lines start only after its own line ending needs it.
    */
@@ -400,19 +454,115 @@ export type DataResult =
 
 /**
  * Reads one DATA body. Timeouts and read errors propagate; everything a client can send
- * is a {@link DataResult}. Memory: the body store within `maxSize`, plus one line within its
- * cap (`maxLine`, else the room left plus the stuffed dot), plus a chunk.
+ * is a {@link DataResult}. Memory: the body store within `maxSize`, plus one line within
+ * `maxLine` when there is one, else a chunk (a long line streams into the store, and past
+ * the limit is dropped as it arrives).
  */
-export async function readData(reader: LineReader, o: DataOptions): Promise<DataResult> {
+export function readData(reader: LineReader, o: DataOptions): Promise<DataResult> {
+  return o.maxLine === undefined ? streamData(reader, o) : readDataLines(reader, o, o.maxLine);
+}
+
+/** Whether a line that ended `crlf` (else in a bare LF) makes the next one start a line. */
+function startsLine(ending: DataEnding, crlf: boolean): boolean {
+  return ending.lineStart === "any" || (ending.lineStart === "crlf") === crlf;
+}
+
+/** True when `line` (a whole line at a line start) is a `.` line that ends the body. */
+function isEnd(ending: DataEnding, line: Uint8Array, crlf: boolean, prevCrlf: boolean): boolean {
+  return line.length === (crlf ? 3 : 2) && (crlf ? ending.dotCrlf : ending.dotLf) &&
+    (!ending.sameEnding || prevCrlf === crlf);
+}
+
+/**
+ * A line starting with a dot at a line start, without that dot; a `.` line that does not end
+ * the body keeps it under {@link DataEnding.keepLoneDot}.
+ */
+function unstuff(ending: DataEnding, line: Uint8Array, lone: boolean): Uint8Array {
+  return lone && ending.keepLoneDot ? line : line.subarray(1);
+}
+
+/** The body in pieces of lines, for dialects without a line cap. */
+async function streamData(reader: LineReader, o: DataOptions): Promise<DataResult> {
+  const { ending, body } = o;
+  let lines = 0;
+  let failed: "too-big" | null = null;
+  let atLineStart = true;
+  let prevCrlf = o.afterCrlf ?? true;
+  /** The previous piece did not end its line; its last byte (a CR before a split CRLF). */
+  let midLine = false;
+  let lastByte = -1;
+  for (;;) {
+    // Draining or not, no line in a bulk piece can end the body or lose a dot, nor (in `drain`)
+    // does a failure in it need answering at its own line: count the lines and keep going.
+    if (!midLine && o.overflow === "drain" && reader.nextByte !== DOT) {
+      const bulk = reader.takeLines();
+      if (bulk !== undefined) {
+        for (let at = 0; (at = bulk.indexOf(LF, at) + 1) > 0;) {
+          lines++;
+          o.onLine?.();
+        }
+        if (!failed) {
+          if (body.length + bulk.length > o.maxSize) {
+            failed = "too-big";
+            body.clear();
+          } else body.push(bulk);
+        }
+        const n = bulk.length;
+        const crlf = n >= 2 && bulk[n - 2] === CR;
+        atLineStart = startsLine(ending, crlf);
+        prevCrlf = crlf;
+        continue;
+      }
+    }
+    const piece = reader.takePiece() ?? await reader.readPiece(o.deadline);
+    if (o.signal?.aborted) return { end: "aborted", lines };
+    if (piece === null) return { end: "cut", lines };
+    const n = piece.length;
+    const ends = piece[n - 1] === LF;
+    const crlf = ends && (n >= 2 ? piece[n - 2] === CR : midLine && lastByte === CR);
+    if (ends) o.onLine?.();
+    let content = piece;
+    if (!midLine && atLineStart && piece[0] === DOT) {
+      const lone = ends && n === (crlf ? 3 : 2);
+      if (lone && isEnd(ending, piece, crlf, prevCrlf)) {
+        if (failed) return { end: failed, lines };
+        return { end: "data", bytes: body.bytes(), lines };
+      }
+      content = unstuff(ending, piece, lone);
+    }
+    if (!failed) {
+      if (body.length + content.length > o.maxSize) {
+        failed = "too-big";
+        body.clear();
+      } else body.push(content);
+    }
+    if (!ends) {
+      midLine = true;
+      lastByte = piece[n - 1];
+      continue;
+    }
+    lines++;
+    // `stop` answers once the failing line has ended, as go-smtp-mock after its line read.
+    if (failed && o.overflow === "stop") return { end: failed, lines };
+    midLine = false;
+    atLineStart = startsLine(ending, crlf);
+    prevCrlf = crlf;
+  }
+}
+
+/** The body line by line, each within `maxLine` (mockmta). */
+async function readDataLines(
+  reader: LineReader,
+  o: DataOptions,
+  maxLine: number,
+): Promise<DataResult> {
   const { ending, body } = o;
   let lines = 0;
   let failed: "too-big" | "line-too-long" | null = null;
   let atLineStart = true;
   let prevCrlf = o.afterCrlf ?? true;
   for (;;) {
-    // Never under the terminator's length, so `.` CRLF is seen whatever the limits.
-    const cap = o.maxLine ?? (failed ? 3 : Math.max(o.maxSize - body.length + 1, 3));
-    const line = await reader.readLineWithin(cap, o.deadline);
+    const line = await reader.readLineWithin(maxLine, o.deadline);
     if (o.signal?.aborted) return { end: "aborted", lines };
     if (line === null || (line !== LINE_DROPPED && line[line.length - 1] !== LF)) {
       return { end: "cut", lines };
@@ -423,7 +573,7 @@ export async function readData(reader: LineReader, o: DataOptions): Promise<Data
       crlf = reader.droppedCrlf;
       lines++;
       if (!failed) {
-        failed = o.maxLine === undefined ? "too-big" : "line-too-long";
+        failed = "line-too-long";
         body.clear();
         if (o.overflow === "stop") return { end: failed, lines };
       }
@@ -432,15 +582,11 @@ export async function readData(reader: LineReader, o: DataOptions): Promise<Data
       crlf = n >= 2 && line[n - 2] === CR;
       let content = line;
       if (atLineStart && line[0] === DOT) {
-        const lone = n === (crlf ? 3 : 2);
-        if (
-          lone && (crlf ? ending.dotCrlf : ending.dotLf) &&
-          (!ending.sameEnding || prevCrlf === crlf)
-        ) {
+        if (isEnd(ending, line, crlf, prevCrlf)) {
           if (failed) return { end: failed, lines };
           return { end: "data", bytes: body.bytes(), lines };
         }
-        if (!lone || !ending.keepLoneDot) content = line.subarray(1);
+        content = unstuff(ending, line, n === (crlf ? 3 : 2));
       }
       lines++;
       if (!failed) {
@@ -451,7 +597,7 @@ export async function readData(reader: LineReader, o: DataOptions): Promise<Data
         } else body.push(content);
       }
     }
-    atLineStart = ending.lineStart === "any" || (ending.lineStart === "crlf") === crlf;
+    atLineStart = startsLine(ending, crlf);
     prevCrlf = crlf;
   }
 }
