@@ -11,6 +11,7 @@ import {
   LINE_DROPPED,
   LineReader,
   readData,
+  ReservedBody,
 } from "../src/smtp/framing.ts";
 
 const te = new TextEncoder();
@@ -241,4 +242,18 @@ test("framing: without a line cap a long body line streams into the store (a chu
     assert.ok(most <= 2, `${overflow}: the reader held ${most} bytes before a read`);
     assert.equal(td.decode((await reader.readLine())!), "NEXT\r\n");
   }
+});
+
+test("framing: ReservedBody keeps the bytes across its move from the small buffer", () => {
+  for (const total of [0, 100, 8192, 8193, 100_000]) {
+    const body = new ReservedBody(1 << 20);
+    const expected = new Uint8Array(total).map((_, i) => i % 251);
+    for (let at = 0; at < total; at += 1000) body.push(expected.subarray(at, at + 1000));
+    assert.deepEqual(body.bytes(), expected, `${total} bytes`);
+  }
+  const full = new ReservedBody(10);
+  full.push(te.encode("0123456789"));
+  assert.equal(td.decode(full.bytes()), "0123456789", "a capacity under the small buffer");
+  full.clear();
+  assert.equal(full.bytes().length, 0);
 });
