@@ -20,6 +20,7 @@ import {
   withServer,
 } from "./helpers/msmtpd.ts";
 import { MsmtpdInput } from "../src/smtp/msmtpd/input.ts";
+import { memoryContext } from "./helpers/memory_wire.ts";
 
 const TOO_LARGE = "554 Cannot allocate memory\r\n";
 
@@ -108,11 +109,11 @@ test("msmtpd mail size: thousands of kept small mails hold no address space each
   // 28,000 of them alive. Small mails are plain arrays, so a library may keep any number.
   const session = Buffer.from("HELO x\r\n" + "DATA\r\nsmall mail\r\n.\r\n".repeat(40_000));
   const chunks = [session];
-  const input = new MsmtpdInput({
+  const input = new MsmtpdInput(memoryContext({
     read: () => Promise.resolve(chunks.shift() ?? null),
     write: () => Promise.resolve(),
     close: () => {},
-  });
+  }));
   const kept: Uint8Array[] = [];
   assert.equal(await input.command(), "HELO x");
   while (await input.command() === "DATA") {
