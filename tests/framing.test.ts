@@ -257,3 +257,25 @@ test("framing: ReservedBody keeps the bytes across its move from the small buffe
   full.clear();
   assert.equal(full.bytes().length, 0);
 });
+
+test("framing: ReservedBody reserves address space only past 1 MiB, 64 MiB or 4x the size", () => {
+  // Reservations are limited in sum (both runtimes fail near 28,000 of 64 MiB) and a library
+  // may keep thousands of mails: a mail of up to 1 MiB must stay a plain array.
+  const pushed = (capacity: number, total: number) => {
+    const body = new ReservedBody(capacity);
+    const piece = new Uint8Array(64 * 1024).fill(0x78);
+    for (let at = 0; at < total; at += piece.length) {
+      body.push(piece.subarray(0, Math.min(piece.length, total - at)));
+    }
+    return body.bytes().buffer as ArrayBuffer;
+  };
+  const cap = 1 << 30;
+  assert.equal(pushed(cap, 100_000).resizable, false, "100 kB");
+  assert.equal(pushed(cap, 1 << 20).resizable, false, "1 MiB");
+  const big = pushed(cap, (1 << 20) + 1);
+  assert.equal(big.resizable, true, "past 1 MiB");
+  assert.equal(big.maxByteLength, 64 << 20);
+  assert.equal(pushed(cap, 20 << 20).maxByteLength, 64 << 20, "20 MiB");
+  assert.equal(pushed(cap, 70 << 20).maxByteLength, 4 * (128 << 20), "70 MiB: 4x its doubled size");
+  assert.equal(pushed(3 << 20, 2 << 20).maxByteLength, 3 << 20, "never more than the capacity");
+});
