@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
+import { acceptAll } from "../src/api/capturing_server.ts";
 import type { Conversation, Decorator } from "../src/smtp/conversation.ts";
 import { SmtpError } from "../src/smtp/error.ts";
 import { parseReply, replyText } from "../src/smtp/reply.ts";
@@ -27,7 +28,7 @@ const DIALECTS: Record<string, (attach: Attach) => SessionEngine> = {
   smtpmock: (attach) => smtpmockEngine(resolveConfig({}), { attach }),
   mockmta: (attach) =>
     mockmtaEngine({}, {
-      deliver: () => Promise.resolve({ ok: true }),
+      deliver: acceptAll.deliver,
       nextMessageNumber: () => 1,
       now: () => new Date(0),
       attach,
@@ -35,7 +36,7 @@ const DIALECTS: Record<string, (attach: Attach) => SessionEngine> = {
   msmtpd: (attach) =>
     msmtpdEngine({
       command: "cat",
-      sink: { deliver: () => Promise.resolve({ ok: true }) },
+      sink: acceptAll,
       auth: { user: "user", password: "secret" },
     }, { attach }),
 };
