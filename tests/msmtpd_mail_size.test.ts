@@ -90,7 +90,7 @@ test("msmtpd mail size: --max-mail-size in inetd mode", async () => {
 });
 
 test("msmtpd mail size: a big mail arrives intact, also past 64 MiB under a larger cap", async () => {
-  // Past 1 MiB and again past 64 MiB the mail moves to other storage (src/smtp/msmtpd/input.ts).
+  // Past 1 MiB and again past 64 MiB the mail moves to other storage (framing's ReservedBody).
   const lines: string[] = [];
   for (let i = 0; i < 70 * 1024; i++) lines.push(String(i).padStart(1022, "x") + "\r\n");
   const stuffed = Buffer.from(lines.map((l) => "." + l).join("") + ".\r\n", "latin1");
