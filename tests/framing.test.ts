@@ -1,9 +1,18 @@
-// LineReader.readLineWithin, the body-line read of src/smtp/framing.ts, driven without sockets:
-// the same lines and drops whatever the chunk boundaries, a line over the cap never returned
-// nor kept, and what follows a dropped line left for the next read.
+// The reading modes of src/smtp/framing.ts, driven without sockets: readLineWithin (the same
+// lines and drops whatever the chunk boundaries, a line over the cap never returned nor kept,
+// what follows a dropped line left for the next read), readBytes (BDAT) and readData (DATA
+// bodies under each terminator policy).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LINE_DROPPED, LineReader } from "../src/smtp/framing.ts";
+import {
+  type DataEnding,
+  type DataOptions,
+  GrowingBody,
+  LINE_DROPPED,
+  LineReader,
+  readData,
+  ReservedBody,
+} from "../src/smtp/framing.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -73,4 +82,200 @@ test("framing: a dropped line keeps at most its cap and a chunk buffered", async
   assert.equal(await reader.readLineWithin(8192), null);
   assert.ok(reads > 256, `${reads} reads: the whole line was read`);
   assert.ok(most <= 8192 + chunk, `buffered up to ${most} bytes`);
+});
+
+test("framing: a dropped line's ending is known, also when its CR and LF arrive apart", async () => {
+  const input = te.encode("x".repeat(20) + "\r\n" + "y".repeat(20) + "\nz\n");
+  for (const sizes of [[], [21], [20, 1], [5, 5, 5, 5, 1, 1, 21], Array(50).fill(1)]) {
+    const reader = new LineReader(source(input, sizes), 1 << 20);
+    assert.equal(await reader.readLineWithin(10), LINE_DROPPED);
+    assert.equal(reader.droppedCrlf, true, `CRLF, chunks ${sizes}`);
+    assert.equal(await reader.readLineWithin(10), LINE_DROPPED);
+    assert.equal(reader.droppedCrlf, false, `bare LF, chunks ${sizes}`);
+    assert.equal(td.decode((await reader.readLineWithin(10)) as Uint8Array), "z\n");
+  }
+});
+
+test("framing: readBytes reads BDAT chunks of exactly n bytes between command lines", async () => {
+  const input = te.encode("BDAT 5\r\nab\r\ncBDAT 3 LAST\r\n\r\n.QUIT\r\n");
+  for (const sizes of [[], [1], [9, 2, 1], Array(40).fill(1)]) {
+    const reader = new LineReader(source(input, sizes), 100);
+    assert.equal(td.decode((await reader.readLine())!), "BDAT 5\r\n");
+    assert.equal(td.decode((await reader.readBytes(5))!), "ab\r\nc");
+    assert.equal(td.decode((await reader.readLine())!), "BDAT 3 LAST\r\n");
+    assert.equal(td.decode((await reader.readBytes(3))!), "\r\n.");
+    assert.equal(td.decode((await reader.readLine())!), "QUIT\r\n");
+    assert.equal(await reader.readBytes(1), null, "end of input");
+  }
+  const short = new LineReader(source(te.encode("abc"), [1]), 100);
+  assert.equal(await short.readBytes(4), null, "input ending inside a chunk");
+  assert.equal((await new LineReader(source(te.encode(""), []), 1).readBytes(0))?.length, 0);
+});
+
+/** readData over `input` in pieces of `sizes`; the result as text, then the next line. */
+async function data(
+  input: string,
+  sizes: number[],
+  options: Omit<DataOptions, "body">,
+): Promise<string[]> {
+  const reader = new LineReader(source(te.encode(input), sizes), 1 << 20);
+  const r = await readData(reader, { ...options, body: new GrowingBody(1 << 20) });
+  const next = await reader.readLine();
+  return [
+    r.end === "data" ? `data ${td.decode(r.bytes)}` : r.end,
+    String(r.lines),
+    next ? td.decode(next) : "EOF",
+  ];
+}
+
+/** go-smtp-mock's policy: a line starts after any LF, `.` CRLF ends the body. */
+const any: DataEnding = {
+  lineStart: "any",
+  dotCrlf: true,
+  dotLf: false,
+  sameEnding: false,
+  keepLoneDot: false,
+};
+
+const SPLITS = [[], [1], [2], [3, 1], Array(200).fill(1), [7, 11, 13]];
+
+test("framing: readData ends, unstuffs and bounds a body by the dialect's policy, whatever the chunks", async () => {
+  const crlfOnly: DataEnding = { ...any, lineStart: "crlf" };
+  const sameEnding: DataEnding = { ...any, dotLf: true, sameEnding: true, keepLoneDot: true };
+  const base = { maxSize: 100, overflow: "stop" as const };
+  const cases: [string, Omit<DataOptions, "body">, string[]][] = [
+    // go-smtp-mock: `.` CRLF after any line end ends the body (the smuggling shape).
+    ["a\n.\r\nQUIT\r\n", { ...base, ending: any }, ["data a\n", "1", "QUIT\r\n"]],
+    // strict: only after CRLF; a dot after a bare LF is content and stays.
+    ["a\n.\r\n..b\r\n.\r\nQUIT\r\n", { ...base, ending: crlfOnly }, [
+      "data a\n.\r\n.b\r\n",
+      "3",
+      "QUIT\r\n",
+    ]],
+    // msmtpd-like: `.` LF ends after a bare-LF line only; `.` lines that end nothing keep the dot.
+    ["x\r\n.\nx\n.\r\ny\n.\nQ\n", { ...base, ending: sameEnding }, [
+      "data x\r\n.\nx\n.\r\ny\n",
+      "5",
+      "Q\n",
+    ]],
+    ["..\r\n.\r\nQ\n", { ...base, ending: sameEnding, afterCrlf: true }, [
+      "data .\r\n",
+      "1",
+      "Q\n",
+    ]],
+    [".\r\n", { ...base, ending: sameEnding, afterCrlf: false }, ["cut", "1", "EOF"]],
+    // stop: the line that passes the limit ends the read, the rest is left for commands.
+    ["1234\r\n56789\r\n.\r\nQ\r\n", { ...base, maxSize: 8, ending: any }, [
+      "too-big",
+      "2",
+      ".\r\n",
+    ]],
+    // drain: read on to the end; lines over the cap are dropped, not kept.
+    ["1234\r\n" + "x".repeat(300) + "\r\n.\r\nQ\r\n", {
+      ...base,
+      maxSize: 8,
+      overflow: "drain",
+      ending: any,
+    }, ["too-big", "2", "Q\r\n"]],
+    // A line cap makes an over-long line its own failure.
+    ["ab\r\n" + "x".repeat(30) + "\r\n.\r\nQ\r\n", {
+      ...base,
+      maxLine: 10,
+      overflow: "drain",
+      ending: crlfOnly,
+    }, ["line-too-long", "2", "Q\r\n"]],
+    // After a dropped line ending in a bare LF, no line starts in a CRLF-only body.
+    [
+      "x".repeat(30) + "\n.\r\nQ\r\n",
+      { ...base, maxLine: 10, overflow: "drain", ending: crlfOnly },
+      ["cut", "3", "EOF"],
+    ],
+    ["no end\r\n.", { ...base, ending: any }, ["cut", "1", "EOF"]],
+  ];
+  for (const [input, options, expected] of cases) {
+    for (const sizes of SPLITS) {
+      assert.deepEqual(
+        await data(input, sizes, options),
+        expected,
+        `${JSON.stringify(input)} in ${sizes}`,
+      );
+    }
+  }
+});
+
+test("framing: readData calls onLine for every line and stops once its signal aborts", async () => {
+  let seen = 0;
+  const out = await data("a\r\nb\r\n.\r\n", [], {
+    ending: any,
+    maxSize: 10,
+    overflow: "stop",
+    onLine: () => seen++,
+  });
+  assert.deepEqual(out, ["data a\r\nb\r\n", "2", "EOF"]);
+  assert.equal(seen, 3, "the final `.` line too");
+  const stop = new AbortController();
+  const aborted = await data("a\r\nb\r\n.\r\n", [], {
+    ending: any,
+    maxSize: 10,
+    overflow: "stop",
+    signal: stop.signal,
+    onLine: () => stop.abort(),
+  });
+  // The line after the abort is read, not taken.
+  assert.deepEqual(aborted, ["aborted", "1", ".\r\n"]);
+});
+
+test("framing: without a line cap a long body line streams into the store (a chunk buffered)", async () => {
+  const chunk = 4096;
+  const line = "x".repeat(chunk * 256 - 2) + "\r\n";
+  for (const overflow of ["stop", "drain"] as const) {
+    const pieces = source(te.encode(line + ".\r\nNEXT\r\n"), Array(260).fill(chunk));
+    let most = 0;
+    const reader: LineReader = new LineReader(() => {
+      most = Math.max(most, reader.buffered);
+      return pieces();
+    }, 1 << 20);
+    const body = new GrowingBody(2 << 20);
+    const r = await readData(reader, { ending: any, body, maxSize: 2 << 20, overflow });
+    assert.equal(r.end, "data");
+    assert.equal(r.end === "data" && td.decode(r.bytes), line);
+    assert.ok(most <= 2, `${overflow}: the reader held ${most} bytes before a read`);
+    assert.equal(td.decode((await reader.readLine())!), "NEXT\r\n");
+  }
+});
+
+test("framing: ReservedBody keeps the bytes across its move from the small buffer", () => {
+  for (const total of [0, 100, 8192, 8193, 100_000]) {
+    const body = new ReservedBody(1 << 20);
+    const expected = new Uint8Array(total).map((_, i) => i % 251);
+    for (let at = 0; at < total; at += 1000) body.push(expected.subarray(at, at + 1000));
+    assert.deepEqual(body.bytes(), expected, `${total} bytes`);
+  }
+  const full = new ReservedBody(10);
+  full.push(te.encode("0123456789"));
+  assert.equal(td.decode(full.bytes()), "0123456789", "a capacity under the small buffer");
+  full.clear();
+  assert.equal(full.bytes().length, 0);
+});
+
+test("framing: ReservedBody reserves address space only past 1 MiB, 64 MiB or 4x the size", () => {
+  // Reservations are limited in sum (both runtimes fail near 28,000 of 64 MiB) and a library
+  // may keep thousands of mails: a mail of up to 1 MiB must stay a plain array.
+  const pushed = (capacity: number, total: number) => {
+    const body = new ReservedBody(capacity);
+    const piece = new Uint8Array(64 * 1024).fill(0x78);
+    for (let at = 0; at < total; at += piece.length) {
+      body.push(piece.subarray(0, Math.min(piece.length, total - at)));
+    }
+    return body.bytes().buffer as ArrayBuffer;
+  };
+  const cap = 1 << 30;
+  assert.equal(pushed(cap, 100_000).resizable, false, "100 kB");
+  assert.equal(pushed(cap, 1 << 20).resizable, false, "1 MiB");
+  const big = pushed(cap, (1 << 20) + 1);
+  assert.equal(big.resizable, true, "past 1 MiB");
+  assert.equal(big.maxByteLength, 64 << 20);
+  assert.equal(pushed(cap, 20 << 20).maxByteLength, 64 << 20, "20 MiB");
+  assert.equal(pushed(cap, 70 << 20).maxByteLength, 4 * (128 << 20), "70 MiB: 4x its doubled size");
+  assert.equal(pushed(3 << 20, 2 << 20).maxByteLength, 3 << 20, "never more than the capacity");
 });

@@ -6,7 +6,8 @@ import { acceptAll } from "../src/api/capturing_server.ts";
 import { MockmtaServer } from "../src/api/mockmta.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../src/smtp/message.ts";
 import { envelopeAddress, parseCommand, pathArgument } from "../src/smtp/mockmta/command.ts";
-import { isEndOfData, MessageCollector } from "../src/smtp/mockmta/data.ts";
+import { MOCKMTA_ENDING } from "../src/smtp/mockmta/data.ts";
+import { type DataResult, GrowingBody, LineReader, readData } from "../src/smtp/framing.ts";
 import { acceptedReply } from "../src/smtp/mockmta/replies.ts";
 import { transition } from "../src/smtp/mockmta/states.ts";
 import type { MockmtaConfig, MockmtaHooks } from "../src/smtp/mockmta/config.ts";
@@ -67,37 +68,65 @@ test("mockmta legality table (spec §3.5)", () => {
   }
 });
 
-test("mockmta DATA collector: terminator, unstuffing, line endings as sent, size cap", () => {
-  assert.equal(isEndOfData(bytes(".\r\n"), "crlf"), true);
-  assert.equal(isEndOfData(bytes(".\n"), "crlf"), false);
-  assert.equal(isEndOfData(bytes(".\n"), "lf"), true);
-  assert.equal(isEndOfData(bytes(".\r\n"), "lf"), false);
-  assert.equal(isEndOfData(bytes(".\r\r\n"), "crlf"), false);
-  assert.equal(isEndOfData(bytes(". \r\n"), "crlf"), false);
-  const c = new MessageCollector(1000);
-  for (const line of ["a\r\n", "..b\r\n", "..\r\n", ".c\r\n", "x\ry\r\n"]) {
-    assert.equal(c.push(bytes(line)), false);
+/**
+ * mockmta's DATA read (the shared framing under mockmta's terminator policy) over `lines`
+ * followed by `NEXT\r\n`; also what the reader hands out after the body.
+ */
+async function collect(
+  lines: string[],
+  maxSize = 1000,
+  ending: "crlf" | "lf" = "crlf",
+): Promise<{ result: DataResult; body: string; after: string }> {
+  const chunks = [...lines, "NEXT\r\n"].map(bytes);
+  const reader = new LineReader(() => Promise.resolve(chunks.shift() ?? null), 1 << 20);
+  const result = await readData(reader, {
+    ending: MOCKMTA_ENDING[ending],
+    body: new GrowingBody(maxSize),
+    maxSize,
+    overflow: "drain",
+    maxLine: 1 << 20,
+  });
+  const next = await reader.readLine();
+  return {
+    result,
+    body: result.end === "data" ? text(result.bytes) : "",
+    after: next ? text(next) : "",
+  };
+}
+
+test("mockmta DATA collector: terminator, unstuffing, line endings as sent, size cap", async () => {
+  const c = await collect(["a\r\n", "..b\r\n", "..\r\n", ".c\r\n", "x\ry\r\n", ".\r\n"]);
+  assert.equal(c.result.end, "data");
+  assert.equal(c.body, "a\r\n.b\r\n.\r\nc\r\nx\ry\r\n");
+  assert.equal(c.after, "NEXT\r\n", "the `.` line ends the body, nothing before it does");
+  assert.equal(c.result.lines, 5);
+  for (const end of [".\n", ".\r\r\n", ". \r\n"]) {
+    assert.equal((await collect([end])).result.end, "cut", `${JSON.stringify(end)} is no end`);
   }
-  assert.equal(c.push(bytes(".\r\n")), true);
-  assert.equal(text(c.bytes()), "a\r\n.b\r\n.\r\nc\r\nx\ry\r\n");
+  assert.equal((await collect([".\n"], 1000, "lf")).result.end, "data");
+  assert.equal((await collect([".\r\n"], 1000, "lf")).result.end, "cut");
   // In a CRLF session a line starts after CRLF only: no end and no un-stuffing after a bare LF.
-  const crlf = new MessageCollector(1000, "crlf");
-  for (const line of ["a\n", ".\n", "..b\r\n", "x\n", ".\r\n", "c\r\n", ".\n", "d\r\n"]) {
-    assert.equal(crlf.push(bytes(line)), false, JSON.stringify(line));
-  }
-  assert.equal(crlf.push(bytes(".\r\n")), true);
+  const crlf = await collect([
+    "a\n",
+    ".\n",
+    "..b\r\n",
+    "x\n",
+    ".\r\n",
+    "c\r\n",
+    ".\n",
+    "d\r\n",
+    ".\r\n",
+  ]);
+  assert.equal(crlf.after, "NEXT\r\n");
   // `.` LF after CRLF starts the CRLF line ".\nd": a leading dot with more after it, un-stuffed.
-  assert.equal(text(crlf.bytes()), "a\n.\n..b\r\nx\n.\r\nc\r\n\nd\r\n");
+  assert.equal(crlf.body, "a\n.\n..b\r\nx\n.\r\nc\r\n\nd\r\n");
   // A bare-LF session ends at `.` LF after an LF line; a CRLF line does not start a line there.
-  const lf = new MessageCollector(1000, "lf");
-  for (const line of ["..a\n", "b\r\n", ".\n", "..c\n"]) assert.equal(lf.push(bytes(line)), false);
-  assert.equal(lf.push(bytes(".\n")), true);
-  assert.equal(text(lf.bytes()), ".a\nb\r\n.\n.c\n");
-  assert.equal(c.problem, null);
-  const small = new MessageCollector(5);
-  small.push(bytes("1234\r\n"));
-  assert.equal(small.problem, "too-big");
-  assert.equal(small.push(bytes(".\r\n")), true, "still finds the end");
+  const lf = await collect(["..a\n", "b\r\n", ".\n", "..c\n", ".\n"], 1000, "lf");
+  assert.equal(lf.body, ".a\nb\r\n.\n.c\n");
+  assert.equal(lf.after, "NEXT\r\n");
+  const small = await collect(["1234\r\n", ".\r\n"], 5);
+  assert.equal(small.result.end, "too-big");
+  assert.equal(small.after, "NEXT\r\n", "still finds the end");
   assert.equal(acceptedReply(7), "250 0007 Message accepted for delivery");
   assert.equal(acceptedReply(10000), "250 10000 Message accepted for delivery");
 });
@@ -318,21 +347,18 @@ test("mockmta DATA: after a dropped over-long line, only the session's line endi
   assert.equal(smuggled.output, refused);
 });
 
-test("mockmta DATA collector: the body survives each buffer change (8 KiB, 1 MiB, the limit)", () => {
+test("mockmta DATA collector: the body survives each buffer change (8 KiB, 1 MiB, the limit)", async () => {
   const limit = 3 * 1024 * 1024;
   for (const total of [100, 8 * 1024 + 1, 1024 * 1024 + 1, limit]) {
-    const c = new MessageCollector(limit);
     const lines: string[] = [];
     for (let size = 0, i = 0; size < total; i++) {
       const line = `${i} ${"abcdefghij".repeat(1 + (i % 90))}`.slice(0, total - size - 2) + "\r\n";
       lines.push(line);
       size += line.length;
-      c.push(bytes(line));
     }
-    assert.equal(c.push(bytes(".\r\n")), true);
-    assert.equal(c.problem, null);
-    const body = c.bytes();
-    assert.equal(body.length, total);
-    assert.equal(text(body), lines.join(""));
+    const c = await collect([...lines, ".\r\n"], limit);
+    assert.equal(c.result.end, "data");
+    assert.equal(c.body.length, total);
+    assert.equal(c.body, lines.join(""));
   }
 });

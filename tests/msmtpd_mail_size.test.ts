@@ -20,6 +20,7 @@ import {
   withServer,
 } from "./helpers/msmtpd.ts";
 import { MsmtpdInput } from "../src/smtp/msmtpd/input.ts";
+import { memoryContext } from "./helpers/memory_wire.ts";
 
 const TOO_LARGE = "554 Cannot allocate memory\r\n";
 
@@ -89,7 +90,7 @@ test("msmtpd mail size: --max-mail-size in inetd mode", async () => {
 });
 
 test("msmtpd mail size: a big mail arrives intact, also past 64 MiB under a larger cap", async () => {
-  // Past 1 MiB and again past 64 MiB the mail moves to other storage (src/smtp/msmtpd/input.ts).
+  // Past 1 MiB and again past 64 MiB the mail moves to other storage (framing's ReservedBody).
   const lines: string[] = [];
   for (let i = 0; i < 70 * 1024; i++) lines.push(String(i).padStart(1022, "x") + "\r\n");
   const stuffed = Buffer.from(lines.map((l) => "." + l).join("") + ".\r\n", "latin1");
@@ -108,11 +109,11 @@ test("msmtpd mail size: thousands of kept small mails hold no address space each
   // 28,000 of them alive. Small mails are plain arrays, so a library may keep any number.
   const session = Buffer.from("HELO x\r\n" + "DATA\r\nsmall mail\r\n.\r\n".repeat(40_000));
   const chunks = [session];
-  const input = new MsmtpdInput({
+  const input = new MsmtpdInput(memoryContext({
     read: () => Promise.resolve(chunks.shift() ?? null),
     write: () => Promise.resolve(),
     close: () => {},
-  });
+  }));
   const kept: Uint8Array[] = [];
   assert.equal(await input.command(), "HELO x");
   while (await input.command() === "DATA") {

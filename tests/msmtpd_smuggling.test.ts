@@ -20,6 +20,7 @@ import {
   withRecorder,
 } from "./helpers/msmtpd.ts";
 import { MsmtpdInput } from "../src/smtp/msmtpd/input.ts";
+import { memoryContext } from "./helpers/memory_wire.ts";
 import type { Wire } from "../src/smtp/wire.ts";
 
 /**
@@ -155,7 +156,7 @@ function chunkWire(chunks: Uint8Array[]): Wire {
 
 /** The commands and mails {@link MsmtpdInput} reads from `input` split into `chunks`. */
 async function readAll(chunks: Uint8Array[]): Promise<string[]> {
-  const input = new MsmtpdInput(chunkWire(chunks));
+  const input = new MsmtpdInput(memoryContext(chunkWire(chunks)));
   const out: string[] = [];
   for (;;) {
     const line = await input.command();

@@ -7,6 +7,23 @@ import { type StreamPairAddresses, streamPairConn } from "../net/stream_conn.ts"
 import type { Server, StopOutcome } from "../server.ts";
 import type { Sink } from "../smtp/message.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
+import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
+
+/** Option shared by the library's servers: keep per-session transcripts. */
+export interface TranscriptOptions {
+  /**
+   * Keep a transcript of each session (`true`: the latest 100; a number: that many) for
+   * {@link CapturingServer.transcripts}. Off by default: nothing is recorded.
+   */
+  transcripts?: boolean | number;
+}
+
+/** The store for `options.transcripts`, or none. */
+export function transcriptStore(options: TranscriptOptions): TranscriptStore | undefined {
+  const t = options.transcripts;
+  if (!t) return undefined;
+  return new TranscriptStore(t === true ? 100 : t);
+}
 
 /** A sink that takes every message and keeps nothing (the server's own store keeps them). */
 export const acceptAll: Sink = { deliver: () => Promise.resolve({ ok: true }) };
@@ -23,10 +40,36 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
   protected readonly server: Server;
   protected readonly store: MemoryStore<T>;
   #stopped: Promise<StopOutcome> | null = null;
+  readonly #transcripts?: TranscriptStore;
 
-  protected constructor(server: Server, store: MemoryStore<T>) {
+  protected constructor(server: Server, store: MemoryStore<T>, transcripts?: TranscriptStore) {
     this.server = server;
     this.store = store;
+    this.#transcripts = transcripts;
+  }
+
+  /**
+   * Per-session transcripts (what the client sent, what the server answered, TLS and AUTH
+   * events; credentials and message bodies left out), oldest first. Empty unless started
+   * with `transcripts: true` (or a number of sessions to keep).
+   *
+   * @example
+   * ```ts
+   * import { MockmtaServer } from "../../mod.ts";
+   * import { connect } from "node:net";
+   *
+   * await using server = await MockmtaServer.start({ transcripts: true });
+   * const socket = connect(server.port, "127.0.0.1");
+   * socket.resume(); // read the replies, so that the close is seen
+   * socket.end("HELO x\r\nQUIT\r\n");
+   * await new Promise((resolve) => socket.on("close", resolve));
+   * await server.idle();
+   * const [t] = server.transcripts();
+   * if (!t.toString().startsWith("S: 220 ")) throw new Error(t.toString());
+   * ```
+   */
+  transcripts(): Transcript[] {
+    return this.#transcripts?.list() ?? [];
   }
 
   /** The port listened on (the one picked when `port` was 0). */

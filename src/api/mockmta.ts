@@ -10,13 +10,20 @@ import { MemoryStore } from "../sinks/memory.ts";
 import type { MockmtaConfig, MockmtaMessage } from "../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../smtp/mockmta/session.ts";
 import type { ReceivedMessage, Sink } from "../smtp/message.ts";
+import { oneSink } from "./sinks.ts";
 import type { LogFn } from "../smtp/session.ts";
 import type { Clock } from "../smtp/clock.ts";
-import { acceptAll, CapturingServer } from "./capturing_server.ts";
+import {
+  acceptAll,
+  CapturingServer,
+  type TranscriptOptions,
+  transcriptStore,
+} from "./capturing_server.ts";
+import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
 /** Options of {@link MockmtaServer.start}. */
-export interface MockmtaServerOptions {
+export interface MockmtaServerOptions extends TranscriptOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MockmtaServer.port}. */
@@ -25,6 +32,11 @@ export interface MockmtaServerOptions {
   mailbox?: string;
   /** Where messages go instead of `mailbox`; a failure is answered 451 (temporary) or 554. */
   sink?: Sink;
+  /**
+   * Further sinks, handed each message in order after `sink` or `mailbox`; the first failure
+   * is answered. A sink that throws an `SmtpError` has its reply sent.
+   */
+  sinks?: Sink[];
   /** PEM key material: STARTTLS is offered on every connection when given. */
   tls?: TlsOptions;
   /** Idle timeout in seconds for every wait for client input (mockmta's `-t`); none by default. */
@@ -58,8 +70,12 @@ export interface MockmtaServerOptions {
  * ```
  */
 export class MockmtaServer extends CapturingServer<MockmtaMessage> {
-  private constructor(server: Server, messages: MemoryStore<MockmtaMessage>) {
-    super(server, messages);
+  private constructor(
+    server: Server,
+    messages: MemoryStore<MockmtaMessage>,
+    transcripts?: TranscriptStore,
+  ) {
+    super(server, messages, transcripts);
   }
 
   /**
@@ -68,10 +84,14 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
    */
   static async start(options: MockmtaServerOptions = {}): Promise<MockmtaServer> {
     if (options.tls) secureContextFor(options.tls); // fail now, not at the first STARTTLS
-    const sink = options.sink ?? (options.mailbox ? new MboxSink(options.mailbox) : acceptAll);
+    const sink = oneSink(
+      options.sink ?? (options.mailbox ? new MboxSink(options.mailbox) : undefined),
+      options.sinks,
+    ) ?? acceptAll;
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<MockmtaMessage>();
     let count = 0;
+    const transcripts = transcriptStore(options);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -85,10 +105,11 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
           nextMessageNumber: () => ++count,
           now: () => new Date(),
           accepted: (m) => keep && messages.add(m),
+          ...(transcripts && { attach: transcripts.attach }),
         },
       ),
     });
-    return new MockmtaServer(server, messages);
+    return new MockmtaServer(server, messages, transcripts);
   }
 
   /** Like SIGTERM to the daemon: open connections are closed at once. */

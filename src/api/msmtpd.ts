@@ -6,10 +6,23 @@ import type { ReceivedMessage, Sink } from "../smtp/message.ts";
 import { AuthFailureWindow } from "../smtp/msmtpd/auth.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../smtp/msmtpd/input.ts";
 import { msmtpdEngine } from "../smtp/msmtpd/session.ts";
+import { MSMTPD_PIPE_FORMAT } from "../smtp/msmtpd/piped_mail.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { LogFn } from "../smtp/session.ts";
-import { acceptAll, CapturingServer } from "./capturing_server.ts";
+import { oneSink } from "./sinks.ts";
+import {
+  acceptAll,
+  CapturingServer,
+  type TranscriptOptions,
+  transcriptStore,
+} from "./capturing_server.ts";
+import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+
+/** msmtpd's pipe to `command` (`msmtpd --command`): its command line, input and texts. */
+export function msmtpdPipeSink(command: string, options?: PipeSinkOptions): PipeSink {
+  return new PipeSink(command, MSMTPD_PIPE_FORMAT, options);
+}
 
 /** msmtpd's MAX_ACTIVE_SESSIONS. */
 export const MSMTPD_MAX_SESSIONS = 16;
@@ -18,7 +31,7 @@ export const MSMTPD_MAX_SESSIONS = 16;
 export const MSMTPD_DEFAULT_COMMAND = "/usr/bin/msmtp -f %F --";
 
 /** Options of {@link MsmtpdServer.start}. */
-export interface MsmtpdServerOptions {
+export interface MsmtpdServerOptions extends TranscriptOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MsmtpdServer.port}. */
@@ -31,6 +44,11 @@ export interface MsmtpdServerOptions {
   command?: string;
   /** Where mail goes instead of a command; its failures become 451/554 replies. */
   sink?: Sink;
+  /**
+   * Further sinks, handed each mail in order after `sink` or `command`; the first failure is
+   * answered. A sink that throws an `SmtpError` has its reply sent.
+   */
+  sinks?: Sink[];
   /** Tuning of the pipe command when `command` is given. */
   pipe?: PipeSinkOptions;
   /** Require AUTH PLAIN with these credentials (`msmtpd --auth`). */
@@ -87,19 +105,27 @@ export const MSMTPD_DEFAULT_MAX_MAIL_SIZE = DEFAULT_MAX_MAIL_SIZE;
  * ```
  */
 export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
-  private constructor(server: Server, messages: MemoryStore<ReceivedMessage>) {
-    super(server, messages);
+  private constructor(
+    server: Server,
+    messages: MemoryStore<ReceivedMessage>,
+    transcripts?: TranscriptStore,
+  ) {
+    super(server, messages, transcripts);
   }
 
   /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
   static async start(options: MsmtpdServerOptions = {}): Promise<MsmtpdServer> {
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<ReceivedMessage>();
-    const sink = options.sink ??
-      (options.command !== undefined ? new PipeSink(options.command, options.pipe) : acceptAll);
+    const sink = oneSink(
+      options.sink ??
+        (options.command !== undefined ? msmtpdPipeSink(options.command, options.pipe) : undefined),
+      options.sinks,
+    ) ?? acceptAll;
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
     const clock = options.clock ?? systemClock;
     const failures = new AuthFailureWindow(clock);
+    const transcripts = transcriptStore(options);
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
@@ -108,14 +134,15 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
         sink,
         auth: options.auth,
         maxMailSize: options.maxMailSize,
-        // Only our own sinks are known to keep nothing; a caller's sink may keep the message.
-        releaseMail: !keep && options.sink === undefined,
+        // Only our own sinks are known to keep nothing; a caller's sinks may keep the message.
+        releaseMail: !keep && options.sink === undefined && !options.sinks?.length,
       },
       {
         authDelay: () => failures.armed(),
         ended: (status) => status === 2 && failures.failed(),
         connection: { activeSessions: () => live.server?.activeSessions ?? 1, maxSessions },
         delivered: (m) => keep && messages.add(m),
+        ...(transcripts && { attach: transcripts.attach }),
       },
     );
     const server = live.server = await Server.start({
@@ -126,7 +153,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
       maxSessions,
       clock,
     });
-    return new MsmtpdServer(server, messages);
+    return new MsmtpdServer(server, messages, transcripts);
   }
 
   /** Like msmtpd's sessions on SIGTERM, running ones finish by themselves, however long. */

@@ -9,10 +9,12 @@ import {
 import type { SmtpmockRecord } from "../smtp/smtpmock/record.ts";
 import { smtpmockEngine } from "../smtp/smtpmock/session.ts";
 import type { Clock } from "../smtp/clock.ts";
-import { CapturingServer } from "./capturing_server.ts";
+import { type Sink, Sinks } from "../smtp/message.ts";
+import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
+import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
-export interface SmtpmockServerOptions extends SmtpmockOptions {
+export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link SmtpmockServer.port}. */
@@ -40,6 +42,12 @@ export interface SmtpmockServerOptions extends SmtpmockOptions {
    * timeout); default the system clock. Tests inject a fake one to control time.
    */
   clock?: Clock;
+  /**
+   * Extension: sinks every accepted message is handed to, in order, before its `250` (none by
+   * default, as go-smtp-mock), e.g. an `MboxSink`. A sink that throws an `SmtpError` has its
+   * reply sent instead of the `250`.
+   */
+  sinks?: Sink[];
 }
 
 export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
@@ -53,8 +61,9 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
     config: SmtpmockConfig,
     stores: { messages: MemoryStore<SmtpmockRecord>; sessions: MemoryStore<SmtpmockRecord> },
     logger?: Logger,
+    transcripts?: TranscriptStore,
   ) {
-    super(server, stores.messages);
+    super(server, stores.messages, transcripts);
     this.config = config;
     this.#sessions = stores.sessions;
     this.#logger = logger;
@@ -69,6 +78,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       messages: new MemoryStore<SmtpmockRecord>(),
       sessions: new MemoryStore<SmtpmockRecord>(),
     };
+    const transcripts = transcriptStore(options);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -76,6 +86,8 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       clock: options.clock,
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
+        ...(transcripts && { attach: transcripts.attach }),
+        ...(options.sinks?.length && { sink: new Sinks(options.sinks) }),
         // Without keeping, no hooks: no snapshot is built per message or per connection.
         ...(keep && { message: (r: SmtpmockRecord) => stores.messages.add(r) }),
         ...(keepSessions && {
@@ -83,7 +95,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
         }),
       }),
     });
-    const self = new SmtpmockServer(server, config, stores, options.logger);
+    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts);
     self.#logger?.info?.(`SMTP mock server started on port: ${server.address.port}`);
     return self;
   }

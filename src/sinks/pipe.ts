@@ -8,20 +8,34 @@
  * nothing a command prints may ever reach the client. Its stderr is inherited (msmtp's own error
  * messages stay visible), unless {@link PipeSinkOptions.stderr} says otherwise.
  *
- * Shell safety rests on the session's address whitelist (`src/smtp/msmtpd/address.ts`): the
- * sender and recipients inserted here contain no character the shell interprets.
+ * What the command line is, what the command is fed and how failures read come from the
+ * caller's {@link PipeFormat} (msmtpd's is `MSMTPD_PIPE_FORMAT` in `src/smtp/msmtpd/`), so this
+ * sink serves any persona. Shell safety rests on the caller's addresses (msmtpd's whitelist
+ * in `src/smtp/msmtpd/address.ts`): nothing inserted may hold a character the shell interprets.
  */
 import { spawn } from "node:child_process";
 import dns from "node:dns";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
-import { expandCommand } from "../smtp/msmtpd/command_line.ts";
-import { type HostNames, pipedMailParts } from "../smtp/msmtpd/piped_mail.ts";
-import {
-  CANNOT_PIPE,
-  CANNOT_START,
-  FAILED_TO_EXECUTE,
-  isTemporaryExit,
-} from "../smtp/msmtpd/replies.ts";
+
+/** Reverse-lookup results for the two ends of the connection; absent when there is no name. */
+export interface HostNames {
+  remote?: string | null;
+  local?: string | null;
+}
+
+/** How a persona pipes a message to a command, and how it words each failure. */
+export interface PipeFormat {
+  /** The shell command line for `message`, from the caller's `template`. */
+  commandLine(template: string, message: ReceivedMessage): string;
+  /** The bytes fed to the command, in parts (a big message is never copied whole). */
+  input(message: ReceivedMessage, names: HostNames): Iterable<Uint8Array>;
+  /** Failure reasons: the command could not start, not be fed, or was killed by a signal. */
+  cannotStart: string;
+  cannotPipe: string;
+  failedToExecute: string;
+  /** Whether a non-zero exit status is a temporary failure. */
+  isTemporaryExit(status: number): boolean;
+}
 
 /** Options of {@link PipeSink}. */
 export interface PipeSinkOptions {
@@ -66,8 +80,14 @@ function failure(reason: string, extra: Partial<Omit<Failure, "ok" | "reason">> 
 export class PipeSink implements Sink {
   readonly #options: PipeSinkOptions;
 
-  /** @param command the `--command` template, e.g. `msmtp -f %F --`. */
-  constructor(readonly command: string, options: PipeSinkOptions = {}) {
+  readonly #format: PipeFormat;
+
+  /**
+   * @param command the command template, e.g. msmtpd's `msmtp -f %F --`.
+   * @param format how the persona builds the command line and input, and words failures.
+   */
+  constructor(readonly command: string, format: PipeFormat, options: PipeSinkOptions = {}) {
+    this.#format = format;
     this.#options = options;
   }
 
@@ -79,12 +99,13 @@ export class PipeSink implements Sink {
       resolveName(message.localAddress.hostname).catch(() => null),
     ]);
     const names: HostNames = { remote, local };
-    const commandLine = expandCommand(this.command, message.from, message.to);
+    const format = this.#format;
     return runCommand(
       this.#options.shell ?? "/bin/sh",
-      commandLine,
-      pipedMailParts(message, names),
+      format.commandLine(this.command, message),
+      format.input(message, names),
       this.#options.stderr ?? "inherit",
+      format,
     );
   }
 }
@@ -100,13 +121,14 @@ function runCommand(
   commandLine: string,
   input: Iterable<Uint8Array>,
   stderr: "inherit" | "ignore",
+  format: PipeFormat,
 ): Promise<DeliveryResult> {
   return new Promise((resolve) => {
     let child;
     try {
       child = spawn(shell, ["-c", commandLine], { stdio: ["pipe", "ignore", stderr] });
     } catch {
-      return resolve(failure(CANNOT_START));
+      return resolve(failure(format.cannotStart));
     }
     let settled = false;
     const settle = (result: DeliveryResult) => {
@@ -136,19 +158,19 @@ function runCommand(
       pump();
     });
     child.on("error", () => {
-      if (child.pid === undefined) settle(failure(CANNOT_START));
+      if (child.pid === undefined) settle(failure(format.cannotStart));
     });
     child.on("exit", async (code, signal) => {
       const ok = await written;
       if (signal !== null || code === null) {
-        return settle(failure(FAILED_TO_EXECUTE, { signaled: true }));
+        return settle(failure(format.failedToExecute, { signaled: true }));
       }
-      if (!ok) return settle(failure(CANNOT_PIPE));
+      if (!ok) return settle(failure(format.cannotPipe));
       if (code !== 0) {
         return settle(
           failure(`Pipe command reported error ${code}`, {
             exitCode: code,
-            temporary: isTemporaryExit(code),
+            temporary: format.isTemporaryExit(code),
           }),
         );
       }

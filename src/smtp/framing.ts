@@ -1,10 +1,15 @@
 /**
- * Framing: turns the chunks a wire delivers into lines. A line is every byte up to and
- * including LF (a lone CR is data). Memory is bounded by a cap, never by what a client sends:
- * for command lines a peer streaming bytes without a newline gets a {@link LineTooLongError}
- * once the buffer passes `maxLine`, and the caller decides how to answer; a body line read
- * with {@link LineReader.readLineWithin} that passes its cap is consumed and dropped instead,
- * so a dialect can answer it where its original would (after the line's end).
+ * Framing: every way a session reads its input, for every dialect. {@link LineReader} turns
+ * the chunks a wire delivers into lines (every byte up to and including LF; a lone CR is
+ * data) and reads fixed-length BDAT chunks; {@link readData} reads a DATA body under a
+ * dialect's {@link DataEnding} (which `.` line ends it, where a line starts, what is
+ * unstuffed), a size limit and an optional line cap, into a {@link BodyStore}.
+ *
+ * Memory is bounded by a cap, never by what a client sends: for command lines a peer
+ * streaming bytes without a newline gets a {@link LineTooLongError} once the buffer passes
+ * `maxLine`, and the caller decides how to answer; a body line read with
+ * {@link LineReader.readLineWithin} that passes its cap is consumed and dropped instead, so a
+ * dialect can answer it where its original would (after the line's end).
  */
 import { TimeoutError, type Wire } from "./wire.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -18,6 +23,8 @@ export class LineTooLongError extends Error {
 }
 
 const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -102,6 +109,7 @@ export class LineReader {
   #scanned = 0;
   #pending: Promise<Uint8Array | null> | null = null;
   #eof = false;
+  #droppedCrlf = false;
   readonly #deadlines: DeadlineQueue;
 
   constructor(
@@ -146,7 +154,99 @@ export class LineReader {
     const at = this.#buf.indexOf(LF, this.#scanned);
     if (at < 0) return this.#fill(deadline, cap, true);
     const line = this.#take(at + 1);
-    return Promise.resolve(line.length > cap ? LINE_DROPPED : line);
+    return Promise.resolve(line.length > cap ? this.#dropped(line) : line);
+  }
+
+  /**
+   * The next piece of a body: up to and including the next LF, or, when no LF is buffered,
+   * all that is (a part of a longer line) once it is at least 3 bytes, so that a piece that
+   * starts a line and has no LF is never a `.` CRLF or `.` LF line. At end of input a final
+   * fragment once, then `null`. Memory: a chunk and two bytes, however long the line.
+   */
+  readPiece(deadline?: number): Promise<Uint8Array | null> {
+    return this.#fillPiece(deadline);
+  }
+
+  /**
+   * {@link readPiece} without waiting: the piece when one is buffered, else `undefined`. A
+   * body arrives many lines per chunk, and a promise per line is garbage Bun frees late.
+   */
+  takePiece(): Uint8Array | undefined {
+    const at = this.#buf.indexOf(LF, this.#scanned);
+    if (at >= 0) return this.#take(at + 1);
+    if (this.buffered >= 3) return this.#take(this.#buf.length);
+    return undefined;
+  }
+
+  async #fillPiece(deadline?: number): Promise<Uint8Array | null> {
+    for (;;) {
+      const at = this.#buf.indexOf(LF, this.#scanned);
+      if (at >= 0) return this.#take(at + 1);
+      this.#scanned = this.#buf.length;
+      if (this.buffered >= 3) return this.#take(this.#buf.length);
+      if (this.#eof) return this.buffered ? this.#take(this.#buf.length) : null;
+      const chunk = await this.#next(deadline);
+      if (chunk === null) this.#eof = true;
+      else this.#append(chunk);
+    }
+  }
+
+  /**
+   * Every buffered whole line up to the first one that starts with a dot (which may end a body
+   * or lose its dot), in one piece; `undefined` when no LF is buffered. Reading a body in bulk
+   * makes one view per chunk instead of one per line.
+   */
+  takeLines(): Uint8Array | undefined {
+    const buf = this.#buf;
+    let end = -1;
+    for (let at = this.#start; (at = buf.indexOf(LF, at) + 1) > 0;) {
+      end = at;
+      if (at === buf.length || buf[at] === DOT) break;
+    }
+    return end < 0 ? undefined : this.#take(end);
+  }
+
+  /** The next buffered byte, -1 when none is. */
+  get nextByte(): number {
+    return this.#start < this.#buf.length ? this.#buf[this.#start] : -1;
+  }
+
+  /**
+   * Whether the last line {@link readLineWithin} dropped ended in CRLF (else in a bare LF):
+   * a dialect whose lines start only after its own line ending needs it.
+   */
+  get droppedCrlf(): boolean {
+    return this.#droppedCrlf;
+  }
+
+  #dropped(line: Uint8Array): typeof LINE_DROPPED {
+    this.#droppedCrlf = line.length >= 2 && line[line.length - 2] === CR;
+    return LINE_DROPPED;
+  }
+
+  /**
+   * Exactly `n` bytes (a BDAT chunk), or `null` when the input ends first. The caller bounds
+   * `n` (by its message size limit): the bytes are held until all have arrived.
+   */
+  async readBytes(n: number, deadline?: number): Promise<Uint8Array | null> {
+    const out = new Uint8Array(n);
+    let got = 0;
+    while (got < n) {
+      if (this.buffered === 0) {
+        if (this.#eof) return null;
+        const chunk = await this.#next(deadline);
+        if (chunk === null) {
+          this.#eof = true;
+          return null;
+        }
+        this.#append(chunk);
+      }
+      const take = Math.min(n - got, this.buffered);
+      out.set(this.#buf.subarray(this.#start, this.#start + take), got);
+      got += take;
+      this.#take(this.#start + take);
+    }
+    return out;
   }
 
   async #fill(
@@ -158,7 +258,7 @@ export class LineReader {
       const at = this.#buf.indexOf(LF, this.#scanned);
       if (at >= 0) {
         const line = this.#take(at + 1);
-        return drop && line.length > cap ? LINE_DROPPED : line;
+        return drop && line.length > cap ? this.#dropped(line) : line;
       }
       this.#scanned = this.#buf.length;
       if (this.buffered > cap) {
@@ -177,6 +277,7 @@ export class LineReader {
    * the line's LF; what follows that LF stays buffered. Memory: one chunk at a time.
    */
   async #dropRestOfLine(deadline?: number): Promise<typeof LINE_DROPPED | null> {
+    let before = this.#buf[this.#buf.length - 1];
     this.discardBuffered();
     this.#store = EMPTY;
     for (;;) {
@@ -187,7 +288,11 @@ export class LineReader {
         continue;
       }
       const at = chunk.indexOf(LF);
-      if (at < 0) continue;
+      if (at < 0) {
+        if (chunk.length) before = chunk[chunk.length - 1];
+        continue;
+      }
+      this.#droppedCrlf = (at > 0 ? chunk[at - 1] : before) === CR;
       if (at + 1 < chunk.length) this.#buf = chunk.subarray(at + 1);
       return LINE_DROPPED;
     }
@@ -287,5 +392,332 @@ export class LineReader {
   #settle(read: Promise<Uint8Array | null>, v: Uint8Array | null): Uint8Array | null {
     if (this.#pending === read) this.#pending = null;
     return v;
+  }
+}
+
+/**
+ * Where a DATA body's SMTP lines start and which `.` line ends it: the terminator policy of a
+ * dialect. Lines are always split at LF; only a line at an SMTP line start may end the body
+ * or lose a leading dot (RFC 5321 §4.5.2).
+ */
+export interface DataEnding {
+  /** After which line ends the next line starts an SMTP line: every LF, or only this one. */
+  readonly lineStart: "any" | "crlf" | "lf";
+  /** `.` CRLF ends the body. */
+  readonly dotCrlf: boolean;
+  /** `.` LF ends the body. */
+  readonly dotLf: boolean;
+  /** The `.` line must end the way the line before it did (`\n.\r\n` is then content). */
+  readonly sameEnding: boolean;
+  /** A `.` line that does not end the body keeps its dot (msmtpd) instead of losing it. */
+  readonly keepLoneDot: boolean;
+}
+
+/** Where a body's bytes go while it arrives; bounded by the limit {@link readData} enforces. */
+export interface BodyStore {
+  readonly length: number;
+  push(bytes: Uint8Array): void;
+  /** Gives the memory back (the body failed). */
+  clear(): void;
+  /** The body as received. */
+  bytes(): Uint8Array;
+}
+
+export interface DataOptions {
+  ending: DataEnding;
+  body: BodyStore;
+  /** Largest body in bytes after unstuffing; past it the body is `too-big`. */
+  maxSize: number;
+  /** `stop`: return at the line that passes a limit; `drain`: read on to the end, dropping. */
+  overflow: "stop" | "drain";
+  /**
+   * Longest line, line end included; a longer one makes the body `line-too-long`. Without
+   * it, lines are bounded by the room left under `maxSize`.
+   */
+  maxLine?: number;
+  /** Whether the DATA command ended in CRLF (for {@link DataEnding.sameEnding}). */
+  afterCrlf?: boolean;
+  /** Absolute time on the reader's clock for every read of the body. */
+  deadline?: number;
+  /** Checked after each line: once aborted the body ends as `aborted`. */
+  signal?: AbortSignal;
+  /** Called for each line read, the final `.` line and dropped lines included. */
+  onLine?: () => void;
+}
+
+/** How a body read ended; `lines` counts the lines before the final `.` line. */
+export type DataResult =
+  | { readonly end: "data"; readonly bytes: Uint8Array; readonly lines: number }
+  | { readonly end: "too-big" | "line-too-long"; readonly lines: number }
+  /** The input ended before the final `.` line (a fragment without LF included). */
+  | { readonly end: "cut" | "aborted"; readonly lines: number };
+
+/**
+ * Reads one DATA body. Timeouts and read errors propagate; everything a client can send
+ * is a {@link DataResult}. Memory: the body store within `maxSize`, plus one line within
+ * `maxLine` when there is one, else a chunk (a long line streams into the store, and past
+ * the limit is dropped as it arrives).
+ */
+export function readData(reader: LineReader, o: DataOptions): Promise<DataResult> {
+  return o.maxLine === undefined ? streamData(reader, o) : readDataLines(reader, o, o.maxLine);
+}
+
+/** Whether a line that ended `crlf` (else in a bare LF) makes the next one start a line. */
+function startsLine(ending: DataEnding, crlf: boolean): boolean {
+  return ending.lineStart === "any" || (ending.lineStart === "crlf") === crlf;
+}
+
+/** True when `line` (a whole line at a line start) is a `.` line that ends the body. */
+function isEnd(ending: DataEnding, line: Uint8Array, crlf: boolean, prevCrlf: boolean): boolean {
+  return line.length === (crlf ? 3 : 2) && (crlf ? ending.dotCrlf : ending.dotLf) &&
+    (!ending.sameEnding || prevCrlf === crlf);
+}
+
+/**
+ * A line starting with a dot at a line start, without that dot; a `.` line that does not end
+ * the body keeps it under {@link DataEnding.keepLoneDot}.
+ */
+function unstuff(ending: DataEnding, line: Uint8Array, lone: boolean): Uint8Array {
+  return lone && ending.keepLoneDot ? line : line.subarray(1);
+}
+
+/** The body in pieces of lines, for dialects without a line cap. */
+async function streamData(reader: LineReader, o: DataOptions): Promise<DataResult> {
+  const { ending, body } = o;
+  let lines = 0;
+  let failed: "too-big" | null = null;
+  let atLineStart = true;
+  let prevCrlf = o.afterCrlf ?? true;
+  /** The previous piece did not end its line; its last byte (a CR before a split CRLF). */
+  let midLine = false;
+  let lastByte = -1;
+  for (;;) {
+    // Draining or not, no line in a bulk piece can end the body or lose a dot, nor (in `drain`)
+    // does a failure in it need answering at its own line: count the lines and keep going.
+    if (!midLine && o.overflow === "drain" && reader.nextByte !== DOT) {
+      const bulk = reader.takeLines();
+      if (bulk !== undefined) {
+        for (let at = 0; (at = bulk.indexOf(LF, at) + 1) > 0;) {
+          lines++;
+          o.onLine?.();
+        }
+        if (!failed) {
+          if (body.length + bulk.length > o.maxSize) {
+            failed = "too-big";
+            body.clear();
+          } else body.push(bulk);
+        }
+        const n = bulk.length;
+        const crlf = n >= 2 && bulk[n - 2] === CR;
+        atLineStart = startsLine(ending, crlf);
+        prevCrlf = crlf;
+        continue;
+      }
+    }
+    const piece = reader.takePiece() ?? await reader.readPiece(o.deadline);
+    if (o.signal?.aborted) return { end: "aborted", lines };
+    if (piece === null) return { end: "cut", lines };
+    const n = piece.length;
+    const ends = piece[n - 1] === LF;
+    const crlf = ends && (n >= 2 ? piece[n - 2] === CR : midLine && lastByte === CR);
+    if (ends) o.onLine?.();
+    let content = piece;
+    if (!midLine && atLineStart && piece[0] === DOT) {
+      const lone = ends && n === (crlf ? 3 : 2);
+      if (lone && isEnd(ending, piece, crlf, prevCrlf)) {
+        if (failed) return { end: failed, lines };
+        return { end: "data", bytes: body.bytes(), lines };
+      }
+      content = unstuff(ending, piece, lone);
+    }
+    if (!failed) {
+      if (body.length + content.length > o.maxSize) {
+        failed = "too-big";
+        body.clear();
+      } else body.push(content);
+    }
+    if (!ends) {
+      midLine = true;
+      lastByte = piece[n - 1];
+      continue;
+    }
+    lines++;
+    // `stop` answers once the failing line has ended, as go-smtp-mock after its line read.
+    if (failed && o.overflow === "stop") return { end: failed, lines };
+    midLine = false;
+    atLineStart = startsLine(ending, crlf);
+    prevCrlf = crlf;
+  }
+}
+
+/** The body line by line, each within `maxLine` (mockmta). */
+async function readDataLines(
+  reader: LineReader,
+  o: DataOptions,
+  maxLine: number,
+): Promise<DataResult> {
+  const { ending, body } = o;
+  let lines = 0;
+  let failed: "too-big" | "line-too-long" | null = null;
+  let atLineStart = true;
+  let prevCrlf = o.afterCrlf ?? true;
+  for (;;) {
+    const line = await reader.readLineWithin(maxLine, o.deadline);
+    if (o.signal?.aborted) return { end: "aborted", lines };
+    if (line === null || (line !== LINE_DROPPED && line[line.length - 1] !== LF)) {
+      return { end: "cut", lines };
+    }
+    o.onLine?.();
+    let crlf: boolean;
+    if (line === LINE_DROPPED) {
+      crlf = reader.droppedCrlf;
+      lines++;
+      if (!failed) {
+        failed = "line-too-long";
+        body.clear();
+        if (o.overflow === "stop") return { end: failed, lines };
+      }
+    } else {
+      const n = line.length;
+      crlf = n >= 2 && line[n - 2] === CR;
+      let content = line;
+      if (atLineStart && line[0] === DOT) {
+        if (isEnd(ending, line, crlf, prevCrlf)) {
+          if (failed) return { end: failed, lines };
+          return { end: "data", bytes: body.bytes(), lines };
+        }
+        content = unstuff(ending, line, n === (crlf ? 3 : 2));
+      }
+      lines++;
+      if (!failed) {
+        if (body.length + content.length > o.maxSize) {
+          failed = "too-big";
+          body.clear();
+          if (o.overflow === "stop") return { end: failed, lines };
+        } else body.push(content);
+      }
+    }
+    atLineStart = startsLine(ending, crlf);
+    prevCrlf = crlf;
+  }
+}
+
+/** The first buffer of a {@link GrowingBody} or {@link ReservedBody}: most messages fit in it. */
+const SMALL = 8 * 1024;
+/**
+ * The second one; a larger {@link GrowingBody} gets a buffer of the full size limit, a larger
+ * {@link ReservedBody} a resizable one.
+ */
+const MEDIUM = 1024 * 1024;
+/** Above this a {@link GrowingBody} doubles rather than take its whole limit at once. */
+const LARGE = 1024 * 1024 * 1024;
+
+/**
+ * A body copied into one buffer, not kept as views (a view per line cost more heap than the
+ * line itself and kept every read chunk alive). The buffer is 8 KiB, then 1 MiB, then `max`
+ * at once: a fresh buffer costs memory only for the pages written to, whereas doubling
+ * would leave every earlier size behind as garbage, which Bun frees late (issue 14.7).
+ */
+export class GrowingBody implements BodyStore {
+  #buf: Uint8Array = EMPTY;
+  length = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(bytes: Uint8Array): void {
+    const size = this.length + bytes.length;
+    if (size > this.#buf.length) this.#grow(size);
+    this.#buf.set(bytes, this.length);
+    this.length = size;
+  }
+
+  #grow(needed: number): void {
+    let capacity = needed <= SMALL ? SMALL : needed <= MEDIUM ? MEDIUM : this.max;
+    // A limit too large to allocate at once (or none): double instead.
+    if (capacity > LARGE) capacity = Math.max(needed, 2 * this.#buf.length);
+    const grown = new Uint8Array(Math.min(capacity, this.max));
+    grown.set(this.#buf.subarray(0, this.length));
+    this.#buf = grown;
+  }
+
+  clear(): void {
+    this.#buf = EMPTY;
+    this.length = 0;
+  }
+
+  /**
+   * Copied to its exact size unless it fills more than half its buffer: a kept message then
+   * never holds more than twice its size, and the copy never takes the total past one buffer.
+   */
+  bytes(): Uint8Array {
+    return this.length <= this.#buf.length / 2 || this.length <= SMALL
+      ? this.#buf.slice(0, this.length)
+      : this.#buf.subarray(0, this.length);
+  }
+}
+
+/** The smallest address-space reservation of a {@link ReservedBody}. */
+const RESERVATION = 64 * 1024 * 1024;
+
+/**
+ * A body that a big mail holds once and hands on without a copy (msmtpd). Past {@link MEDIUM}
+ * it goes into a resizable ArrayBuffer: the runtime reserves address space and commits pages
+ * only as the body grows (Deno and Bun alike), whereas a doubling array would need its size once
+ * more. Smaller bodies grow in plain arrays from 8 KiB and are handed on as exact copies, since
+ * reserving costs more than the whole of a small mail (a third of msmtpd's time per message on
+ * Bun), a reservation is held until the buffer is collected, and their sum is limited (Deno and
+ * Bun both fail near 1.7–1.9 TiB: about 28,000 buffers of 64 MiB, while a library may keep
+ * thousands of mails). A big body reserves 64 MiB or 4 × its size, whichever is more, up to the
+ * capacity (past 64 MiB, possible only with a larger capacity, each new reservation copies it).
+ */
+export class ReservedBody implements BodyStore {
+  /** The resizable buffer, once the body passed {@link MEDIUM}. */
+  #buffer: ArrayBuffer | null = null;
+  /** Where bytes go: the plain array, or a view that tracks the resizable buffer's length. */
+  #bytes: Uint8Array = EMPTY;
+  length = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Appends `bytes`; the caller keeps the total within the capacity. */
+  push(bytes: Uint8Array): void {
+    const length = this.length + bytes.length;
+    if (length > this.#bytes.length) this.#grow(length);
+    this.#bytes.set(bytes, this.length);
+    this.length = length;
+  }
+
+  /** Growing in doubling steps keeps copies and resizes few; untouched pages cost no memory. */
+  #grow(length: number): void {
+    const size = Math.min(this.capacity, Math.max(length, 2 * this.#bytes.length, SMALL));
+    if (this.#buffer && size <= this.#buffer.maxByteLength) {
+      this.#buffer.resize(size);
+    } else if (!this.#buffer && size <= MEDIUM) {
+      const grown = new Uint8Array(size);
+      grown.set(this.#bytes.subarray(0, this.length));
+      this.#bytes = grown;
+    } else {
+      const reserve = Math.min(this.capacity, Math.max(RESERVATION, 4 * size));
+      const buffer = new ArrayBuffer(size, { maxByteLength: reserve });
+      const view = new Uint8Array(buffer);
+      view.set(this.#bytes.subarray(0, this.length));
+      this.#buffer?.resize(0);
+      this.#buffer = buffer;
+      this.#bytes = view;
+    }
+  }
+
+  /** A view of the resizable buffer (no copy); a small body is copied to its exact size. */
+  bytes(): Uint8Array {
+    if (this.#buffer) return new Uint8Array(this.#buffer, 0, this.length);
+    return this.#bytes.slice(0, this.length);
+  }
+
+  /** Gives the memory back (Deno returns a big body's pages at once; Bun at its next GC). */
+  clear(): void {
+    this.#buffer?.resize(0);
+    this.#buffer = null;
+    this.#bytes = EMPTY;
+    this.length = 0;
   }
 }

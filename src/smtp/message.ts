@@ -1,8 +1,18 @@
-/** What every persona hands to a sink once a message has fully arrived. */
+/**
+ * The one message record: what every persona hands to its sinks once a message has fully
+ * arrived, and what persona-specific views are made from.
+ */
+import { SmtpError } from "./error.ts";
+import type { Reply } from "./reply.ts";
 import type { Address } from "./wire.ts";
 
 /** One accepted message: envelope, the bytes of DATA and the facts of its session. */
 export interface ReceivedMessage {
+  /**
+   * The session it arrived in (`Conversation.info.id`): messages of one connection share it,
+   * and a transcript with the same id shows the conversation.
+   */
+  sessionId?: number;
   /** Envelope sender as the client gave it (without angle brackets; `""` for `<>`). */
   from: string;
   /** Envelope recipients in the order accepted (duplicates kept). */
@@ -34,9 +44,44 @@ export type DeliveryResult =
     exitCode?: number;
     /** True when a command sink was killed by a signal. */
     signaled?: boolean;
+    /** The exact reply to give (a sink threw an {@link SmtpError}). */
+    reply?: Reply;
   };
 
 /** Where accepted mail goes. A new storage or forwarding capability is a new sink module. */
 export interface Sink {
   deliver(message: ReceivedMessage): Promise<DeliveryResult>;
+}
+
+/** The failure for a sink that threw `e`: its reply if it is an {@link SmtpError}. */
+export function smtpErrorResult(e: unknown): DeliveryResult | null {
+  if (!(e instanceof SmtpError)) return null;
+  return { ok: false, temporary: e.temporary, reason: e.message, reply: e };
+}
+
+/**
+ * Several sinks as one: each gets the message in order, and the first failure (or throw) ends
+ * the delivery, later sinks not tried. Any sink works with any persona this way.
+ *
+ * @example An mbox file and a memory capture for one server
+ * ```ts
+ * import { Sinks } from "./message.ts";
+ * const seen: string[] = [];
+ * const sinks = new Sinks([
+ *   { deliver: (m) => (seen.push(m.from), Promise.resolve({ ok: true })) },
+ *   { deliver: () => Promise.resolve({ ok: true }) },
+ * ]);
+ * console.assert(sinks.list.length === 2);
+ * ```
+ */
+export class Sinks implements Sink {
+  constructor(readonly list: readonly Sink[]) {}
+
+  async deliver(message: ReceivedMessage): Promise<DeliveryResult> {
+    for (const sink of this.list) {
+      const result = await sink.deliver(message);
+      if (!result.ok) return result;
+    }
+    return { ok: true };
+  }
 }

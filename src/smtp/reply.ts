@@ -12,10 +12,9 @@ export function encodeReply(text: string): Uint8Array {
   return bytes;
 }
 
-/** Multi-line reply: `250-a`, `250-b`, `250 c`, one CRLF each. */
-export function encodeMultiline(code: number, lines: string[]): Uint8Array {
-  const text = lines.map((l, i) => `${code}${i === lines.length - 1 ? " " : "-"}${l}`).join("\r\n");
-  return encodeReply(text);
+/** Multi-line reply text: `250-a`, `250-b`, `250 c`, joined by CRLF (no final CRLF). */
+export function multilineText(code: number, lines: readonly string[]): string {
+  return replyText({ code, lines });
 }
 
 const decoder = new TextDecoder();
@@ -28,4 +27,56 @@ export function decodeLine(bytes: Uint8Array): string {
 /** `host:port` the way Go prints a TCP address (IPv6 in brackets). */
 export function hostPort(a: { hostname: string; port: number }): string {
   return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
+
+/**
+ * One SMTP reply, for every dialect: what observers see and decorators may replace. `lines`
+ * are the texts after the code (and the enhanced code, when there is one); a reply has at
+ * least one line.
+ */
+export interface Reply {
+  readonly code: number;
+  /** RFC 3463 enhanced status code, e.g. `2.0.0`. */
+  readonly enhanced?: string;
+  readonly lines: readonly string[];
+}
+
+/**
+ * The reply's text without the final CRLF, lines joined by CRLF: `250-a`, `250 b`. The
+ * enhanced code, when present, leads every line (RFC 2034 §4).
+ */
+export function replyText(reply: Reply): string {
+  const { code, enhanced, lines } = reply;
+  const last = lines.length - 1;
+  let text = "";
+  for (let i = 0; i <= last; i++) {
+    if (i) text += "\r\n";
+    text += `${code}${i === last ? " " : "-"}${enhanced ? `${enhanced} ` : ""}${lines[i]}`;
+  }
+  return text;
+}
+
+const REPLY_LINE = /^(\d{3})([ -])(.*)$/s;
+const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s;
+
+/**
+ * A dialect's reply text (one or more CRLF-joined lines, as written) as a {@link Reply}; a
+ * text that is not `NNN text` lines (go-smtp-mock lets users set any) is code 0 with the whole
+ * text as its one line. `replyText(parseReply(t)) === t` for every well-formed reply.
+ */
+export function parseReply(text: string): Reply {
+  const raw = text.split("\r\n");
+  const lines: string[] = [];
+  let code = -1;
+  for (const line of raw) {
+    const m = REPLY_LINE.exec(line);
+    if (!m || (code >= 0 && Number(m[1]) !== code)) return { code: 0, lines: [text] };
+    code = Number(m[1]);
+    lines.push(m[3]);
+  }
+  const enhanced = lines.map((l) => ENHANCED.exec(l));
+  if (enhanced.every((m) => m !== null && m[1] === enhanced[0]![1])) {
+    return { code, enhanced: enhanced[0]![1], lines: enhanced.map((m) => m![2]) };
+  }
+  return { code, lines };
 }

@@ -453,7 +453,7 @@ export const msmtpd: Dialect<MsmtpdCase> = {
   chunkInvariantPart: (events) => events,
   // Command reads stop at 1023 bytes without LF; DATA lines have no cap (design.md: "msmtpd's
   // DATA buffer is unbounded"), which the skipped example in property_msmtpd.test.ts shows.
-  caps: () => ({ command: MAX_COMMAND_LINE, data: Infinity }),
+  caps: () => ({ command: MAX_COMMAND_LINE, data: MAX_COMMAND_LINE }),
   messageLimit: () => null,
   timesOut: () => false, // msmtpd has no timeout: it waits for as long as the client
 };

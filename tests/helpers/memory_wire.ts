@@ -6,6 +6,7 @@
  */
 import { setImmediate } from "node:timers";
 import { FakeClock } from "./fake_clock.ts";
+import type { Clock } from "../../src/smtp/clock.ts";
 import type { LogFn, SessionContext, SessionEngine } from "../../src/smtp/session.ts";
 import type { Address, Wire } from "../../src/smtp/wire.ts";
 
@@ -109,6 +110,24 @@ function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A session context over `wire` between {@link REMOTE} and {@link LOCAL}, for engine parts. */
+export function memoryContext(
+  wire: Wire,
+  options: { clock?: Clock; log?: LogFn; closed?: AbortSignal; upgradeTls?: () => Promise<Wire> } =
+    {},
+): SessionContext {
+  return {
+    wire,
+    remote: REMOTE,
+    local: LOCAL,
+    clock: options.clock ?? new FakeClock(),
+    log: options.log ?? (() => {}),
+    stopping: new AbortController().signal,
+    closed: options.closed ?? new AbortController().signal,
+    ...(options.upgradeTls && { upgradeTls: options.upgradeTls }),
+  };
+}
+
 /**
  * Runs `engine` over `wire` to its end. Reads and writes settle at once (or, from a silent
  * peer, never), so whenever the engine is still pending after an event-loop turn it can only
@@ -122,18 +141,13 @@ export async function runEngine(
 ): Promise<RunResult> {
   const clock = options.clock ?? new FakeClock();
   const log: string[] = [];
-  const logFn: LogFn = (level, message) => log.push(`${level} ${message}`);
   const closed = new AbortController();
-  const ctx: SessionContext = {
-    wire,
-    remote: REMOTE,
-    local: LOCAL,
+  const ctx = memoryContext(wire, {
     clock,
-    log: logFn,
-    stopping: new AbortController().signal,
+    log: (level, message) => log.push(`${level} ${message}`),
     closed: closed.signal,
-    ...(options.upgradeTls && { upgradeTls: options.upgradeTls }),
-  };
+    upgradeTls: options.upgradeTls,
+  });
   let outcome: RunOutcome | null = null;
   let engineRun: Promise<void>;
   try {

@@ -4,12 +4,11 @@
  * Exit status 3 for every startup error; in inetd mode 0 after a clean session, else 1.
  */
 import { isIPv4, isIPv6 } from "node:net";
-import { MSMTPD_DEFAULT_COMMAND, MsmtpdServer } from "../../api/msmtpd.ts";
+import { MSMTPD_DEFAULT_COMMAND, msmtpdPipeSink, MsmtpdServer } from "../../api/msmtpd.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
 import { strerror } from "../../net/errno.ts";
 import { ListenError } from "../../net/types.ts";
 import { Server } from "../../server.ts";
-import { PipeSink } from "../../sinks/pipe.ts";
 import { msmtpdEngine, type SessionStatus } from "../../smtp/msmtpd/session.ts";
 import type { LogFn } from "../../smtp/session.ts";
 import { openMsmtpdLog } from "./log.ts";
@@ -52,7 +51,7 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
   const engine = msmtpdEngine(
     {
       command: s.command,
-      sink: new PipeSink(s.command),
+      sink: msmtpdPipeSink(s.command),
       auth: s.auth,
       maxMailSize: s.maxMailSize,
       releaseMail: true, // the pipe sink keeps nothing

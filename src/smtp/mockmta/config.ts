@@ -1,4 +1,5 @@
 /** What a mockmta session is configured with, and what it tells its embedder. */
+import type { Conversation } from "../conversation.ts";
 import type { DeliveryResult, ReceivedMessage } from "../message.ts";
 
 /** Limits and timing of a session. Every field has a default (see {@link resolveMockmtaConfig}). */
@@ -68,4 +69,6 @@ export interface MockmtaHooks {
   accepted?(message: MockmtaMessage): void;
   /** The session is over. */
   ended?(end: SessionEnd): void;
+  /** Called with each session's conversation before its greeting: attach observers here. */
+  attach?(conversation: Conversation): void;
 }

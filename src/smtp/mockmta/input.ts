@@ -4,11 +4,9 @@
  * after STARTTLS.
  */
 import type { Clock } from "../clock.ts";
-import { LineReader, LineTooLongError } from "../framing.ts";
+import type { Conversation } from "../conversation.ts";
+import { type BodyStore, type DataEnding, type DataResult, LineTooLongError } from "../framing.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
-import type { LineEnding } from "./data.ts";
-
-const CR = 0x0d;
 
 /** Why there is no more input. */
 export type End = "eof" | "timeout" | "closed";
@@ -43,76 +41,51 @@ export function within<T>(
 }
 
 export class SessionInput {
-  readonly #reader: LineReader;
-  /** The last byte of the latest chunk from the wire: where a dropped buffer ended. */
-  #lastByte = -1;
-  #droppedEnding: LineEnding | null = null;
-
   constructor(
-    wire: Wire,
+    private readonly conv: Conversation,
     private readonly maxLine: number,
-    private readonly idleMs: number,
-    private readonly clock: Clock,
     /** Aborted when the server closed the connection: reads then end as `closed`. */
     private readonly closed: AbortSignal,
-  ) {
-    this.#reader = new LineReader(this.#source(wire), maxLine, clock);
-  }
+  ) {}
 
-  /** Reads from `wire` from now on; buffered plaintext is dropped (RFC 3207 §5). */
-  switchTo(wire: Wire): void {
-    this.#reader.replaceSource(this.#source(wire));
-  }
-
-  #source(wire: Wire): () => Promise<Uint8Array | null> {
-    return () =>
-      within(this.clock, this.idleMs, wire.read()).then((chunk) => {
-        if (chunk?.length) this.#lastByte = chunk[chunk.length - 1];
-        return chunk;
-      });
+  /** How a session reads a wire: every wait for data bounded by the idle timeout. */
+  static source(clock: Clock, idleMs: number): (wire: Wire) => () => Promise<Uint8Array | null> {
+    return (wire) => () => within(clock, idleMs, wire.read());
   }
 
   /**
-   * How the last line reported as `too-long` ended (null: at end of input). The DATA reader
-   * needs it to know whether the next line starts an SMTP line (see `data.ts`).
+   * A DATA body: lines within the line cap, the body within `maxSize`, past either read on
+   * to the terminator and dropped; or why the input ended first.
    */
-  get droppedEnding(): LineEnding | null {
-    return this.#droppedEnding;
+  async data(ending: DataEnding, body: BodyStore, maxSize: number): Promise<DataResult | End> {
+    let result: DataResult;
+    try {
+      result = await this.conv.readData({
+        ending,
+        body,
+        maxSize,
+        overflow: "drain",
+        maxLine: this.maxLine,
+        signal: this.closed,
+      });
+    } catch (e) {
+      return e instanceof TimeoutError ? "timeout" : "closed";
+    }
+    return result.end === "cut" ? "eof" : result.end === "aborted" ? "closed" : result;
   }
 
   /** The next line, or why there is none. */
   async read(): Promise<Read> {
-    let got: Uint8Array | "too-long" = "too-long";
-    const end = await this.#pump((line) => {
-      got = line;
-      return true;
-    });
-    return end === "taken" ? got : end;
-  }
-
-  /**
-   * Hands every line to `take` until it returns true (DATA: the terminator); resolves with
-   * `taken`, or why the input ended first. One loop for a whole message, not one call per
-   * line: every line less of promises and frames is less garbage, which Bun frees late.
-   */
-  readLines(take: (line: Uint8Array | "too-long") => boolean): Promise<"taken" | End> {
-    return this.#pump(take);
-  }
-
-  async #pump(take: (line: Uint8Array | "too-long") => boolean): Promise<"taken" | End> {
     let tooLong = false;
-    // The byte before the tail of a dropped line: the reader throws right after appending a
-    // chunk, so the buffer it drops ends with that chunk's last byte.
-    let beforeTail = -1;
     for (;;) {
       let line: Uint8Array | null;
       try {
-        line = await this.#reader.readLine();
+        // The tail of a dropped line is no command for observers.
+        line = await (tooLong ? this.conv.reader.readLine() : this.conv.readCommand());
       } catch (e) {
         if (e instanceof LineTooLongError) {
           // Drop what we have and keep reading: the line's tail up to its LF goes too.
-          beforeTail = this.#lastByte;
-          this.#reader.discardBuffered();
+          this.conv.reader.discardBuffered();
           tooLong = true;
           continue;
         }
@@ -121,15 +94,7 @@ export class SessionInput {
       if (this.closed.aborted) return "closed";
       if (line === null) return "eof";
       // The reader only notices a long line while no LF has come; check it either way.
-      if (!tooLong && line.length <= this.maxLine) {
-        if (take(line)) return "taken";
-        continue;
-      }
-      const n = line.length;
-      const cr = n >= 2 ? line[n - 2] === CR : tooLong && beforeTail === CR;
-      this.#droppedEnding = line[n - 1] !== 0x0a ? null : cr ? "crlf" : "lf";
-      tooLong = false;
-      if (take("too-long")) return "taken";
+      return !tooLong && line.length <= this.maxLine ? line : "too-long";
     }
   }
 }

@@ -4,8 +4,9 @@
  * context, an idle timeout on every read, and `221 Bye` when the client just goes away.
  * Storage and the message counter belong to the embedder (`MockmtaHooks`).
  */
-import type { DeliveryResult, ReceivedMessage } from "../message.ts";
-import { decodeLine, encodeReply, hostPort } from "../reply.ts";
+import { type DeliveryResult, type ReceivedMessage, smtpErrorResult } from "../message.ts";
+import { Conversation } from "../conversation.ts";
+import { decodeLine, hostPort, replyText } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
 import { envelopeAddress, type Keyword, parseCommand, pathArgument } from "./command.ts";
@@ -15,7 +16,8 @@ import {
   resolveMockmtaConfig,
   type SessionEnd,
 } from "./config.ts";
-import { endsWith, MessageCollector } from "./data.ts";
+import { endsWith, MOCKMTA_ENDING } from "./data.ts";
+import { GrowingBody } from "../framing.ts";
 import { SessionInput } from "./input.ts";
 import { acceptedReply, ehloReply, messageNumberText, REPLY } from "./replies.ts";
 import { type State, transition } from "./states.ts";
@@ -57,6 +59,7 @@ function shorten(text: string): string {
 }
 
 class MockmtaSession {
+  readonly #conv: Conversation;
   readonly #input: SessionInput;
   #state: State = "INIT";
   #helo = "";
@@ -71,13 +74,12 @@ class MockmtaSession {
     private readonly cfg: MockmtaConfig,
     private readonly hooks: MockmtaHooks,
   ) {
-    this.#input = new SessionInput(
-      ctx.wire,
-      cfg.maxLine,
-      cfg.idleTimeoutMs,
-      ctx.clock,
-      ctx.closed,
-    );
+    this.#conv = new Conversation(ctx, {
+      maxLine: cfg.maxLine,
+      source: SessionInput.source(ctx.clock, cfg.idleTimeoutMs),
+    });
+    this.#input = new SessionInput(this.#conv, cfg.maxLine, ctx.closed);
+    hooks.attach?.(this.#conv);
   }
 
   async run(): Promise<SessionEnd> {
@@ -91,6 +93,7 @@ class MockmtaSession {
       if (!(e instanceof PeerGone)) throw e;
       end = "closed";
     }
+    this.#conv.end();
     if (end === "timeout") ctx.log("err", "timed out waiting for I/O");
     ctx.log("debug", `session ended (${end})`);
     return end;
@@ -120,7 +123,7 @@ class MockmtaSession {
 
   async #replyLines(lines: string[]): Promise<void> {
     try {
-      await this.ctx.wire.write(encodeReply(lines.join("\r\n")));
+      await this.#conv.reply(lines.join("\r\n"));
     } catch {
       throw new PeerGone();
     }
@@ -236,30 +239,27 @@ class MockmtaSession {
 
   async #data(): Promise<Outcome> {
     await this.#reply(REPLY.dataGo);
-    const body = new MessageCollector(this.cfg.maxMessageSize, this.#usedCrlf ? "crlf" : "lf");
-    let lines = 0;
-    const end = await this.#input.readLines((line) => {
-      if (line === "too-long") body.lineTooLong(this.#input.droppedEnding);
-      else if (body.push(line)) return true;
-      lines++;
-      return false;
-    });
-    if (end !== "taken") return end; // never a partial message (quirk §8.9)
+    const maxSize = this.cfg.maxMessageSize;
+    const ending = MOCKMTA_ENDING[this.#usedCrlf ? "crlf" : "lf"];
+    const body = await this.#input.data(ending, new GrowingBody(maxSize), maxSize);
+    if (typeof body === "string") return body; // never a partial message (quirk §8.9)
     // Whatever happens now, the transaction is over and the session is back in HELLO (§5.2).
     const rcptTo = this.#rcptTo;
     const mailFrom = this.#mailFrom;
+    const lines = body.lines;
     this.#resetTransaction();
-    if (body.problem) {
-      this.ctx.log("debug", `C: (${lines} lines of message data, refused: ${body.problem})`);
+    if (body.end !== "data") {
+      this.ctx.log("debug", `C: (${lines} lines of message data, refused: ${body.end})`);
       this.ctx.log(
         "warning",
-        `message from=<${envelopeAddress(mailFrom)}> refused: ${body.problem}`,
+        `message from=<${envelopeAddress(mailFrom)}> refused: ${body.end}`,
       );
-      return this.#ok(body.problem === "too-big" ? REPLY.tooMuchData : REPLY.lineTooLong);
+      return this.#ok(body.end === "too-big" ? REPLY.tooMuchData : REPLY.lineTooLong);
     }
-    const data = body.bytes();
+    const data = body.bytes;
     this.ctx.log("debug", `C: (${lines} lines, ${data.length} bytes of message data)`);
     const message: ReceivedMessage = {
+      sessionId: this.#conv.info.id,
       from: envelopeAddress(mailFrom),
       to: rcptTo.map(envelopeAddress),
       data,
@@ -273,11 +273,12 @@ class MockmtaSession {
     try {
       result = await this.hooks.deliver(message);
     } catch (e) {
-      result = { ok: false, temporary: true, reason: errorText(e) };
+      result = smtpErrorResult(e) ?? { ok: false, temporary: true, reason: errorText(e) };
     }
     const summary = `from=<${message.from}>, nrcpt=${rcptTo.length}, size=${data.length}`;
     if (!result.ok) {
       this.ctx.log("err", `${summary}: not delivered: ${result.reason}`);
+      if (result.reply) return this.#ok(replyText(result.reply));
       return this.#ok(result.temporary ? REPLY.cannotWrite : REPLY.deliveryRefused);
     }
     const number = this.hooks.nextMessageNumber();
@@ -291,15 +292,13 @@ class MockmtaSession {
     await this.#reply(REPLY.tlsGo);
     let wire: Wire;
     try {
-      wire = await upgrade(this.ctx, this.cfg.idleTimeoutMs);
+      // Plaintext pipelined behind STARTTLS is dropped, never read as commands (RFC 3207 §5).
+      wire = await this.#conv.startTls(() => upgrade(this.ctx, this.cfg.idleTimeoutMs));
     } catch (e) {
       if (e instanceof TimeoutError) return "timeout";
       this.ctx.log("err", `TLS handshake failed: ${errorText(e)}`);
       return "tls-failed";
     }
-    this.ctx.wire = wire;
-    // Plaintext pipelined behind STARTTLS is dropped, never read as commands (RFC 3207 §5).
-    this.#input.switchTo(wire);
     this.#tls = true;
     this.ctx.log("info", describeTls(wire));
     return true; // quirk §8.5: the SMTP state is kept

@@ -4,6 +4,8 @@
  */
 import type { ReceivedMessage } from "../message.ts";
 import { sanitizeEhloName } from "./address.ts";
+import { expandCommand } from "./command_line.ts";
+import { CANNOT_PIPE, CANNOT_START, FAILED_TO_EXECUTE, isTemporaryExit } from "./replies.ts";
 import { concatBytes } from "./text.ts";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -25,6 +27,21 @@ export interface HostNames {
   remote?: string | null;
   local?: string | null;
 }
+
+/**
+ * msmtpd's way of piping a mail (a `PipeFormat` for `src/sinks/pipe.ts`, which takes it from
+ * its caller): the `--command` line with `%F` and the recipients, the Received header and LF
+ * line ends on stdin, and msmtpd's failure texts.
+ */
+export const MSMTPD_PIPE_FORMAT = {
+  commandLine: (template: string, message: ReceivedMessage): string =>
+    expandCommand(template, message.from, message.to),
+  input: pipedMailParts,
+  cannotStart: CANNOT_START,
+  cannotPipe: CANNOT_PIPE,
+  failedToExecute: FAILED_TO_EXECUTE,
+  isTemporaryExit,
+} as const;
 
 /** `NAME [IP]`, or `[IP]` without a name. */
 function endpoint(ip: string, name?: string | null): string {

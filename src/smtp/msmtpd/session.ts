@@ -8,8 +8,14 @@
  * [AUTH] → transactions) where every unexpected line ends the session.
  */
 import { sleep } from "../clock.ts";
-import type { DeliveryResult, ReceivedMessage, Sink } from "../message.ts";
-import { encodeMultiline, encodeReply } from "../reply.ts";
+import {
+  type DeliveryResult,
+  type ReceivedMessage,
+  type Sink,
+  smtpErrorResult,
+} from "../message.ts";
+import type { Conversation } from "../conversation.ts";
+import { multilineText, replyText } from "../reply.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { parseAddress } from "./address.ts";
 import { AUTH_DELAY_MS, decodeBase64Strict, plainCredentialsMatch } from "./auth.ts";
@@ -54,6 +60,8 @@ export interface MsmtpdHooks {
   delivered?(message: ReceivedMessage): void;
   /** Wall clock for {@link ReceivedMessage.receivedAt}; default `new Date()`. */
   now?(): Date;
+  /** Called with each session's conversation before its greeting: attach observers here. */
+  attach?(conversation: Conversation): void;
 }
 
 /** The engine for one msmtpd session per connection. */
@@ -75,6 +83,7 @@ export function msmtpdEngine(config: MsmtpdConfig, hooks: MsmtpdHooks = {}): Ses
 }
 
 class MsmtpdSession {
+  readonly #conv: Conversation;
   readonly #input: MsmtpdInput;
   #helo = "";
   #authUser?: string;
@@ -85,10 +94,20 @@ class MsmtpdSession {
     private readonly hooks: MsmtpdHooks,
     private readonly authDelay: boolean,
   ) {
-    this.#input = new MsmtpdInput(ctx.wire);
+    this.#input = new MsmtpdInput(ctx);
+    this.#conv = this.#input.conversation;
+    hooks.attach?.(this.#conv);
   }
 
   async run(): Promise<SessionStatus> {
+    try {
+      return await this.#converse();
+    } finally {
+      this.#conv.end();
+    }
+  }
+
+  async #converse(): Promise<SessionStatus> {
     this.#info("starting SMTP session");
     await this.#send(R.greeting);
     let line = await this.#input.command();
@@ -98,7 +117,7 @@ class MsmtpdSession {
     }
     this.#helo = line.slice(5);
     if (this.cfg.auth && hasPrefixCI(line, "EHLO ")) {
-      await this.#write(encodeMultiline(250, EHLO_AUTH_LINES));
+      await this.#send(multilineText(250, EHLO_AUTH_LINES));
     } else await this.#send(R.hello);
     line = await this.#input.command();
     if (line === null) return this.#abort("client did not send second command");
@@ -124,7 +143,7 @@ class MsmtpdSession {
     let response: string | null = line.slice(11);
     if (line[10] !== " ") {
       await this.#send(R.authContinue);
-      response = await this.#input.command();
+      response = await this.#input.command(true);
       if (response === null) {
         return this.#abort("client did not send authentication information");
       }
@@ -132,6 +151,7 @@ class MsmtpdSession {
     const decoded = decodeBase64Strict(response);
     const ok = decoded !== null && plainCredentialsMatch(decoded, user, password);
     if (this.authDelay) await sleep(this.ctx.clock, AUTH_DELAY_MS, this.ctx.closed);
+    this.#conv.authenticated("PLAIN", ok ? user : null);
     if (!ok) {
       await this.#send(R.authFailed);
       this.ctx.log("err", "authentication failed, session aborted");
@@ -201,6 +221,7 @@ class MsmtpdSession {
     }
     const data = mail.data;
     const message: ReceivedMessage = {
+      sessionId: this.#conv.info.id,
       from: sender,
       to: recipients,
       data,
@@ -211,14 +232,12 @@ class MsmtpdSession {
       ...(this.#authUser !== undefined && { authUser: this.#authUser }),
     };
     // A sink must not reject; one that does is treated like a pipe that broke.
-    const result = await this.cfg.sink.deliver(message).catch((): DeliveryResult => ({
-      ok: false,
-      temporary: false,
-      reason: CANNOT_PIPE,
-    }));
+    const result = await this.cfg.sink.deliver(message).catch((e): DeliveryResult =>
+      smtpErrorResult(e) ?? { ok: false, temporary: false, reason: CANNOT_PIPE }
+    );
     if (!result.ok) {
       if (this.cfg.releaseMail) mail.release();
-      const reply = failureReply(result);
+      const reply = result.reply ? replyText(result.reply) : failureReply(result);
       return this.#fail(reply, reply.charAt(4).toLowerCase() + reply.slice(5));
     }
     await this.#send(R.piped);
@@ -260,14 +279,10 @@ class MsmtpdSession {
     this.ctx.log("info", message);
   }
 
-  #send(text: string): Promise<void> {
-    return this.#write(encodeReply(text));
-  }
-
   /** A peer that is gone shows up as end of input on the next read; nothing to do here. */
-  async #write(bytes: Uint8Array): Promise<void> {
+  async #send(text: string): Promise<void> {
     try {
-      await this.ctx.wire.write(bytes);
+      await this.#conv.reply(text);
     } catch {
       // ignored, as msmtpd ignores fprintf errors
     }

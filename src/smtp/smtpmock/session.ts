@@ -4,8 +4,15 @@
  * does not renew, 552 in the middle of a body, fail-fast, and stop-after-next-command.
  */
 import { sleep } from "../clock.ts";
-import { LINE_DROPPED, LineReader, LineTooLongError } from "../framing.ts";
-import { decodeLine, encodeReply, hostPort } from "../reply.ts";
+import { Conversation } from "../conversation.ts";
+import { type DataEnding, type DataResult, GrowingBody, LineTooLongError } from "../framing.ts";
+import { decodeLine, hostPort, replyText } from "../reply.ts";
+import {
+  type DeliveryResult,
+  type ReceivedMessage,
+  type Sink,
+  smtpErrorResult,
+} from "../message.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
 import type { SmtpmockConfig } from "./config.ts";
@@ -25,38 +32,36 @@ export interface SmtpmockHooks {
    * lines are bounded by `msgSizeLimit`.
    */
   maxLine?: number;
+  /** Called with each session's conversation before its greeting: attach observers here. */
+  attach?(conversation: Conversation): void;
+  /**
+   * Extension: where accepted messages go (none by default, as go-smtp-mock). Delivered
+   * before the reply: a sink that throws an `SmtpError` has its reply sent instead; any other
+   * failure is logged and the reply stays go-smtp-mock's.
+   */
+  sink?: Sink;
+  /** Wall clock for the record's `receivedAt`; default `new Date()`. */
+  now?(): Date;
 }
 
 /** How long the connection stays open after the 500 for an over-long line. */
 const LINGER_MS = 1000;
-
-const CR = 0x0d;
-const DOT = 0x2e;
 
 /**
  * `.\r\n`, the only body terminator go-smtp-mock knows. It is matched on lines split at LF,
  * so after a line ending in a bare LF it ends the body too (`\n.\r\n`): a smuggling vector
  * that `strictDataEnd` closes.
  */
-function isDataEnd(line: Uint8Array): boolean {
-  return line.length === 3 && line[0] === DOT && line[1] === CR && line[2] === 0x0a;
-}
+const GO_SMTP_MOCK_ENDING: DataEnding = {
+  lineStart: "any",
+  dotCrlf: true,
+  dotLf: false,
+  sameEnding: false,
+  keepLoneDot: false,
+};
 
-/** The line ends in CRLF, so the next one starts a line for SMTP (RFC 5321 §2.3.8). */
-function endsWithCrlf(line: Uint8Array): boolean {
-  return line.length >= 2 && line[line.length - 2] === CR;
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+/** `strictDataEnd`: only CRLF starts a line for SMTP (RFC 5321 §2.3.8). */
+const STRICT_ENDING: DataEnding = { ...GO_SMTP_MOCK_ENDING, lineStart: "crlf" };
 
 type Outcome = "continue" | "close";
 
@@ -65,7 +70,7 @@ export function smtpmockEngine(config: SmtpmockConfig, hooks: SmtpmockHooks = {}
 }
 
 class SmtpmockSession {
-  readonly #reader: LineReader;
+  readonly #conv: Conversation;
   #tx = new Transaction();
   /** Absolute deadline on ctx.clock for reads and writes, set before each command read. */
   #deadline = 0;
@@ -77,11 +82,8 @@ class SmtpmockSession {
     private readonly cfg: SmtpmockConfig,
     private readonly hooks: SmtpmockHooks,
   ) {
-    this.#reader = new LineReader(
-      () => ctx.wire.read(),
-      hooks.maxLine ?? DEFAULT_MAX_LINE,
-      ctx.clock,
-    );
+    this.#conv = new Conversation(ctx, { maxLine: hooks.maxLine ?? DEFAULT_MAX_LINE });
+    hooks.attach?.(this.#conv);
   }
 
   #info(message: string): void {
@@ -102,7 +104,7 @@ class SmtpmockSession {
       }
     } finally {
       this.hooks.sessionRecord?.(this.#tx.snapshot(this.ctx.remote));
-      this.ctx.wire.close();
+      this.#conv.close();
       // A forced stop drops the connection under the session; go-smtp-mock exits without
       // finishing such sessions, so nothing more is logged for them.
       if (!this.ctx.closed.aborted) this.#info("SMTP session finished");
@@ -112,7 +114,7 @@ class SmtpmockSession {
   /** A line, or null when the session must end (EOF, timeout, line cap). */
   async #readLine(): Promise<Uint8Array | null> {
     try {
-      const line = await this.#reader.readLine(this.#deadline);
+      const line = await this.#conv.readCommand(this.#deadline);
       // Like Go's ReadString, a fragment cut off by end of input is not a command.
       if (line === null || line[line.length - 1] !== 0x0a) {
         if (!this.ctx.closed.aborted) this.ctx.log("err", "EOF");
@@ -139,7 +141,7 @@ class SmtpmockSession {
    * a flood to drop it costs memory); the kernel's buffers and TCP flow control hold it.
    */
   async #lineTooLong(e: LineTooLongError): Promise<void> {
-    this.#reader.discardBuffered();
+    this.#conv.reader.discardBuffered();
     await this.#write(`500 Line too long (limit ${e.limit} bytes)`, false);
     await sleep(this.ctx.clock, LINGER_MS, this.ctx.closed);
   }
@@ -154,7 +156,7 @@ class SmtpmockSession {
       return;
     }
     try {
-      await this.ctx.wire.write(encodeReply(text));
+      await this.#conv.reply(text);
       this.#info(`SMTP response: ${text}`);
     } catch (e) {
       this.ctx.log("warning", (e as Error).message);
@@ -297,37 +299,33 @@ class SmtpmockSession {
   async #body(): Promise<Outcome> {
     const c = this.cfg;
     const tx = this.#tx;
-    const strict = c.strictDataEnd;
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    /** The next line starts a line for SMTP: always by default, after CRLF when strict. */
-    let atLineStart = true;
-    for (;;) {
-      let line: Uint8Array | typeof LINE_DROPPED | null;
-      try {
-        // One byte over the room left, since a leading dot is not counted; never under the
-        // terminator's length, so `.\r\n` is seen whatever the limit (even a negative one).
-        const cap = Math.max(c.msgSizeLimit - size + 1, 3);
-        line = await this.#reader.readLineWithin(cap, this.#deadline);
-      } catch {
-        // §8.7: a body deadline drops silently back to command mode.
-        this.#err = true;
-        return "continue";
-      }
-      if (line === null || (line !== LINE_DROPPED && line[line.length - 1] !== 0x0a)) {
-        this.#err = true;
-        return "continue"; // the next command read sees EOF and ends the session
-      }
-      this.#info("SMTP request: message binary data portion");
-      if (line === LINE_DROPPED) return this.#tooBig();
-      if (atLineStart && isDataEnd(line)) break;
-      const unstuffed = atLineStart && line[0] === DOT ? line.subarray(1) : line;
-      if (strict) atLineStart = endsWithCrlf(line);
-      if (size + unstuffed.length > c.msgSizeLimit) return this.#tooBig();
-      size += unstuffed.length;
-      parts.push(unstuffed);
+    let result: DataResult;
+    try {
+      result = await this.#conv.readData({
+        ending: c.strictDataEnd ? STRICT_ENDING : GO_SMTP_MOCK_ENDING,
+        body: new GrowingBody(Math.max(c.msgSizeLimit, 0)),
+        maxSize: c.msgSizeLimit,
+        overflow: "stop",
+        deadline: this.#deadline,
+        onLine: this.#logDataLine,
+      });
+    } catch {
+      // §8.7: a body deadline drops silently back to command mode.
+      this.#err = true;
+      return "continue";
     }
-    tx.raw = concat(parts, size);
+    if (result.end === "too-big") return this.#tooBig();
+    if (result.end !== "data") {
+      this.#err = true;
+      return "continue"; // the next command read sees EOF and ends the session
+    }
+    tx.raw = result.bytes;
+    const refused = this.hooks.sink && await this.#deliver(tx);
+    if (refused) {
+      tx.msgResponse = refused;
+      await this.#reply(c.responseDelayMessage, refused, true);
+      return "continue";
+    }
     tx.msgResponse = c.msgMsgReceived;
     tx.msg = true;
     await this.#reply(c.responseDelayMessage, c.msgMsgReceived, false);
@@ -335,10 +333,37 @@ class SmtpmockSession {
     return "continue";
   }
 
+  /** Hands the message record to the sink; the reply of an SmtpError it threw, if any. */
+  async #deliver(tx: Transaction): Promise<string | null> {
+    const message: ReceivedMessage = {
+      sessionId: this.#conv.info.id,
+      from: tx.from,
+      to: [...tx.to],
+      data: tx.raw,
+      helo: heloArgument(tx.heloRequest) ?? "",
+      remoteAddress: this.ctx.remote,
+      localAddress: this.ctx.local,
+      receivedAt: this.hooks.now?.() ?? new Date(),
+      tls: false,
+    };
+    let result: DeliveryResult;
+    try {
+      result = await this.hooks.sink!.deliver(message);
+    } catch (e) {
+      result = smtpErrorResult(e) ?? { ok: false, temporary: true, reason: String(e) };
+    }
+    if (result.ok) return null;
+    if (result.reply) return replyText(result.reply);
+    this.ctx.log("warning", `message not delivered: ${result.reason}`);
+    return null;
+  }
+
+  readonly #logDataLine = () => this.#info("SMTP request: message binary data portion");
+
   /** §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands. */
   async #tooBig(): Promise<Outcome> {
     const c = this.cfg;
-    this.#reader.discardBuffered();
+    this.#conv.reader.discardBuffered();
     this.#tx.msgResponse = c.msgMsgSizeIsTooBig;
     await this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
     return "continue";

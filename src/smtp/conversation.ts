@@ -1,0 +1,248 @@
+/**
+ * The conversation seam: every dialect reads its commands and bodies, writes its replies,
+ * upgrades to TLS and runs AUTH exchanges through one {@link Conversation} per session, so
+ * that observers (transcripts, lint, capture) see every persona's traffic in one shape and
+ * decorators (fault rules) can change what the client gets, whatever the persona.
+ *
+ * Cost when nothing is attached: none per command. Each method checks for observers and
+ * decorators first and otherwise does exactly what the dialect did before the seam (the same
+ * promise from the reader, the same cached reply bytes), with no closure, array or parsed
+ * reply made.
+ */
+import { type DataOptions, type DataResult, LineReader, readData } from "./framing.ts";
+import { encodeReply, parseReply, type Reply, replyText } from "./reply.ts";
+import type { SessionContext } from "./session.ts";
+import type { Address, Wire } from "./wire.ts";
+
+/** The facts of a session an observer is told when it opens. */
+export interface SessionInfo {
+  /** Unique within the process, in order of opening. */
+  readonly id: number;
+  readonly remote: Address;
+  readonly local: Address;
+  /** When the session opened, on the session's clock (milliseconds). */
+  readonly openedAt: number;
+}
+
+/**
+ * Sees a session's traffic; never changes it. Every method is optional and called after the
+ * fact (a reply once written, a command once read). An observer must not throw.
+ */
+export interface Observer {
+  open?(session: SessionInfo): void;
+  /** A command line as read, line end included. */
+  command?(line: Uint8Array): void;
+  /** A reply as written (after decorators), and its wire text without the final CRLF. */
+  reply?(reply: Reply, text: string): void;
+  /** A DATA body was read: its outcome (the bytes when it ended at its `.` line). */
+  data?(result: DataResult): void;
+  /** A BDAT chunk of `bytes.length` bytes was read. */
+  chunk?(bytes: Uint8Array): void;
+  /** The session is now protected by TLS. */
+  tls?(): void;
+  /** An AUTH exchange ended: `identity` is the authenticated user, `null` on failure. */
+  auth?(mechanism: string, identity: string | null): void;
+  /** A line of an AUTH exchange from the client (credentials: observers should redact). */
+  authResponse?(line: Uint8Array): void;
+  close?(): void;
+}
+
+/**
+ * What a decorator decides for a reply: write this one (the same or a replacement), write
+ * nothing (`null`), or close the connection instead (`"disconnect"`). A promise delays the
+ * decision; one that never settles hangs the session until the connection closes.
+ */
+export type ReplyDecision = Reply | null | "disconnect";
+
+/** May change what the client gets; decorators run in the order attached. */
+export interface Decorator {
+  reply?(reply: Reply, session: SessionInfo): ReplyDecision | Promise<ReplyDecision>;
+}
+
+let lastSessionId = 0;
+
+/**
+ * One session's I/O. Dialects construct it on their SessionContext; the embedder attaches
+ * observers and decorators through the dialect's `attach` hook before the greeting.
+ *
+ * @example A transcript of every session of a dialect
+ * ```ts
+ * import { Conversation } from "./conversation.ts";
+ * import { Transcript } from "./transcript.ts";
+ * const transcripts: Transcript[] = [];
+ * const attach = (c: Conversation) => c.observe(transcripts[transcripts.length] = new Transcript());
+ * console.assert(typeof attach === "function");
+ * ```
+ */
+export class Conversation {
+  readonly reader: LineReader;
+  readonly info: SessionInfo;
+  #observers: Observer[] = [];
+  #decorators: Decorator[] = [];
+  readonly #source: (wire: Wire) => () => Promise<Uint8Array | null>;
+  #ended = false;
+
+  constructor(
+    readonly ctx: SessionContext,
+    options: {
+      /** Command-line cap of the reader (see {@link LineReader}). */
+      maxLine: number;
+      /** How chunks are read from a wire (a dialect may bound each read by a timeout). */
+      source?: (wire: Wire) => () => Promise<Uint8Array | null>;
+    },
+  ) {
+    this.#source = options.source ?? ((wire) => () => wire.read());
+    this.reader = new LineReader(this.#source(ctx.wire), options.maxLine, ctx.clock);
+    this.info = {
+      id: ++lastSessionId,
+      remote: ctx.remote,
+      local: ctx.local,
+      openedAt: ctx.clock.now(),
+    };
+  }
+
+  /** Adds an observer; it is told `open` at once. */
+  observe(observer: Observer): this {
+    this.#observers = [...this.#observers, observer];
+    observer.open?.(this.info);
+    return this;
+  }
+
+  /** Adds a decorator after those already attached. */
+  decorate(decorator: Decorator): this {
+    this.#decorators = [...this.#decorators, decorator];
+    return this;
+  }
+
+  /**
+   * The next command line, line end included (see {@link LineReader.readLine}: `null` at end
+   * of input, a final fragment without LF once, LineTooLongError past the cap).
+   */
+  readCommand(deadline?: number): Promise<Uint8Array | null> {
+    const read = this.reader.readLine(deadline);
+    if (this.#observers.length === 0) return read;
+    return read.then((line) => {
+      if (line !== null && line[line.length - 1] === 0x0a) {
+        for (const o of this.#observers) o.command?.(line);
+      }
+      return line;
+    });
+  }
+
+  /** A DATA body through framing's {@link readData}. */
+  readData(options: DataOptions): Promise<DataResult> {
+    const read = readData(this.reader, options);
+    if (this.#observers.length === 0) return read;
+    return read.then((result) => {
+      for (const o of this.#observers) o.data?.(result);
+      return result;
+    });
+  }
+
+  /** Exactly `n` bytes (a BDAT chunk), or `null` at end of input. */
+  readChunk(n: number, deadline?: number): Promise<Uint8Array | null> {
+    const read = this.reader.readBytes(n, deadline);
+    if (this.#observers.length === 0) return read;
+    return read.then((bytes) => {
+      if (bytes) { for (const o of this.#observers) o.chunk?.(bytes); }
+      return bytes;
+    });
+  }
+
+  /**
+   * Writes a reply: `text` is one line or CRLF-joined lines (`250-a\r\n250 b`), without the
+   * final CRLF. Rejects when the wire does; resolves without writing when a decorator drops
+   * the reply or the connection closed while a decorator held it.
+   */
+  reply(text: string): Promise<void> {
+    if (this.#decorators.length === 0) {
+      const written = this.ctx.wire.write(encodeReply(text));
+      if (this.#observers.length === 0) return written;
+      return written.then(() => this.#replied(parseReply(text), text));
+    }
+    return this.#decorated(text);
+  }
+
+  async #decorated(text: string): Promise<void> {
+    const original = parseReply(text);
+    let decision: ReplyDecision = original;
+    for (const d of this.#decorators) {
+      if (!d.reply) continue;
+      decision = await this.#unlessClosed(d.reply(decision, this.info));
+      if (decision === null || decision === "disconnect") break;
+    }
+    if (decision === "disconnect") return this.close();
+    if (decision === null) return;
+    const out = decision === original ? text : replyText(decision);
+    await this.ctx.wire.write(encodeReply(out));
+    this.#replied(decision, out);
+  }
+
+  /** The decision, or `null` once the server closes the connection (a hung reply ends). */
+  #unlessClosed(
+    decision: ReplyDecision | Promise<ReplyDecision>,
+  ): ReplyDecision | Promise<ReplyDecision> {
+    if (!(decision instanceof Promise)) return decision;
+    const closed = this.ctx.closed;
+    if (closed.aborted) return null;
+    return new Promise((resolve, reject) => {
+      const onClose = () => resolve(null);
+      closed.addEventListener("abort", onClose, { once: true });
+      decision.then(resolve, reject).finally(() => closed.removeEventListener("abort", onClose));
+    });
+  }
+
+  #replied(reply: Reply, text: string): void {
+    for (const o of this.#observers) o.reply?.(reply, text);
+  }
+
+  /**
+   * The server side of a TLS handshake over the current wire (`upgrade` defaults to the
+   * context's); from then on replies go to and input comes from the protected wire, and
+   * plaintext read ahead of the handshake is dropped (RFC 3207 §5).
+   */
+  async startTls(upgrade: () => Promise<Wire> = this.ctx.upgradeTls!): Promise<Wire> {
+    const wire = await upgrade();
+    this.ctx.wire = wire;
+    this.reader.replaceSource(this.#source(wire));
+    for (const o of this.#observers) o.tls?.();
+    return wire;
+  }
+
+  /**
+   * One step of an AUTH exchange: writes the challenge reply (`334 …`) and reads the
+   * client's answer line, shown to observers as an AUTH response rather than a command.
+   */
+  async authStep(challenge: string, deadline?: number): Promise<Uint8Array | null> {
+    await this.reply(challenge);
+    return this.readAuthResponse(deadline);
+  }
+
+  /** A line of an AUTH exchange (like {@link readCommand}, but shown as an AUTH response). */
+  readAuthResponse(deadline?: number): Promise<Uint8Array | null> {
+    const read = this.reader.readLine(deadline);
+    if (this.#observers.length === 0) return read;
+    return read.then((line) => {
+      if (line !== null) { for (const o of this.#observers) o.authResponse?.(line); }
+      return line;
+    });
+  }
+
+  /** Tells observers how an AUTH exchange ended (`null`: it failed). */
+  authenticated(mechanism: string, identity: string | null): void {
+    for (const o of this.#observers) o.auth?.(mechanism, identity);
+  }
+
+  /** Closes the wire (safe twice) and ends the conversation. */
+  close(): void {
+    this.ctx.wire.close();
+    this.end();
+  }
+
+  /** The session is over (the wire is the server's to close): observers are told, once. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const o of this.#observers) o.close?.();
+  }
+}

@@ -1,0 +1,223 @@
+// The conversation seam (src/smtp/conversation.ts) driven without sockets: every dialect's
+// commands, replies, bodies, TLS and AUTH reach an observer (a per-session transcript), and
+// decorators replace, drop, delay or hang a reply for any dialect. Also the reply type and
+// SmtpError, and the library's transcripts() over real sockets for each persona.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { acceptAll } from "../src/api/capturing_server.ts";
+import type { Conversation, Decorator } from "../src/smtp/conversation.ts";
+import { SmtpError } from "../src/smtp/error.ts";
+import { parseReply, replyText } from "../src/smtp/reply.ts";
+import type { SessionEngine } from "../src/smtp/session.ts";
+import { Transcript } from "../src/smtp/transcript.ts";
+import { mockmtaEngine } from "../src/smtp/mockmta/session.ts";
+import { msmtpdEngine } from "../src/smtp/msmtpd/session.ts";
+import { resolveConfig } from "../src/smtp/smtpmock/config.ts";
+import { smtpmockEngine } from "../src/smtp/smtpmock/session.ts";
+import { MockmtaServer, MsmtpdServer, SmtpmockServer } from "../mod.ts";
+import { FakeClock, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+type Attach = (c: Conversation) => void;
+
+/** The three dialects, each built with `attach` in its hooks. */
+const DIALECTS: Record<string, (attach: Attach) => SessionEngine> = {
+  smtpmock: (attach) => smtpmockEngine(resolveConfig({}), { attach }),
+  mockmta: (attach) =>
+    mockmtaEngine({}, {
+      deliver: acceptAll.deliver,
+      nextMessageNumber: () => 1,
+      now: () => new Date(0),
+      attach,
+    }),
+  msmtpd: (attach) =>
+    msmtpdEngine({
+      command: "cat",
+      sink: acceptAll,
+      auth: { user: "user", password: "secret" },
+    }, { attach }),
+};
+
+const SESSION = "EHLO client.example\r\n" +
+  "AUTH PLAIN AHVzZXIAc2VjcmV0\r\n" + // msmtpd only; the others refuse it
+  "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n" +
+  "QUIT\r\n";
+
+/** Runs `dialect` over SESSION with `setup` attaching to its conversation. */
+async function run(dialect: string, setup: Attach, clock = new FakeClock()) {
+  const wire = new MemoryWire([te.encode(SESSION)]);
+  const result = await runEngine(DIALECTS[dialect](setup), wire, { clock });
+  return { result, written: td.decode(wire.written), clock };
+}
+
+test("conversation: a transcript observer sees every dialect's commands, replies and body", async () => {
+  for (const dialect of Object.keys(DIALECTS)) {
+    const transcript = new Transcript();
+    const plain = await run(dialect, () => {});
+    const observed = await run(dialect, (c) => c.observe(transcript));
+    assert.equal(observed.written, plain.written, `${dialect}: an observer changes no byte`);
+    assert.equal(transcript.ended, true, `${dialect}: told of the end`);
+    assert.equal(transcript.session?.remote.hostname, "192.0.2.7");
+    const text = transcript.toString();
+    // Replies as written, in order, one transcript line per reply line.
+    const replies = transcript.lines.filter((l) => l.side === "S").map((l) => l.text + "\r\n");
+    assert.equal(replies.join(""), plain.written, `${dialect}: every reply`);
+    assert.match(text, /^S: 220 /, dialect);
+    assert.match(text, /\nC: EHLO client\.example\n/, dialect);
+    assert.match(text, /\nC: MAIL FROM:<a@b\.example>\n/, dialect);
+    assert.match(text, /\nC: DATA\n/, dialect);
+    assert.match(text, /\nC: \(message data: 3 lines, 18 bytes\)\n/, dialect);
+    assert.match(text, /\nC: QUIT\nS: 221 /, dialect);
+    if (dialect === "msmtpd") {
+      assert.match(text, /\n\* AUTH PLAIN: authenticated as user\n/);
+    }
+  }
+});
+
+test("conversation: AUTH credentials never reach the transcript (msmtpd's 334 exchange)", async () => {
+  const transcript = new Transcript();
+  const wire = new MemoryWire([
+    te.encode("EHLO x\r\nAUTH PLAIN\r\nAHVzZXIAd3Jvbmc=\r\n"),
+  ]);
+  await runEngine(DIALECTS.msmtpd((c) => c.observe(transcript)), wire);
+  const text = transcript.toString();
+  assert.ok(!text.includes("AHVzZXIAd3Jvbmc="), text);
+  assert.match(
+    text,
+    /\nC: AUTH PLAIN\nS: 334 \nC: \(authentication data\)\n\* AUTH PLAIN failed\n/,
+  );
+});
+
+test("conversation: a decorator replaces a reply, with an enhanced code, for every dialect", async () => {
+  for (const dialect of Object.keys(DIALECTS)) {
+    // An observer tells the decorator which command a reply answers.
+    let last = "";
+    const refuseRcpt: Decorator = {
+      reply: (r) =>
+        last.startsWith("RCPT") ? { code: 550, enhanced: "5.1.1", lines: ["No such user"] } : r,
+    };
+    const transcript = new Transcript();
+    const { written } = await run(
+      dialect,
+      (c) =>
+        c.observe({ command: (line) => last = td.decode(line) })
+          .decorate(refuseRcpt)
+          .observe(transcript),
+    );
+    assert.match(written, /\r\n550 5\.1\.1 No such user\r\n/, dialect);
+    assert.match(transcript.toString(), /\nS: 550 5\.1\.1 No such user\n/, `${dialect}: observed`);
+  }
+});
+
+test("conversation: decorators drop, delay (on the session's clock) and hang replies", async () => {
+  // Drop: the greeting is never written; the rest is.
+  const dropped = await run(
+    "mockmta",
+    (c) => c.decorate({ reply: (r) => r.code === 220 ? null : r }),
+  );
+  assert.doesNotMatch(dropped.written, /^220/);
+  assert.match(dropped.written, /^250-/);
+  // Delay: every reply waits 5 s of fake time.
+  const clock = new FakeClock();
+  const delayed = await run("smtpmock", (c) =>
+    c.decorate({
+      reply: (r) => new Promise((resolve) => clock.setTimeout(() => resolve(r), 5000)),
+    }), clock);
+  assert.equal(delayed.written, (await run("smtpmock", () => {})).written);
+  assert.ok(delayed.clock.now() >= 5000 * 5, `waited ${delayed.clock.now()} ms of fake time`);
+  // Disconnect: the wire is closed instead of the 354.
+  const cut = await run(
+    "msmtpd",
+    (c) => c.decorate({ reply: (r) => r.code === 354 ? "disconnect" : r }),
+  );
+  assert.doesNotMatch(cut.written, /354/);
+  assert.deepEqual(cut.result.outcome, { kind: "resolved" });
+});
+
+test("conversation: a hung reply ends when the server closes the connection", async () => {
+  const wire = new MemoryWire([te.encode("HELO x\r\n")], { silentAtEnd: true });
+  const closed = new AbortController();
+  const engine = DIALECTS.mockmta((c) => c.decorate({ reply: () => new Promise(() => {}) }));
+  const session = engine({
+    wire,
+    remote: { hostname: "192.0.2.7", port: 1 },
+    local: { hostname: "192.0.2.1", port: 25 },
+    clock: new FakeClock(),
+    log: () => {},
+    stopping: new AbortController().signal,
+    closed: closed.signal,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  closed.abort();
+  wire.close();
+  await session; // resolves: the hang gave way to the close
+  assert.equal(wire.written.length, 0);
+});
+
+test("reply: parseReply and replyText round-trip; SmtpError carries a reply", () => {
+  for (
+    const text of [
+      "250 Ok",
+      "334 ",
+      "250-localhost\r\n250 AUTH PLAIN",
+      "550 5.1.1 No such user",
+      "250-2.0.0 a\r\n250 2.0.0 b",
+      "not a reply",
+    ]
+  ) {
+    const reply = parseReply(text);
+    if (reply.code) assert.equal(replyText(reply), text);
+    else assert.deepEqual(reply, { code: 0, lines: ["not a reply"] });
+  }
+  assert.deepEqual(parseReply("550 5.1.1 No such user"), {
+    code: 550,
+    enhanced: "5.1.1",
+    lines: ["No such user"],
+  });
+  const e = new SmtpError(452, ["Mailbox full", "try later"], "4.2.2");
+  assert.ok(e instanceof Error);
+  assert.equal(e.temporary, true);
+  assert.equal(replyText(e), "452-4.2.2 Mailbox full\r\n452 4.2.2 try later");
+});
+
+/** Sends `input` on a fresh connection to `port` and waits for the server to close it. */
+function talk(port: number, input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", reject);
+    socket.on("close", () => resolve());
+    socket.resume();
+    socket.write(input);
+  });
+}
+
+test("library: transcripts() of every persona, off unless asked for", async () => {
+  const tx = "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n";
+  const servers = [
+    ["smtpmock", await SmtpmockServer.start({ transcripts: true })],
+    ["mockmta", await MockmtaServer.start({ transcripts: 1 })],
+    ["msmtpd", await MsmtpdServer.start({ transcripts: true })],
+  ] as const;
+  const off = await MockmtaServer.start();
+  try {
+    for (const [name, server] of servers) {
+      await talk(server.port, "HELO first\r\nQUIT\r\n");
+      await talk(server.port, `HELO x.example\r\n${tx}`);
+      await server.idle();
+      const kept = server.transcripts();
+      assert.equal(kept.length, name === "mockmta" ? 1 : 2, `${name}: the latest ones kept`);
+      const t = kept[kept.length - 1].toString();
+      assert.match(t, /\nC: HELO x\.example\n/, name);
+      assert.match(t, /\nC: \(message data: 1 lines, 4 bytes\)\nS: 250 /, name);
+      assert.match(t, /\nC: QUIT\nS: 221 /, name);
+    }
+    await talk(off.port, "QUIT\r\n");
+    assert.deepEqual(off.transcripts(), []);
+  } finally {
+    for (const [, server] of servers) await server.stop({ force: true });
+    await off.stop();
+  }
+});
