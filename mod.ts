@@ -33,6 +33,28 @@
  * await server.stop();
  * ```
  *
+ * @example The message record: ESMTP parameters, session start, TLS facts (after STARTTLS)
+ * ```ts
+ * import { MockmtaServer } from "./mod.ts";
+ * import { connect } from "node:net";
+ *
+ * const server = await MockmtaServer.start();
+ * const socket = connect(server.port, server.hostname);
+ * socket.write(
+ *   "EHLO example.com\r\nMAIL FROM:<a@example.com> SIZE=20 BODY=8BITMIME\r\n" +
+ *     "RCPT TO:<b@example.com> NOTIFY=NEVER\r\nDATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\n" +
+ *     "QUIT\r\n",
+ * );
+ * const [message] = await server.waitForMessages(1, { timeout: 5000 });
+ * socket.destroy();
+ * await server.stop();
+ * if (message.mailParams?.SIZE !== "20") throw new Error("MAIL parameters as sent");
+ * if (message.rcptParams?.[0].NOTIFY !== "NEVER") throw new Error("one set per recipient");
+ * if (!(message.sessionStartedAt! <= message.receivedAt)) throw new Error("timestamps");
+ * // Over STARTTLS (`tls` option) `message.tlsSession` holds `{ version, cipher, servername? }`.
+ * if (message.tls || message.tlsSession) throw new Error("this session was not protected");
+ * ```
+ *
  * @module
  */
 export { SmtpmockServer, type SmtpmockServerOptions } from "./src/api/smtpmock.ts";
@@ -50,6 +72,8 @@ export { MockmtaServer, type MockmtaServerOptions } from "./src/api/mockmta.ts";
 export type { ReceivedMessage } from "./src/smtp/message.ts";
 export type { MockmtaMessage } from "./src/smtp/mockmta/config.ts";
 export type { DeliveryResult, Sink } from "./src/smtp/message.ts";
+export type { EsmtpParams } from "./src/smtp/params.ts";
+export type { TlsSession } from "./src/smtp/wire.ts";
 export { MsmtpdServer, type MsmtpdServerOptions } from "./src/api/msmtpd.ts";
 export { type HttpApi, type HttpApiOptions, startHttpApi } from "./src/http/api.ts";
 export { Sinks } from "./src/smtp/message.ts";

@@ -1,7 +1,7 @@
 // The one message record and lists of sinks, through the library over real sockets: any sink
 // with any persona (smtpmock + an mbox file read back by Python's mailbox, mockmta + the memory
 // capture, msmtpd + both), the same record fields from each, and a sink's SmtpError answered
-// with its reply by every persona.
+// with its reply by every persona; ESMTP parameters, TLS facts and timestamps on the record.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,6 +16,8 @@ import {
   SmtpError,
   SmtpmockServer,
 } from "../mod.ts";
+import { testCerts } from "./helpers/certs.ts";
+import { runProcess } from "./helpers/process.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { latin1, readWithPython } from "./helpers/mbox_readers.ts";
 
@@ -44,7 +46,13 @@ function assertRecord(m: ReceivedMessage, persona: string): void {
   assert.equal(m.remoteAddress.hostname, "127.0.0.1", persona);
   assert.ok(m.localAddress.port > 0, persona);
   assert.ok(m.receivedAt instanceof Date, persona);
+  assert.ok(m.sessionStartedAt instanceof Date, persona);
+  assert.ok(m.sessionStartedAt <= m.receivedAt, persona);
   assert.equal(typeof m.sessionId, "number", persona);
+  assert.deepEqual(m.mailParams, {}, persona);
+  assert.deepEqual(m.rcptParams, [{}, {}], persona);
+  assert.equal(m.tls, false, persona);
+  assert.equal(m.tlsSession, undefined, persona);
 }
 
 test("record: smtpmock hands its messages to an mbox sink (read back by Python's mailbox)", async () => {
@@ -62,10 +70,13 @@ test("record: smtpmock hands its messages to an mbox sink (read back by Python's
     assert.match(entry.from, /^a@b\.example /);
     assert.match(latin1(entry.bytes), /Subject: record\n\nhello\n$/);
     assertRecord(memory.got[0], "smtpmock");
-    // go-smtp-mock's own view of the same message.
+    // go-smtp-mock's own view of the same message, made from the record: one envelope and
+    // one copy of the bytes.
     const [view] = server.messages();
     assert.equal(view.from, "a@b.example");
     assert.equal(view.msgRequest, BODY);
+    assert.equal(view.to, memory.got[0].to);
+    assert.equal(view.raw, memory.got[0].data);
   } finally {
     await server.stop({ force: true });
     rmSync(dir, { recursive: true, force: true });
@@ -113,5 +124,64 @@ test("record: a sink's SmtpError is the reply, for every persona; later sinks ar
     assert.equal(after.got.length, 0);
   } finally {
     for (const server of servers) await server.stop({ force: true });
+  }
+});
+
+test("record: mockmta keeps the ESMTP parameters of MAIL FROM and of each RCPT TO", async () => {
+  const server = await MockmtaServer.start();
+  try {
+    await send(
+      server.port,
+      "MAIL FROM:<a@b.example> size=27 BODY=8BITMIME\r\n" +
+        "RCPT TO:<c@d.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c@d.example\r\n" +
+        `RCPT TO:<e@f.example>\r\nDATA\r\n${BODY}.\r\n`,
+    );
+    const [m] = server.messages();
+    assert.deepEqual(m.to, ["c@d.example", "e@f.example"]);
+    assert.deepEqual(m.mailParams, { SIZE: "27", BODY: "8BITMIME" });
+    assert.deepEqual(m.rcptParams, [
+      { NOTIFY: "SUCCESS,FAILURE", ORCPT: "rfc822;c@d.example" },
+      {},
+    ]);
+  } finally {
+    await server.stop();
+  }
+});
+
+// Python's smtplib sends SNI with the host it connected to, and never for an IP address: the
+// script names the host it expects the certificate for, as a client of `mail.example` would.
+const SMTPLIB_STARTTLS = `
+import smtplib, ssl, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+s._host = "mail.example"
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s.ehlo("client.example")
+s.starttls(context=ctx)
+s.ehlo("client.example")
+s.sendmail("a@b.example", ["c@d.example"], b"Subject: tls\\r\\n\\r\\nhi\\r\\n", ["SIZE=24"], ["NOTIFY=NEVER"])
+print(s.sock.version(), s.sock.cipher()[0])
+s.quit()
+`;
+
+test("record: TLS facts of a STARTTLS session (mockmta; Python smtplib with SNI)", async () => {
+  // msmtpd has no STARTTLS (neither has the original), so only mockmta can show them.
+  const certs = testCerts();
+  const server = await MockmtaServer.start({
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+  try {
+    const r = await runProcess("python3", ["-c", SMTPLIB_STARTTLS, String(server.port)]);
+    assert.equal(r.code, 0, r.stderr);
+    const [version, cipher] = r.stdout.trim().split(" ");
+    const [m] = server.messages();
+    assert.equal(m.tls, true);
+    assert.deepEqual(m.tlsSession, { version, cipher, servername: "mail.example" });
+    assert.equal(m.helo, "client.example");
+    assert.deepEqual(m.mailParams, { SIZE: "24" });
+    assert.deepEqual(m.rcptParams, [{ NOTIFY: "NEVER" }]);
+  } finally {
+    await server.stop();
   }
 });

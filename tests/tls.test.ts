@@ -134,6 +134,11 @@ test("node: STARTTLS upgrade, then lines both ways over TLS", async () => {
     const { socket, lines, closed } = await dial(listener);
     await requestTls(socket, lines);
     const client = await clientTls(socket);
+    // What the client negotiated, read while its socket is open (closed it tells nothing).
+    const negotiated = {
+      version: client.secure.getProtocol(),
+      cipher: client.secure.getCipher().name,
+    };
     await pingQuit(client.secure, client.lines);
     const result = await served;
     assert.equal(result.error, undefined);
@@ -141,6 +146,10 @@ test("node: STARTTLS upgrade, then lines both ways over TLS", async () => {
     assert.match(result.tls?.protocol ?? "", /^TLSv1\.[23]$/);
     assert.equal(result.tls?.authorized, false); // no ca: no client certificate requested
     assert.equal(result.tls?.authorizationError, null);
+    // The session facts the message record carries, as the client saw them.
+    assert.equal(result.tls?.version, negotiated.version);
+    assert.equal(result.tls?.cipher, negotiated.cipher);
+    assert.equal(result.tls?.servername, "localhost");
     await closed;
   });
 });

@@ -7,11 +7,12 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
+import type { TlsSession } from "../smtp/wire.ts";
 import type { Address, Conn, TlsOptions } from "./types.ts";
 import { errorMessage } from "./errno.ts";
 
-/** What the handshake established. */
-export interface TlsInfo {
+/** What the handshake established (the session facts a record carries, and more). */
+export interface TlsInfo extends TlsSession {
   /** Negotiated protocol version, e.g. `"TLSv1.3"`. */
   protocol: string | null;
   /**
@@ -158,23 +159,37 @@ export function serverTls(
 
 /** Reads the handshake outcome, smoothing over where each runtime reports client-cert checks. */
 function describe(socket: tls.TLSSocket, requested: boolean): TlsInfo {
-  const protocol = socket.getProtocol() ?? null;
-  if (!requested) return { protocol, authorized: false, authorizationError: null };
-  if (socket.authorized) return { protocol, authorized: true, authorizationError: null };
+  const info = { ...sessionFacts(socket), authorized: false, authorizationError: null };
+  if (!requested) return info;
+  if (socket.authorized) return { ...info, authorized: true };
   const peer = socket.getPeerCertificate();
   if (!peer || Object.keys(peer).length === 0) {
-    return { protocol, authorized: false, authorizationError: "NO_CLIENT_CERTIFICATE" };
+    return { ...info, authorizationError: "NO_CLIENT_CERTIFICATE" };
   }
   if (socket.authorizationError) {
-    return { protocol, authorized: false, authorizationError: String(socket.authorizationError) };
+    return { ...info, authorizationError: String(socket.authorizationError) };
   }
   // Bun fills in `authorized` itself. Deno (like Node, where only tls.Server does it) leaves it
   // false on a bare server TLSSocket, so ask the handle for the verification result.
   const handle = (socket as { _handle?: { verifyError?: () => unknown } })._handle;
   if (typeof handle?.verifyError !== "function") {
-    return { protocol, authorized: false, authorizationError: "UNVERIFIED" };
+    return { ...info, authorizationError: "UNVERIFIED" };
   }
   const err = handle.verifyError() as { code?: string; message?: string } | null | undefined;
-  if (!err) return { protocol, authorized: true, authorizationError: null };
-  return { protocol, authorized: false, authorizationError: err.code ?? err.message ?? "UNKNOWN" };
+  if (!err) return { ...info, authorized: true };
+  return { ...info, authorizationError: err.code ?? err.message ?? "UNKNOWN" };
+}
+
+/** Version, cipher and SNI name of an established session (`"unknown"` where not told). */
+function sessionFacts(socket: tls.TLSSocket): Pick<TlsInfo, keyof TlsSession | "protocol"> {
+  const protocol = socket.getProtocol() ?? null;
+  const cipher = socket.getCipher()?.name ?? "unknown";
+  // A server socket's `servername` is the client's SNI name, or false/undefined without one.
+  const servername = (socket as { servername?: unknown }).servername;
+  return {
+    protocol,
+    version: protocol ?? "unknown",
+    cipher,
+    ...(typeof servername === "string" && servername !== "" && { servername }),
+  };
 }

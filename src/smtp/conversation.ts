@@ -12,7 +12,7 @@
 import { type DataOptions, type DataResult, LineReader, readData } from "./framing.ts";
 import { encodeReply, parseReply, type Reply, replyText } from "./reply.ts";
 import type { SessionContext } from "./session.ts";
-import type { Address, Wire } from "./wire.ts";
+import type { Address, TlsSession, Wire } from "./wire.ts";
 
 /** The facts of a session an observer is told when it opens. */
 export interface SessionInfo {
@@ -60,6 +60,12 @@ export interface Decorator {
 }
 
 let lastSessionId = 0;
+
+/** Only the session facts: a transport's wire may tell more (client certificate checks). */
+function tlsSession(facts: TlsSession): TlsSession {
+  const { version, cipher, servername } = facts;
+  return servername === undefined ? { version, cipher } : { version, cipher, servername };
+}
 
 /**
  * One session's I/O. Dialects construct it on their SessionContext; the embedder attaches
@@ -204,6 +210,7 @@ export class Conversation {
   async startTls(upgrade: () => Promise<Wire> = this.ctx.upgradeTls!): Promise<Wire> {
     const wire = await upgrade();
     this.ctx.wire = wire;
+    if (wire.tls) this.ctx.tls = tlsSession(wire.tls);
     this.reader.replaceSource(this.#source(wire));
     for (const o of this.#observers) o.tls?.();
     return wire;

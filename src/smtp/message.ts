@@ -4,7 +4,8 @@
  */
 import { SmtpError } from "./error.ts";
 import type { Reply } from "./reply.ts";
-import type { Address } from "./wire.ts";
+import type { EsmtpParams } from "./params.ts";
+import type { Address, TlsSession } from "./wire.ts";
 
 /** One accepted message: envelope, the bytes of DATA and the facts of its session. */
 export interface ReceivedMessage {
@@ -17,6 +18,10 @@ export interface ReceivedMessage {
   from: string;
   /** Envelope recipients in the order accepted (duplicates kept). */
   to: string[];
+  /** ESMTP parameters of the accepted MAIL FROM, as sent (every persona sets it). */
+  mailParams?: EsmtpParams;
+  /** ESMTP parameters of each accepted RCPT TO, index for index with `to`. */
+  rcptParams?: EsmtpParams[];
   /** The message content after dot-unstuffing, line endings as sent, without the final `.` line. */
   data: Uint8Array;
   /** The HELO/EHLO argument of the session. */
@@ -25,8 +30,12 @@ export interface ReceivedMessage {
   localAddress: Address;
   /** When the final `.` arrived. */
   receivedAt: Date;
+  /** When its session (connection) started. */
+  sessionStartedAt?: Date;
   /** True when the message arrived over a TLS-protected session. */
   tls?: boolean;
+  /** What TLS negotiated, when the session is protected and the transport tells. */
+  tlsSession?: TlsSession;
   /** Authenticated user name, when the session authenticated. */
   authUser?: string;
 }

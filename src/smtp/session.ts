@@ -4,7 +4,7 @@
  * engine never sees a runtime global, only what this context hands it.
  */
 import type { Clock } from "./clock.ts";
-import type { Address, Wire } from "./wire.ts";
+import type { Address, TlsSession, Wire } from "./wire.ts";
 
 /** Log levels, most important first (syslog order). */
 export type LogLevel =
@@ -36,6 +36,8 @@ export interface SessionContext {
    * over the current wire and returns the protected wire. Rejects if the handshake fails.
    */
   upgradeTls?: () => Promise<Wire>;
+  /** Set by `Conversation.startTls` once the session is protected, when the wire tells. */
+  tls?: TlsSession;
 }
 
 /** Runs one SMTP conversation to its end; must not throw for anything a client can send. */

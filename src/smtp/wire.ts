@@ -9,6 +9,18 @@ export interface Wire {
   write(data: Uint8Array): Promise<void>;
   /** Closes both directions; safe to call twice. */
   close(): void;
+  /** What was negotiated, on a wire that TLS protects (the one `startTls` returns). */
+  readonly tls?: TlsSession;
+}
+
+/** The facts of a TLS session, as the transport reports them after its handshake. */
+export interface TlsSession {
+  /** Protocol version, e.g. `"TLSv1.3"`. */
+  readonly version: string;
+  /** Cipher suite name (OpenSSL's), e.g. `"TLS_AES_256_GCM_SHA384"`. */
+  readonly cipher: string;
+  /** The server name the client asked for (SNI), when it sent one. */
+  readonly servername?: string;
 }
 
 /** Where a peer is, as the session reports it. */

@@ -18,6 +18,7 @@ import {
 } from "./config.ts";
 import { endsWith, MOCKMTA_ENDING } from "./data.ts";
 import { GrowingBody } from "../framing.ts";
+import { paramsAfterPath } from "../params.ts";
 import { SessionInput } from "./input.ts";
 import { acceptedReply, ehloReply, messageNumberText, REPLY } from "./replies.ts";
 import { type State, transition } from "./states.ts";
@@ -66,6 +67,7 @@ class MockmtaSession {
   #mailFrom = "";
   #rcptTo: string[] = [];
   #tls = false;
+  readonly #startedAt: Date;
   /** A command so far ended in CRLF: only CRLF starts a line in DATA (see `data.ts`). */
   #usedCrlf = false;
 
@@ -80,6 +82,7 @@ class MockmtaSession {
     });
     this.#input = new SessionInput(this.#conv, cfg.maxLine, ctx.closed);
     hooks.attach?.(this.#conv);
+    this.#startedAt = hooks.now();
   }
 
   async run(): Promise<SessionEnd> {
@@ -262,12 +265,16 @@ class MockmtaSession {
       sessionId: this.#conv.info.id,
       from: envelopeAddress(mailFrom),
       to: rcptTo.map(envelopeAddress),
+      mailParams: paramsAfterPath(mailFrom),
+      rcptParams: rcptTo.map(paramsAfterPath),
       data,
       helo: this.#helo,
       remoteAddress: this.ctx.remote,
       localAddress: this.ctx.local,
       receivedAt: this.hooks.now(),
+      sessionStartedAt: this.#startedAt,
       tls: this.#tls,
+      ...(this.ctx.tls && { tlsSession: this.ctx.tls }),
     };
     let result: DeliveryResult;
     try {

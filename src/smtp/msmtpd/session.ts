@@ -16,6 +16,7 @@ import {
 } from "../message.ts";
 import type { Conversation } from "../conversation.ts";
 import { multilineText, replyText } from "../reply.ts";
+import { NO_PARAMS } from "../params.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { parseAddress } from "./address.ts";
 import { AUTH_DELAY_MS, decodeBase64Strict, plainCredentialsMatch } from "./auth.ts";
@@ -87,6 +88,7 @@ class MsmtpdSession {
   readonly #input: MsmtpdInput;
   #helo = "";
   #authUser?: string;
+  readonly #startedAt: Date;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -97,6 +99,7 @@ class MsmtpdSession {
     this.#input = new MsmtpdInput(ctx);
     this.#conv = this.#input.conversation;
     hooks.attach?.(this.#conv);
+    this.#startedAt = hooks.now?.() ?? new Date();
   }
 
   async run(): Promise<SessionStatus> {
@@ -224,11 +227,16 @@ class MsmtpdSession {
       sessionId: this.#conv.info.id,
       from: sender,
       to: recipients,
+      // msmtpd takes no ESMTP parameters: its `<address>` must end the line (address.ts).
+      mailParams: NO_PARAMS,
+      rcptParams: recipients.map(() => NO_PARAMS),
       data,
       helo: this.#helo,
       remoteAddress: this.ctx.remote,
       localAddress: this.ctx.local,
       receivedAt: this.hooks.now?.() ?? new Date(),
+      sessionStartedAt: this.#startedAt,
+      tls: false,
       ...(this.#authUser !== undefined && { authUser: this.#authUser }),
     };
     // A sink must not reject; one that does is treated like a pipe that broke.

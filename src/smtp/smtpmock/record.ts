@@ -1,7 +1,12 @@
 /**
  * go-smtp-mock's per-transaction record (its `Message`, spec smtpmock.md §5) and the state
  * flags the handlers consult. Field names follow the Go getters, camelCased.
+ *
+ * The view of an accepted message is derived from the one message record every persona
+ * makes ({@link ReceivedMessage}): envelope and bytes come from it; the request and reply
+ * strings and the flags, which only go-smtp-mock's view has, from the transaction state.
  */
+import type { ReceivedMessage } from "../message.ts";
 import { decodeLine } from "../reply.ts";
 import type { Address } from "../wire.ts";
 
@@ -120,6 +125,11 @@ export class Transaction {
     this.data = false;
   }
 
+  /** The body's decoder: the transaction's own when the bytes are its body. */
+  #bodyOf(data: Uint8Array): Body {
+    return data === this.#body.raw ? this.#body : new Body(data);
+  }
+
   clearMsg(): void {
     this.msgResponse = "";
     this.msg = false;
@@ -131,8 +141,13 @@ export class Transaction {
     this.rset = this.noop = false;
   }
 
-  snapshot(remoteAddress: Address): SmtpmockRecord {
-    const body = this.#body;
+  /**
+   * The view now. Given the record of the message just accepted, envelope and bytes are
+   * the record's (shared, not copied); otherwise the transaction's as they stand (a session
+   * record may show a transaction that never got its `.`).
+   */
+  snapshot(remoteAddress: Address, message?: ReceivedMessage): SmtpmockRecord {
+    const body = message ? this.#bodyOf(message.data) : this.#body;
     const record: SmtpmockRecord = {
       heloRequest: this.heloRequest,
       heloResponse: this.heloResponse,
@@ -154,8 +169,8 @@ export class Transaction {
       noop: this.noop,
       quitSent: this.quitSent,
       isConsistent: this.isConsistent,
-      from: this.from,
-      to: [...this.to],
+      from: message ? message.from : this.from,
+      to: message ? message.to : [...this.to],
       raw: body.raw,
       remoteAddress,
     };
