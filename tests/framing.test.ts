@@ -68,6 +68,31 @@ test("framing: end of input inside a dropped line gives null; readLine keeps its
   await assert.rejects(reader.readLine(), { name: "LineTooLongError" });
 });
 
+test("framing: readLine refuses a line over maxLine whether its LF came with it or not", async () => {
+  // maxLine 8: "1234567\n" (8 bytes) is a line, "abcdefgh\n" (9) is not, nor is a longer
+  // last line without LF; dropLine skips a refused line, through its LF or to the end.
+  const input = te.encode("1234567\nabcdefgh\nok\n" + "z".repeat(20) + "\r\nend" + "w".repeat(9));
+  const expected = ["1234567\n", "<too long>", "ok\n", "<too long>", "<too long>", "<cut>"];
+  for (const sizes of [[], [1], Array(60).fill(1), [9], [17], [20, 30]]) {
+    const reader = new LineReader(source(input, sizes), 8);
+    const got: string[] = [];
+    for (;;) {
+      let line: Uint8Array | null;
+      try {
+        line = await reader.readLine();
+      } catch (e) {
+        assert.equal((e as Error).name, "LineTooLongError");
+        got.push("<too long>");
+        if ((await reader.dropLine()) === null) got.push("<cut>");
+        continue;
+      }
+      if (line === null) break;
+      got.push(td.decode(line));
+    }
+    assert.deepEqual(got, expected, `chunks ${sizes}`);
+  }
+});
+
 test("framing: a dropped line keeps at most its cap and a chunk buffered", async () => {
   // One 1 MiB line without LF in 4 KiB chunks, a cap of 8 KiB: watch the buffer while it drops.
   const chunk = 4096;

@@ -5,16 +5,21 @@
  * dialect's {@link DataEnding} (which `.` line ends it, where a line starts, what is
  * unstuffed), a size limit and an optional line cap, into a {@link BodyStore}.
  *
- * Memory is bounded by a cap, never by what a client sends: for command lines a peer
- * streaming bytes without a newline gets a {@link LineTooLongError} once the buffer passes
- * `maxLine`, and the caller decides how to answer; a body line read with
+ * Memory is bounded by a cap, never by what a client sends: a command line longer than
+ * `maxLine` (line end included) gets a {@link LineTooLongError}, at once when the buffer
+ * passes the cap without a line end (a peer streaming without newlines), and the caller
+ * decides how to answer; a body line read with
  * {@link LineReader.readLineWithin} that passes its cap is consumed and dropped instead, so a
  * dialect can answer it where its original would (after the line's end).
  */
 import { TimeoutError, type Wire } from "./wire.ts";
 import { type Clock, systemClock } from "./clock.ts";
 
-/** The buffered input passed `maxLine` bytes without a line end. */
+/**
+ * A command line is longer than `maxLine` bytes, line end included. Nothing was consumed:
+ * the line's start is still buffered, for the caller to stop there or to drop it
+ * ({@link LineReader.dropLine}).
+ */
 export class LineTooLongError extends Error {
   constructor(readonly limit: number) {
     super(`line longer than ${limit} bytes`);
@@ -128,14 +133,32 @@ export class LineReader {
 
   /**
    * The next line including its LF; at end of input a final unterminated fragment is returned
-   * once, then `null`. `deadline` is an absolute time on the reader's clock.
+   * once, then `null`. A line longer than `maxLine` is never returned: {@link LineTooLongError}
+   * whether its LF came in the same read or not, so the answer does not depend on chunking.
+   * `deadline` is an absolute time on the reader's clock.
    */
   readLine(deadline?: number): Promise<Uint8Array | null> {
     // A buffered line is the common case: answer it without an async function's frame, which
     // dominated the allocations per message.
     const at = this.#buf.indexOf(LF, this.#scanned);
-    if (at >= 0) return Promise.resolve(this.#take(at + 1));
+    if (at >= 0) {
+      if (at + 1 - this.#start > this.maxLine) {
+        return Promise.reject(new LineTooLongError(this.maxLine));
+      }
+      return Promise.resolve(this.#take(at + 1));
+    }
     return this.#fill(deadline, this.maxLine, false) as Promise<Uint8Array | null>;
+  }
+
+  /**
+   * Drops the current line through its LF, however much of it is buffered (after a
+   * {@link LineTooLongError}, to skip the refused line and go on): {@link LINE_DROPPED}, or
+   * `null` when the input ends before an LF. Memory: one chunk at a time.
+   */
+  dropLine(deadline?: number): Promise<typeof LINE_DROPPED | null> {
+    const at = this.#buf.indexOf(LF, this.#scanned);
+    if (at >= 0) return Promise.resolve(this.#dropped(this.#take(at + 1)));
+    return this.#dropRestOfLine(deadline);
   }
 
   /**
@@ -257,8 +280,9 @@ export class LineReader {
     for (;;) {
       const at = this.#buf.indexOf(LF, this.#scanned);
       if (at >= 0) {
-        const line = this.#take(at + 1);
-        return drop && line.length > cap ? this.#dropped(line) : line;
+        const line = at + 1 - this.#start;
+        if (line > cap && !drop) throw new LineTooLongError(cap);
+        return line > cap ? this.#dropped(this.#take(at + 1)) : this.#take(at + 1);
       }
       this.#scanned = this.#buf.length;
       if (this.buffered > cap) {

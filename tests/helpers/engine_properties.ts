@@ -270,22 +270,11 @@ const smtpmockFlags = fc.record({
   responseDelayRcptto: fc.constantFrom(0, 0, 1),
 });
 
-/** Some LF-terminated line of `input` is longer than `max` bytes. */
-function hasLineOver(input: string, max: number): boolean {
-  let start = 0;
-  for (let at = input.indexOf("\n"); at >= 0; at = input.indexOf("\n", start)) {
-    if (at + 1 - start > max) return true;
-    start = at + 1;
-  }
-  return false;
-}
-
 export const smtpmock: Dialect<SmtpmockCase> = {
   name: "smtpmock",
   config: fc.tuple(
     smtpmockFlags,
     fc.constantFrom(50, 120, 400),
-    // Small caps are rarer: inputs with a line over one are left out (knownChunkingBug).
     fc.constantFrom(undefined, undefined, undefined, 64, 300),
   )
     .map(([flags, limit, maxLine]) => ({ options: { ...flags, msgSizeLimit: limit }, maxLine })),
@@ -307,12 +296,6 @@ export const smtpmock: Dialect<SmtpmockCase> = {
     const at = events.findIndex((e) => CRLF_552.test(e.slice(2)) && e.startsWith("S "));
     return at < 0 ? events : events.slice(0, at + 1);
   },
-  // Whether a line over the command-line cap is refused depends on whether its LF came in
-  // the same read (any line: one meant as body becomes a command after a refused DATA).
-  knownChunkingBug: (c, input) =>
-    c.maxLine !== undefined && hasLineOver(input, c.maxLine)
-      ? "a command line over maxLine is refused only when it arrives in pieces"
-      : null,
   caps: (c) => ({
     command: c.maxLine ?? 1024 * 1024,
     // A body line is read with a cap of the room left plus one (never under 3).
@@ -377,12 +360,6 @@ export const mockmta: Dialect<MockmtaCase> = {
     const at = events.findIndex((e) => TLS_GO.test(e));
     return at < 0 ? events : events.slice(0, at + 1);
   },
-  // A line over maxLine cut off by the end of input is answered 500 only when some of it
-  // arrived after the reader had passed the cap.
-  knownChunkingBug: (c, input) =>
-    input.length - (input.lastIndexOf("\n") + 1) > c.limits.maxLine!
-      ? "an over-long last line without LF is answered 500 or not depending on chunking"
-      : null,
   caps: (c) => ({ command: c.limits.maxLine!, data: c.limits.maxLine! }),
   messageLimit: (c) => c.limits.maxMessageSize!,
   timesOut: (c) => (c.limits.idleTimeoutMs ?? 0) > 0,

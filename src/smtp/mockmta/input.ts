@@ -74,27 +74,29 @@ export class SessionInput {
     return result.end === "cut" ? "eof" : result.end === "aborted" ? "closed" : result;
   }
 
-  /** The next line, or why there is none. */
+  /**
+   * The next line, or why there is none. A line over the cap is dropped through its LF and
+   * reported once as `too-long`, also when the input ends inside it (the end is reported by
+   * the next read), so the answer is the same however the line arrived.
+   */
   async read(): Promise<Read> {
-    let tooLong = false;
-    for (;;) {
-      let line: Uint8Array | null;
-      try {
-        // The tail of a dropped line is no command for observers.
-        line = await (tooLong ? this.conv.reader.readLine() : this.conv.readCommand());
-      } catch (e) {
-        if (e instanceof LineTooLongError) {
-          // Drop what we have and keep reading: the line's tail up to its LF goes too.
-          this.conv.reader.discardBuffered();
-          tooLong = true;
-          continue;
-        }
-        return e instanceof TimeoutError ? "timeout" : "closed";
-      }
+    try {
+      const line = await this.conv.readCommand();
       if (this.closed.aborted) return "closed";
-      if (line === null) return "eof";
-      // The reader only notices a long line while no LF has come; check it either way.
-      return !tooLong && line.length <= this.maxLine ? line : "too-long";
+      return line ?? "eof";
+    } catch (e) {
+      if (!(e instanceof LineTooLongError)) return this.#ended(e);
     }
+    try {
+      // The dropped line is no command for observers.
+      await this.conv.reader.dropLine();
+    } catch (e) {
+      return this.#ended(e);
+    }
+    return this.closed.aborted ? "closed" : "too-long";
+  }
+
+  #ended(e: unknown): End {
+    return e instanceof TimeoutError ? "timeout" : "closed";
   }
 }
