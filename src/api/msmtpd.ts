@@ -116,10 +116,12 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
   /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
   static async start(options: MsmtpdServerOptions = {}): Promise<MsmtpdServer> {
     const keep = options.keepMessages ?? true;
-    const messages = new MemoryStore<ReceivedMessage>();
+    const messages = new MemoryStore<ReceivedMessage>(options.clock);
     const sink = oneSink(
       options.sink ??
-        (options.command !== undefined ? msmtpdPipeSink(options.command, options.pipe) : undefined),
+        (options.command !== undefined
+          ? msmtpdPipeSink(options.command, { clock: options.clock, ...options.pipe })
+          : undefined),
       options.sinks,
     ) ?? acceptAll;
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
