@@ -132,7 +132,9 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
       {
+        // Without a command msmtpd's default still caps the recipients, as msmtpd would.
         command: options.command ?? MSMTPD_DEFAULT_COMMAND,
+        commandPiped: options.sink === undefined && options.command !== undefined,
         sink,
         auth: options.auth,
         maxMailSize: options.maxMailSize,
