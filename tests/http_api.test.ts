@@ -283,7 +283,9 @@ test("http api: an address in use rejects with ListenError; IPv6 and the url", a
   await using s = await served();
   await assert.rejects(
     startHttpApi({ server: s.server, port: s.api.port, toJson: smtpmockJson, raw: smtpmockRaw }),
-    (e) => e instanceof ListenError && /address already in use/.test(e.message),
+    (e) =>
+      e instanceof ListenError && /address already in use/.test(e.message) &&
+      e.code === "EADDRINUSE",
   );
   assert.equal(s.api.hostname, "127.0.0.1");
   assert.equal(s.api.url, `http://127.0.0.1:${s.api.port}/api/messages`);
@@ -295,6 +297,16 @@ test("http api: an address in use rejects with ListenError; IPv6 and the url", a
   });
   assert.equal(v6.url, `http://[::1]:${v6.port}/api/messages`);
   assert.deepEqual(await getJson(v6.url), [200, []]);
+});
+
+test("http api: a listen error carries an errno name, the same on every runtime", async () => {
+  await using s = await served();
+  // A port out of range: Node's own codes here differ by runtime (ERR_SOCKET_BAD_PORT on Deno,
+  // ERR_OUT_OF_RANGE on Bun) and are no errno names.
+  await assert.rejects(
+    startHttpApi({ server: s.server, port: 70000, toJson: smtpmockJson, raw: smtpmockRaw }),
+    (e) => e instanceof ListenError && e.code === "EUNKNOWN",
+  );
 });
 
 // ------------------------------------------------------------------ CLI

@@ -89,7 +89,7 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
       options.sinks,
     ) ?? acceptAll;
     const keep = options.keepMessages ?? true;
-    const messages = new MemoryStore<MockmtaMessage>();
+    const messages = new MemoryStore<MockmtaMessage>(options.clock);
     let count = 0;
     const transcripts = transcriptStore(options);
     const server = await Server.start({

@@ -116,10 +116,12 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
   /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
   static async start(options: MsmtpdServerOptions = {}): Promise<MsmtpdServer> {
     const keep = options.keepMessages ?? true;
-    const messages = new MemoryStore<ReceivedMessage>();
+    const messages = new MemoryStore<ReceivedMessage>(options.clock);
     const sink = oneSink(
       options.sink ??
-        (options.command !== undefined ? msmtpdPipeSink(options.command, options.pipe) : undefined),
+        (options.command !== undefined
+          ? msmtpdPipeSink(options.command, { clock: options.clock, ...options.pipe })
+          : undefined),
       options.sinks,
     ) ?? acceptAll;
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
@@ -130,7 +132,9 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
       {
+        // Without a command msmtpd's default still caps the recipients, as msmtpd would.
         command: options.command ?? MSMTPD_DEFAULT_COMMAND,
+        commandPiped: options.sink === undefined && options.command !== undefined,
         sink,
         auth: options.auth,
         maxMailSize: options.maxMailSize,

@@ -75,8 +75,8 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
     const keep = options.keepMessages ?? true;
     const keepSessions = options.keepSessions ?? keep;
     const stores = {
-      messages: new MemoryStore<SmtpmockRecord>(),
-      sessions: new MemoryStore<SmtpmockRecord>(),
+      messages: new MemoryStore<SmtpmockRecord>(options.clock),
+      sessions: new MemoryStore<SmtpmockRecord>(options.clock),
     };
     const transcripts = transcriptStore(options);
     const server = await Server.start({

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { CapturingServer } from "../api/capturing_server.ts";
+import { errnoCode } from "../net/errno.ts";
 import { ListenError } from "../net/types.ts";
 import { WaitTimeoutError } from "../sinks/memory.ts";
 
@@ -95,7 +96,7 @@ export async function startHttpApi<T>(options: HttpApiOptions<T>): Promise<HttpA
       });
     });
   } catch (e) {
-    const code = (e as { code?: string }).code;
+    const code = errnoCode(e);
     const reason = code === "EADDRINUSE" ? "address already in use" : String(e);
     throw new ListenError(reason, code);
   }

@@ -2,6 +2,7 @@
  * In-process capture for the library: keeps what arrives until purged and wakes waiters on
  * the arrival itself (no polling loop, unlike go-smtp-mock's 1 ms poll).
  */
+import { type Clock, systemClock } from "../smtp/clock.ts";
 
 /** `waitFor` gave up: carries what did arrive so a failing test can show it. */
 export class WaitTimeoutError<T> extends Error {
@@ -25,6 +26,12 @@ interface Waiter {
 export class MemoryStore<T> {
   #items: T[] = [];
   #waiters = new Set<Waiter>();
+  readonly #clock: Clock;
+
+  /** @param clock times `waitFor`'s timeout: the server's, so a fake one drives it too. */
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
 
   add(item: T): void {
     this.#items.push(item);
@@ -52,7 +59,7 @@ export class MemoryStore<T> {
     const timeout = opts.timeout ?? 5000;
     return new Promise((resolve, reject) => {
       const finish = (ok: boolean, reason?: unknown) => {
-        clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         opts.signal?.removeEventListener("abort", onAbort);
         this.#waiters.delete(waiter);
         if (ok) resolve(this.list());
@@ -60,7 +67,7 @@ export class MemoryStore<T> {
       };
       const waiter: Waiter = { count, wake: () => finish(true) };
       const onAbort = () => finish(false, opts.signal!.reason);
-      const timer = setTimeout(
+      const timer = this.#clock.setTimeout(
         () => finish(false, new WaitTimeoutError(count, this.list())),
         timeout,
       );

@@ -15,6 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import dns from "node:dns";
+import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 
 /** Reverse-lookup results for the two ends of the connection; absent when there is no name. */
@@ -45,9 +46,12 @@ export interface PipeSinkOptions {
   stderr?: "inherit" | "ignore";
   /**
    * Host name for an IP address, for the Received header; `null` when it has none. Default:
-   * the system resolver (`getnameinfo`, hosts file included), given up after 5 seconds.
+   * the system resolver (`getnameinfo`, hosts file included). Any lookup is given up (no
+   * name) after 5 seconds of {@link PipeSinkOptions.clock}.
    */
   resolveName?: (ip: string) => Promise<string | null>;
+  /** The clock of the lookups' 5-second cap; default the system clock. */
+  clock?: Clock;
 }
 
 const LOOKUP_TIMEOUT_MS = 5000;
@@ -59,15 +63,20 @@ const LOOKUP_TIMEOUT_MS = 5000;
  */
 export function systemResolveName(ip: string): Promise<string | null> {
   if (ip === "" || /^::ffff:/i.test(ip)) return Promise.resolve(null);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), LOOKUP_TIMEOUT_MS);
-  });
-  const lookup = dns.promises.lookupService(ip, 0).then(
+  return dns.promises.lookupService(ip, 0).then(
     ({ hostname }) => (hostname && hostname !== ip ? hostname : null),
     () => null,
   );
-  return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `lookup`'s name, or none once it has taken {@link LOOKUP_TIMEOUT_MS} of `clock` (or failed). */
+function cappedLookup(lookup: Promise<string | null>, clock: Clock): Promise<string | null> {
+  let timer: unknown;
+  const timeout = new Promise<null>((resolve) => {
+    timer = clock.setTimeout(() => resolve(null), LOOKUP_TIMEOUT_MS);
+  });
+  return Promise.race([lookup.catch(() => null), timeout])
+    .finally(() => clock.clearTimeout(timer));
 }
 
 type Failure = Extract<DeliveryResult, { ok: false }>;
@@ -94,9 +103,10 @@ export class PipeSink implements Sink {
   /** Resolves (never rejects) once the command has exited, or could not be started or fed. */
   async deliver(message: ReceivedMessage): Promise<DeliveryResult> {
     const resolveName = this.#options.resolveName ?? systemResolveName;
+    const clock = this.#options.clock ?? systemClock;
     const [remote, local] = await Promise.all([
-      resolveName(message.remoteAddress.hostname).catch(() => null),
-      resolveName(message.localAddress.hostname).catch(() => null),
+      cappedLookup(resolveName(message.remoteAddress.hostname), clock),
+      cappedLookup(resolveName(message.localAddress.hostname), clock),
     ]);
     const names: HostNames = { remote, local };
     const format = this.#format;

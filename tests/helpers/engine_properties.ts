@@ -19,6 +19,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import process from "node:process";
 import { setImmediate } from "node:timers";
+import { acceptAll } from "../../src/api/capturing_server.ts";
 import { LineReader } from "../../src/smtp/framing.ts";
 import type { ReceivedMessage, Sink } from "../../src/smtp/message.ts";
 import { mockmtaEngine } from "../../src/smtp/mockmta/session.ts";
@@ -338,7 +339,7 @@ export const mockmta: Dialect<MockmtaCase> = {
   engine(c, accepted) {
     let count = 0;
     return mockmtaEngine(c.limits, {
-      deliver: () => Promise.resolve({ ok: true }),
+      deliver: acceptAll.deliver,
       nextMessageNumber: () => ++count,
       now: () => new Date(0),
       accepted: (m) => accepted(mockmtaView(m)),
@@ -407,7 +408,7 @@ export const msmtpd: Dialect<MsmtpdCase> = {
             user: m.authUser,
           }),
         );
-        return Promise.resolve({ ok: true });
+        return acceptAll.deliver(m);
       },
     };
     return msmtpdEngine(

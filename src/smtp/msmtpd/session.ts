@@ -27,8 +27,16 @@ import { equalsCI, hasPrefixCI } from "./text.ts";
 
 /** What a persona configures. */
 export interface MsmtpdConfig {
-  /** The `--command` template; the session builds the command line for the log and the cap. */
+  /**
+   * The `--command` template: its command line caps the recipients (msmtpd's buffer) and, when
+   * {@link commandPiped}, is logged as `pipe command is …`.
+   */
   command: string;
+  /**
+   * Mail really goes to {@link command} (default true, msmtpd). False when another sink takes it
+   * (the library without `command`): the log then names no command that never runs.
+   */
+  commandPiped?: boolean;
   /** Where accepted mail goes (the pipe sink in the persona). */
   sink: Sink;
   /** Require AUTH PLAIN with exactly these credentials. */
@@ -211,7 +219,7 @@ class MsmtpdSession {
       recipients.push(addr);
       await this.#send(R.ok);
     }
-    this.#info(`pipe command is ${commandLine.text}`);
+    if (this.cfg.commandPiped ?? true) this.#info(`pipe command is ${commandLine.text}`);
     await this.#send(R.sendData);
     const maxSize = this.cfg.maxMailSize ?? DEFAULT_MAX_MAIL_SIZE;
     const mail = await this.#input.mail(maxSize);
