@@ -61,6 +61,17 @@ export interface Decorator {
 
 let lastSessionId = 0;
 
+/**
+ * The observer and decorator lists of a conversation nobody attached to: shared, since adding
+ * copies the list anyway (no per-session arrays for the common case).
+ */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** Reads a wire chunk by chunk: the default source, one function for every session. */
+function readWire(wire: Wire): () => Promise<Uint8Array | null> {
+  return () => wire.read();
+}
+
 /** Only the session facts: a transport's wire may tell more (client certificate checks). */
 function tlsSession(facts: TlsSession): TlsSession {
   const { version, cipher, servername } = facts;
@@ -82,9 +93,12 @@ function tlsSession(facts: TlsSession): TlsSession {
  */
 export class Conversation {
   readonly reader: LineReader;
-  readonly info: SessionInfo;
-  #observers: Observer[] = [];
-  #decorators: Decorator[] = [];
+  readonly #id = ++lastSessionId;
+  readonly #openedAt: number;
+  /** Built when first asked for: most sessions have no observer and no record that reads it. */
+  #info: SessionInfo | null = null;
+  #observers: readonly Observer[] = NONE;
+  #decorators: readonly Decorator[] = NONE;
   readonly #source: (wire: Wire) => () => Promise<Uint8Array | null>;
   #ended = false;
 
@@ -97,13 +111,18 @@ export class Conversation {
       source?: (wire: Wire) => () => Promise<Uint8Array | null>;
     },
   ) {
-    this.#source = options.source ?? ((wire) => () => wire.read());
+    this.#source = options.source ?? readWire;
     this.reader = new LineReader(this.#source(ctx.wire), options.maxLine, ctx.clock);
-    this.info = {
-      id: ++lastSessionId,
-      remote: ctx.remote,
-      local: ctx.local,
-      openedAt: ctx.clock.now(),
+    this.#openedAt = ctx.clock.now();
+  }
+
+  /** The facts of the session observers are told. */
+  get info(): SessionInfo {
+    return this.#info ??= {
+      id: this.#id,
+      remote: this.ctx.remote,
+      local: this.ctx.local,
+      openedAt: this.#openedAt,
     };
   }
 
