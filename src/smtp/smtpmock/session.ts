@@ -77,7 +77,8 @@ class SmtpmockSession {
   #deadline = 0;
   /** The last handler recorded an error (fail-fast closes on it). */
   #err = false;
-  readonly #startedAt: Date;
+  /** For the message record; only taken when records are made (a sink or the message hook). */
+  readonly #startedAt: Date | null;
   /** The argument of the latest HELO/EHLO (`""` if it had none), for the record. */
   #heloName = "";
 
@@ -88,7 +89,7 @@ class SmtpmockSession {
   ) {
     this.#conv = new Conversation(ctx, { maxLine: hooks.maxLine ?? DEFAULT_MAX_LINE });
     hooks.attach?.(this.#conv);
-    this.#startedAt = hooks.now?.() ?? new Date();
+    this.#startedAt = hooks.sink || hooks.message ? hooks.now?.() ?? new Date() : null;
   }
 
   #info(message: string): void {
@@ -313,7 +314,8 @@ class SmtpmockSession {
         maxSize: c.msgSizeLimit,
         overflow: "stop",
         deadline: this.#deadline,
-        onLine: this.#logDataLine,
+        // Made per body rather than per session: an idle connection does not hold it.
+        onLine: () => this.#info("SMTP request: message binary data portion"),
       });
     } catch {
       // §8.7: a body deadline drops silently back to command mode.
@@ -357,7 +359,7 @@ class SmtpmockSession {
       remoteAddress: this.ctx.remote,
       localAddress: this.ctx.local,
       receivedAt: this.hooks.now?.() ?? new Date(),
-      sessionStartedAt: this.#startedAt,
+      sessionStartedAt: this.#startedAt!,
       tls: false,
     };
   }
@@ -375,8 +377,6 @@ class SmtpmockSession {
     this.ctx.log("warning", `message not delivered: ${result.reason}`);
     return null;
   }
-
-  readonly #logDataLine = () => this.#info("SMTP request: message binary data portion");
 
   /** §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands. */
   async #tooBig(): Promise<Outcome> {
