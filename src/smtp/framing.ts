@@ -644,11 +644,29 @@ const LARGE = 1024 * 1024 * 1024;
  */
 export class GrowingBody implements BodyStore {
   #buf: Uint8Array = EMPTY;
+  /**
+   * The first piece, kept as the reader's view until a second one comes: a body read in one
+   * piece (most, since the reader hands over every buffered line at once) is then copied once,
+   * at its size, instead of into an 8 KiB buffer first. The reader never writes over a view
+   * it returned.
+   */
+  #first: Uint8Array | null = null;
   length = 0;
 
   constructor(private readonly max: number) {}
 
   push(bytes: Uint8Array): void {
+    if (this.length === 0) {
+      if (bytes.length > 0) this.#first = bytes;
+      this.length = bytes.length;
+      return;
+    }
+    const first = this.#first;
+    if (first) {
+      this.#first = null;
+      this.#grow(this.length + bytes.length);
+      this.#buf.set(first);
+    }
     const size = this.length + bytes.length;
     if (size > this.#buf.length) this.#grow(size);
     this.#buf.set(bytes, this.length);
@@ -666,14 +684,17 @@ export class GrowingBody implements BodyStore {
 
   clear(): void {
     this.#buf = EMPTY;
+    this.#first = null;
     this.length = 0;
   }
 
   /**
    * Copied to its exact size unless it fills more than half its buffer: a kept message then
    * never holds more than twice its size, and the copy never takes the total past one buffer.
+   * A single piece is always copied, so the message does not keep the reader's chunk alive.
    */
   bytes(): Uint8Array {
+    if (this.#first) return this.#first.slice();
     return this.length <= this.#buf.length / 2 || this.length <= SMALL
       ? this.#buf.slice(0, this.length)
       : this.#buf.subarray(0, this.length);
