@@ -269,6 +269,29 @@ test("framing: without a line cap a long body line streams into the store (a chu
   }
 });
 
+test("framing: GrowingBody copies a one-piece body at its size and keeps a later piece's bytes", () => {
+  const chunk = te.encode("Subject: x\r\n\r\nhello\r\n.\r\n");
+  const one = new GrowingBody(1 << 20);
+  one.push(chunk.subarray(0, 19));
+  const bytes = one.bytes();
+  assert.equal(td.decode(bytes), "Subject: x\r\n\r\nhello");
+  assert.notEqual(bytes.buffer, chunk.buffer, "the reader's chunk is not kept alive");
+  assert.equal(bytes.buffer.byteLength, 19, "no larger buffer behind the copy");
+  for (const total of [1, 100, 8192, 8193, 100_000]) {
+    const body = new GrowingBody(1 << 20);
+    const expected = new Uint8Array(total).map((_, i) => i % 251);
+    body.push(new Uint8Array(0));
+    for (let at = 0; at < total; at += 1000) body.push(expected.subarray(at, at + 1000));
+    assert.equal(body.length, total);
+    assert.deepEqual(body.bytes(), expected, `${total} bytes`);
+  }
+  const cleared = new GrowingBody(100);
+  cleared.push(te.encode("abc"));
+  cleared.clear();
+  cleared.push(te.encode("de"));
+  assert.equal(td.decode(cleared.bytes()), "de");
+});
+
 test("framing: ReservedBody keeps the bytes across its move from the small buffer", () => {
   for (const total of [0, 100, 8192, 8193, 100_000]) {
     const body = new ReservedBody(1 << 20);
