@@ -215,14 +215,30 @@ export class LineReader {
   }
 
   /**
-   * Every buffered whole line up to the first one that starts with a dot (which may end a body
-   * or lose its dot), in one piece; `undefined` when no LF is buffered. Reading a body in bulk
-   * makes one view per chunk instead of one per line.
+   * Waits for the next chunk and buffers it: `false` at end of input. For a caller that takes
+   * what is buffered itself ({@link takeLines}, {@link takePiece}) and found too little.
    */
-  takeLines(): Uint8Array | undefined {
+  async more(deadline?: number): Promise<boolean> {
+    if (this.#eof) return false;
+    const chunk = await this.#next(deadline);
+    if (chunk === null) {
+      this.#eof = true;
+      return false;
+    }
+    this.#append(chunk);
+    return true;
+  }
+
+  /**
+   * Every buffered whole line up to the first one that starts with a dot (which may end a body
+   * or lose its dot), in one piece of at most `max` bytes; `undefined` when no whole line fits.
+   * Reading a body in bulk makes one view per chunk instead of one per line.
+   */
+  takeLines(max = Infinity): Uint8Array | undefined {
     const buf = this.#buf;
     let end = -1;
     for (let at = this.#start; (at = buf.indexOf(LF, at) + 1) > 0;) {
+      if (at - this.#start > max) break;
       end = at;
       if (at === buf.length || buf[at] === DOT) break;
     }
@@ -516,10 +532,13 @@ async function streamData(reader: LineReader, o: DataOptions): Promise<DataResul
   let midLine = false;
   let lastByte = -1;
   for (;;) {
-    // Draining or not, no line in a bulk piece can end the body or lose a dot, nor (in `drain`)
-    // does a failure in it need answering at its own line: count the lines and keep going.
-    if (!midLine && o.overflow === "drain" && reader.nextByte !== DOT) {
-      const bulk = reader.takeLines();
+    // No line in a bulk piece can end the body or lose a dot, nor (in `drain`) does a failure
+    // in it need answering at its own line: count the lines and keep going. `stop` takes in
+    // bulk only the lines that fit, so the line that passes the limit is read on its own, and
+    // only without a signal, which it checks after each line.
+    const bulkOk = o.overflow === "drain" || (!failed && !o.signal);
+    if (!midLine && bulkOk && reader.nextByte !== DOT) {
+      const bulk = reader.takeLines(o.overflow === "drain" ? Infinity : o.maxSize - body.length);
       if (bulk !== undefined) {
         for (let at = 0; (at = bulk.indexOf(LF, at) + 1) > 0;) {
           lines++;
@@ -538,7 +557,15 @@ async function streamData(reader: LineReader, o: DataOptions): Promise<DataResul
         continue;
       }
     }
-    const piece = reader.takePiece() ?? await reader.readPiece(o.deadline);
+    let piece: Uint8Array | null | undefined = reader.takePiece();
+    if (piece === undefined) {
+      // Waited for rather than read as a piece, so that a chunk of many lines is taken in bulk.
+      if (await reader.more(o.deadline)) {
+        if (o.signal?.aborted) return { end: "aborted", lines };
+        continue;
+      }
+      piece = await reader.readPiece(o.deadline); // end of input: a last fragment, then null
+    }
     if (o.signal?.aborted) return { end: "aborted", lines };
     if (piece === null) return { end: "cut", lines };
     const n = piece.length;
