@@ -271,15 +271,7 @@ export class LineReader {
     const out = new Uint8Array(n);
     let got = 0;
     while (got < n) {
-      if (this.buffered === 0) {
-        if (this.#eof) return null;
-        const chunk = await this.#next(deadline);
-        if (chunk === null) {
-          this.#eof = true;
-          return null;
-        }
-        this.#append(chunk);
-      }
+      if (this.buffered === 0 && !(await this.more(deadline))) return null;
       const take = Math.min(n - got, this.buffered);
       out.set(this.#buf.subarray(this.#start, this.#start + take), got);
       got += take;
