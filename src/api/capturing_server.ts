@@ -3,11 +3,11 @@
  * the messages it accepted, waiting for them, and being stopped by `await using`.
  */
 import type { Readable, Writable } from "node:stream";
-import { type StreamPairAddresses, streamPairConn } from "../net/stream_conn.ts";
+import type { StreamPairAddresses } from "../net/stream_conn.ts";
 import type { Server, StopOutcome } from "../server.ts";
 import type { Sink } from "../smtp/message.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
-import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
+import type { Transcript, TranscriptStore } from "../smtp/transcript.ts";
 
 /** Option shared by the library's servers: keep per-session transcripts. */
 export interface TranscriptOptions {
@@ -18,10 +18,16 @@ export interface TranscriptOptions {
   transcripts?: boolean | number;
 }
 
-/** The store for `options.transcripts`, or none. */
-export function transcriptStore(options: TranscriptOptions): TranscriptStore | undefined {
+/**
+ * The store for `options.transcripts`, or none. Its module is loaded only when transcripts
+ * are on, so a server started without them (the CLI) does not load it at start-up.
+ */
+export async function transcriptStore(
+  options: TranscriptOptions,
+): Promise<TranscriptStore | undefined> {
   const t = options.transcripts;
   if (!t) return undefined;
+  const { TranscriptStore } = await import("../smtp/transcript.ts");
   return new TranscriptStore(t === true ? 100 : t);
 }
 
@@ -148,11 +154,13 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
    * if (server.messages()[0].to[0] !== "b@example.com") throw new Error("the message was kept");
    * ```
    */
-  serveConnection(
+  async serveConnection(
     input: Readable,
     output: Writable,
     addresses?: StreamPairAddresses,
   ): Promise<void> {
+    // Loaded on first use: servers that only listen (the CLI) never need it.
+    const { streamPairConn } = await import("../net/stream_conn.ts");
     return this.server.serve(streamPairConn(input, output, addresses));
   }
 

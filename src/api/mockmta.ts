@@ -91,7 +91,7 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
     const keep = options.keepMessages ?? true;
     const messages = new MemoryStore<MockmtaMessage>(options.clock);
     let count = 0;
-    const transcripts = transcriptStore(options);
+    const transcripts = await transcriptStore(options);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,

@@ -127,7 +127,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const maxSessions = options.maxSessions ?? MSMTPD_MAX_SESSIONS;
     const clock = options.clock ?? systemClock;
     const failures = new AuthFailureWindow(clock);
-    const transcripts = transcriptStore(options);
+    const transcripts = await transcriptStore(options);
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(

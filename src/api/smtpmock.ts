@@ -78,7 +78,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       messages: new MemoryStore<SmtpmockRecord>(options.clock),
       sessions: new MemoryStore<SmtpmockRecord>(options.clock),
     };
-    const transcripts = transcriptStore(options);
+    const transcripts = await transcriptStore(options);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,

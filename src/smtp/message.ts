@@ -7,6 +7,9 @@ import type { Reply } from "./reply.ts";
 import type { EsmtpParams } from "./params.ts";
 import type { Address, TlsSession } from "./wire.ts";
 
+/** No parameters: one shared frozen object, for dialects that take none. */
+export const NO_PARAMS: EsmtpParams = Object.freeze({});
+
 /** One accepted message: envelope, the bytes of DATA and the facts of its session. */
 export interface ReceivedMessage {
   /**

@@ -10,8 +10,9 @@
  */
 export type EsmtpParams = Record<string, string | true>;
 
-/** No parameters: one shared frozen object, for dialects that take none. */
-export const NO_PARAMS: EsmtpParams = Object.freeze({});
+// Defined next to the message record, so a dialect that takes no parameters (smtpmock) does
+// not load this module; re-exported here where parameters are documented.
+export { NO_PARAMS } from "./message.ts";
 
 function isBlank(c: string | undefined): boolean {
   return c === " " || c === "\t";

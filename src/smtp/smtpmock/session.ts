@@ -9,11 +9,11 @@ import { type DataEnding, type DataResult, GrowingBody, LineTooLongError } from 
 import { decodeLine, hostPort, replyText } from "../reply.ts";
 import {
   type DeliveryResult,
+  NO_PARAMS,
   type ReceivedMessage,
   type Sink,
   smtpErrorResult,
 } from "../message.ts";
-import { NO_PARAMS } from "../params.ts";
 import type { SessionContext, SessionEngine } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
 import type { SmtpmockConfig } from "./config.ts";
