@@ -261,12 +261,12 @@ export class Server {
   }
 }
 
-export interface RunSessionOptions {
+interface RunSessionOptions {
   engine: SessionEngine;
   log?: LogFn;
   tls?: TlsOptions;
   clock?: Clock;
-  /** Aborted when a graceful stop begins (never, for a lone inetd session). */
+  /** Aborted when a graceful stop begins. */
   stopping?: AbortSignal;
   /** Aborted to end the session by force; also aborted when it ends. */
   closed?: AbortController;
@@ -275,10 +275,10 @@ export interface RunSessionOptions {
 }
 
 /**
- * Runs one engine over one connection until the conversation ends, then closes it. The
- * server uses it per accepted connection; inetd modes use it on stdin/stdout.
+ * Runs one engine over one connection until the conversation ends, then closes it: for every
+ * session of a {@link Server}, accepted or served (inetd, streams).
  */
-export async function runSession(conn: Conn, opts: RunSessionOptions): Promise<void> {
+async function runSession(conn: Conn, opts: RunSessionOptions): Promise<void> {
   const closed = opts.closed ?? new AbortController();
   const log = opts.log ?? (() => {});
   const ctx: SessionContext = {

@@ -181,34 +181,37 @@ test("library: stop() lets a session mid-DATA finish its message, then closes it
 });
 
 test("library: stop({ force: true }) drops sessions at once", async () => {
-  const server = await SmtpmockServer.start({ shutdownTimeout: 30 });
+  const clock = new FakeClock();
+  const server = await SmtpmockServer.start({ shutdownTimeout: 30, clock });
   const idle = await greeted(server);
   const inData = await greeted(server, "rcpt");
   await talk(inData, [["DATA\r\n", R354]]);
-  const t = performance.now();
   assert.equal(await server.stop({ force: true }), "forced");
-  assert.ok(since(t) < 1000);
+  assert.equal(clock.now(), 0, "without waiting for the clock");
   assert.equal(await within(5000, idle.closed()), "");
   assert.equal(await within(5000, inData.closed()), "");
   assert.equal(server.messages().length, 0);
 });
 
 test("library: stop() with no session is graceful and immediate", async () => {
-  const server = await SmtpmockServer.start({ shutdownTimeout: 30 });
-  const t = performance.now();
+  const clock = new FakeClock();
+  const server = await SmtpmockServer.start({ shutdownTimeout: 30, clock });
   assert.equal(await server.stop(), "graceful");
-  assert.ok(since(t) < 1000);
+  assert.equal(clock.now(), 0, "without waiting for the clock");
+  assert.equal(clock.pending, 0, "nor setting a timer");
 });
 
 test("library: a session stopped while in a response delay is dropped at once when forced", async () => {
-  const server = await SmtpmockServer.start({ responseDelayHelo: 30 });
+  const clock = new FakeClock();
+  const server = await SmtpmockServer.start({ responseDelayHelo: 30, clock });
   const c = await RawClient.connect(server.port);
   assert.equal(await c.readLine(), "220 Welcome\r\n");
   await c.send("EHLO example.com\r\n");
-  const t = performance.now();
+  await within(5000, clock.timerSet(30_000), "the response delay");
   assert.equal(await server.stop({ force: true }), "forced");
   assert.equal(await within(5000, c.closed()), "");
-  assert.ok(since(t) < 2000);
+  assert.equal(clock.now(), 0, "without waiting for the delay");
+  await within(5000, server.idle(), "the delayed session ending");
 });
 
 test("library: two servers in one process keep their own messages", async () => {
