@@ -3,7 +3,7 @@
  * the messages it accepted, waiting for them, and being stopped by `await using`.
  */
 import type { Readable, Writable } from "node:stream";
-import type { StreamPairAddresses } from "../net/stream_conn.ts";
+import { type StreamPairAddresses, streamPairConn } from "../net/stream_conn.ts";
 import type { Server, StopOutcome } from "../server.ts";
 import type { Sink } from "../smtp/message.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
@@ -154,13 +154,12 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
    * if (server.messages()[0].to[0] !== "b@example.com") throw new Error("the message was kept");
    * ```
    */
-  async serveConnection(
+  serveConnection(
     input: Readable,
     output: Writable,
     addresses?: StreamPairAddresses,
   ): Promise<void> {
-    // Loaded on first use: servers that only listen (the CLI) never need it.
-    const { streamPairConn } = await import("../net/stream_conn.ts");
+    // Synchronous up to here: the session counts as active as soon as this returns.
     return this.server.serve(streamPairConn(input, output, addresses));
   }
 
