@@ -72,11 +72,6 @@ export interface Dialect<C> {
    */
   chunkInvariantPart(events: string[]): string[];
   /**
-   * Names the known bug when `input` would show it (such input is left out of the chunking
-   * property, and a skipped regression example in the dialect's test file shows the bug).
-   */
-  knownChunkingBug?(config: C, input: string): string | null;
-  /**
    * The most the framing layer may hold before a read, in command mode and in DATA mode
    * (Infinity: the dialect has no cap there, and the property does not check it).
    */
@@ -510,7 +505,6 @@ export function chunkingInvariance<C>(dialect: Dialect<C>, params: RunParams): P
   );
   return fc.assert(
     fc.asyncProperty(arb, async ([config, input, sizes]) => {
-      fc.pre(!dialect.knownChunkingBug?.(config, input));
       const all = bytes(input);
       const whole = await transcript(dialect, config, all.length ? [all] : []);
       const split = await transcript(dialect, config, chunked(all, sizes));
