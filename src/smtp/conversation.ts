@@ -59,6 +59,46 @@ export interface Decorator {
   reply?(reply: Reply, session: SessionInfo): ReplyDecision | Promise<ReplyDecision>;
 }
 
+/**
+ * A point of a session where an interceptor (a fault rule, a strict policy) may act instead
+ * of the dialect: a command by its verb, `connect` before the greeting, `dot` once a message's
+ * data has fully arrived (DATA's final `.` or the last BDAT chunk) and before it is accepted.
+ */
+export type Stage =
+  | "connect"
+  | "helo"
+  | "mail"
+  | "rcpt"
+  | "data"
+  | "dot"
+  | "bdat"
+  | "auth"
+  | "starttls"
+  | "rset"
+  | "quit"
+  | "other";
+
+/** What an interceptor does instead of letting the dialect act at a stage. */
+export type Intervention =
+  /** Answer this reply instead of the dialect (then close the connection when `close`). */
+  | { readonly reply: Reply; readonly close?: boolean }
+  /** Close the connection without a reply. */
+  | "drop"
+  /** Never answer; ends when the connection closes. */
+  | "hang";
+
+/**
+ * Acts before a stage: `undefined` lets the dialect go on (a promise of it delays the stage),
+ * an {@link Intervention} replaces what the dialect would have done.
+ */
+export interface Interceptor {
+  before?(
+    stage: Stage,
+    argument: string,
+    session: SessionInfo,
+  ): Intervention | undefined | Promise<Intervention | undefined>;
+}
+
 let lastSessionId = 0;
 
 /**
@@ -99,6 +139,7 @@ export class Conversation {
   #info: SessionInfo | null = null;
   #observers: readonly Observer[] = NONE;
   #decorators: readonly Decorator[] = NONE;
+  #interceptors: readonly Interceptor[] = NONE;
   readonly #source: (wire: Wire) => () => Promise<Uint8Array | null>;
   #ended = false;
 
@@ -137,6 +178,64 @@ export class Conversation {
   decorate(decorator: Decorator): this {
     this.#decorators = [...this.#decorators, decorator];
     return this;
+  }
+
+  /** Adds an interceptor after those already attached. */
+  intercept(interceptor: Interceptor): this {
+    this.#interceptors = [...this.#interceptors, interceptor];
+    return this;
+  }
+
+  /**
+   * Asks the interceptors whether the dialect may act at `stage` (`argument`: the command's
+   * argument, the address for MAIL and RCPT). `true`: go on. `false`: an interceptor acted
+   * instead (answered, dropped the connection, or hung until it closed), and the dialect must
+   * behave as if the step had been refused: no state change, for `dot` the message discarded.
+   * Synchronous `true` when nothing is attached, so dialects pay nothing by default.
+   */
+  gate(stage: Stage, argument: string): boolean | Promise<boolean> {
+    if (this.#interceptors.length === 0) return true;
+    return this.#gated(stage, argument);
+  }
+
+  async #gated(stage: Stage, argument: string): Promise<boolean> {
+    for (const i of this.#interceptors) {
+      if (!i.before) continue;
+      const verdict = await this.#unlessClosedIntervention(i.before(stage, argument, this.info));
+      if (verdict === undefined) continue;
+      if (verdict === "drop") this.close();
+      else if (verdict === "hang") await this.#untilClosed();
+      else {
+        const text = replyText(verdict.reply);
+        await this.ctx.wire.write(encodeReply(text));
+        this.#replied(verdict.reply, text);
+        if (verdict.close) this.close();
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** The verdict, or `"hang"` once the connection closed while it was pending. */
+  #unlessClosedIntervention(
+    v: Intervention | undefined | Promise<Intervention | undefined>,
+  ): Intervention | undefined | Promise<Intervention | undefined> {
+    if (!(v instanceof Promise)) return v;
+    const closed = this.ctx.closed;
+    if (closed.aborted) return "hang";
+    return new Promise((resolve, reject) => {
+      const onClose = () => resolve("hang");
+      closed.addEventListener("abort", onClose, { once: true });
+      v.then(resolve, reject).finally(() => closed.removeEventListener("abort", onClose));
+    });
+  }
+
+  #untilClosed(): Promise<void> {
+    const closed = this.ctx.closed;
+    if (closed.aborted) return Promise.resolve();
+    return new Promise((resolve) =>
+      closed.addEventListener("abort", () => resolve(), { once: true })
+    );
   }
 
   /**
