@@ -6,7 +6,7 @@
  */
 import type { ReceivedMessage } from "../smtp/message.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
-import { WaitTimeoutError } from "../sinks/memory.ts";
+import { type Waiter, type WaitOptions, WaitTimeoutError, waitUntil } from "../sinks/memory.ts";
 import { parseMessage } from "../mime/view.ts";
 import type { MessageView } from "../mime/view.ts";
 import { type Query, toQuery } from "./query.ts";
@@ -90,17 +90,7 @@ export interface CaptureStoreOptions {
   viewCache?: number;
 }
 
-export interface WaitOptions {
-  /** Milliseconds; default 5000. */
-  timeout?: number;
-  signal?: AbortSignal;
-}
-
-interface Waiter {
-  query: Query;
-  count: number;
-  wake(): void;
-}
+export type { WaitOptions };
 
 /**
  * Every message the server accepted, newest first.
@@ -194,9 +184,7 @@ export class CaptureStore {
     }
     if (evicted.length) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
     this.#emit({ type: "new", message: stored });
-    for (const w of [...this.#waiters]) {
-      if (this.#countMatches(w.query, w.count) >= w.count) w.wake();
-    }
+    for (const w of [...this.#waiters]) w.check();
   }
 
   #forget(m: StoredMessage): void {
@@ -322,9 +310,7 @@ export class CaptureStore {
     for (const m of changed) this.#emit({ type: "update", message: m });
     // A wait on `is:read` or `tag:x` is satisfied by an update as much as by an arrival.
     if (changed.length) {
-      for (const w of [...this.#waiters]) {
-        if (this.#countMatches(w.query, w.count) >= w.count) w.wake();
-      }
+      for (const w of [...this.#waiters]) w.check();
     }
     return changed;
   }
@@ -368,26 +354,13 @@ export class CaptureStore {
     opts: WaitOptions = {},
   ): Promise<StoredMessage[]> {
     const q = toQuery(query);
-    if (this.#countMatches(q, count) >= count) return Promise.resolve(this.list(q));
-    const timeout = opts.timeout ?? 5000;
-    return new Promise((resolve, reject) => {
-      const finish = (ok: boolean, reason?: unknown) => {
-        this.#clock.clearTimeout(timer);
-        opts.signal?.removeEventListener("abort", onAbort);
-        this.#waiters.delete(waiter);
-        if (ok) resolve(this.list(q));
-        else reject(reason);
-      };
-      const waiter: Waiter = { query: q, count, wake: () => finish(true) };
-      const onAbort = () => finish(false, opts.signal!.reason);
-      const timer = this.#clock.setTimeout(
-        () => finish(false, new WaitTimeoutError(count, this.list(q))),
-        timeout,
-      );
-      if (opts.signal?.aborted) return finish(false, opts.signal.reason);
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.add(waiter);
-    });
+    return waitUntil({
+      clock: this.#clock,
+      waiters: this.#waiters,
+      ready: () => this.#countMatches(q, count) >= count,
+      result: () => this.list(q),
+      timedOut: () => new WaitTimeoutError(count, this.list(q)),
+    }, opts);
   }
 
   /** Waits pending now (for tests that check nothing leaks). */

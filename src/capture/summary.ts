@@ -11,27 +11,20 @@ import { htmlToText } from "../mime/extract.ts";
 export const SEARCH_TEXT_CHARS = 64 * 1024;
 
 /** Header facts of one message, as Mailpit's `MessageSummary` has them. */
-export interface Summary {
-  subject: string;
-  from: MimeAddress | null;
-  to: MimeAddress[];
-  cc: MimeAddress[];
+export interface Summary extends
+  Pick<
+    MessageView,
+    "subject" | "from" | "to" | "cc" | "replyTo" | "messageId" | "date" | "snippet"
+  > {
   /**
    * The Bcc header's addresses, then every envelope recipient that no To, Cc or Bcc header
    * names: that is how a Bcc'd recipient becomes visible (as Mailpit shows it).
    */
   bcc: MimeAddress[];
-  replyTo: MimeAddress[];
-  /** Message-ID without angle brackets. */
-  messageId: string;
-  /** The Date header, or null. */
-  date: Date | null;
   /** Number of attachments. */
   attachments: number;
   /** Number of inline parts. */
   inline: number;
-  /** Mailpit's `Snippet`. */
-  snippet: string;
   /**
    * Lower-cased subject, addresses, attachment names and body text (the HTML's text when
    * there is no text part), the body cut at {@link SEARCH_TEXT_CHARS}.
