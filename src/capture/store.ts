@@ -30,7 +30,7 @@ export interface StoredMessage {
   readonly created: Date;
   /** Header facts and search text, made once on arrival. */
   readonly summary: Summary;
-  /** Sorted, unique; from plus-addresses and `X-Tags` on arrival, then as set. */
+  /** Sorted, unique ignoring case; from plus-addresses and `X-Tags` on arrival, then as set. */
   tags: string[];
   read: boolean;
   /** Lint findings for this message (lint's `Finding`s), when a linter ran. */
@@ -112,6 +112,8 @@ export class CaptureStore {
   #waiters = new Set<Waiter>();
   #listeners = new Set<StoreListener>();
   #views = new Map<string, Promise<MessageView>>();
+  /** The message being inserted while waiters are checked, else null. */
+  #arrival: StoredMessage | null = null;
   /** Keeps `add()` insertions in call order while parsing runs concurrently. */
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -184,7 +186,12 @@ export class CaptureStore {
     }
     if (evicted.length) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
     this.#emit({ type: "new", message: stored });
-    for (const w of [...this.#waiters]) w.check();
+    this.#arrival = stored;
+    try {
+      for (const w of [...this.#waiters]) w.check();
+    } finally {
+      this.#arrival = null;
+    }
   }
 
   #forget(m: StoredMessage): void {
@@ -222,15 +229,25 @@ export class CaptureStore {
     query?: string | Query,
     page: { start?: number; limit?: number } = {},
   ): SearchPage {
+    const q = toQuery(query);
     const start = Math.max(0, page.start ?? 0);
-    const limit = page.limit ?? 50;
-    const matches = this.list(query);
-    const messages = matches.slice(start, limit < 0 ? undefined : start + limit);
+    const end = (page.limit ?? 50) < 0 ? Infinity : start + (page.limit ?? 50);
+    // One pass, newest first: counts for all, objects only for the page.
+    const messages: StoredMessage[] = [];
+    let unread = 0, matched = 0, matchedUnread = 0;
+    for (let i = this.#items.length - 1; i >= 0; i--) {
+      const m = this.#items[i];
+      if (!m.read) unread++;
+      if (!q.matches(m)) continue;
+      if (matched >= start && matched < end) messages.push(m);
+      matched++;
+      if (!m.read) matchedUnread++;
+    }
     return {
       total: this.#items.length,
-      unread: this.#items.reduce((n, m) => n + (m.read ? 0 : 1), 0),
-      messagesCount: matches.length,
-      messagesUnread: matches.reduce((n, m) => n + (m.read ? 0 : 1), 0),
+      unread,
+      messagesCount: matched,
+      messagesUnread: matchedUnread,
       start,
       count: messages.length,
       tags: this.tags(),
@@ -238,11 +255,11 @@ export class CaptureStore {
     };
   }
 
-  /** Every tag in use, sorted. */
+  /** Every tag in use, sorted by code unit (as Mailpit's list). */
   tags(): string[] {
     const all = new Set<string>();
     for (const m of this.#items) for (const t of m.tags) all.add(t);
-    return [...all].sort(compareTags);
+    return [...all].sort();
   }
 
   /** Deletes the given IDs, or every message matching a query; returns the IDs deleted. */
@@ -357,7 +374,11 @@ export class CaptureStore {
     return waitUntil({
       clock: this.#clock,
       waiters: this.#waiters,
-      ready: () => this.#countMatches(q, count) >= count,
+      // An arrival the query does not match cannot complete the wait (evictions only take
+      // away): skip the count, which would scan the whole store once per pending wait.
+      ready: () =>
+        (this.#arrival === null || q.matches(this.#arrival)) &&
+        this.#countMatches(q, count) >= count,
       result: () => this.list(q),
       timedOut: () => new WaitTimeoutError(count, this.list(q)),
     }, opts);
@@ -398,9 +419,4 @@ export class CaptureStore {
     }
     return n;
   }
-}
-
-function compareTags(a: string, b: string): number {
-  const la = a.toLowerCase(), lb = b.toLowerCase();
-  return la < lb ? -1 : la > lb ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }

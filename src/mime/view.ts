@@ -147,16 +147,15 @@ function buildView(
   const inline: MimePart[] = [];
   email.attachments.forEach((a, i) => {
     const content = toBytes(a.content);
-    const part: MimePart = {
+    const part = withLazyChecksums({
       partId: recorded[i]?.partId ?? String(i + 1),
       fileName: a.filename ?? "",
       contentType: a.mimeType,
       contentId: stripAngles(a.contentId ?? ""),
       disposition: a.disposition ?? "",
       size: content.length,
-      checksums: checksums(content),
       content,
-    };
+    });
     (isInline(a) ? inline : attachments).push(part);
   });
   const text = email.text ?? "";
@@ -263,6 +262,18 @@ function stripAngles(s: string): string {
 function toBytes(content: ArrayBuffer | Uint8Array | string): Uint8Array {
   if (typeof content === "string") return new TextEncoder().encode(content);
   return content instanceof Uint8Array ? content : new Uint8Array(content);
+}
+
+/**
+ * Digests are computed when first read: the store parses every message on arrival, and
+ * hashing a large attachment three times is wasted unless someone asks for it.
+ */
+function withLazyChecksums(part: Omit<MimePart, "checksums">): MimePart {
+  let memo: Checksums | undefined;
+  return Object.defineProperty(part, "checksums", {
+    enumerable: true,
+    get: () => (memo ??= checksums(part.content)),
+  }) as MimePart;
 }
 
 /** MD5, SHA-1 and SHA-256 of `bytes` (synchronous: node:crypto, on Deno and Bun alike). */
