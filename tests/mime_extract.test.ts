@@ -76,3 +76,21 @@ test("mime html to text: scripts and styles dropped, blocks broken, entities dec
   ]);
   assert.equal(decodeEntities("&lt;&#65;&#x42;&quot;&unknown;&#0;"), '<AB"&unknown;&#0;');
 });
+
+// Hostile bodies: each of these made an earlier pattern rescan to the end from every
+// candidate position. The results are checked; a quadratic regression shows as a runner
+// timeout (seconds per case at these sizes), not as a timing assertion.
+test("mime extraction: unclosed tags, quotes and punctuation runs stay linear", () => {
+  const n = 200_000;
+  assert.equal(htmlToText("<".repeat(n) + "x").endsWith("x"), true);
+  assert.equal(htmlToText("<style>".repeat(n / 7) + "x"), " ");
+  assert.equal(htmlToText("<!--".repeat(n / 4) + "x"), " ");
+  assert.deepEqual(extractLinks('href="'.repeat(n / 6), ""), []);
+  const dots = "https://a.example/" + ".".repeat(n) + "x" + ".".repeat(n);
+  assert.deepEqual(extractLinks("", dots), ["https://a.example/" + ".".repeat(n) + "x"]);
+  const parens = "https://a.example/" + "(".repeat(n) + ")".repeat(n + 5);
+  assert.deepEqual(extractLinks("", parens), [
+    "https://a.example/" + "(".repeat(n) + ")".repeat(n),
+  ]);
+  assert.deepEqual(extractCodes("A1".repeat(n)), []);
+});

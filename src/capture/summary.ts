@@ -44,7 +44,8 @@ export function summarize(view: MessageView, message: ReceivedMessage): Summary 
     named.add(key);
     bcc.push({ name: "", address: rcpt });
   }
-  const body = view.text || (view.html ? htmlToText(view.html) : "");
+  const body = view.text ||
+    (view.html ? htmlToText(view.html.slice(0, SEARCH_TEXT_CHARS * 4)) : "");
   const addresses = [view.from, ...view.to, ...view.cc, ...bcc, ...view.replyTo]
     .filter((a): a is MimeAddress => a !== null)
     .map((a) => `${a.name} ${a.address}`);

@@ -108,6 +108,8 @@ export interface ParseLimits {
 
 const DEFAULT_SCAN = 1024 * 1024;
 const DEFAULT_HEADERS = 1024 * 1024;
+/** Body characters a snippet is made from: plenty for 200 characters after the markup. */
+const SNIPPET_SOURCE = 256 * 1024;
 
 /**
  * Parses `raw` into a {@link MessageView}. Never rejects: when postal-mime gives up (a header
@@ -161,7 +163,8 @@ function buildView(
   const text = email.text ?? "";
   const html = email.html ?? "";
   const subject = email.subject ?? "";
-  const bodyText = text || (html ? htmlToText(html) : "");
+  // Markup is verbose: four times the scan limit of HTML leaves about that much text.
+  const bodyText = text || (html ? htmlToText(html.slice(0, scanChars * 4)) : "");
   const scanned = (subject + "\n" + bodyText).slice(0, scanChars);
   if (subject.length + 1 + bodyText.length > scanChars) {
     problems.push(`links and codes looked for in the first ${scanChars} characters only`);
@@ -185,7 +188,7 @@ function buildView(
     inline,
     links: extractLinks(html.slice(0, scanChars), text.slice(0, scanChars)),
     codes: extractCodes(scanned),
-    snippet: makeSnippet(text, html),
+    snippet: makeSnippet(text.slice(0, SNIPPET_SOURCE), html.slice(0, SNIPPET_SOURCE)),
     size: raw.length,
     raw,
     problems,
