@@ -4,7 +4,7 @@
 // best-effort view with the raw bytes, never an exception.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseMessage } from "../src/mime/view.ts";
+import { parseMessage, partById } from "../src/mime/view.ts";
 import { crlf } from "./helpers/capture.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -272,4 +272,12 @@ test("mime view: link and code extraction stop at the scan limit, and say so", a
   const full = await parseMessage(raw);
   assert.deepEqual(full.links, ["https://early.example/", "https://late.example/"]);
   assert.deepEqual(full.codes, ["998877"]);
+});
+
+test("mime view: partById finds attachments and inline parts", async () => {
+  const v = await parseMessage(enc(NESTED));
+  assert.equal(partById(v, "2")?.fileName, "invoice.pdf");
+  assert.equal(partById(v, "1.2.2")?.contentId, "logo@x");
+  assert.equal(partById(v, "1.1"), undefined, "a body part is not an attachment");
+  assert.equal(partById(v, "9"), undefined);
 });

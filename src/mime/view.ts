@@ -267,6 +267,12 @@ function toBytes(content: ArrayBuffer | Uint8Array | string): Uint8Array {
   return content instanceof Uint8Array ? content : new Uint8Array(content);
 }
 
+/** The attachment or inline part with this Mailpit PartID (`/part/{PartID}`), or undefined. */
+export function partById(view: MessageView, partId: string): MimePart | undefined {
+  return view.attachments.find((p) => p.partId === partId) ??
+    view.inline.find((p) => p.partId === partId);
+}
+
 /**
  * Digests are computed when first read: the store parses every message on arrival, and
  * hashing a large attachment three times is wasted unless someone asks for it.
