@@ -125,6 +125,11 @@ test("capture query: bare words and phrases search subject, addresses and body",
   assert.deepEqual(subjects("VERIFICATION"), ["Welcome aboard"]);
   assert.deepEqual(subjects('"signing up"'), ["Welcome aboard"]);
   assert.deepEqual(subjects('"up signing"'), []);
+  // Line breaks and punctuation Mailpit cleans count as one space, in the text and the term.
+  assert.deepEqual(subjects('"913. thanks"'), ["Welcome aboard"]);
+  // The fields are searched as one text: subject, then the From name.
+  assert.deepEqual(subjects('"aboard, alice"'), ["Welcome aboard"]);
+  assert.deepEqual(subjects("bounce@example.net"), ["Invoice attached"]);
   assert.deepEqual(subjects("invoice.pdf"), ["Invoice attached"]);
   assert.deepEqual(subjects("dave"), ["Invoice attached"]);
   assert.deepEqual(subjects("frank grace"), ["lunch?"]);
