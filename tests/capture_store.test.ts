@@ -6,7 +6,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CaptureStore, type StoreEvent, WaitTimeoutError } from "../src/capture/store.ts";
 import { isId } from "../src/capture/id.ts";
-import { captureSink } from "../src/capture/sink.ts";
 import { cleanTag, normalizeTags, plusTags } from "../src/capture/tags.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { plainMail, received } from "./helpers/capture.ts";
@@ -258,13 +257,4 @@ test("capture store: extras carry lint findings and the transcript", async () =>
   assert.deepEqual(m.lint, [{ id: "no-date", severity: "info" }]);
   assert.deepEqual(m.transcript, ["C: HELO x", "S: 250 ok"]);
   assert.equal((await store.add(mail("y"))).lint, undefined);
-});
-
-test("capture store: as a sink, delivery resolves once the message is listed", async () => {
-  const store = new CaptureStore();
-  const sink = captureSink(store, (m) => ({ tags: [`from-${m.helo.split(".")[0]}`] }));
-  const waiting = store.waitFor("tag:from-client", 1);
-  assert.deepEqual(await sink.deliver(mail("via sink")), { ok: true });
-  assert.equal(store.list()[0].summary.subject, "via sink");
-  assert.equal((await waiting).length, 1);
 });
