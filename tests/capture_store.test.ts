@@ -248,6 +248,19 @@ test("capture store: views are parsed once, cached, and parsed again after evict
   assert.equal(store.view("missing"), undefined);
 });
 
+test("capture store: the view cache also keeps to its byte budget", async () => {
+  const store = new CaptureStore({ viewCacheBytes: 1000 });
+  const small = await store.add(mail("small"));
+  const big = await store.add(mail("big", {}, "z".repeat(2000)));
+  const first = await store.view(small.id)!;
+  await store.view(big.id);
+  // The big one alone passes the budget: it stays (the latest always does), the small one goes.
+  assert.notEqual(await store.view(small.id), first);
+  // A message deleted from the store leaves the cache too.
+  store.delete([small.id]);
+  assert.equal(store.view(small.id), undefined);
+});
+
 test("capture store: extras carry lint findings and the transcript", async () => {
   const store = new CaptureStore();
   const m = await store.add(mail("x"), {

@@ -88,6 +88,11 @@ export interface CaptureStoreOptions {
   tagsFromPlusAddresses?: boolean;
   /** Views kept parsed for `view()`; older ones are parsed again when asked. Default 50. */
   viewCache?: number;
+  /**
+   * Raw bytes of the messages whose views are kept, at most (a view holds decoded copies of
+   * the parts, so about as much again). Default 32 MiB; the most recent view is always kept.
+   */
+  viewCacheBytes?: number;
 }
 
 export type { WaitOptions };
@@ -104,6 +109,8 @@ export class CaptureStore {
   readonly #clock: Clock;
   readonly #plusTags: boolean;
   readonly #viewCacheSize: number;
+  readonly #viewCacheBytes: number;
+  #viewBytes = 0;
   /** Oldest first: eviction takes from the front, arrival appends. */
   #items: StoredMessage[] = [];
   #byId = new Map<string, StoredMessage>();
@@ -111,7 +118,8 @@ export class CaptureStore {
   #seq = 0;
   #waiters = new Set<Waiter>();
   #listeners = new Set<StoreListener>();
-  #views = new Map<string, Promise<MessageView>>();
+  /** Least recently used first; each entry with the raw size it accounts for. */
+  #views = new Map<string, { view: Promise<MessageView>; size: number }>();
   /** The message being inserted while waiters are checked, else null. */
   #arrival: StoredMessage | null = null;
   /** Keeps `add()` insertions in call order while parsing runs concurrently. */
@@ -123,6 +131,7 @@ export class CaptureStore {
     this.#clock = options.clock ?? systemClock;
     this.#plusTags = options.tagsFromPlusAddresses ?? true;
     this.#viewCacheSize = options.viewCache ?? 50;
+    this.#viewCacheBytes = options.viewCacheBytes ?? 32 * 1024 * 1024;
   }
 
   /** Messages held now. */
@@ -162,7 +171,7 @@ export class CaptureStore {
         ...(extras.transcript !== undefined ? { transcript: extras.transcript } : {}),
       };
       this.#insert(stored);
-      this.#cacheView(stored.id, Promise.resolve(view));
+      this.#cacheView(stored.id, Promise.resolve(view), stored.size);
       return stored;
     });
     // A failed add must not block the ones queued behind it.
@@ -196,7 +205,7 @@ export class CaptureStore {
 
   #forget(m: StoredMessage): void {
     this.#byId.delete(m.id);
-    this.#views.delete(m.id);
+    this.#uncacheView(m.id);
     this.#bytes -= m.size;
   }
 
@@ -284,6 +293,7 @@ export class CaptureStore {
     this.#items = [];
     this.#byId.clear();
     this.#views.clear();
+    this.#viewBytes = 0;
     this.#bytes = 0;
     this.#emit({ type: "clear" });
   }
@@ -344,19 +354,30 @@ export class CaptureStore {
       // Most recently used last, so the cache drops the least recently used first.
       this.#views.delete(id);
       this.#views.set(id, cached);
-      return cached;
+      return cached.view;
     }
     const view = parseMessage(m.message.data);
-    this.#cacheView(id, view);
+    this.#cacheView(id, view, m.size);
     return view;
   }
 
-  #cacheView(id: string, view: Promise<MessageView>): void {
+  #cacheView(id: string, view: Promise<MessageView>, size: number): void {
     if (this.#viewCacheSize <= 0) return;
-    this.#views.set(id, view);
-    while (this.#views.size > this.#viewCacheSize) {
-      this.#views.delete(this.#views.keys().next().value!);
+    this.#views.set(id, { view, size });
+    this.#viewBytes += size;
+    while (
+      this.#views.size > 1 &&
+      (this.#views.size > this.#viewCacheSize || this.#viewBytes > this.#viewCacheBytes)
+    ) {
+      this.#uncacheView(this.#views.keys().next().value!);
     }
+  }
+
+  #uncacheView(id: string): void {
+    const entry = this.#views.get(id);
+    if (!entry) return;
+    this.#views.delete(id);
+    this.#viewBytes -= entry.size;
   }
 
   /**
