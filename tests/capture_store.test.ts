@@ -246,6 +246,11 @@ test("capture store: views are parsed once, cached, and parsed again after evict
   assert.notEqual(again, va, "pushed out of a cache of one, parsed again");
   assert.deepEqual(again.links, va.links);
   assert.equal(store.view("missing"), undefined);
+  // A `new` listener asking for the view gets the one parsed on arrival, not a second parse.
+  const views: Promise<unknown>[] = [];
+  store.subscribe((e) => e.type === "new" && views.push(store.view(e.message.id)!));
+  const c = await store.add(mail("C"));
+  assert.equal(await views[0], await store.view(c.id));
 });
 
 test("capture store: the view cache also keeps to its byte budget", async () => {

@@ -170,8 +170,9 @@ export class CaptureStore {
         ...(extras.lint ? { lint: extras.lint } : {}),
         ...(extras.transcript !== undefined ? { transcript: extras.transcript } : {}),
       };
-      this.#insert(stored);
+      // Cached first: a listener of the `new` event that asks for the view gets this one.
       this.#cacheView(stored.id, Promise.resolve(view), stored.size);
+      this.#insert(stored);
       return stored;
     });
     // A failed add must not block the ones queued behind it.
