@@ -122,7 +122,10 @@ test("capture store: read flags and tags change with update events", async () =>
   store.renameTag("BETA", "gamma");
   assert.deepEqual(m.tags, ["alpha", "bad char", "gamma"]);
   assert.deepEqual(store.tags(), ["alpha", "bad char", "gamma"]);
-  assert.deepEqual(events.map((e) => e.type), ["update", "update", "update"]);
+  // Across messages too, a tag is listed once ignoring case.
+  await store.add(mail("u", { "X-Tags": "ALPHA, delta" }));
+  assert.deepEqual(store.tags(), ["alpha", "bad char", "delta", "gamma"]);
+  assert.deepEqual(events.map((e) => e.type), ["update", "update", "update", "new"]);
 });
 
 test("capture store: tags from X-Tags and plus-addresses (headers and envelope), cleaned", async () => {

@@ -265,14 +265,20 @@ export class CaptureStore {
     };
   }
 
-  /** Every tag in use, sorted by code unit (as Mailpit's list). */
+  /**
+   * Every tag in use, once ignoring case (the oldest message's spelling), sorted by code unit
+   * (as Mailpit's list).
+   */
   tags(): string[] {
-    const all = new Set<string>();
-    for (const m of this.#items) for (const t of m.tags) all.add(t);
-    return [...all].sort();
+    const all: string[] = [];
+    for (const m of this.#items) all.push(...m.tags);
+    return normalizeTags(all);
   }
 
-  /** Deletes the given IDs, or every message matching a query; returns the IDs deleted. */
+  /**
+   * Deletes the given IDs, or every message matching a query (an empty query matches all);
+   * returns the IDs deleted.
+   */
   delete(target: readonly string[] | string | Query): string[] {
     const doomed = Array.isArray(target)
       ? new Set(target.filter((id) => this.#byId.has(id)))
@@ -313,7 +319,7 @@ export class CaptureStore {
     const next = normalizeTags(tags);
     return this.#update(ids, (m) => {
       if (next.join("\0") === m.tags.join("\0")) return false;
-      m.tags = next;
+      m.tags = [...next];
       return true;
     });
   }
