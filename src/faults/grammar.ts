@@ -87,28 +87,6 @@ export function parseRule(rule: string): FaultRule {
   return new Parser(rule).rule();
 }
 
-/**
- * The rules of a `--faults` file: one per line, blank lines and `#` comments skipped. Errors
- * name the line: `line N: …`.
- */
-export function parseRuleFile(text: string): string[] {
-  const rules: string[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
-    try {
-      parseRule(trimmed);
-    } catch (e) {
-      if (e instanceof FaultRuleError) {
-        throw new FaultRuleError(e.rule, e.column, `line ${i + 1}: ${e.reason}`);
-      }
-      throw e;
-    }
-    rules.push(trimmed);
-  });
-  return rules;
-}
-
 class Parser {
   /** Index into `src` (0-based); columns are reported 1-based in the caller's text. */
   #at = 0;
