@@ -192,3 +192,22 @@ test("faults clients: rules added and removed while the server runs, through ser
   await using plain = await SmtpmockServer.start();
   assert.throws(() => plain.faults, /started without fault rules/);
 });
+
+test("faults clients: nodemailer's codes for a hang before the greeting and a dropped connection", async () => {
+  await using server = await MockmtaServer.start({
+    faults: ["connect#1 => hang", "data#1 => drop"],
+  });
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: server.port,
+    ignoreTLS: true,
+    greetingTimeout: 500,
+  });
+  const mail = { from: "a@example.com", to: "b@example.com", subject: "hi", text: "hello" };
+  await assert.rejects(transport.sendMail(mail), { code: "ETIMEDOUT" });
+  await assert.rejects(transport.sendMail(mail), { code: "ECONNECTION" });
+  assert.match((await transport.sendMail(mail)).response, /^250 /);
+  transport.close();
+  await server.idle(); // the hang ended when nodemailer gave up and closed
+  assert.deepEqual(server.faults.list().map((r) => r.hits), [1, 1]);
+});
