@@ -42,6 +42,8 @@ Extension of mocksmtp (not in msmtpd):
   --max-mail-size=bytes  refuse a larger mail (554 Cannot allocate memory,
                   nothing piped); K, M, G suffixes; 0 = no limit;
                   default 64M
+  --http-api=[ip:]port  also serve Mailpit's HTTP API v1 over the latest
+                  500 mails (port 0: a free one, named on stderr)
 `;
 
 test("msmtpd cli: --version wins over --help, whatever the order", async () => {

@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import { getopt } from "../../flags/getopt.ts";
+import { type HttpAddress, parseHttpAddress, takeLongOption } from "../../flags/extension.ts";
 import { isPriority } from "../../log/mockmta.ts";
 import type { LogLevel } from "../../smtp/session.ts";
 
@@ -25,6 +26,8 @@ export interface MockmtaCli {
   port: number;
   /** Idle timeout in seconds; absent: none. */
   timeout?: number;
+  /** Extension `--http-api`: serve the Mailpit-shaped HTTP API there (daemon modes only). */
+  httpApi?: HttpAddress;
 }
 
 /** What the command line asks for. */
@@ -54,7 +57,10 @@ export function parseListen(text: string): { host: string; port: number } | null
 
 /** Parses `argv` (the words after the program name) as mockmta does. */
 export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedArgs {
-  const parsed = getopt(prog, argv, OPTSTRING);
+  // Extension --http-api=ADDR: taken out first, getopt knows only mockmta's own options.
+  const http = takeLongOption(argv, "http-api", (arg) => /^-[dfv?]*[acklPpt]$/.test(arg));
+  if (!http.ok) return { action: "error", message: `${prog}: ${http.error}` };
+  const parsed = getopt(prog, http.rest, OPTSTRING);
   if (!parsed.ok) return { action: "error", message: parsed.error };
   const error = (text: string): ParsedArgs => ({ action: "error", message: `${prog}: ${text}` });
   let detach = false;
@@ -109,5 +115,11 @@ export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedA
   if (parsed.operands.length === 0) return error("MAILBOX is required");
   if (parsed.operands.length > 1) return error("too many arguments");
   const mode: Mode = foreground ? "foreground" : detach ? "detach" : "inetd";
+  if (http.value !== undefined) {
+    const at = parseHttpAddress(http.value);
+    if (!at) return error(`invalid --http-api address: ${http.value}`);
+    if (mode === "inetd") return error("--http-api needs daemon mode (-d or -f)");
+    cli.httpApi = at;
+  }
   return { action: "run", cli: { ...cli, mode, mailbox: parsed.operands[0] } };
 }

@@ -5,6 +5,7 @@
  */
 import { getoptLong, type GetoptOption, type LongOption } from "../../flags/getopt_long.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
+import { type HttpAddress, parseHttpAddress, takeLongOption } from "../../flags/extension.ts";
 
 /**
  * The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message), then
@@ -38,6 +39,8 @@ export interface MsmtpdSettings {
   auth?: { user: string; password: string };
   /** Extension `--max-mail-size`: bytes; `Infinity` for no cap. */
   maxMailSize: number;
+  /** Extension `--http-api`: serve the Mailpit-shaped HTTP API there (daemon mode only). */
+  httpApi?: HttpAddress;
 }
 
 /** How `--auth` obtains a password; injected so tests need no terminal. */
@@ -87,7 +90,18 @@ export function parseMsmtpdArgs(
     command: defaultCommand,
     maxMailSize: DEFAULT_MAX_MAIL_SIZE,
   };
-  const parsed = getoptLong(prog, argv, MSMTPD_OPTIONS);
+  // Extension --http-api=ADDR: taken out by its exact name first, so that it makes none of
+  // msmtpd's own abbreviations (--h for --help) ambiguous.
+  const http = takeLongOption(argv, "http-api", takesValue);
+  if (!http.ok) return { ok: false, error: `${prog}: ${http.error}` };
+  if (http.value !== undefined) {
+    const at = parseHttpAddress(http.value);
+    if (!at) {
+      return { ok: false, error: `${prog}: invalid argument '${http.value}' for '--http-api'` };
+    }
+    settings.httpApi = at;
+  }
+  const parsed = getoptLong(prog, http.rest, MSMTPD_OPTIONS);
   // msmtpd handles each option as getopt_long returns it, so those before a getopt error
   // still run (an empty value is reported first, a passwordeval has run).
   const options = parsed.ok ? parsed.options : optionsBefore(prog, argv, parsed.error);
@@ -97,7 +111,17 @@ export function parseMsmtpdArgs(
   }
   if (!parsed.ok) return parsed;
   if (parsed.operands.length > 0) return { ok: false, error: `${prog}: too many arguments` };
+  if (settings.httpApi && settings.inetd) {
+    return { ok: false, error: `${prog}: --http-api needs daemon mode (not --inetd)` };
+  }
   return { ok: true, settings };
+}
+
+/** `--opt` (or its abbreviation) without `=` of an option that takes the next word. */
+function takesValue(arg: string): boolean {
+  if (!arg.startsWith("--") || arg.includes("=") || arg.length < 3) return false;
+  const name = arg.slice(2);
+  return MSMTPD_OPTIONS.some((o) => o.hasArg === "required_argument" && o.name.startsWith(name));
 }
 
 /** One option; the error message, or `null`. */

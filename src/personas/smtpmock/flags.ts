@@ -3,6 +3,7 @@
  * extensions, `-httpApi` and `-strictDataEnd`.
  */
 import { DEFAULT_TEXTS } from "../../smtp/smtpmock/config.ts";
+import { parseHttpAddress } from "../../flags/extension.ts";
 
 export type FlagKind = "bool" | "int" | "string";
 export interface FlagDef {
@@ -25,10 +26,7 @@ const HTTP_API_FORMS = "want HOST:PORT, :PORT or PORT, PORT from 0 to 65535";
  * port 0 picks a free one. Returns Go-style error text for anything else.
  */
 export function httpApiAddress(value: string): HttpApiAddress | string {
-  const m = value.match(/^(?:(?:\[([^\]]+)\]|([^:\[\]]*)):)?(\d{1,5})$/);
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) return HTTP_API_FORMS;
-  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+  return parseHttpAddress(value) ?? HTTP_API_FORMS;
 }
 
 const delay = (cmd: string): FlagDef => ({
