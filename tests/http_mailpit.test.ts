@@ -16,6 +16,7 @@ import { CaptureSink } from "../src/sinks/capture.ts";
 import { freePort, runCli, runCliToEnd } from "./helpers/cli.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
+import { sendMail } from "./helpers/send_mail.ts";
 
 const te = new TextEncoder();
 
@@ -39,26 +40,10 @@ async function served(extra: Partial<MailpitApiOptions> = {}) {
 }
 
 /** One message over a real SMTP session; `data` is the DATA content, CRLF lines, no final dot. */
-async function sendRaw(port: number, data: string | Uint8Array, to = "b@example.com") {
-  const c = await RawClient.connect(port);
-  try {
-    const step = async (line: string | Uint8Array, code: string) => {
-      if (line !== "") await c.send(line);
-      const reply = await c.readReply();
-      assert.ok(reply.startsWith(code), `expected ${code}, got ${JSON.stringify(reply)}`);
-    };
-    await step("", "220");
-    await step("EHLO client.example\r\n", "250");
-    await step("MAIL FROM:<a@example.com>\r\n", "250");
-    await step(`RCPT TO:<${to}>\r\n`, "250");
-    await step("DATA\r\n", "354");
-    await c.send(data);
-    await step("\r\n.\r\n", "250");
-    await step("QUIT\r\n", "221");
-  } finally {
-    c.close();
-  }
-}
+const sendRaw = (port: number, data: string | Uint8Array, to = "b@example.com") =>
+  sendMail(port, typeof data === "string" ? data + "\r\n" : new Uint8Array([...data, 13, 10]), {
+    to,
+  });
 
 const mail = (subject: string, body = "hello") =>
   `From: a@example.com\r\nTo: b@example.com\r\nSubject: ${subject}\r\n\r\n${body}`;
