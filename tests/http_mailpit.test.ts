@@ -320,7 +320,15 @@ test("mockmta --http-api: the daemon serves the Mailpit API beside its mailbox",
   const dir = await mkdtemp(path.join(tmpdir(), "mocksmtp-http-"));
   const mbox = path.join(dir, "mbox");
   const port = await freePort();
-  const cli = runCli(["mockmta", "-f", "-p", String(port), "--http-api=127.0.0.1:0", mbox]);
+  const cli = runCli([
+    "mockmta",
+    "-f",
+    "-p",
+    String(port),
+    "--http-api=127.0.0.1:0",
+    "--fault=rcpt:*@refused.example => 550 5.1.1 No",
+    mbox,
+  ]);
   try {
     const url = (await cli.waitStderr(API_LINE))[1];
     await SEND(port);
@@ -328,6 +336,9 @@ test("mockmta --http-api: the daemon serves the Mailpit API beside its mailbox",
     assert.equal(list.messages_count, 1);
     assert.equal(list.messages[0].Subject, "via cli");
     assert.match(await readFile(mbox, "latin1"), /Subject: via cli/);
+    // The clone's fault rules are on the same server.
+    const faults = await (await fetch(`${url}/api/v1/faults`)).json();
+    assert.equal(faults.Rules.length, 1);
   } finally {
     cli.kill("SIGTERM");
     assert.equal(await cli.exited, 0);

@@ -11,6 +11,7 @@ import { hostPort } from "../../smtp/reply.ts";
 import type { LogFn } from "../../smtp/session.ts";
 import type { MockmtaCli } from "./flags.ts";
 import { removePidfile, writePidfile } from "./pidfile.ts";
+import type { FaultRules } from "../../faults/rules.ts";
 
 /** Where a daemon reports. */
 export interface DaemonIO {
@@ -32,6 +33,7 @@ export async function runDaemon(
   tls: TlsOptions | undefined,
   prog: string,
   io: DaemonIO,
+  faults?: FaultRules,
 ): Promise<number> {
   // Extension --http-api: loaded only when asked for, so the clone's start-up pays nothing.
   const persona = cli.httpApi ? await import("../../http/persona_api.ts") : null;
@@ -47,6 +49,7 @@ export async function runDaemon(
       timeout: cli.timeout,
       log: io.log,
       keepMessages: false,
+      ...(faults && { faults }),
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
@@ -65,7 +68,7 @@ export async function runDaemon(
   let api: { url: string; close(): Promise<void> } | null = null;
   if (persona && capture && cli.httpApi) {
     try {
-      api = await persona.startPersonaHttpApi({ ...cli.httpApi, store: capture.store });
+      api = await persona.startPersonaHttpApi({ ...cli.httpApi, store: capture.store, faults });
     } catch (e) {
       await server.stop();
       if (cli.pidfile !== undefined) removePidfile(cli.pidfile);

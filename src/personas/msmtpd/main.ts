@@ -15,6 +15,8 @@ import { openMsmtpdLog } from "./log.ts";
 import { type MsmtpdSettings, parseMsmtpdArgs, type PasswordSources } from "./options.ts";
 import { systemPasswords } from "./password.ts";
 import { helpText, versionText } from "./texts.ts";
+import { loadFaultRules } from "../../api/faults.ts";
+import type { FaultRules } from "../../faults/rules.ts";
 
 /** LSB init-script status "program is not running": msmtpd's exit for any startup error. */
 const EXIT_NOT_RUNNING = 3;
@@ -36,17 +38,26 @@ export async function msmtpdMain(
     await flushOutput();
     return 0;
   }
+  let faults: FaultRules | undefined;
+  if (s.faults) {
+    try {
+      faults = await loadFaultRules(s.faults, s.faultSeed);
+    } catch (e) {
+      io.stderr(`${io.prog}: ${(e as Error).message}\n`);
+      return EXIT_NOT_RUNNING;
+    }
+  }
   ignoreSignals(["SIGPIPE"]); // a command that stops reading is an error reply, not our death
   const log = openMsmtpdLog(s.log);
   try {
-    return s.inetd ? await runInetd(s, log.log) : await runDaemon(s, log.log, io);
+    return s.inetd ? await runInetd(s, log.log, faults) : await runDaemon(s, log.log, io, faults);
   } finally {
     await log.close();
   }
 }
 
 /** One session on stdin/stdout; every AUTH answer is delayed (no memory of failures). */
-async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
+async function runInetd(s: MsmtpdSettings, log: LogFn, faults?: FaultRules): Promise<number> {
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
     {
@@ -56,7 +67,11 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
       maxMailSize: s.maxMailSize,
       releaseMail: true, // the pipe sink keeps nothing
     },
-    { authDelay: () => true, ended: (st) => status = st },
+    {
+      authDelay: () => true,
+      ended: (st) => status = st,
+      ...(faults && { attach: (c) => faults.attach(c) }),
+    },
   );
   // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).
   const session = await Server.inetd({ engine, log, socketAddresses: true });
@@ -75,7 +90,12 @@ function bindErrorText(e: ListenError): string {
 }
 
 /** Serves until SIGTERM (sessions then finish by themselves) or SIGINT (they are closed). */
-async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<number> {
+async function runDaemon(
+  s: MsmtpdSettings,
+  log: LogFn,
+  io: ProgramIO,
+  faults?: FaultRules,
+): Promise<number> {
   if (!isNumericAddress(s.interface)) {
     io.stderr(`${io.prog}: invalid interface\n`);
     return EXIT_NOT_RUNNING;
@@ -94,6 +114,7 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
       maxMailSize: s.maxMailSize,
       log,
       keepMessages: false,
+      ...(faults && { faults }),
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
@@ -103,7 +124,7 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
   let api: { url: string; close(): Promise<void> } | null = null;
   if (persona && capture && s.httpApi) {
     try {
-      api = await persona.startPersonaHttpApi({ ...s.httpApi, store: capture.store });
+      api = await persona.startPersonaHttpApi({ ...s.httpApi, store: capture.store, faults });
     } catch (e) {
       await server.stop({ force: true });
       if (!(e instanceof ListenError)) throw e;

@@ -5,7 +5,9 @@
  */
 import { getoptLong, type GetoptOption, type LongOption } from "../../flags/getopt_long.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
-import { type HttpAddress, parseHttpAddress, takeLongOption } from "../../flags/extension.ts";
+import { type FaultSource, parseFaultSeed } from "../../api/faults.ts";
+import { takeExtensionOptions } from "../../flags/extension_options.ts";
+import { type HttpAddress, parseHttpAddress } from "../../flags/http_address.ts";
 
 /**
  * The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message), then
@@ -21,6 +23,10 @@ export const MSMTPD_OPTIONS: readonly LongOption[] = [
   { name: "command", hasArg: "required_argument" },
   { name: "auth", hasArg: "required_argument" },
   { name: "max-mail-size", hasArg: "required_argument" },
+  // Extension: fault rules (docs/faults.md).
+  { name: "fault", hasArg: "required_argument" },
+  { name: "faults", hasArg: "required_argument" },
+  { name: "fault-seed", hasArg: "required_argument" },
 ];
 
 /** Where `--log` sends the log. */
@@ -39,6 +45,10 @@ export interface MsmtpdSettings {
   auth?: { user: string; password: string };
   /** Extension `--max-mail-size`: bytes; `Infinity` for no cap. */
   maxMailSize: number;
+  /** Extension `--fault`/`--faults`: rules and rule files, in command-line order. */
+  faults?: FaultSource[];
+  /** Extension `--fault-seed`. */
+  faultSeed?: number;
   /** Extension `--http-api`: serve the Mailpit-shaped HTTP API there (daemon mode only). */
   httpApi?: HttpAddress;
 }
@@ -92,13 +102,11 @@ export function parseMsmtpdArgs(
   };
   // Extension --http-api=ADDR: taken out by its exact name first, so that it makes none of
   // msmtpd's own abbreviations (--h for --help) ambiguous.
-  const http = takeLongOption(argv, "http-api", takesValue);
-  if (!http.ok) return { ok: false, error: `${prog}: ${http.error}` };
-  if (http.value !== undefined) {
-    const at = parseHttpAddress(http.value);
-    if (!at) {
-      return { ok: false, error: `${prog}: invalid argument '${http.value}' for '--http-api'` };
-    }
+  const http = takeExtensionOptions(prog, argv, "", [{ name: "http-api", hasArg: true }]);
+  if (!http.ok) return http;
+  for (const { value = "" } of http.options) {
+    const at = parseHttpAddress(value);
+    if (!at) return { ok: false, error: `${prog}: invalid argument '${value}' for '--http-api'` };
     settings.httpApi = at;
   }
   const parsed = getoptLong(prog, http.rest, MSMTPD_OPTIONS);
@@ -115,13 +123,6 @@ export function parseMsmtpdArgs(
     return { ok: false, error: `${prog}: --http-api needs daemon mode (not --inetd)` };
   }
   return { ok: true, settings };
-}
-
-/** `--opt` (or its abbreviation) without `=` of an option that takes the next word. */
-function takesValue(arg: string): boolean {
-  if (!arg.startsWith("--") || arg.includes("=") || arg.length < 3) return false;
-  const name = arg.slice(2);
-  return MSMTPD_OPTIONS.some((o) => o.hasArg === "required_argument" && o.name.startsWith(name));
 }
 
 /** One option; the error message, or `null`. */
@@ -164,6 +165,18 @@ function apply(
       const size = parseSize(arg!);
       if (size === null) return `${prog}: invalid argument '${arg}' for '--max-mail-size'`;
       s.maxMailSize = size;
+      break;
+    }
+    case "fault":
+      (s.faults ??= []).push({ rule: arg! });
+      break;
+    case "faults":
+      (s.faults ??= []).push({ file: arg! });
+      break;
+    case "fault-seed": {
+      const seed = parseFaultSeed(arg!);
+      if (seed === null) return `${prog}: invalid argument '${arg}' for '--fault-seed'`;
+      s.faultSeed = seed;
       break;
     }
   }
