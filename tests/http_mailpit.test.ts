@@ -80,6 +80,25 @@ test("http mailpit: status codes and plain-text errors as Mailpit's", async () =
   const del = await fetch(`${s.api.url}/api/v1/messages`, { method: "DELETE", body: "junk" });
   assert.deepEqual([del.status, await del.text()], [200, "ok"]);
   assert.equal(s.store.list().length, 0, "a body that is no JSON deletes all, as Mailpit");
+  const big = await fetch(`${s.api.url}/api/v1/messages`, {
+    method: "PUT",
+    body: JSON.stringify({ IDs: ["x".repeat(2 * 1024 * 1024)] }),
+  });
+  assert.deepEqual([big.status, await big.text()], [413, "request body too large"]);
+  const chunk = te.encode(" ".repeat(64 * 1024));
+  let sent = 0;
+  const streamed = await fetch(`${s.api.url}/api/v1/messages`, {
+    method: "PUT",
+    body: new ReadableStream({
+      pull(controller) {
+        if ((sent += chunk.length) > 2 * 1024 * 1024) controller.close();
+        else controller.enqueue(chunk);
+      },
+    }),
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(streamed.status, 413, "a body without a length is cut at the limit too");
+  await streamed.body?.cancel();
   assert.equal((await s.get("/livez")).status, 200);
   assert.equal((await s.get("/readyz")).status, 200);
 });
