@@ -6,7 +6,7 @@
  */
 import type { Hono } from "hono";
 import { serveHttp } from "../net/http.ts";
-import type { MailpitStore } from "./store_types.ts";
+import type { CaptureStore } from "../capture/store.ts";
 import { mailpitApp } from "./app.ts";
 
 /** One file of the web UI (src/ui/assets.ts `uiAsset`). */
@@ -31,7 +31,7 @@ export interface MailpitInfo {
 /** What {@link startMailpitApi} serves and where. */
 export interface MailpitApiOptions {
   /** The messages served. */
-  store: MailpitStore;
+  store: CaptureStore;
   /** Listen address; default `127.0.0.1` (IPv6 without brackets: `::1`). */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MailpitApi.port}. */
