@@ -81,7 +81,9 @@ async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
   if (options.maildir !== undefined) {
     const { MaildirSink } = await import("../sinks/maildir.ts");
     const sink = new MaildirSink(options.maildir);
-    await sink.prepare();
+    await sink.prepare().catch((e) => {
+      throw new Error(`cannot create Maildir ${options.maildir}: ${(e as Error).message}`);
+    });
     sinks.push(sink);
   }
   if (options.mbox !== undefined) {
@@ -91,7 +93,9 @@ async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
   if (options.emlDir !== undefined) {
     const { EmlSink } = await import("../sinks/eml.ts");
     const sink = new EmlSink(options.emlDir);
-    await sink.prepare();
+    await sink.prepare().catch((e) => {
+      throw new Error(`cannot create .eml directory ${options.emlDir}: ${(e as Error).message}`);
+    });
     sinks.push(sink);
   }
   return [...sinks, ...options.sinks ?? []];

@@ -30,7 +30,7 @@ export function startLine(server: ServeServer, s: ServeSettings): string {
 export async function serveMain(argv: string[], io: ProgramIO): Promise<number> {
   const parsed = parseServeArgs(argv);
   if (!parsed.ok) {
-    io.stderr(`${io.prog} serve: ${parsed.error} (try: ${io.prog} serve --help)\n`);
+    io.stderr(`mocksmtp serve: ${parsed.error} (try: mocksmtp serve --help)\n`);
     return EXIT.usage;
   }
   const s = parsed.settings;
@@ -44,20 +44,25 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
     options = serveOptions(s);
   } catch (e) {
     if (!(e instanceof FileArgumentError)) throw e;
-    io.stderr(`${io.prog} serve: ${e.message}\n`);
+    io.stderr(`mocksmtp serve: ${e.message}\n`);
     return EXIT.usage;
   }
   const log = (level: LogLevel, message: string) => {
     if (level === "debug" || (s.quiet && level !== "err" && level !== "crit")) return;
-    io.stderr(`${io.prog} serve: ${message}\n`);
+    io.stderr(`mocksmtp serve: ${message}\n`);
   };
+  // Handlers first: a signal while starting (or right after the start line) still stops cleanly.
+  let stopRequested!: () => void;
+  const stop = new Promise<void>((resolve) => stopRequested = resolve);
+  const off = onStopSignals(["SIGINT", "SIGTERM"], () => stopRequested());
   let server: ServeServer;
   try {
     const { ServeServer } = await import("../../api/serve.ts");
     server = await ServeServer.start({ ...options, log });
   } catch (e) {
+    off();
     const message = (e as Error).message;
-    io.stderr(`${io.prog} serve: ${e instanceof ListenError ? "cannot listen: " : ""}${message}\n`);
+    io.stderr(`mocksmtp serve: ${e instanceof ListenError ? "cannot listen: " : ""}${message}\n`);
     await flushOutput();
     // Key material that does not parse is the user's file: a usage error like a missing one.
     return e instanceof ListenError || !/^TLS /.test(message) ? EXIT.runtime : EXIT.usage;
@@ -73,13 +78,9 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
     });
   }
   io.stdout(startLine(server, s));
-  await new Promise<void>((resolve) => {
-    const off = onStopSignals(["SIGINT", "SIGTERM"], async () => {
-      await server.stop({ timeoutMs: 2000 });
-      off();
-      resolve();
-    });
-  });
+  await stop;
+  await server.stop({ timeoutMs: 2000 });
+  off();
   await flushOutput();
   return EXIT.ok;
 }
