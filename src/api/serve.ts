@@ -188,7 +188,8 @@ export class ServeServer implements AsyncDisposable {
     const auth = options.auth ?? {};
     const smtpOptions = options.smtpOptions ?? {};
     const hooks: EsmtpHooks = {
-      now: () => new Date(clock.now()),
+      // Wall-clock time for records; the injected clock is monotonic and only times waits.
+      now: () => new Date(),
       authenticate: authenticator(auth),
       attach: (conv: Conversation) => {
         if (transcripts) {
