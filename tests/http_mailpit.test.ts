@@ -448,3 +448,21 @@ test("http mailpit: a stored transcript and lint findings are the message's fiel
   const listed = await (await s.get("/api/v1/search?query=auth:alice")).json();
   assert.deepEqual(listed.messages.map((x: { ID: string }) => x.ID), [stored.id]);
 });
+
+test("http mailpit: close() ends open event streams and websockets", async () => {
+  const s = await served();
+  try {
+    const sse = await s.get("/api/v1/events");
+    const reader = sse.body!.getReader();
+    await reader.read(); // the opening comment: the stream is live
+    const ws = new WebSocket(s.api.url.replace("http:", "ws:") + "/api/events");
+    await new Promise((resolve) => ws.onopen = resolve);
+    const wsClosed = new Promise((resolve) => ws.onclose = resolve);
+    await s.api.close();
+    await wsClosed;
+    for (let r = await reader.read(); !r.done; r = await reader.read());
+    assert.equal(s.store.subscribers, 0, "no listener left on the store");
+  } finally {
+    await s.server.stop({ force: true });
+  }
+});
