@@ -33,19 +33,17 @@ function mailpitEvents(state: ApiState, e: StoreEvent): unknown[] {
 }
 
 function websocket(c: Ctx, state: ApiState): Response {
-  let unsubscribe = () => {};
-  const stop = () => unsubscribe();
+  let end = () => {};
   const res = c.env.upgrade({
     open(socket) {
-      unsubscribe = state.store.subscribe((e) => {
+      const unsubscribe = state.store.subscribe((e) => {
         for (const frame of mailpitEvents(state, e)) socket.send(JSON.stringify(frame));
       });
       const close = () => socket.close();
       state.closing.addEventListener("abort", close, { once: true });
-      const previous = unsubscribe;
-      unsubscribe = () => (previous(), state.closing.removeEventListener("abort", close));
+      end = () => (unsubscribe(), state.closing.removeEventListener("abort", close));
     },
-    close: stop,
+    close: () => end(),
   });
   return res ?? c.text("Expected a websocket upgrade", 400);
 }
