@@ -88,6 +88,7 @@ function uiRoute(c: Ctx, state: ApiState): Response | null {
   return new Response(asset.body as BodyInit, { headers });
 }
 
+/** Registers info, tags, health, CA, OpenAPI, the 501s and the UI fallback. */
 export function appRoutes(app: Hono<Env>, state: ApiState): void {
   app.get("/livez", (c) => c.text("ok"));
   app.get("/readyz", (c) => c.text("ok"));

@@ -87,6 +87,7 @@ function serverSentEvents(c: Ctx, state: ApiState): Response {
   });
 }
 
+/** Registers the events websocket and the Server-Sent Events stream. */
 export function eventRoutes(app: Hono<Env>, state: ApiState): void {
   app.get("/api/events", (c) => websocket(c, state));
   app.get("/api/v1/events", (c) => serverSentEvents(c, state));

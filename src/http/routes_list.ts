@@ -70,6 +70,7 @@ async function deleteMessages(c: Ctx, state: ApiState): Promise<Response> {
 /** `?query=`, trimmed; undefined when absent or blank. */
 export const queryParam = (c: Ctx): string | undefined => c.req.query("query")?.trim() || undefined;
 
+/** Registers the list, search and bulk-change routes. */
 export function listRoutes(app: Hono<Env>, state: ApiState): void {
   app.get("/api/v1/messages", (c) => list(c, state, queryParam(c)));
   app.put("/api/v1/messages", (c) => setRead(c, state));

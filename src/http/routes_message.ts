@@ -50,6 +50,7 @@ function disposition(kind: string, name: string): string {
     : `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+/** Registers the one-message routes and the `/view/` renderings. */
 export function messageRoutes(app: Hono<Env>, state: ApiState): void {
   const withMessage = (
     handle: (c: Ctx, s: StoredMessage) => Response | Promise<Response>,

@@ -7,6 +7,7 @@ import { type MessageView, parseMessage } from "../mime/view.ts";
 
 /** Hono's environment of this app: the runtime's per-request context as bindings. */
 export type Env = { Bindings: HttpRequestContext };
+/** A request context of this app. */
 export type Ctx = Context<Env>;
 
 /** Shared by the routes of one running API. */

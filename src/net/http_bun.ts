@@ -36,6 +36,7 @@ function wrap(ws: BunSocket): HttpSocket {
   return ws.data.wrapped ??= { send: (text) => void ws.send(text), close: () => ws.close() };
 }
 
+/** Serves `options.handler` on `Bun.serve`. */
 export function serveHttpBun(options: HttpServeOptions): Promise<HttpListener> {
   const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
   let server: BunServer;

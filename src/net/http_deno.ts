@@ -35,6 +35,7 @@ interface DenoApi {
 
 const OPEN = 1;
 
+/** Serves `options.handler` on `Deno.serve`. */
 export function serveHttpDeno(options: HttpServeOptions): Promise<HttpListener> {
   const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
   const sockets = new Set<DenoWebSocket>();
