@@ -281,3 +281,16 @@ test("mime view: partById finds attachments and inline parts", async () => {
   assert.equal(partById(v, "1.1"), undefined, "a body part is not an attachment");
   assert.equal(partById(v, "9"), undefined);
 });
+
+test("mime view: an HTML-only mail's written-out URLs and codes are found in its text", async () => {
+  const v = await parseMessage(enc(crlf(
+    "Subject: html only",
+    "Content-Type: text/html",
+    "",
+    '<p>Open <a href="https://a.example/go">this</a> or paste https://b.example/paste</p>',
+    "<p>Your code:</p><p><b>771204</b></p>",
+  )));
+  assert.equal(v.text, "");
+  assert.deepEqual(v.links, ["https://a.example/go", "https://b.example/paste"]);
+  assert.deepEqual(v.codes, ["771204"]);
+});

@@ -81,7 +81,10 @@ export interface MessageView {
   attachments: MimePart[];
   /** Parts shown inside the HTML (`multipart/related` with a Content-ID, or `inline`). */
   inline: MimePart[];
-  /** http/https URLs: HTML `href`s, then URLs in the text; deduplicated, first kept. */
+  /**
+   * http/https URLs: HTML `href`s, then URLs written in the text part (in the HTML's text when
+   * there is no text part); deduplicated, first kept.
+   */
   links: string[];
   /** One-time codes found in the subject and body, see {@link extractCodes}. */
   codes: string[];
@@ -186,7 +189,8 @@ function buildView(
     html,
     attachments,
     inline,
-    links: extractLinks(html.slice(0, scanChars), text.slice(0, scanChars)),
+    // Without a text part, URLs written out in the HTML's text count too.
+    links: extractLinks(html.slice(0, scanChars), bodyText.slice(0, scanChars)),
     codes: extractCodes(scanned),
     snippet: makeSnippet(text.slice(0, SNIPPET_SOURCE), html.slice(0, SNIPPET_SOURCE)),
     size: raw.length,
