@@ -2,6 +2,25 @@
  * mocksmtp as a library: start an SMTP test double in-process, send it mail from the code
  * under test, and assert on what it received.
  *
+ * @example The serve persona: modern ESMTP, capture with queries, a CA to trust
+ * ```ts
+ * import { ServeServer } from "./mod.ts";
+ * import { connect } from "node:net";
+ *
+ * await using server = await ServeServer.start();
+ * const socket = connect(server.port, server.hostname);
+ * socket.write(
+ *   "EHLO example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b+run42@example.com>\r\n" +
+ *     "DATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n",
+ * );
+ * const [message] = await server.waitForMessages(1, { query: "tag:run42", timeout: 5000 });
+ * socket.destroy();
+ * if (message.to[0] !== "b+run42@example.com") throw new Error("unexpected recipient");
+ * // The HTTP API (Mailpit's v1) serves the same store, and the CA of this run.
+ * const ca = await (await fetch(`${server.url}/api/v1/ca.pem`)).text();
+ * if (ca !== server.caPem) throw new Error("the CA is served");
+ * ```
+ *
  * @example Start, send, assert, stop
  * ```ts
  * import { SmtpmockServer } from "./mod.ts";
@@ -76,6 +95,15 @@ export type { EsmtpParams } from "./src/smtp/params.ts";
 export type { TlsSession } from "./src/smtp/wire.ts";
 export { MsmtpdServer, type MsmtpdServerOptions } from "./src/api/msmtpd.ts";
 export { type HttpApi, type HttpApiOptions, startHttpApi } from "./src/http/api.ts";
+// Mailpit's HTTP API v1 over a capture store, for any server through a CaptureSink.
+export {
+  type MailpitApi,
+  type MailpitApiOptions,
+  type MailpitInfo,
+  startMailpitApi,
+} from "./src/http/mailpit.ts";
+export { CaptureStore, type CaptureStoreOptions } from "./src/capture/store.ts";
+export { CaptureSink } from "./src/sinks/capture.ts";
 export { Sinks } from "./src/smtp/message.ts";
 export { SmtpError } from "./src/smtp/error.ts";
 export type { Reply } from "./src/smtp/reply.ts";
@@ -91,3 +119,15 @@ export {
 } from "./src/faults/rules.ts";
 export type { FaultConventions } from "./src/faults/conventions.ts";
 export type { FaultOptions } from "./src/api/faults.ts";
+export { ServeServer, type ServeWaitOptions } from "./src/api/serve.ts";
+export type {
+  ListenAddress,
+  ServeAuthOptions,
+  ServeServerOptions,
+  ServeSmtpOptions,
+  ServeTlsFiles,
+  ServeTlsMint,
+} from "./src/api/serve_options.ts";
+export type { StoredMessage } from "./src/capture/store.ts";
+export { MaildirSink } from "./src/sinks/maildir.ts";
+export { EmlSink } from "./src/sinks/eml.ts";

@@ -6,6 +6,7 @@
  */
 import { type Clock, sleep, systemClock } from "./smtp/clock.ts";
 import type { LogFn, SessionContext, SessionEngine } from "./smtp/session.ts";
+import type { TlsSession } from "./smtp/wire.ts";
 import { errnoCode } from "./net/errno.ts";
 import { listen as runtimeListen } from "./net/runtime.ts";
 import {
@@ -25,8 +26,19 @@ export interface ServerOptions {
   port: number;
   engine: SessionEngine;
   log?: LogFn;
-  /** When set, sessions are offered a STARTTLS upgrade with this key material. */
-  tls?: TlsOptions;
+  /**
+   * When set, sessions are offered a STARTTLS upgrade with this key material. A promise (key
+   * material still being loaded or minted) lets the server listen at once: an upgrade waits
+   * for it.
+   */
+  tls?: TlsOptions | Promise<TlsOptions>;
+  /**
+   * Implicit TLS (SMTPS): every accepted connection does the TLS handshake with `tls` before
+   * its engine runs, which then sees `ctx.tls` set and no `upgradeTls`.
+   */
+  implicitTls?: boolean;
+  /** How long an implicit-TLS handshake may take before the connection is closed; default 30 s. */
+  handshakeTimeoutMs?: number;
   /**
    * At most this many sessions run at once; a further client is accepted by the kernel but
    * gets no greeting until a slot frees (msmtpd's behaviour).
@@ -38,7 +50,10 @@ export interface ServerOptions {
 }
 
 /** What sessions run with, whether the server listens or not. */
-type SessionOptions = Pick<ServerOptions, "engine" | "log" | "tls" | "clock" | "maxSessions">;
+type SessionOptions = Pick<
+  ServerOptions,
+  "engine" | "log" | "tls" | "clock" | "maxSessions" | "implicitTls" | "handshakeTimeoutMs"
+>;
 
 /** Options of {@link Server.inetd}. */
 export interface InetdOptions extends Omit<SessionOptions, "maxSessions"> {
@@ -264,7 +279,9 @@ export class Server {
 interface RunSessionOptions {
   engine: SessionEngine;
   log?: LogFn;
-  tls?: TlsOptions;
+  tls?: TlsOptions | Promise<TlsOptions>;
+  implicitTls?: boolean;
+  handshakeTimeoutMs?: number;
   clock?: Clock;
   /** Aborted when a graceful stop begins. */
   stopping?: AbortSignal;
@@ -281,6 +298,16 @@ interface RunSessionOptions {
 async function runSession(conn: Conn, opts: RunSessionOptions): Promise<void> {
   const closed = opts.closed ?? new AbortController();
   const log = opts.log ?? (() => {});
+  if (opts.implicitTls) {
+    const secured = await implicitHandshake(conn, opts, closed.signal);
+    if (!secured) {
+      conn.close();
+      closed.abort(SESSION_ENDED);
+      return;
+    }
+    conn = secured;
+    opts.onUpgrade?.(secured);
+  }
   const ctx: SessionContext = {
     wire: conn,
     remote: conn.remote,
@@ -290,11 +317,12 @@ async function runSession(conn: Conn, opts: RunSessionOptions): Promise<void> {
     stopping: opts.stopping ?? new AbortController().signal,
     closed: closed.signal,
   };
+  if (conn.tls) ctx.tls = sessionFacts(conn.tls);
   const { tls } = opts;
-  if (tls && conn.startTls) {
+  if (tls && conn.startTls && !opts.implicitTls) {
     const start = conn.startTls.bind(conn);
     ctx.upgradeTls = async () => {
-      const secured = await start(tls);
+      const secured = await start(await tls);
       conn = secured;
       opts.onUpgrade?.(secured);
       return secured;
@@ -307,5 +335,61 @@ async function runSession(conn: Conn, opts: RunSessionOptions): Promise<void> {
   } finally {
     conn.close();
     closed.abort(SESSION_ENDED);
+  }
+}
+
+/** Plain facts of a TLS session (a transport's own object may carry more and live handles). */
+function sessionFacts(t: TlsSession): TlsSession {
+  return {
+    version: t.version,
+    cipher: t.cipher,
+    ...(t.servername !== undefined && { servername: t.servername }),
+  };
+}
+
+/** Default bound of an implicit-TLS handshake: a client that never sends a ClientHello. */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/**
+ * The server side of an implicit-TLS handshake on a fresh connection, bounded in time and cut
+ * short by a forced stop. Resolves with the protected conn, or `null` (logged) when it failed.
+ */
+async function implicitHandshake(
+  conn: Conn,
+  opts: RunSessionOptions,
+  closed: AbortSignal,
+): Promise<Conn | null> {
+  const log = opts.log ?? (() => {});
+  if (!opts.tls || !conn.startTls) {
+    log("err", "implicit TLS needs key material and a transport that supports TLS");
+    return null;
+  }
+  const give = new AbortController();
+  const onClosed = () => give.abort();
+  closed.addEventListener("abort", onClosed);
+  const timeout = sleep(
+    opts.clock ?? systemClock,
+    opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    give.signal,
+  ).then(() => null);
+  try {
+    const tls = await opts.tls;
+    const handshake = conn.startTls(tls).catch((e: Error) => {
+      log("info", `TLS handshake with ${conn.remote.hostname} failed: ${e.message}`);
+      return null;
+    });
+    const secured = await Promise.race([handshake, timeout]);
+    if (!secured) {
+      conn.close();
+      // A handshake that completes after the deadline must not leak its socket.
+      handshake.then((late) => late?.close());
+    }
+    return secured;
+  } catch (e) {
+    log("err", `TLS unavailable: ${(e as Error).message}`);
+    return null;
+  } finally {
+    give.abort();
+    closed.removeEventListener("abort", onClosed);
   }
 }

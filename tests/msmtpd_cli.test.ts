@@ -46,6 +46,8 @@ Extension of mocksmtp (not in msmtpd):
                   repeatable (grammar in mocksmtp's docs/faults.md)
   --faults=file   fault rules from file, one per line, # comments
   --fault-seed=n  seed of the generator behind %P rules
+  --http-api=[ip:]port  also serve Mailpit's HTTP API v1 over the latest
+                  500 mails (port 0: a free one, named on stderr)
 `;
 
 test("msmtpd cli: --version wins over --help, whatever the order", async () => {

@@ -9,7 +9,7 @@ import path from "node:path";
 import process from "node:process";
 import type { ProgramIO } from "./io.ts";
 import { isCompiled } from "./invoked.ts";
-import { PERSONAS } from "./personas.ts";
+import { LINKED_PERSONAS } from "./personas.ts";
 
 export async function link(argv: string[], io: ProgramIO): Promise<number> {
   if (argv.length !== 1 || argv[0].startsWith("-")) {
@@ -20,7 +20,7 @@ export async function link(argv: string[], io: ProgramIO): Promise<number> {
   const windows = process.platform === "win32";
   try {
     await mkdir(dir, { recursive: true });
-    for (const name of Object.keys(PERSONAS)) {
+    for (const name of LINKED_PERSONAS) {
       const target = path.join(dir, windows ? `${name}.exe` : name);
       await lstat(target).then(() => rm(target), () => {});
       if (isCompiled(process.execPath)) {

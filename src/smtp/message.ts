@@ -41,11 +41,25 @@ export interface ReceivedMessage {
   tlsSession?: TlsSession;
   /** Authenticated user name, when the session authenticated. */
   authUser?: string;
+  /** The SASL mechanism of `authUser` (`PLAIN`, `LOGIN`, `CRAM-MD5`). */
+  authMechanism?: string;
+  /** Whether the session greeted with HELO or EHLO. */
+  heloVerb?: "HELO" | "EHLO";
+  /** How the content arrived: a DATA body (dot-unstuffed) or BDAT chunks (verbatim). */
+  transport?: "DATA" | "BDAT";
+  /** MAIL's BODY= parameter as accepted (RFC 6152, RFC 3030), upper case. */
+  bodyType?: "7BIT" | "8BITMIME" | "BINARYMIME";
+  /** MAIL carried SMTPUTF8 (RFC 6531): addresses and headers may be UTF-8. */
+  smtpUtf8?: boolean;
 }
 
 /** Outcome of handing a message to a sink. */
 export type DeliveryResult =
-  | { ok: true }
+  | {
+    ok: true;
+    /** The sink's name for the message (a store's ID), for replies like `queued as <id>`. */
+    id?: string;
+  }
   | {
     ok: false;
     /** Temporary (4xx) or permanent (5xx) failure. */

@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import { getopt } from "../../flags/getopt.ts";
 import { type ExtensionOption, takeExtensionOptions } from "../../flags/extension_options.ts";
 import { type FaultSource, parseFaultSeed } from "../../api/faults.ts";
+import { type HttpAddress, parseHttpAddress } from "../../flags/http_address.ts";
 import { isPriority } from "../../log/mockmta.ts";
 import type { LogLevel } from "../../smtp/session.ts";
 
@@ -31,6 +32,8 @@ export interface MockmtaCli {
   faults?: FaultSource[];
   /** Extension: `--fault-seed`. */
   faultSeed?: number;
+  /** Extension `--http-api`: serve the Mailpit-shaped HTTP API there (daemon modes only). */
+  httpApi?: HttpAddress;
 }
 
 /** mocksmtp's long options (not in mockmta), taken out before getopt reads the rest. */
@@ -38,6 +41,7 @@ export const EXTENSION_OPTIONS: readonly ExtensionOption[] = [
   { name: "fault", hasArg: true },
   { name: "faults", hasArg: true },
   { name: "fault-seed", hasArg: true },
+  { name: "http-api", hasArg: true },
 ];
 
 /** What the command line asks for. */
@@ -79,8 +83,10 @@ export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedA
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
   };
+  let httpApi: string | undefined;
   for (const { name, value = "" } of extensions.options) {
-    if (name === "fault") (cli.faults ??= []).push({ rule: value });
+    if (name === "http-api") httpApi = value;
+    else if (name === "fault") (cli.faults ??= []).push({ rule: value });
     else if (name === "faults") (cli.faults ??= []).push({ file: value });
     else {
       const seed = parseFaultSeed(value);
@@ -133,5 +139,11 @@ export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedA
   if (parsed.operands.length === 0) return error("MAILBOX is required");
   if (parsed.operands.length > 1) return error("too many arguments");
   const mode: Mode = foreground ? "foreground" : detach ? "detach" : "inetd";
+  if (httpApi !== undefined) {
+    const at = parseHttpAddress(httpApi);
+    if (!at) return error(`invalid --http-api address: ${httpApi}`);
+    if (mode === "inetd") return error("--http-api needs daemon mode (-d or -f)");
+    cli.httpApi = at;
+  }
   return { action: "run", cli: { ...cli, mode, mailbox: parsed.operands[0] } };
 }

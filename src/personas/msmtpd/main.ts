@@ -100,9 +100,13 @@ async function runDaemon(
     io.stderr(`${io.prog}: invalid interface\n`);
     return EXIT_NOT_RUNNING;
   }
+  // Extension --http-api: loaded only when asked for, so the clone's start-up pays nothing.
+  const persona = s.httpApi ? await import("../../http/persona_api.ts") : null;
+  const capture = persona?.personaCapture();
   let server: MsmtpdServer;
   try {
     server = await MsmtpdServer.start({
+      ...(capture && { sinks: [capture.sink] }),
       host: s.interface,
       port: s.port & 0xffff, // htons() of an int
       command: s.command,
@@ -117,11 +121,25 @@ async function runDaemon(
     io.stderr(`${io.prog}: cannot bind to ${s.interface}:${s.port}: ${bindErrorText(e)}\n`);
     return EXIT_NOT_RUNNING;
   }
+  let api: { url: string; close(): Promise<void> } | null = null;
+  if (persona && capture && s.httpApi) {
+    try {
+      api = await persona.startPersonaHttpApi({ ...s.httpApi, store: capture.store, faults });
+    } catch (e) {
+      await server.stop({ force: true });
+      if (!(e instanceof ListenError)) throw e;
+      const at = `${s.httpApi.host}:${s.httpApi.port}`;
+      io.stderr(`${io.prog}: cannot bind HTTP API to ${at}: ${bindErrorText(e)}\n`);
+      return EXIT_NOT_RUNNING;
+    }
+    io.stderr(`${io.prog}: HTTP API listening on ${api.url}\n`);
+  }
   ignoreSignals(["SIGHUP"]);
   const code = await new Promise<number>((resolve) => {
     const off = onStopSignals(["SIGTERM", "SIGINT"], async (signal) => {
       const force = signal === "SIGINT";
       await server.stop({ force });
+      await api?.close();
       off();
       resolve(force ? 130 : 0);
     });

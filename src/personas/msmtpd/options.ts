@@ -6,6 +6,8 @@
 import { getoptLong, type GetoptOption, type LongOption } from "../../flags/getopt_long.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
 import { type FaultSource, parseFaultSeed } from "../../api/faults.ts";
+import { takeExtensionOptions } from "../../flags/extension_options.ts";
+import { type HttpAddress, parseHttpAddress } from "../../flags/http_address.ts";
 
 /**
  * The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message), then
@@ -47,6 +49,8 @@ export interface MsmtpdSettings {
   faults?: FaultSource[];
   /** Extension `--fault-seed`. */
   faultSeed?: number;
+  /** Extension `--http-api`: serve the Mailpit-shaped HTTP API there (daemon mode only). */
+  httpApi?: HttpAddress;
 }
 
 /** How `--auth` obtains a password; injected so tests need no terminal. */
@@ -96,7 +100,16 @@ export function parseMsmtpdArgs(
     command: defaultCommand,
     maxMailSize: DEFAULT_MAX_MAIL_SIZE,
   };
-  const parsed = getoptLong(prog, argv, MSMTPD_OPTIONS);
+  // Extension --http-api=ADDR: taken out by its exact name first, so that it makes none of
+  // msmtpd's own abbreviations (--h for --help) ambiguous.
+  const http = takeExtensionOptions(prog, argv, "", [{ name: "http-api", hasArg: true }]);
+  if (!http.ok) return http;
+  for (const { value = "" } of http.options) {
+    const at = parseHttpAddress(value);
+    if (!at) return { ok: false, error: `${prog}: invalid argument '${value}' for '--http-api'` };
+    settings.httpApi = at;
+  }
+  const parsed = getoptLong(prog, http.rest, MSMTPD_OPTIONS);
   // msmtpd handles each option as getopt_long returns it, so those before a getopt error
   // still run (an empty value is reported first, a passwordeval has run).
   const options = parsed.ok ? parsed.options : optionsBefore(prog, argv, parsed.error);
@@ -106,6 +119,9 @@ export function parseMsmtpdArgs(
   }
   if (!parsed.ok) return parsed;
   if (parsed.operands.length > 0) return { ok: false, error: `${prog}: too many arguments` };
+  if (settings.httpApi && settings.inetd) {
+    return { ok: false, error: `${prog}: --http-api needs daemon mode (not --inetd)` };
+  }
   return { ok: true, settings };
 }
 

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_TEXTS } from "../../smtp/smtpmock/config.ts";
 import { parseFaultSeed } from "../../api/faults.ts";
+import { parseHttpAddress } from "../../flags/http_address.ts";
 
 export type FlagKind = "bool" | "int" | "string";
 export interface FlagDef {
@@ -27,10 +28,7 @@ const HTTP_API_FORMS = "want HOST:PORT, :PORT or PORT, PORT from 0 to 65535";
  * port 0 picks a free one. Returns Go-style error text for anything else.
  */
 export function httpApiAddress(value: string): HttpApiAddress | string {
-  const m = value.match(/^(?:(?:\[([^\]]+)\]|([^:\[\]]*)):)?(\d{1,5})$/);
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) return HTTP_API_FORMS;
-  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+  return parseHttpAddress(value) ?? HTTP_API_FORMS;
 }
 
 const delay = (cmd: string): FlagDef => ({
@@ -68,7 +66,9 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
     usage: "Extension (not in go-smtp-mock): keep received messages and serve them as JSON at " +
       "http://`HOST:PORT`/api/messages (also :PORT or PORT for 127.0.0.1; port 0 picks a free " +
       "one, printed in a start line). GET lists (?wait=N&timeout=MS waits for N), " +
-      "GET /api/messages/I and /api/messages/I/raw read one, DELETE purges",
+      "GET /api/messages/I and /api/messages/I/raw read one, DELETE purges. The same server " +
+      "answers Mailpit's API v1 (/api/v1/messages, /api/v1/search, /api/v1/message/ID, …; " +
+      "docs/http-api.md) over the latest 500 messages",
     check: (v) => {
       const a = httpApiAddress(v);
       return typeof a === "string" ? a : undefined;

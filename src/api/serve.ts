@@ -1,0 +1,353 @@
+/**
+ * `mocksmtp serve` in-process: the modern ESMTP dialect on one or two SMTP listeners, every
+ * accepted message captured in a bounded store (and, on request, written to Maildir, mbox or
+ * .eml files), the Mailpit-shaped HTTP API over that store, TLS from a throwaway CA minted at
+ * start, transcripts per session, and the seams for fault rules and client lint.
+ */
+import { Server, type StopOutcome } from "../server.ts";
+import { type Clock, systemClock } from "../smtp/clock.ts";
+import type { Conversation } from "../smtp/conversation.ts";
+import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
+import { Sinks } from "../smtp/message.ts";
+import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
+import { esmtpEngine } from "../smtp/esmtp/engine.ts";
+import type { AuthAttempt, EsmtpConfig, EsmtpHooks } from "../smtp/esmtp/config.ts";
+import { type TlsMaterial, tlsMaterial } from "../tls/material.ts";
+import { CaptureStore, type StoredMessage } from "../capture/store.ts";
+import type { StopOptions } from "./capturing_server.ts";
+import { toLogFn } from "./logger.ts";
+import type { ServeAuthOptions, ServeServerOptions, ServeSmtpOptions } from "./serve_options.ts";
+import type { MailpitApi } from "../http/mailpit.ts";
+
+export type { ServeServerOptions } from "./serve_options.ts";
+
+/** Options of {@link ServeServer.waitForMessages}. */
+export interface ServeWaitOptions {
+  /** Only messages matching this Mailpit search (`to:a@b.org subject:"Welcome"`) count. */
+  query?: string;
+  /** Milliseconds; default 5000. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/** A session's stop timeout when none is given: sessions get 5 s to finish by themselves. */
+const DEFAULT_STOP_TIMEOUT_MS = 5000;
+
+/** The dialect's settings for the serve options. */
+function esmtpConfig(
+  smtp: ServeSmtpOptions,
+  auth: ServeAuthOptions,
+  noTls: boolean,
+): Partial<EsmtpConfig> {
+  const disabled = new Set((smtp.disable ?? []).map((d) => d.toUpperCase()));
+  // Without key material STARTTLS cannot be offered (implicit TLS has it, never advertised).
+  if (noTls) disabled.add("STARTTLS");
+  return {
+    hostname: smtp.hostname,
+    disabled,
+    allowInsecureAuth: auth.allowInsecure ?? false,
+    requireAuth: auth.required ?? false,
+    requireTls: smtp.requireStartTls ?? false,
+    maxMessageSize: smtp.maxSize,
+    maxRecipients: smtp.maxRecipients,
+    maxCommandLine: smtp.maxLine,
+    idleTimeoutMs: smtp.timeoutMs,
+    bareLineEndings: smtp.bareLineEndings,
+  };
+}
+
+/**
+ * The credential check for `auth`: a users file checks each mechanism against the stored
+ * password (CRAM-MD5 through the digest); otherwise any credentials are accepted.
+ */
+function authenticator(auth: ServeAuthOptions): (a: AuthAttempt) => boolean {
+  const users = auth.users instanceof Map
+    ? auth.users
+    : auth.users
+    ? new Map(Object.entries(auth.users))
+    : null;
+  if (!users || auth.acceptAny) return () => true;
+  return (attempt) => {
+    const secret = users.get(attempt.username);
+    if (secret === undefined) return false;
+    if (attempt.verify) return attempt.verify(secret);
+    return attempt.password === secret;
+  };
+}
+
+/** The file sinks the options ask for, prepared (folders created) so a bad path fails now. */
+async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
+  const sinks: Sink[] = [];
+  if (options.maildir !== undefined) {
+    const { MaildirSink } = await import("../sinks/maildir.ts");
+    const sink = new MaildirSink(options.maildir);
+    await sink.prepare().catch((e) => {
+      throw new Error(`cannot create Maildir ${options.maildir}: ${(e as Error).message}`);
+    });
+    sinks.push(sink);
+  }
+  if (options.mbox !== undefined) {
+    const { MboxSink } = await import("../sinks/mbox.ts");
+    sinks.push(new MboxSink(options.mbox));
+  }
+  if (options.emlDir !== undefined) {
+    const { EmlSink } = await import("../sinks/eml.ts");
+    const sink = new EmlSink(options.emlDir);
+    await sink.prepare().catch((e) => {
+      throw new Error(`cannot create .eml directory ${options.emlDir}: ${(e as Error).message}`);
+    });
+    sinks.push(sink);
+  }
+  return [...sinks, ...options.sinks ?? []];
+}
+
+/** Records in arrival order: the store lists newest first, as Mailpit does. */
+function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
+  return stored.map((s) => s.message).reverse();
+}
+
+/**
+ * The `serve` persona as a library: everything on, free ports by default.
+ *
+ * @example Send with STARTTLS-less plain SMTP, wait by query, read the record
+ * ```ts
+ * import { ServeServer } from "./serve.ts";
+ * import { connect } from "node:net";
+ *
+ * await using server = await ServeServer.start({ http: false });
+ * const socket = connect(server.port, server.hostname);
+ * socket.write(
+ *   "EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
+ *     "RCPT TO:<hidden@example.com>\r\nDATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n",
+ * );
+ * const [message] = await server.waitForMessages(1, { query: "to:b@example.com" });
+ * socket.destroy();
+ * // The envelope shows every recipient, Bcc ones too.
+ * if (message.to.join() !== "b@example.com,hidden@example.com") throw new Error("envelope");
+ * ```
+ *
+ * @example Trust exactly this run's CA
+ * ```ts
+ * import { ServeServer } from "./serve.ts";
+ * import { readFileSync } from "node:fs";
+ *
+ * await using server = await ServeServer.start({ http: false });
+ * if (readFileSync(server.caFile!, "utf8") !== server.caPem) throw new Error("CA file");
+ * ```
+ */
+export class ServeServer implements AsyncDisposable {
+  /** Every accepted message, newest kept up to `max`; what the HTTP API serves. */
+  readonly store: CaptureStore;
+  /** The HTTP API's base URL (`http://127.0.0.1:8025`), or `null` without one. */
+  readonly url: string | null;
+  /** The minted CA certificate (PEM); `null` with the caller's own key material. */
+  readonly caPem: string | null;
+  /** Where {@link caPem} was written; `null` when not written. */
+  readonly caFile: string | null;
+  readonly #smtp: Server;
+  readonly #smtps: Server | null;
+  readonly #http: MailpitApi | null;
+  readonly #transcripts: TranscriptStore | null;
+  #stopped: Promise<StopOutcome> | null = null;
+
+  private constructor(parts: {
+    store: CaptureStore;
+    smtp: Server;
+    smtps: Server | null;
+    http: MailpitApi | null;
+    transcripts: TranscriptStore | null;
+    caPem: string | null;
+    caFile: string | null;
+  }) {
+    this.store = parts.store;
+    this.#smtp = parts.smtp;
+    this.#smtps = parts.smtps;
+    this.#http = parts.http;
+    this.#transcripts = parts.transcripts;
+    this.caPem = parts.caPem;
+    this.caFile = parts.caFile;
+    this.url = parts.http?.url ?? null;
+  }
+
+  /**
+   * Starts listening (SMTP first, so clients are greeted while the key material is still
+   * being minted; a STARTTLS waits for it), then the HTTP API. Resolves once all of it is
+   * ready. Rejects with a `ListenError` when an address cannot be bound, or with the reason
+   * the key material could not be made; whatever was started is stopped again.
+   */
+  static async start(options: ServeServerOptions = {}): Promise<ServeServer> {
+    const clock: Clock = options.clock ?? systemClock;
+    const log = options.log ?? toLogFn(options.logger);
+    const material: TlsMaterial = tlsMaterial(options.tls);
+    const store = new CaptureStore({ max: options.max ?? 500, clock });
+    const keep = options.transcripts ?? 100;
+    const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
+    /** The live transcript of each session, by session id, for the messages it delivers. */
+    const live = new Map<number, Transcript>();
+    const sinks = new Sinks(await fileSinks(options));
+    const auth = options.auth ?? {};
+    const smtpOptions = options.smtpOptions ?? {};
+    const hooks: EsmtpHooks = {
+      // Wall-clock time for records; the injected clock is monotonic and only times waits.
+      now: () => new Date(),
+      authenticate: authenticator(auth),
+      attach: (conv: Conversation) => {
+        if (transcripts) {
+          const id = conv.info.id;
+          transcripts.attach({
+            observe: (o) => {
+              conv.observe(o);
+              live.set(id, o as Transcript);
+            },
+          });
+          conv.observe({ close: () => live.delete(id) });
+        }
+        options.faults?.attach(conv);
+        options.lint?.attach(conv);
+      },
+      deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
+        const written = await sinks.deliver(message);
+        if (!written.ok) return written;
+        const transcript = message.sessionId === undefined
+          ? undefined
+          : live.get(message.sessionId);
+        const stored = await store.add(message, transcript ? { transcript } : undefined);
+        return { ok: true, id: stored.id };
+      },
+    };
+    const started: Array<{ stop(): Promise<unknown> }> = [];
+    try {
+      const tls = material.ready;
+      const smtpAddress = options.smtp ?? {};
+      const smtp = await Server.start({
+        hostname: smtpAddress.host ?? "127.0.0.1",
+        port: smtpAddress.port ?? 0,
+        engine: esmtpEngine(esmtpConfig(smtpOptions, auth, false), hooks),
+        log,
+        tls,
+        implicitTls: options.smtpImplicitTls ?? false,
+        maxSessions: smtpOptions.maxConnections,
+        clock,
+      });
+      started.push({ stop: () => smtp.stop(0) });
+      let smtps: Server | null = null;
+      if (options.smtps) {
+        smtps = await Server.start({
+          hostname: options.smtps.host ?? "127.0.0.1",
+          port: options.smtps.port ?? 0,
+          engine: esmtpEngine(esmtpConfig(smtpOptions, auth, false), hooks),
+          log,
+          tls,
+          implicitTls: true,
+          maxSessions: smtpOptions.maxConnections,
+          clock,
+        });
+        const s = smtps;
+        started.push({ stop: () => s.stop(0) });
+      }
+      await tls;
+      const caPem = await material.caPem;
+      let http: MailpitApi | null = null;
+      if (options.http !== false) {
+        const { startMailpitApi } = await import("../http/mailpit.ts");
+        http = await startMailpitApi({
+          store,
+          host: options.http?.host ?? "127.0.0.1",
+          port: options.http?.port ?? 0,
+          info: caPem ? { caPem } : undefined,
+          // Wired by the lead once merged: `faults: faultRoutes(options.faults)` and
+          // `ui: uiAsset` (src/http/faults_routes.ts, src/ui/assets.ts).
+        });
+      }
+      return new ServeServer({
+        store,
+        smtp,
+        smtps,
+        http,
+        transcripts,
+        caPem,
+        caFile: material.caFile,
+      });
+    } catch (e) {
+      await Promise.all(started.map((s) => s.stop()));
+      throw e;
+    }
+  }
+
+  /** The SMTP port (the one picked when 0 was asked for). */
+  get port(): number {
+    return this.#smtp.address.port;
+  }
+
+  /** The SMTP address listened on. */
+  get hostname(): string {
+    return this.#smtp.address.hostname;
+  }
+
+  /** The implicit-TLS port (`smtps`), or 0 without that listener. */
+  get smtpsPort(): number {
+    return this.#smtps?.address.port ?? 0;
+  }
+
+  /** Sessions running now on both SMTP listeners. */
+  get activeSessions(): number {
+    return this.#smtp.activeSessions + (this.#smtps?.activeSessions ?? 0);
+  }
+
+  /** Stored messages (the one record of each) in arrival order, as the other personas'. */
+  messages(): ReceivedMessage[] {
+    return arrivalOrder(this.store.list());
+  }
+
+  /** Forgets every stored message. */
+  purge(): void {
+    this.store.clear();
+  }
+
+  /**
+   * Resolves once at least `count` stored messages match `options.query` (all messages
+   * without one), on the arrival itself, with the matching ones in arrival order; rejects with a `WaitTimeoutError` carrying what did
+   * match, or with `signal`'s reason.
+   */
+  async waitForMessages(count: number, options: ServeWaitOptions = {}): Promise<ReceivedMessage[]> {
+    const found = await this.store.waitFor(options.query ?? "", count, {
+      timeout: options.timeout ?? 5000,
+      signal: options.signal,
+    });
+    return arrivalOrder(found);
+  }
+
+  /**
+   * Per-session transcripts (commands, replies, TLS and AUTH events; credentials and bodies
+   * left out), oldest first; the latest `transcripts` sessions (default 100).
+   */
+  transcripts(): Transcript[] {
+    return this.#transcripts?.list() ?? [];
+  }
+
+  /** Resolves when the sessions open right now have all ended. */
+  async idle(): Promise<void> {
+    await Promise.all([this.#smtp.idle(), this.#smtps?.idle()]);
+  }
+
+  /**
+   * Stops: both SMTP listeners refuse new connections at once, running sessions may end by
+   * themselves for up to `timeoutMs` (default 5 s) before they are closed, then the HTTP API
+   * closes. `{ force: true }` closes sessions at once. One stop, one outcome.
+   */
+  stop(options: StopOptions = {}): Promise<StopOutcome> {
+    const timeoutMs = options.force ? 0 : options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    const smtp = this.#smtp.stop(timeoutMs);
+    const smtps = this.#smtps?.stop(timeoutMs);
+    return this.#stopped ??= (async () => {
+      const outcomes = await Promise.all([smtp, smtps]);
+      await this.#http?.close();
+      return outcomes.includes("forced") ? "forced" : "graceful";
+    })();
+  }
+
+  /** `await using`: closes every session at once, a test scope must not wait for idle ones. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop({ force: true });
+  }
+}

@@ -1,0 +1,530 @@
+/**
+ * The serve dialect's session loop: greeting, one guard before every verb, RFC 5321
+ * sequencing with enhanced status codes, and the handlers of each verb. All I/O goes through
+ * the {@link Conversation}; storage and credentials belong to the embedder ({@link EsmtpHooks}).
+ */
+import { Conversation } from "../conversation.ts";
+import { GrowingBody, LineTooLongError } from "../framing.ts";
+import { type DeliveryResult, smtpErrorResult } from "../message.ts";
+import { type Reply, replyText } from "../reply.ts";
+import type { SessionContext } from "../session.ts";
+import { TimeoutError } from "../wire.ts";
+import { authenticate } from "./auth.ts";
+import { bareLineEnding, DROP_PIECE, SERVE_ENDING } from "./body.ts";
+import { checkMailbox, commandLine, parseCommand, pathArgument } from "./command.ts";
+import {
+  type AuthMechanism,
+  type EsmtpConfig,
+  type EsmtpHooks,
+  type EsmtpSessionEnd,
+  EXTENSIONS,
+} from "./config.ts";
+import { ErrorBudget, isHttpRequest } from "./guard.ts";
+import { IdleTimeout } from "./idle.ts";
+import { isReply, mailFacts, rcptParams } from "./mail_params.ts";
+import {
+  chunkReply,
+  ehloReply,
+  greetingReply,
+  heloReply,
+  queuedReply,
+  REPLY,
+  shuttingDownReply,
+  timeoutReply,
+  tooManyErrorsReply,
+} from "./replies.ts";
+import { buildRecord, type SessionFacts, type Transaction } from "./transaction.ts";
+
+/** A reply could not be written: the peer is gone. */
+class PeerGone extends Error {}
+
+/** Ends the session from deep inside a handler. */
+class SessionOver extends Error {
+  constructor(readonly end: EsmtpSessionEnd) {
+    super(end);
+  }
+}
+
+/** A line of an AUTH exchange was longer than the command-line cap (and was dropped). */
+class AuthLineTooLong extends Error {}
+
+/** What a handler returns: `null` to read the next command, or how the session ends. */
+type Next = EsmtpSessionEnd | null;
+
+export class EsmtpSession {
+  readonly #conv: Conversation;
+  readonly #idle: IdleTimeout;
+  readonly #errors: ErrorBudget;
+  readonly #startedAt: Date;
+  #helo = "";
+  #heloVerb: "HELO" | "EHLO" | null = null;
+  #tls: boolean;
+  #authUser: string | undefined;
+  #authMechanism: AuthMechanism | undefined;
+  #tx: Transaction | null = null;
+  #messages = 0;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly cfg: EsmtpConfig,
+    private readonly hooks: EsmtpHooks,
+  ) {
+    this.#idle = new IdleTimeout(ctx.clock, cfg.idleTimeoutMs);
+    this.#conv = new Conversation(ctx, { maxLine: cfg.maxCommandLine, source: this.#idle.source });
+    this.#errors = new ErrorBudget(cfg.maxErrors);
+    this.#tls = ctx.tls !== undefined;
+    this.#startedAt = hooks.now();
+    hooks.attach?.(this.#conv);
+  }
+
+  /** Runs the session to its end; never throws for anything the client does. */
+  async run(): Promise<EsmtpSessionEnd> {
+    let end: EsmtpSessionEnd;
+    try {
+      end = await this.#converse();
+    } catch (e) {
+      end = await this.#ended(e);
+    } finally {
+      this.#idle.stop();
+    }
+    this.#conv.close(); // safe twice: the server closes the connection too
+    this.ctx.log("debug", `session ended (${end})`);
+    return end;
+  }
+
+  async #ended(e: unknown): Promise<EsmtpSessionEnd> {
+    if (e instanceof SessionOver) return e.end;
+    if (e instanceof TimeoutError) {
+      await this.#send(timeoutReply(this.cfg.hostname)).catch(() => {});
+      return "timeout";
+    }
+    // A read or write that failed: the connection broke; nothing to answer.
+    if (!(e instanceof PeerGone)) this.ctx.log("debug", `connection failed: ${String(e)}`);
+    return "closed";
+  }
+
+  async #converse(): Promise<EsmtpSessionEnd> {
+    await this.#send(greetingReply(this.cfg.hostname, this.cfg.greetingText));
+    for (;;) {
+      const line = await this.#readCommand();
+      let next: Next;
+      if (line === null) return this.ctx.closed.aborted ? "closed" : "eof";
+      if (line === "too-long") next = await this.#refuse(REPLY.lineTooLong);
+      else next = await this.#command(line);
+      if (next !== null) return next;
+    }
+  }
+
+  /** The next command line; a line over the cap is dropped whole and reported once. */
+  async #readCommand(): Promise<Uint8Array | "too-long" | null> {
+    try {
+      const line = await this.#conv.readCommand();
+      // A final fragment without a line end: the client has gone, nothing to answer.
+      return line === null || line[line.length - 1] !== 0x0a ? null : line;
+    } catch (e) {
+      if (!(e instanceof LineTooLongError)) throw e;
+    }
+    return (await this.#conv.reader.dropLine()) === null ? null : "too-long";
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Replies
+
+  #text(reply: Reply): string {
+    if (reply.enhanced !== undefined && this.cfg.disabled.has("ENHANCEDSTATUSCODES")) {
+      return replyText({ code: reply.code, lines: reply.lines });
+    }
+    return replyText(reply);
+  }
+
+  async #send(reply: Reply): Promise<void> {
+    try {
+      await this.#conv.reply(this.#text(reply));
+    } catch {
+      throw new PeerGone();
+    }
+  }
+
+  /** Answers a refused command: counted, and one too many ends the session instead. */
+  async #refuse(reply: Reply): Promise<Next> {
+    if (!this.#errors.exceeded()) {
+      await this.#send(reply);
+      return null;
+    }
+    await this.#send(tooManyErrorsReply(this.cfg.hostname));
+    return "errors";
+  }
+
+  /** Answers `reply`; a 5xx counts as a refusal. */
+  #answer(reply: Reply): Promise<Next> {
+    if (reply.code >= 500) return this.#refuse(reply);
+    return this.#send(reply).then(() => null);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The guard and the verbs
+
+  async #command(line: Uint8Array): Promise<Next> {
+    const { text, end, bareCr } = commandLine(line);
+    if (isHttpRequest(text)) {
+      await this.#send(REPLY.http);
+      return "http";
+    }
+    if (this.ctx.stopping.aborted) {
+      await this.#send(shuttingDownReply(this.cfg.hostname));
+      return "closed";
+    }
+    if (this.cfg.bareLineEndings === "reject" && (end !== "crlf" || bareCr)) {
+      return this.#refuse(end !== "crlf" ? REPLY.bareLf : REPLY.bareCr);
+    }
+    const { verb, arg } = parseCommand(text);
+    const known = VERBS.has(verb) && (verb !== "BDAT" || this.#enabled("CHUNKING"));
+    if (this.cfg.requireTls && !this.#tls && known && !BEFORE_TLS.has(verb)) {
+      if (verb === "BDAT") return this.#bdatRefused(arg, REPLY.tlsRequired);
+      return this.#refuse(REPLY.tlsRequired);
+    }
+    switch (verb) {
+      case "EHLO":
+      case "HELO":
+        return this.#hello(verb, arg);
+      case "MAIL":
+        return this.#mail(arg);
+      case "RCPT":
+        return this.#rcpt(arg);
+      case "DATA":
+        return this.#data(arg);
+      case "BDAT":
+        if (!this.#enabled("CHUNKING")) break;
+        return this.#bdat(arg);
+      case "RSET":
+        if (arg) return this.#refuse(REPLY.syntaxRset);
+        this.#tx = null;
+        return this.#answer(REPLY.ok);
+      case "NOOP":
+        return this.#answer(REPLY.ok);
+      case "QUIT":
+        if (arg) return this.#refuse(REPLY.syntaxQuit);
+        await this.#send(REPLY.bye);
+        return "quit";
+      case "VRFY":
+        return this.#answer(arg ? REPLY.vrfy : REPLY.syntaxVrfy);
+      case "EXPN":
+        return this.#refuse(REPLY.notImplemented);
+      case "HELP":
+        return this.#answer(REPLY.help);
+      case "STARTTLS":
+        return this.#starttls(arg);
+      case "AUTH":
+        return this.#auth(arg);
+    }
+    return this.#refuse(REPLY.unrecognized);
+  }
+
+  /** An extension is on (not disabled; BINARYMIME needs CHUNKING). */
+  #enabled(extension: string): boolean {
+    if (this.cfg.disabled.has(extension)) return false;
+    return extension !== "BINARYMIME" || !this.cfg.disabled.has("CHUNKING");
+  }
+
+  /** An extension the client may use now: on, and the session greeted with EHLO. */
+  readonly #offered = (extension: string): boolean =>
+    this.#heloVerb === "EHLO" && this.#enabled(extension);
+
+  get #canStartTls(): boolean {
+    return this.ctx.upgradeTls !== undefined && !this.#tls && this.#enabled("STARTTLS");
+  }
+
+  get #authMechanisms(): readonly AuthMechanism[] {
+    return this.#enabled("AUTH") ? this.cfg.authMechanisms : [];
+  }
+
+  #extensions(): string[] {
+    const lines: string[] = [];
+    for (const ext of EXTENSIONS) {
+      if (!this.#enabled(ext)) continue;
+      if (ext === "SIZE") lines.push(`SIZE ${this.cfg.maxMessageSize}`);
+      else if (ext === "STARTTLS") {
+        if (this.#canStartTls) lines.push(ext);
+      } else if (ext === "AUTH") {
+        const mechanisms = this.#authMechanisms;
+        if (mechanisms.length && (this.#tls || this.cfg.allowInsecureAuth)) {
+          lines.push(`AUTH ${mechanisms.join(" ")}`);
+        }
+      } else lines.push(ext);
+    }
+    return lines;
+  }
+
+  #hello(verb: "HELO" | "EHLO", arg: string): Promise<Next> {
+    if (!arg) return this.#refuse(verb === "HELO" ? REPLY.syntaxHelo : REPLY.syntaxEhlo);
+    // A later EHLO or HELO resets the transaction (RFC 5321 §4.1.4).
+    this.#tx = null;
+    this.#helo = arg;
+    this.#heloVerb = verb;
+    const host = this.cfg.hostname;
+    return this.#answer(verb === "HELO" ? heloReply(host) : ehloReply(host, this.#extensions()));
+  }
+
+  #mail(arg: string): Promise<Next> {
+    if (this.#heloVerb === null) return this.#refuse(REPLY.heloFirst);
+    if (this.cfg.requireAuth && this.#authUser === undefined) {
+      return this.#refuse(REPLY.authRequired);
+    }
+    if (this.#tx) return this.#refuse(REPLY.nestedMail);
+    const path = pathArgument(arg, "FROM:");
+    if (!path) return this.#refuse(REPLY.syntaxMail);
+    const facts = mailFacts(path.params, this.#offered, this.cfg.maxMessageSize);
+    if (isReply(facts)) return this.#refuse(facts);
+    if (path.mailbox !== "") {
+      const check = checkMailbox(path.mailbox, facts.smtpUtf8);
+      if (check !== "ok") {
+        return this.#refuse(check === "utf8" ? REPLY.utf8Sender : REPLY.badSender);
+      }
+    }
+    this.#tx = { from: path.mailbox, mail: facts, to: [], rcptParams: [], chunks: null };
+    return this.#answer(REPLY.senderOk);
+  }
+
+  #rcpt(arg: string): Promise<Next> {
+    const tx = this.#tx;
+    if (!tx) return this.#refuse(this.#heloVerb === null ? REPLY.heloFirst : REPLY.needMail);
+    if (tx.chunks) return this.#refuse(REPLY.rcptAfterBdat);
+    const path = pathArgument(arg, "TO:");
+    if (!path) return this.#refuse(REPLY.syntaxRcpt);
+    if (path.mailbox === "") return this.#refuse(REPLY.badRecipient);
+    const params = rcptParams(path.params, this.#offered);
+    if (isReply(params)) return this.#refuse(params);
+    const check = checkMailbox(path.mailbox, tx.mail.smtpUtf8, true);
+    if (check !== "ok") {
+      return this.#refuse(check === "utf8" ? REPLY.utf8Recipient : REPLY.badRecipient);
+    }
+    if (tx.to.length >= this.cfg.maxRecipients) return this.#answer(REPLY.tooManyRecipients);
+    tx.to.push(path.mailbox);
+    tx.rcptParams.push(params);
+    return this.#answer(REPLY.recipientOk);
+  }
+
+  /** Why the transaction cannot take content now, or null. */
+  #contentRefusal(): Reply | null {
+    const tx = this.#tx;
+    if (!tx) return this.#heloVerb === null ? REPLY.heloFirst : REPLY.needMail;
+    if (tx.to.length === 0) return REPLY.needRcpt;
+    return null;
+  }
+
+  async #data(arg: string): Promise<Next> {
+    if (arg) return this.#refuse(REPLY.syntaxData);
+    const refusal = this.#contentRefusal();
+    if (refusal) return this.#refuse(refusal);
+    const tx = this.#tx!;
+    if (tx.chunks) return this.#refuse(REPLY.dataAfterBdat);
+    if (tx.mail.body === "BINARYMIME") return this.#refuse(REPLY.binaryNeedsBdat);
+    await this.#send(REPLY.dataGo);
+    const max = this.cfg.maxMessageSize;
+    const result = await this.#conv.readData({
+      ending: SERVE_ENDING,
+      body: new GrowingBody(max),
+      maxSize: max,
+      overflow: "drain",
+      ...(this.cfg.maxDataLine > 0 && { maxLine: this.cfg.maxDataLine }),
+      signal: this.ctx.closed,
+    });
+    if (result.end === "cut") return "eof";
+    if (result.end === "aborted") return "closed";
+    this.#tx = null; // whatever the outcome, this transaction is over
+    if (result.end !== "data") {
+      await this.#send(result.end === "too-big" ? REPLY.tooBig : REPLY.lineTooLong);
+      return null;
+    }
+    return this.#deliver(tx, result.bytes, "DATA");
+  }
+
+  async #bdat(arg: string): Promise<Next> {
+    const m = /^(\d{1,20})(?:[ \t]+(LAST))?$/i.exec(arg);
+    if (!m) return this.#refuse(REPLY.syntaxBdat);
+    const size = Number(m[1]);
+    const last = m[2] !== undefined;
+    if (this.#heloVerb !== "EHLO") {
+      return this.#bdatRefused(arg, this.#heloVerb ? REPLY.ehloFirst : REPLY.heloFirst);
+    }
+    const refusal = this.#contentRefusal();
+    if (refusal) return this.#bdatRefused(arg, refusal);
+    const tx = this.#tx!;
+    const max = this.cfg.maxMessageSize;
+    const body = tx.chunks ??= new GrowingBody(max);
+    if (body.length + size > max) {
+      // RFC 3030 §4.2: the chunk is read anyway, so the client and server stay in step.
+      await this.#dropChunk(size);
+      this.#tx = null;
+      await this.#send(REPLY.tooBig);
+      return null;
+    }
+    const chunk = await this.#conv.readChunk(size);
+    if (chunk === null) return "eof";
+    body.push(chunk);
+    if (!last) {
+      await this.#send(chunkReply(size));
+      return null;
+    }
+    this.#tx = null;
+    return this.#deliver(tx, body.bytes(), "BDAT");
+  }
+
+  /** Reads and drops a BDAT chunk whose command is refused, then answers `reply`. */
+  async #bdatRefused(arg: string, reply: Reply): Promise<Next> {
+    const m = /^(\d{1,20})(?:[ \t]+LAST)?$/i.exec(arg);
+    if (!m) return this.#refuse(REPLY.syntaxBdat);
+    await this.#dropChunk(Number(m[1]));
+    return this.#refuse(reply);
+  }
+
+  async #dropChunk(size: number): Promise<void> {
+    for (let left = size; left > 0;) {
+      const piece = await this.#conv.readChunk(Math.min(left, DROP_PIECE));
+      if (piece === null) throw new SessionOver("eof");
+      left -= piece.length;
+    }
+  }
+
+  /** Hands a complete message on and answers its end of data. */
+  async #deliver(tx: Transaction, data: Uint8Array, transport: "DATA" | "BDAT"): Promise<Next> {
+    if (this.cfg.bareLineEndings === "reject" && tx.mail.body !== "BINARYMIME") {
+      const bare = bareLineEnding(data);
+      if (bare) return this.#send(bare === "lf" ? REPLY.bareLf : REPLY.bareCr).then(() => null);
+    }
+    // An interceptor answered instead (or dropped or hung the connection): no message.
+    if (!(await this.#conv.gate("dot", ""))) return null;
+    const record = buildRecord(tx, data, transport, this.#facts(), this.hooks.now());
+    let result: DeliveryResult;
+    try {
+      result = await this.hooks.deliver(record);
+    } catch (e) {
+      result = smtpErrorResult(e) ??
+        { ok: false, temporary: true, reason: e instanceof Error ? e.message : String(e) };
+    }
+    if (result.ok) {
+      const id = result.id ?? `${this.#conv.info.id}.${++this.#messages}`;
+      await this.#send(queuedReply(id));
+      return null;
+    }
+    this.ctx.log("err", `from=<${tx.from}>: not delivered: ${result.reason}`);
+    const failure = result.reply ??
+      (result.temporary ? REPLY.deliveryTemporary : REPLY.deliveryPermanent);
+    await this.#send(failure);
+    return null;
+  }
+
+  #facts(): SessionFacts {
+    return {
+      sessionId: this.#conv.info.id,
+      helo: this.#helo,
+      ...(this.#heloVerb && { heloVerb: this.#heloVerb }),
+      remoteAddress: this.ctx.remote,
+      localAddress: this.ctx.local,
+      sessionStartedAt: this.#startedAt,
+      tls: this.#tls,
+      ...(this.ctx.tls && { tlsSession: this.ctx.tls }),
+      ...(this.#authUser !== undefined &&
+        { authUser: this.#authUser, authMechanism: this.#authMechanism }),
+    };
+  }
+
+  async #starttls(arg: string): Promise<Next> {
+    if (this.#tls) return this.#refuse(REPLY.tlsActive);
+    if (!this.#canStartTls) return this.#refuse(REPLY.notImplemented);
+    if (this.#heloVerb !== "EHLO") {
+      return this.#refuse(this.#heloVerb ? REPLY.ehloFirst : REPLY.heloFirst);
+    }
+    if (arg) return this.#refuse(REPLY.syntaxStarttls);
+    await this.#send(REPLY.tlsGo);
+    const plain = this.ctx.wire;
+    try {
+      // Plaintext pipelined behind STARTTLS is dropped by the seam (RFC 3207 §5).
+      await this.#conv.startTls(() => this.#idle.bound(this.ctx.upgradeTls!()));
+    } catch (e) {
+      plain.close(); // a handshake that timed out must not linger
+      this.ctx.log("notice", `TLS handshake failed: ${String(e)}`);
+      return e instanceof TimeoutError ? "timeout" : "tls-failed";
+    }
+    // RFC 3207 §4.2: everything learnt before TLS is forgotten.
+    this.#tls = true;
+    this.#helo = "";
+    this.#heloVerb = null;
+    this.#tx = null;
+    this.#authUser = undefined;
+    this.#authMechanism = undefined;
+    return null;
+  }
+
+  async #auth(arg: string): Promise<Next> {
+    const mechanisms = this.#authMechanisms;
+    if (mechanisms.length === 0) return this.#refuse(REPLY.notImplemented);
+    if (this.#heloVerb !== "EHLO") {
+      return this.#refuse(this.#heloVerb ? REPLY.ehloFirst : REPLY.heloFirst);
+    }
+    if (this.#authUser !== undefined) return this.#refuse(REPLY.authTwice);
+    if (this.#tx) return this.#refuse(REPLY.authInTransaction);
+    const m = /^([^ \t]+)(?:[ \t]+([^ \t]+))?$/.exec(arg);
+    if (!m) return this.#refuse(REPLY.syntaxAuth);
+    const mechanism = mechanisms.find((x) => x === m[1].toUpperCase());
+    if (!mechanism) return this.#refuse(REPLY.authMechanism);
+    if (!this.#tls && !this.cfg.allowInsecureAuth) return this.#refuse(REPLY.authEncryption);
+    let outcome;
+    try {
+      outcome = await authenticate(mechanism, m[2], {
+        challenge: (reply) => this.#challenge(reply),
+        hooks: this.hooks,
+        hostname: this.cfg.hostname,
+      });
+    } catch (e) {
+      if (!(e instanceof AuthLineTooLong)) throw e;
+      this.#conv.authenticated(mechanism, null);
+      return this.#refuse(REPLY.lineTooLong);
+    }
+    if (outcome === "eof") return "eof";
+    this.#conv.authenticated(mechanism, outcome.user ?? null);
+    if (outcome.user !== undefined) {
+      this.#authUser = outcome.user;
+      this.#authMechanism = mechanism;
+    }
+    return this.#answer(outcome.reply);
+  }
+
+  /** Writes a `334` challenge and reads the client's response line (line end removed). */
+  async #challenge(reply: Reply): Promise<string | null> {
+    let line: Uint8Array | null;
+    try {
+      line = await this.#conv.authStep(this.#text(reply));
+    } catch (e) {
+      if (e instanceof LineTooLongError) {
+        if ((await this.#conv.reader.dropLine()) === null) return null;
+        throw new AuthLineTooLong();
+      }
+      if (e instanceof TimeoutError) throw e;
+      throw new PeerGone();
+    }
+    if (line === null || line[line.length - 1] !== 0x0a) return null;
+    return commandLine(line).text;
+  }
+}
+
+/** Verbs the dialect knows (an unknown one is answered as such even when TLS is required). */
+const VERBS = new Set([
+  "EHLO",
+  "HELO",
+  "MAIL",
+  "RCPT",
+  "DATA",
+  "BDAT",
+  "RSET",
+  "NOOP",
+  "QUIT",
+  "VRFY",
+  "EXPN",
+  "HELP",
+  "STARTTLS",
+  "AUTH",
+]);
+
+/** What a client may do before STARTTLS when TLS is required (RFC 3207 §4). */
+const BEFORE_TLS = new Set(["EHLO", "HELO", "STARTTLS", "NOOP", "RSET", "QUIT", "HELP"]);

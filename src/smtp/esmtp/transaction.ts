@@ -1,0 +1,61 @@
+/** A mail transaction of the serve dialect and the one record it becomes. */
+import type { GrowingBody } from "../framing.ts";
+import type { ReceivedMessage } from "../message.ts";
+import type { EsmtpParams } from "../params.ts";
+import type { MailFacts } from "./mail_params.ts";
+
+/** What MAIL, RCPT and BDAT chunks so far have set up. */
+export interface Transaction {
+  /** Envelope sender without brackets (`""` for `<>`). */
+  readonly from: string;
+  readonly mail: MailFacts;
+  readonly to: string[];
+  readonly rcptParams: EsmtpParams[];
+  /** BDAT chunks received so far; null until the first (DATA is then refused). */
+  chunks: GrowingBody | null;
+}
+
+/** The session facts a record carries besides its transaction. */
+export interface SessionFacts {
+  sessionId: number;
+  helo: string;
+  heloVerb?: "HELO" | "EHLO";
+  remoteAddress: ReceivedMessage["remoteAddress"];
+  localAddress: ReceivedMessage["localAddress"];
+  sessionStartedAt: Date;
+  tls: boolean;
+  tlsSession?: ReceivedMessage["tlsSession"];
+  authUser?: string;
+  authMechanism?: string;
+}
+
+/** The record of a message whose content has fully arrived. */
+export function buildRecord(
+  tx: Transaction,
+  data: Uint8Array,
+  transport: "DATA" | "BDAT",
+  session: SessionFacts,
+  receivedAt: Date,
+): ReceivedMessage {
+  const { authUser, authMechanism, tlsSession, heloVerb } = session;
+  return {
+    sessionId: session.sessionId,
+    from: tx.from,
+    to: tx.to,
+    mailParams: tx.mail.params,
+    rcptParams: tx.rcptParams,
+    data,
+    helo: session.helo,
+    remoteAddress: session.remoteAddress,
+    localAddress: session.localAddress,
+    receivedAt,
+    sessionStartedAt: session.sessionStartedAt,
+    tls: session.tls,
+    ...(tlsSession && { tlsSession }),
+    ...(authUser !== undefined && { authUser, authMechanism }),
+    ...(heloVerb && { heloVerb }),
+    transport,
+    ...(tx.mail.body && { bodyType: tx.mail.body }),
+    smtpUtf8: tx.mail.smtpUtf8,
+  };
+}

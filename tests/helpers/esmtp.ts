@@ -1,0 +1,97 @@
+/**
+ * Drives the serve dialect (src/smtp/esmtp) over the in-memory wire with the fake clock: a
+ * session's input in, its replies, the messages it handed over and how it ended out.
+ */
+import { esmtpEngine } from "../../src/smtp/esmtp/engine.ts";
+import type { EsmtpConfig, EsmtpHooks, EsmtpSessionEnd } from "../../src/smtp/esmtp/config.ts";
+import type { Conversation } from "../../src/smtp/conversation.ts";
+import type { DeliveryResult, ReceivedMessage } from "../../src/smtp/message.ts";
+import type { Wire } from "../../src/smtp/wire.ts";
+import {
+  FakeClock,
+  MemoryWire,
+  type MemoryWireOptions,
+  runEngine,
+  type RunResult,
+} from "./memory_wire.ts";
+
+/** A fixed wall clock, so records and CRAM-MD5 challenges are the same on every run. */
+export const NOW = new Date("2026-12-01T12:00:00Z");
+
+/** Bytes of a latin1 string (one byte per char code). */
+export function latin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const utf8 = new TextEncoder();
+
+export interface Played {
+  /** Everything the server wrote, as text. */
+  replies: string;
+  /** Reply lines, without CRLF. */
+  lines: string[];
+  messages: ReceivedMessage[];
+  end: EsmtpSessionEnd | null;
+  run: RunResult;
+  wire: MemoryWire;
+  clock: FakeClock;
+}
+
+export interface PlayOptions {
+  config?: Partial<EsmtpConfig>;
+  hooks?: Partial<EsmtpHooks>;
+  /** The answer of every delivery (default: ok). */
+  deliver?: (m: ReceivedMessage) => Promise<DeliveryResult>;
+  /** Input chunk sizes (default: all in one chunk). */
+  chunks?: Uint8Array[];
+  wire?: MemoryWireOptions;
+  upgradeTls?: () => Promise<Wire>;
+  attach?: (c: Conversation) => void;
+  clock?: FakeClock;
+}
+
+/** Plays `input` (a UTF-8 string or bytes) against a serve session to its end. */
+export async function play(input: string | Uint8Array, o: PlayOptions = {}): Promise<Played> {
+  const bytes = typeof input === "string" ? utf8.encode(input) : input;
+  const messages: ReceivedMessage[] = [];
+  let end: EsmtpSessionEnd | null = null;
+  const hooks: EsmtpHooks = {
+    deliver: (m) => {
+      messages.push(m);
+      return o.deliver ? o.deliver(m) : Promise.resolve({ ok: true, id: `ID${messages.length}` });
+    },
+    now: () => NOW,
+    nonce: () => "nonce",
+    ended: (e) => end = e,
+    ...(o.attach && { attach: o.attach }),
+    ...o.hooks,
+  };
+  const wire = new MemoryWire(o.chunks ?? (bytes.length ? [bytes] : []), o.wire);
+  const clock = o.clock ?? new FakeClock();
+  const run = await runEngine(esmtpEngine(o.config ?? {}, hooks), wire, {
+    clock,
+    upgradeTls: o.upgradeTls,
+  });
+  const replies = new TextDecoder().decode(wire.written);
+  const lines = replies.split("\r\n");
+  if (lines.at(-1) === "") lines.pop();
+  return { replies, lines, messages, end, run, wire, clock };
+}
+
+/** The opening every test needs: greeting of the default host. */
+export const GREETING = "220 localhost ESMTP mocksmtp";
+
+/** The default EHLO reply lines (no TLS offered: no upgrade; no AUTH: not over TLS). */
+export const EHLO_LINES = [
+  "250-localhost",
+  "250-PIPELINING",
+  "250-SIZE 26214400",
+  "250-8BITMIME",
+  "250-SMTPUTF8",
+  "250-ENHANCEDSTATUSCODES",
+  "250-CHUNKING",
+  "250-BINARYMIME",
+  "250 DSN",
+];
