@@ -1,0 +1,2 @@
+/** The UI's script (placeholder). */
+export const APP_JS = "";

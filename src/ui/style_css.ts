@@ -1,0 +1,2 @@
+/** The UI's style sheet (placeholder). */
+export const STYLE_CSS = "";
