@@ -1,0 +1,203 @@
+// The web UI in a real browser (Debian's chromium via playwright-core) against the stand-in API
+// of tests/helpers/browser.ts, fed by a real mockmta server that nodemailer sends to: mail
+// appears without a reload, opens, its HTML renders sandboxed without loading anything remote,
+// its attachment downloads byte for byte, search narrows the list, delete and the keyboard work.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import nodemailer from "nodemailer";
+import { MockmtaServer } from "../mod.ts";
+import { launchBrowser, startUiFixture } from "./helpers/browser.ts";
+
+/** The page's getComputedStyle, for callbacks that run in the browser (no DOM types here). */
+type Styled = { getComputedStyle(e: unknown): { color: string } };
+
+/** An HTTP server that only counts what reaches it: the "remote" host of a message's images. */
+async function remoteHost() {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? "");
+    res.writeHead(200, { "content-type": "image/png" }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    hits,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", async () => {
+  await using fixture = await startUiFixture();
+  await using mta = await MockmtaServer.start({ sink: fixture, keepMessages: false });
+  await using remote = await remoteHost();
+  await using browser = await launchBrowser();
+  const { page } = browser;
+  const consoleLines: string[] = [];
+  page.on("console", (m) => consoleLines.push(m.text()));
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: mta.port,
+    secure: false,
+    ignoreTLS: true,
+  });
+
+  await page.goto(fixture.url);
+  await page.locator("#status", { hasText: "Live" }).waitFor();
+  assert.equal(await page.locator("#list li").count(), 0);
+  // A marker that a reload would lose: the list must fill without one.
+  await page.evaluate(() => Object.assign(globalThis, { uiTestMarker: 42 }));
+
+  const attachment = randomBytes(3000);
+  const hostile = `<img src=x onerror="document.title='pwned'"> & <b>Invoice</b>`;
+  await transport.sendMail({
+    from: '"Alice" <alice@example.com>',
+    to: "bob@example.com",
+    subject: hostile,
+    text: "Your code is 123456.",
+    html: `<h1 id="greeting" style="color:rgb(1,2,3)">Hello Bob</h1>` +
+      `<img id="remote" src="${remote.url}/tracker.png">` +
+      `<img id="self" src="${fixture.url}probe.png">` +
+      `<script>document.body.setAttribute("data-ran", "yes")</script>`,
+    attachments: [{
+      filename: "data.bin",
+      content: attachment,
+      contentType: "application/octet-stream",
+    }],
+  });
+
+  const first = page.locator("#list li").first();
+  await first.waitFor();
+  assert.equal(
+    await page.evaluate(() => (globalThis as { uiTestMarker?: number }).uiTestMarker),
+    42,
+  );
+  // The subject is text, not markup: shown as sent, no element made from it.
+  assert.equal(await first.locator(".subject").evaluate((e) => e.firstChild?.textContent), hostile);
+  assert.equal(await page.locator("#list img").count(), 0);
+  await browser.screenshot("01-list");
+
+  await first.click();
+  await page.locator("#v-subject", { hasText: "<b>Invoice</b>" }).waitFor();
+  assert.match(await page.locator("#v-text").textContent() ?? "", /Your code is 123456\./);
+  assert.match(await page.locator("#v-details").textContent() ?? "", /<alice@example\.com>/);
+
+  // HTML: rendered in the sandbox, its own CSP in force, nothing remote loaded, no script run.
+  await page.locator("#tab-html").click();
+  const frame = page.frameLocator("#v-html");
+  assert.equal(await frame.locator("#greeting").textContent(), "Hello Bob");
+  assert.equal(
+    await frame.locator("#greeting").evaluate((e) =>
+      (globalThis as unknown as Styled).getComputedStyle(e).color
+    ),
+    "rgb(1, 2, 3)",
+    "inline styles apply",
+  );
+  const srcdoc = page.frames().find((f) => f.url() === "about:srcdoc");
+  assert.ok(srcdoc, "the HTML is in a srcdoc frame");
+  await srcdoc.waitForLoadState("load");
+  assert.deepEqual(remote.hits, [], "no request left for the remote image");
+  assert.equal(fixture.requests.get("/probe.png"), undefined, "not even to the UI's own host");
+  // The frame's own policy (not only the page's) refused both images: chromium says so.
+  const refusedByFrame = (url: string) =>
+    consoleLines.some((l) => l.includes(url) && l.includes("img-src data: cid:"));
+  assert.ok(refusedByFrame(`${remote.url}/tracker.png`), JSON.stringify(consoleLines));
+  assert.ok(refusedByFrame(`${fixture.url}probe.png`), JSON.stringify(consoleLines));
+  assert.equal(await frame.locator("body").getAttribute("data-ran"), null, "no script ran");
+  assert.equal(
+    await page.locator("#v-html").getAttribute("sandbox"),
+    "allow-popups allow-popups-to-escape-sandbox",
+  );
+  assert.notEqual(await page.title(), "pwned");
+  await browser.screenshot("02-html");
+
+  // Attachment: the download's bytes are the ones sent.
+  await page.locator("#tab-attachments").click();
+  const link = page.locator("#v-attachments a", { hasText: "data.bin" });
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  assert.equal(download.suggestedFilename(), "data.bin");
+  const saved = await download.path();
+  assert.deepEqual(new Uint8Array(readFileSync(saved)), new Uint8Array(attachment));
+
+  // Headers and raw source, fetched when their tabs open.
+  await page.locator("#tab-headers").click();
+  await page.locator("#v-headers dt", { hasText: /^subject$/i }).waitFor();
+  await page.locator("#tab-raw").click();
+  await page.locator("#v-raw", { hasText: "Content-Type: multipart/mixed" }).waitFor();
+
+  // A second and third message arrive live; search narrows the list on the server.
+  await transport.sendMail({
+    from: "carol@example.com",
+    to: "dan@example.com",
+    subject: "Weekly report",
+    text: "numbers",
+  });
+  await transport.sendMail({
+    from: "erin@example.com",
+    to: "dan@example.com",
+    subject: "Lunch",
+    text: "pizza",
+  });
+  await page.locator("#list li").nth(2).waitFor();
+  assert.equal(await page.locator("#list li").count(), 3);
+  await page.keyboard.press("Escape"); // back to the list
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate("document.activeElement?.id"), "search");
+  await page.keyboard.type("subject:report");
+  await page.keyboard.press("Enter");
+  await page.locator("#count", { hasText: "1 of 1 found" }).waitFor();
+  assert.equal(await page.locator("#list li").count(), 1);
+  assert.equal(await page.locator("#list li .subject").textContent(), "Weekly report");
+  assert.ok((fixture.requests.get("/api/v1/search") ?? 0) >= 1, "the server searched");
+  await browser.screenshot("03-search");
+  await page.locator("#search").fill("");
+  await page.keyboard.press("Enter");
+  await page.locator("#list li").nth(2).waitFor();
+
+  // Keyboard: j/k and arrows move a visible focus, Enter opens, Delete deletes.
+  await page.keyboard.press("ArrowDown"); // from the search box into the list
+  const focused = () =>
+    page.evaluate('document.activeElement?.querySelector(".subject")?.textContent');
+  assert.equal(await focused(), "Weekly report", "the list keeps its place across a search");
+  await page.keyboard.press("Home");
+  assert.equal(await focused(), "Lunch");
+  await page.keyboard.press("j");
+  assert.equal(await focused(), "Weekly report");
+  assert.notEqual(
+    await page.evaluate("getComputedStyle(document.activeElement).outlineStyle"),
+    "none",
+    "focus is visible",
+  );
+  await page.keyboard.press("j");
+  await page.keyboard.press("k");
+  await page.keyboard.press("Enter");
+  await page.locator("#v-subject", { hasText: "Weekly report" }).waitFor();
+  await browser.screenshot("04-keyboard");
+  await page.keyboard.press("Delete");
+  await page.locator("#list li", { hasText: "Weekly report" }).waitFor({ state: "detached" });
+  assert.equal(await page.locator("#list li").count(), 2);
+  assert.ok(await page.locator("#view").isHidden(), "the deleted message's view is closed");
+  const after = await (await fetch(`${fixture.url}api/v1/messages`)).json() as {
+    messages: { Subject: string }[];
+  };
+  assert.deepEqual(after.messages.map((m) => m.Subject), ["Lunch", hostile]);
+  assert.ok(String(await focused()).startsWith(hostile), "focus moves on to the next message");
+
+  // Delete all, confirmed in the dialog.
+  page.once("dialog", (d) => d.accept());
+  await page.locator("#delete-all").click();
+  await page.locator("#empty").waitFor({ state: "visible" });
+  const none = await (await fetch(`${fixture.url}api/v1/messages`)).json() as {
+    messages: unknown[];
+  };
+  assert.equal(none.messages.length, 0);
+  await browser.screenshot("05-empty");
+  transport.close();
+});
