@@ -126,7 +126,11 @@ test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", asyn
   const saved = await download.path();
   assert.deepEqual(new Uint8Array(readFileSync(saved)), new Uint8Array(attachment));
 
-  // Headers and raw source, fetched when their tabs open.
+  // Headers and raw source, fetched when their tabs open; arrows move between tabs.
+  await page.locator("#tab-attachments").focus();
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.evaluate("document.activeElement?.id"), "tab-raw");
+  assert.equal(await page.locator("#tab-raw").getAttribute("aria-selected"), "true");
   await page.locator("#tab-headers").click();
   await page.locator("#v-headers dt", { hasText: /^subject$/i }).waitFor();
   await page.locator("#tab-raw").click();
