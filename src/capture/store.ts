@@ -1,0 +1,433 @@
+/**
+ * The message store behind the HTTP API, the UI and the library's waits: every accepted
+ * message with its Mailpit-style ID, read flag, tags and session facts, bounded by a count
+ * and a byte budget (oldest dropped first). Waits and subscribers are woken by the arrival
+ * itself, never by polling.
+ */
+import type { ReceivedMessage } from "../smtp/message.ts";
+import { type Clock, systemClock } from "../smtp/clock.ts";
+import { WaitTimeoutError } from "../sinks/memory.ts";
+import { parseMessage } from "../mime/view.ts";
+import type { MessageView } from "../mime/view.ts";
+import { type Query, toQuery } from "./query.ts";
+import { newId } from "./id.ts";
+import { summarize, type Summary } from "./summary.ts";
+import { messageTags, normalizeTags } from "./tags.ts";
+
+export { WaitTimeoutError };
+export type { Summary };
+
+/** One stored message: the record as it arrived, plus what the store knows about it. */
+export interface StoredMessage {
+  /** Mailpit-style ID: 22 characters of base57 (shortuuid's alphabet), unique per store. */
+  readonly id: string;
+  /** Arrival number, 1 for the first message this store ever kept; never reused. */
+  readonly seq: number;
+  readonly message: ReceivedMessage;
+  /** Size of the raw message (`message.data`) in bytes. */
+  readonly size: number;
+  /** When the store took it (the message's `receivedAt`). */
+  readonly created: Date;
+  /** Header facts and search text, made once on arrival. */
+  readonly summary: Summary;
+  /** Sorted, unique; from plus-addresses and `X-Tags` on arrival, then as set. */
+  tags: string[];
+  read: boolean;
+  /** Lint findings for this message (lint's `Finding`s), when a linter ran. */
+  lint?: unknown[];
+  /** The session transcript, when one was kept (lines or the transcript object). */
+  transcript?: unknown;
+}
+
+/** What the embedder adds beside the message. */
+export interface AddExtras {
+  /** Tags on top of those the message itself carries. */
+  tags?: string[];
+  lint?: unknown[];
+  transcript?: unknown;
+}
+
+/** What changed, for websocket/SSE pushes and the UI. */
+export type StoreEvent =
+  | { type: "new"; message: StoredMessage }
+  | { type: "update"; message: StoredMessage }
+  /** `evicted`: pushed out by the store's limits, not deleted by anyone. */
+  | { type: "delete"; ids: string[]; reason: "deleted" | "evicted" }
+  | { type: "clear" };
+
+export type StoreListener = (event: StoreEvent) => void;
+
+/** One page of a search, with the counts Mailpit's `/api/v1/search` answers with. */
+export interface SearchPage {
+  /** Messages in the store. */
+  total: number;
+  /** Unread messages in the store. */
+  unread: number;
+  /** Messages matching the query. */
+  messagesCount: number;
+  /** Unread messages matching the query. */
+  messagesUnread: number;
+  /** Offset of the first returned match. */
+  start: number;
+  /** Number returned on this page (`messages.length`). */
+  count: number;
+  /** All tags in the store, sorted. */
+  tags: string[];
+  /** The page, newest first. */
+  messages: StoredMessage[];
+}
+
+export interface CaptureStoreOptions {
+  /** Most messages kept; the oldest is dropped first. Default 500 (Mailpit's default). 0: no limit. */
+  max?: number;
+  /** Most bytes of raw messages kept; the oldest are dropped first. Default 0: no limit. */
+  maxBytes?: number;
+  /** Times the waits' timeouts: the server's clock, so a fake one drives them too. */
+  clock?: Clock;
+  /** Tag messages sent to `user+tag@` (Mailpit's plus-address tagging). Default true. */
+  tagsFromPlusAddresses?: boolean;
+  /** Views kept parsed for `view()`; older ones are parsed again when asked. Default 50. */
+  viewCache?: number;
+}
+
+export interface WaitOptions {
+  /** Milliseconds; default 5000. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+interface Waiter {
+  query: Query;
+  count: number;
+  wake(): void;
+}
+
+/**
+ * Every message the server accepted, newest first.
+ *
+ * Order: lists and searches are newest first (highest `seq` first), as Mailpit's are. `seq`
+ * follows the order of `add()` calls, even when a later message is parsed sooner.
+ */
+export class CaptureStore {
+  readonly #max: number;
+  readonly #maxBytes: number;
+  readonly #clock: Clock;
+  readonly #plusTags: boolean;
+  readonly #viewCacheSize: number;
+  /** Oldest first: eviction takes from the front, arrival appends. */
+  #items: StoredMessage[] = [];
+  #byId = new Map<string, StoredMessage>();
+  #bytes = 0;
+  #seq = 0;
+  #waiters = new Set<Waiter>();
+  #listeners = new Set<StoreListener>();
+  #views = new Map<string, Promise<MessageView>>();
+  /** Keeps `add()` insertions in call order while parsing runs concurrently. */
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: CaptureStoreOptions = {}) {
+    this.#max = options.max ?? 500;
+    this.#maxBytes = options.maxBytes ?? 0;
+    this.#clock = options.clock ?? systemClock;
+    this.#plusTags = options.tagsFromPlusAddresses ?? true;
+    this.#viewCacheSize = options.viewCache ?? 50;
+  }
+
+  /** Messages held now. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** Bytes of raw messages held now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Stores `message` and resolves with its record once it is listed and waiters are woken.
+   * Parsing (for subject, addresses, search text) happens here, never later in a listing.
+   */
+  add(message: ReceivedMessage, extras: AddExtras = {}): Promise<StoredMessage> {
+    const seq = ++this.#seq;
+    const parsed = parseMessage(message.data);
+    const done = this.#tail.then(async () => {
+      const view = await parsed;
+      const summary = summarize(view, message);
+      const tags = normalizeTags([
+        ...messageTags(view, message, this.#plusTags),
+        ...(extras.tags ?? []),
+      ]);
+      const stored: StoredMessage = {
+        id: newId(),
+        seq,
+        message,
+        size: message.data.length,
+        created: message.receivedAt,
+        summary,
+        tags,
+        read: false,
+        ...(extras.lint ? { lint: extras.lint } : {}),
+        ...(extras.transcript !== undefined ? { transcript: extras.transcript } : {}),
+      };
+      this.#insert(stored);
+      this.#cacheView(stored.id, Promise.resolve(view));
+      return stored;
+    });
+    // A failed add must not block the ones queued behind it.
+    this.#tail = done.catch(() => {});
+    return done;
+  }
+
+  #insert(stored: StoredMessage): void {
+    this.#items.push(stored);
+    this.#byId.set(stored.id, stored);
+    this.#bytes += stored.size;
+    const evicted: string[] = [];
+    while (
+      this.#items.length > 1 &&
+      ((this.#max > 0 && this.#items.length > this.#max) ||
+        (this.#maxBytes > 0 && this.#bytes > this.#maxBytes))
+    ) {
+      const old = this.#items.shift()!;
+      this.#forget(old);
+      evicted.push(old.id);
+    }
+    if (evicted.length) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
+    this.#emit({ type: "new", message: stored });
+    for (const w of [...this.#waiters]) {
+      if (this.#countMatches(w.query, w.count) >= w.count) w.wake();
+    }
+  }
+
+  #forget(m: StoredMessage): void {
+    this.#byId.delete(m.id);
+    this.#views.delete(m.id);
+    this.#bytes -= m.size;
+  }
+
+  /** The message with this ID, or undefined. */
+  get(id: string): StoredMessage | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The newest message matching `query` (all when omitted), or undefined. */
+  latest(query?: string | Query): StoredMessage | undefined {
+    const q = toQuery(query);
+    for (let i = this.#items.length - 1; i >= 0; i--) {
+      if (q.matches(this.#items[i])) return this.#items[i];
+    }
+    return undefined;
+  }
+
+  /** Messages matching `query` (all when omitted), newest first. */
+  list(query?: string | Query): StoredMessage[] {
+    const q = toQuery(query);
+    const out: StoredMessage[] = [];
+    for (let i = this.#items.length - 1; i >= 0; i--) {
+      if (q.matches(this.#items[i])) out.push(this.#items[i]);
+    }
+    return out;
+  }
+
+  /** One page of the messages matching `query`, newest first, with Mailpit's counts. */
+  search(
+    query?: string | Query,
+    page: { start?: number; limit?: number } = {},
+  ): SearchPage {
+    const start = Math.max(0, page.start ?? 0);
+    const limit = page.limit ?? 50;
+    const matches = this.list(query);
+    const messages = matches.slice(start, limit < 0 ? undefined : start + limit);
+    return {
+      total: this.#items.length,
+      unread: this.#items.reduce((n, m) => n + (m.read ? 0 : 1), 0),
+      messagesCount: matches.length,
+      messagesUnread: matches.reduce((n, m) => n + (m.read ? 0 : 1), 0),
+      start,
+      count: messages.length,
+      tags: this.tags(),
+      messages,
+    };
+  }
+
+  /** Every tag in use, sorted. */
+  tags(): string[] {
+    const all = new Set<string>();
+    for (const m of this.#items) for (const t of m.tags) all.add(t);
+    return [...all].sort(compareTags);
+  }
+
+  /** Deletes the given IDs, or every message matching a query; returns the IDs deleted. */
+  delete(target: readonly string[] | string | Query): string[] {
+    const doomed = Array.isArray(target)
+      ? new Set(target.filter((id) => this.#byId.has(id)))
+      : new Set(this.list(target as string | Query).map((m) => m.id));
+    if (doomed.size === 0) return [];
+    const kept: StoredMessage[] = [];
+    for (const m of this.#items) {
+      if (doomed.has(m.id)) this.#forget(m);
+      else kept.push(m);
+    }
+    this.#items = kept;
+    const ids = [...doomed];
+    this.#emit({ type: "delete", ids, reason: "deleted" });
+    return ids;
+  }
+
+  /** Deletes everything. */
+  clear(): void {
+    this.#items = [];
+    this.#byId.clear();
+    this.#views.clear();
+    this.#bytes = 0;
+    this.#emit({ type: "clear" });
+  }
+
+  /** Marks messages read or unread; returns those that changed. */
+  setRead(ids: readonly string[], read: boolean): StoredMessage[] {
+    return this.#update(ids, (m) => {
+      if (m.read === read) return false;
+      m.read = read;
+      return true;
+    });
+  }
+
+  /** Replaces the tags of messages (Mailpit's `PUT /api/v1/tags`); returns those that changed. */
+  setTags(ids: readonly string[], tags: readonly string[]): StoredMessage[] {
+    const next = normalizeTags(tags);
+    return this.#update(ids, (m) => {
+      if (next.join("\0") === m.tags.join("\0")) return false;
+      m.tags = next;
+      return true;
+    });
+  }
+
+  /** Renames a tag on every message carrying it (case-insensitive match). */
+  renameTag(from: string, to: string): StoredMessage[] {
+    const lower = from.toLowerCase();
+    const ids = this.#items.filter((m) => m.tags.some((t) => t.toLowerCase() === lower))
+      .map((m) => m.id);
+    return this.#update(ids, (m) => {
+      m.tags = normalizeTags(m.tags.map((t) => (t.toLowerCase() === lower ? to : t)));
+      return true;
+    });
+  }
+
+  #update(ids: readonly string[], change: (m: StoredMessage) => boolean): StoredMessage[] {
+    const changed: StoredMessage[] = [];
+    for (const id of ids) {
+      const m = this.#byId.get(id);
+      if (m && change(m)) changed.push(m);
+    }
+    for (const m of changed) this.#emit({ type: "update", message: m });
+    // A wait on `is:read` or `tag:x` is satisfied by an update as much as by an arrival.
+    if (changed.length) {
+      for (const w of [...this.#waiters]) {
+        if (this.#countMatches(w.query, w.count) >= w.count) w.wake();
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * The parsed view of a stored message (text, HTML, attachments, links, codes). The last
+   * `viewCache` views are kept; older ones are parsed again from the raw bytes.
+   */
+  view(id: string): Promise<MessageView> | undefined {
+    const m = this.#byId.get(id);
+    if (!m) return undefined;
+    const cached = this.#views.get(id);
+    if (cached) {
+      // Most recently used last, so the cache drops the least recently used first.
+      this.#views.delete(id);
+      this.#views.set(id, cached);
+      return cached;
+    }
+    const view = parseMessage(m.message.data);
+    this.#cacheView(id, view);
+    return view;
+  }
+
+  #cacheView(id: string, view: Promise<MessageView>): void {
+    if (this.#viewCacheSize <= 0) return;
+    this.#views.set(id, view);
+    while (this.#views.size > this.#viewCacheSize) {
+      this.#views.delete(this.#views.keys().next().value!);
+    }
+  }
+
+  /**
+   * Resolves with the messages matching `query` (newest first) as soon as at least `count`
+   * match, at once if they already do. Woken by the arrival (or update) itself. On timeout it
+   * rejects with a {@link WaitTimeoutError} carrying what did match; on abort with the
+   * signal's reason. Either way its listener is gone.
+   */
+  waitFor(
+    query: string | Query | undefined,
+    count = 1,
+    opts: WaitOptions = {},
+  ): Promise<StoredMessage[]> {
+    const q = toQuery(query);
+    if (this.#countMatches(q, count) >= count) return Promise.resolve(this.list(q));
+    const timeout = opts.timeout ?? 5000;
+    return new Promise((resolve, reject) => {
+      const finish = (ok: boolean, reason?: unknown) => {
+        this.#clock.clearTimeout(timer);
+        opts.signal?.removeEventListener("abort", onAbort);
+        this.#waiters.delete(waiter);
+        if (ok) resolve(this.list(q));
+        else reject(reason);
+      };
+      const waiter: Waiter = { query: q, count, wake: () => finish(true) };
+      const onAbort = () => finish(false, opts.signal!.reason);
+      const timer = this.#clock.setTimeout(
+        () => finish(false, new WaitTimeoutError(count, this.list(q))),
+        timeout,
+      );
+      if (opts.signal?.aborted) return finish(false, opts.signal.reason);
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Waits pending now (for tests that check nothing leaks). */
+  get pendingWaits(): number {
+    return this.#waiters.size;
+  }
+
+  /** Calls `listener` for every event from now on; returns the function that stops it. */
+  subscribe(listener: StoreListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Listeners subscribed now (for tests that check nothing leaks). */
+  get subscribers(): number {
+    return this.#listeners.size;
+  }
+
+  #emit(event: StoreEvent): void {
+    for (const l of [...this.#listeners]) {
+      // One failing listener (a closed socket) must not stop the others or the arrival.
+      try {
+        l(event);
+      } catch {
+        // ignored on purpose, see above
+      }
+    }
+  }
+
+  /** Matches counted up to `enough`, newest first (a wait needs no more than that). */
+  #countMatches(q: Query, enough: number): number {
+    let n = 0;
+    for (let i = this.#items.length - 1; i >= 0 && n < enough; i--) {
+      if (q.matches(this.#items[i])) n++;
+    }
+    return n;
+  }
+}
+
+function compareTags(a: string, b: string): number {
+  const la = a.toLowerCase(), lb = b.toLowerCase();
+  return la < lb ? -1 : la > lb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
