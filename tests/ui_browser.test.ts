@@ -1,7 +1,8 @@
-// The web UI in a real browser (Debian's chromium via playwright-core) against the stand-in API
-// of tests/helpers/browser.ts, fed by a real mockmta server that nodemailer sends to: mail
-// appears without a reload, opens, its HTML renders sandboxed without loading anything remote,
-// its attachment downloads byte for byte, search narrows the list, delete and the keyboard work.
+// The web UI in a real browser (Debian's chromium via playwright-core), fed by a real mockmta
+// server that nodemailer sends to, once against the stand-in API of tests/helpers/browser.ts
+// (SSE) and once against the real Mailpit API of src/http (websocket): mail appears without a
+// reload, opens, its HTML renders sandboxed without loading anything remote, its attachment
+// downloads byte for byte, search narrows the list, delete and the keyboard work.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -9,7 +10,10 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
-import { MockmtaServer } from "../mod.ts";
+import { type DeliveryResult, MockmtaServer, type ReceivedMessage } from "../mod.ts";
+import { CaptureStore } from "../src/capture/store.ts";
+import { startMailpitApi } from "../src/http/mailpit.ts";
+import { UI_CSP, uiAsset } from "../src/ui/assets.ts";
 import { launchBrowser, startUiFixture } from "./helpers/browser.ts";
 
 /** The page's getComputedStyle, for callbacks that run in the browser (no DOM types here). */
@@ -34,23 +38,44 @@ async function remoteHost() {
   };
 }
 
-test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", async () => {
-  await using fixture = await startUiFixture();
-  await using mta = await MockmtaServer.start({ sink: fixture, keepMessages: false });
+/** Where the scenario runs: the UI's base URL, the SMTP port that feeds it, how it listens. */
+interface Target {
+  name: string;
+  url: string;
+  smtpPort: number;
+  live: "websocket" | "sse";
+}
+
+/**
+ * Mail sent by nodemailer appears without a reload, opens, its HTML renders in the sandbox with
+ * nothing remote loaded, its attachment downloads, search narrows, keyboard and delete work.
+ */
+async function scenario(target: Target) {
+  const url = target.url.endsWith("/") ? target.url : `${target.url}/`;
   await using remote = await remoteHost();
   await using browser = await launchBrowser();
   const { page } = browser;
+  const shot = (name: string) => browser.screenshot(`${target.name}-${name}`);
   const consoleLines: string[] = [];
   page.on("console", (m) => consoleLines.push(m.text()));
+  // Paths the page asked its own host for (what left the browser for the API).
+  const requested: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().startsWith(url)) requested.push(new URL(r.url()).pathname);
+  });
+  const sockets: string[] = [];
+  page.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
   const transport = nodemailer.createTransport({
     host: "127.0.0.1",
-    port: mta.port,
+    port: target.smtpPort,
     secure: false,
     ignoreTLS: true,
   });
 
-  await page.goto(fixture.url);
+  await page.goto(url);
   await page.locator("#status", { hasText: "Live" }).waitFor();
+  if (target.live === "websocket") assert.deepEqual(sockets, ["/api/events"]);
+  else assert.ok(requested.includes("/api/v1/events"), JSON.stringify(requested));
   assert.equal(await page.locator("#list li").count(), 0);
   // A marker that a reload would lose: the list must fill without one.
   await page.evaluate(() => Object.assign(globalThis, { uiTestMarker: 42 }));
@@ -64,7 +89,7 @@ test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", asyn
     text: "Your code is 123456.",
     html: `<h1 id="greeting" style="color:rgb(1,2,3)">Hello Bob</h1>` +
       `<img id="remote" src="${remote.url}/tracker.png">` +
-      `<img id="self" src="${fixture.url}probe.png">` +
+      `<img id="self" src="${url}probe.png">` +
       `<script>document.body.setAttribute("data-ran", "yes")</script>`,
     attachments: [{
       filename: "data.bin",
@@ -82,7 +107,7 @@ test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", asyn
   // The subject is text, not markup: shown as sent, no element made from it.
   assert.equal(await first.locator(".subject").evaluate((e) => e.firstChild?.textContent), hostile);
   assert.equal(await page.locator("#list img").count(), 0);
-  await browser.screenshot("01-list");
+  await shot("01-list");
 
   await first.click();
   await page.locator("#v-subject", { hasText: "<b>Invoice</b>" }).waitFor();
@@ -104,19 +129,19 @@ test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", asyn
   assert.ok(srcdoc, "the HTML is in a srcdoc frame");
   await srcdoc.waitForLoadState("load");
   assert.deepEqual(remote.hits, [], "no request left for the remote image");
-  assert.equal(fixture.requests.get("/probe.png"), undefined, "not even to the UI's own host");
+  assert.ok(!requested.includes("/probe.png"), "not even to the UI's own host");
   // The frame's own policy (not only the page's) refused both images: chromium says so.
   const refusedByFrame = (url: string) =>
     consoleLines.some((l) => l.includes(url) && l.includes("img-src data: cid:"));
   assert.ok(refusedByFrame(`${remote.url}/tracker.png`), JSON.stringify(consoleLines));
-  assert.ok(refusedByFrame(`${fixture.url}probe.png`), JSON.stringify(consoleLines));
+  assert.ok(refusedByFrame(`${url}probe.png`), JSON.stringify(consoleLines));
   assert.equal(await frame.locator("body").getAttribute("data-ran"), null, "no script ran");
   assert.equal(
     await page.locator("#v-html").getAttribute("sandbox"),
     "allow-popups allow-popups-to-escape-sandbox",
   );
   assert.notEqual(await page.title(), "pwned");
-  await browser.screenshot("02-html");
+  await shot("02-html");
 
   // Attachment: the download's bytes are the ones sent.
   await page.locator("#tab-attachments").click();
@@ -159,8 +184,8 @@ test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", asyn
   await page.locator("#count", { hasText: "1 of 1 found" }).waitFor();
   assert.equal(await page.locator("#list li").count(), 1);
   assert.equal(await page.locator("#list li .subject").textContent(), "Weekly report");
-  assert.ok((fixture.requests.get("/api/v1/search") ?? 0) >= 1, "the server searched");
-  await browser.screenshot("03-search");
+  assert.ok(requested.includes("/api/v1/search"), "the server searched");
+  await shot("03-search");
   await page.locator("#search").fill("");
   await page.keyboard.press("Enter");
   await page.locator("#list li").nth(2).waitFor();
@@ -183,12 +208,12 @@ test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", asyn
   await page.keyboard.press("k");
   await page.keyboard.press("Enter");
   await page.locator("#v-subject", { hasText: "Weekly report" }).waitFor();
-  await browser.screenshot("04-keyboard");
+  await shot("04-keyboard");
   await page.keyboard.press("Delete");
   await page.locator("#list li", { hasText: "Weekly report" }).waitFor({ state: "detached" });
   assert.equal(await page.locator("#list li").count(), 2);
   assert.ok(await page.locator("#view").isHidden(), "the deleted message's view is closed");
-  const after = await (await fetch(`${fixture.url}api/v1/messages`)).json() as {
+  const after = await (await fetch(`${url}api/v1/messages`)).json() as {
     messages: { Subject: string }[];
   };
   assert.deepEqual(after.messages.map((m) => m.Subject), ["Lunch", hostile]);
@@ -198,10 +223,31 @@ test("UI: live list, sandboxed HTML, attachment, search, delete, keyboard", asyn
   page.once("dialog", (d) => d.accept());
   await page.locator("#delete-all").click();
   await page.locator("#empty").waitFor({ state: "visible" });
-  const none = await (await fetch(`${fixture.url}api/v1/messages`)).json() as {
+  const none = await (await fetch(`${url}api/v1/messages`)).json() as {
     messages: unknown[];
   };
   assert.equal(none.messages.length, 0);
-  await browser.screenshot("05-empty");
+  await shot("05-empty");
   transport.close();
+}
+
+test("UI against the stand-in API (live updates over SSE: no websocket there)", async () => {
+  await using fixture = await startUiFixture();
+  await using mta = await MockmtaServer.start({ sink: fixture, keepMessages: false });
+  await scenario({ name: "fixture", url: fixture.url, smtpPort: mta.port, live: "sse" });
+});
+
+test("UI against the Mailpit API of src/http over a capture store (websocket)", async () => {
+  const store = new CaptureStore();
+  await using api = await startMailpitApi({ store, ui: uiAsset });
+  const sink = {
+    deliver: async (
+      m: ReceivedMessage,
+    ): Promise<DeliveryResult> => (await store.add(m), { ok: true }),
+  };
+  await using mta = await MockmtaServer.start({ sink, keepMessages: false });
+  const page = await fetch(`${api.url}/`);
+  assert.equal(page.headers.get("content-security-policy"), UI_CSP);
+  await page.body?.cancel();
+  await scenario({ name: "mailpit", url: api.url, smtpPort: mta.port, live: "websocket" });
 });

@@ -75,8 +75,6 @@ interface FixtureMessage {
 /** The stand-in API: a {@link Sink} for a library server and an HTTP server for the browser. */
 export interface UiFixture extends Sink, AsyncDisposable {
   url: string;
-  /** How many requests each path got (the UI's API use, asserted by tests). */
-  requests: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -89,7 +87,6 @@ export async function startUiFixture(): Promise<UiFixture> {
   const { default: PostalMime } = await import("postal-mime");
   const stored: FixtureMessage[] = [];
   const streams = new Set<ServerResponse>();
-  const requests = new Map<string, number>();
   let next = 1;
 
   const announce = (event: unknown) => {
@@ -187,7 +184,6 @@ export async function startUiFixture(): Promise<UiFixture> {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://fixture");
-    requests.set(url.pathname, (requests.get(url.pathname) ?? 0) + 1);
     const asset = req.method === "GET" ? uiAsset(url.pathname) : null;
     if (asset) {
       return res.writeHead(200, { "content-type": asset.type, ...asset.headers }).end(asset.body);
@@ -247,7 +243,6 @@ export async function startUiFixture(): Promise<UiFixture> {
   };
   return {
     url: `http://127.0.0.1:${port}/`,
-    requests,
     deliver,
     close,
     [Symbol.asyncDispose]: close,
