@@ -44,7 +44,19 @@ interface Target {
   url: string;
   smtpPort: number;
   live: "websocket" | "sse";
+  /** The first message carries lint findings, a transcript and extracted codes. */
+  extras: boolean;
 }
+
+/** The finding the real-API target attaches to its first message (lint's Finding shape). */
+const FINDING = {
+  id: "bare-lf",
+  severity: "error",
+  rfc: "RFC 5321 §2.3.8",
+  evidence: "<b>bare</b>\\n",
+  advice: "End every line with CRLF.",
+  line: 3,
+};
 
 /**
  * Mail sent by nodemailer appears without a reload, opens, its HTML renders in the sandbox with
@@ -85,6 +97,7 @@ async function scenario(target: Target) {
   await transport.sendMail({
     from: '"Alice" <alice@example.com>',
     to: "bob@example.com",
+    bcc: "secret@example.com",
     subject: hostile,
     text: "Your code is 123456.",
     html: `<h1 id="greeting" style="color:rgb(1,2,3)">Hello Bob</h1>` +
@@ -112,7 +125,35 @@ async function scenario(target: Target) {
   await first.click();
   await page.locator("#v-subject", { hasText: "<b>Invoice</b>" }).waitFor();
   assert.match(await page.locator("#v-text").textContent() ?? "", /Your code is 123456\./);
-  assert.match(await page.locator("#v-details").textContent() ?? "", /<alice@example\.com>/);
+  // Envelope and session: the Bcc recipient shows, and where the client connected from.
+  await page.locator("#tab-details").click();
+  const details = await page.locator("#v-details").textContent() ?? "";
+  assert.match(details, /Envelope from<alice@example\.com>/);
+  assert.match(details, /Envelope to<bob@example\.com>, <secret@example\.com>/);
+  assert.match(details, /Client address127\.0\.0\.1/);
+  assert.match(details, /TLSno/);
+  if (target.extras) {
+    assert.match(details, /Codes123456/);
+    // Lint: the tab, its count, the finding as text; the transcript tab.
+    assert.equal(await page.locator("#lint-count").textContent(), "1");
+    assert.equal(await page.locator("#lint-count").getAttribute("class"), "badge error");
+    await page.locator("#tab-lint").click();
+    const cells = await page.locator("#v-lint tbody td").allTextContents();
+    assert.deepEqual(cells, [
+      "error",
+      "bare-lf",
+      "RFC 5321 §2.3.8",
+      "line 3: <b>bare</b>\\n",
+      "End every line with CRLF.",
+    ]);
+    await shot("01b-lint");
+    await page.locator("#tab-transcript").click();
+    assert.equal(await page.locator("#v-transcript").textContent(), "C: EHLO client\nS: 250 ok");
+  } else {
+    assert.ok(await page.locator("#tab-lint").isHidden(), "no Lint field, no lint tab");
+    assert.ok(await page.locator("#tab-transcript").isHidden());
+  }
+  await page.locator("#tab-text").click();
 
   // HTML: rendered in the sandbox, its own CSP in force, nothing remote loaded, no script run.
   await page.locator("#tab-html").click();
@@ -234,20 +275,36 @@ async function scenario(target: Target) {
 test("UI against the stand-in API (live updates over SSE: no websocket there)", async () => {
   await using fixture = await startUiFixture();
   await using mta = await MockmtaServer.start({ sink: fixture, keepMessages: false });
-  await scenario({ name: "fixture", url: fixture.url, smtpPort: mta.port, live: "sse" });
+  await scenario({
+    name: "fixture",
+    url: fixture.url,
+    smtpPort: mta.port,
+    live: "sse",
+    extras: false,
+  });
 });
 
 test("UI against the Mailpit API of src/http over a capture store (websocket)", async () => {
   const store = new CaptureStore();
   await using api = await startMailpitApi({ store, ui: uiAsset });
+  // The first message gets a finding and a transcript, as serve's linter and transcripts add.
   const sink = {
-    deliver: async (
-      m: ReceivedMessage,
-    ): Promise<DeliveryResult> => (await store.add(m), { ok: true }),
+    async deliver(m: ReceivedMessage): Promise<DeliveryResult> {
+      const first = store.list().length === 0;
+      const extras = { lint: [FINDING], transcript: ["C: EHLO client", "S: 250 ok"] };
+      await store.add(m, first ? extras : {});
+      return { ok: true };
+    },
   };
   await using mta = await MockmtaServer.start({ sink, keepMessages: false });
   const page = await fetch(`${api.url}/`);
   assert.equal(page.headers.get("content-security-policy"), UI_CSP);
   await page.body?.cancel();
-  await scenario({ name: "mailpit", url: api.url, smtpPort: mta.port, live: "websocket" });
+  await scenario({
+    name: "mailpit",
+    url: api.url,
+    smtpPort: mta.port,
+    live: "websocket",
+    extras: true,
+  });
 });

@@ -174,7 +174,7 @@ async function open(id) {
   $("view").hidden = false;
   // Headers and raw source are fetched when their tab is opened, not for every message.
   loaded.headers = loaded.raw = false;
-  showPanel(state.panel === "lint" && !Array.isArray(m.Lint) ? "text" : state.panel, false);
+  showPanel(state.panel, false); // the same tab as before, when this message has it
 }
 
 const loaded = { headers: false, raw: false };
@@ -218,6 +218,7 @@ function renderMessage(m) {
   );
   if (parts.length === 0) $("v-attachments").append(el("li", { class: "muted", text: "No attachments." }));
   renderDetails(m);
+  renderTranscript(m);
   renderLint(m);
 }
 
@@ -227,17 +228,49 @@ function renderDetails(m) {
     ["Envelope to", (m.RcptTo || []).map((r) => "<" + (typeof r === "string" ? r : address(r)) + ">").join(", ")],
     ["Message-ID", m.MessageID || ""],
     ["Return-Path", m.ReturnPath || ""],
-    ["AUTH user", m.Username || ""],
+    ["AUTH user", m.Session ? "" : m.Username || ""],
   ];
   const session = m.Session;
   if (session && typeof session === "object") {
-    for (const [key, value] of Object.entries(session)) {
-      rows.push(["Session " + key, typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)]);
-    }
+    for (const [key, value] of Object.entries(session)) rows.push([sessionLabel(key), sessionValue(key, value)]);
   }
   rows.push(["Links", (m.Links || []).join("\n")]);
   rows.push(["Codes", (m.Codes || []).join(", ")]);
   facts($("v-details"), rows);
+}
+
+const SESSION_LABELS = {
+  SessionID: "Session",
+  ClientAddress: "Client address",
+  ClientPort: "Client port",
+  ServerAddress: "Server address",
+  ServerPort: "Server port",
+  Helo: "HELO/EHLO",
+  StartedAt: "Session started",
+  AuthUser: "AUTH user",
+  AuthMechanism: "AUTH mechanism",
+};
+
+function sessionLabel(key) {
+  return SESSION_LABELS[key] || key;
+}
+
+// Session facts as one line each: nested objects (TLS) as "Key value" pairs, empty ones left out.
+function sessionValue(key, value) {
+  if (key === "TLS") {
+    if (!value) return "no";
+    const parts = Object.entries(value).filter(([, v]) => v !== "" && v != null);
+    return parts.length ? parts.map(([k, v]) => k + " " + v).join(", ") : "yes";
+  }
+  if (key === "StartedAt" && value) return when(value);
+  if (value == null) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+function renderTranscript(m) {
+  const lines = Array.isArray(m.Transcript) ? m.Transcript : null;
+  $("tab-transcript").hidden = !lines;
+  $("v-transcript").textContent = lines ? lines.join("\n") : "";
 }
 
 function renderLint(m) {

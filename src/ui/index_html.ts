@@ -44,6 +44,7 @@ export const INDEX_HTML = `<!doctype html>
       <button role="tab" id="tab-raw" data-panel="raw" type="button">Raw</button>
       <button role="tab" id="tab-attachments" data-panel="attachments" type="button">Attachments <span class="badge" id="attachments-count"></span></button>
       <button role="tab" id="tab-details" data-panel="details" type="button">Envelope &amp; session</button>
+      <button role="tab" id="tab-transcript" data-panel="transcript" type="button" hidden>Transcript</button>
       <button role="tab" id="tab-lint" data-panel="lint" type="button" hidden>Lint <span class="badge" id="lint-count"></span></button>
     </div>
     <div role="tabpanel" id="panel-text" aria-labelledby="tab-text" tabindex="0"><pre id="v-text"></pre></div>
@@ -54,6 +55,7 @@ export const INDEX_HTML = `<!doctype html>
     <div role="tabpanel" id="panel-raw" aria-labelledby="tab-raw" tabindex="0" hidden><pre id="v-raw"></pre></div>
     <div role="tabpanel" id="panel-attachments" aria-labelledby="tab-attachments" hidden><ul id="v-attachments"></ul></div>
     <div role="tabpanel" id="panel-details" aria-labelledby="tab-details" tabindex="0" hidden><dl id="v-details" class="facts"></dl></div>
+    <div role="tabpanel" id="panel-transcript" aria-labelledby="tab-transcript" tabindex="0" hidden><pre id="v-transcript"></pre></div>
     <div role="tabpanel" id="panel-lint" aria-labelledby="tab-lint" tabindex="0" hidden>
       <table id="v-lint"><thead><tr><th>Severity</th><th>Rule</th><th>RFC</th><th>Evidence</th><th>Advice</th></tr></thead><tbody></tbody></table>
     </div>

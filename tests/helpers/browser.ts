@@ -140,9 +140,10 @@ export async function startUiFixture(): Promise<UiFixture> {
         MailFrom: m.from,
         RcptTo: m.to,
         Session: {
-          RemoteAddress: `${m.remoteAddress.hostname}:${m.remoteAddress.port}`,
+          ClientAddress: m.remoteAddress.hostname,
+          ClientPort: m.remoteAddress.port,
           Helo: m.helo,
-          TLS: !!m.tls,
+          TLS: null,
         },
       },
       headers,
