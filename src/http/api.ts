@@ -120,64 +120,103 @@ export async function startHttpApi<T>(options: HttpApiOptions<T>): Promise<HttpA
   };
 }
 
+/** What the API answers to one request, before it is written by either server. */
+export interface MessagesApiResult {
+  status: number;
+  /** JSON value, exact bytes, or nothing (204, HEAD). */
+  body?: unknown;
+  type?: string;
+  /** The `Allow` header of a 405. */
+  allow?: string;
+}
+
+/**
+ * The `/api/messages…` API's answer to `method url`; `signal` ends a wait (503). Shared by
+ * {@link startHttpApi} and the persona CLI's one HTTP server (src/http/smtpmock_routes.ts).
+ * Throws what `toJson` throws.
+ */
+export async function messagesApiResult<T>(
+  o: Pick<HttpApiOptions<T>, "server" | "toJson" | "raw">,
+  method: string,
+  url: URL,
+  signal: AbortSignal,
+): Promise<MessagesApiResult> {
+  const json = (items: T[]) => items.map((m, i) => o.toJson(m, i));
+  const route = url.pathname.match(ROUTE);
+  if (!route) return { status: 404, body: { error: `no such resource: ${url.pathname}` } };
+  const [, index, raw] = route;
+  const verb = method === "HEAD" ? "GET" : method;
+  const allow = index === undefined ? "GET, HEAD, DELETE" : "GET, HEAD";
+  if (verb === "DELETE" && index === undefined) {
+    o.server.purge();
+    return { status: 204 };
+  }
+  if (verb !== "GET") {
+    return {
+      status: 405,
+      allow,
+      body: { error: `method ${method} not allowed; allowed: ${allow}` },
+    };
+  }
+  if (index !== undefined) {
+    const i = Number(index);
+    const item = o.server.messages()[i];
+    if (item === undefined) return { status: 404, body: { error: `no message ${index}` } };
+    return raw
+      ? { status: 200, body: o.raw(item), type: "message/rfc822" }
+      : { status: 200, body: o.toJson(item, i) };
+  }
+  const wait = url.searchParams.get("wait");
+  if (wait === null) return { status: 200, body: json(o.server.messages()) };
+  const timeout = url.searchParams.get("timeout") ?? "5000";
+  if (!DIGITS.test(wait) || !Number.isSafeInteger(Number(wait))) {
+    return { status: 400, body: { error: "wait must be a number of messages (0 or more)" } };
+  }
+  if (!DIGITS.test(timeout) || Number(timeout) > MAX_TIMEOUT) {
+    return {
+      status: 400,
+      body: { error: `timeout must be milliseconds from 0 to ${MAX_TIMEOUT}` },
+    };
+  }
+  try {
+    const items = await o.server.waitForMessages(Number(wait), {
+      timeout: Number(timeout),
+      signal,
+    });
+    return { status: 200, body: json(items) };
+  } catch (e) {
+    if (e instanceof WaitTimeoutError) return { status: 408, body: json(e.received as T[]) };
+    if (signal.aborted) return { status: 503, body: { error: "the HTTP API is closing" } };
+    throw e;
+  }
+}
+
+/** A response's bytes: JSON for values (indented, newline-terminated), bytes as they are. */
+export function resultBytes(body: unknown): Uint8Array {
+  return body instanceof Uint8Array ? body : encoder.encode(JSON.stringify(body, null, 2) + "\n");
+}
+
 async function handle<T>(
   o: HttpApiOptions<T>,
   waits: Set<AbortController>,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const reply = (status: number, body?: unknown, type?: string) =>
-    send(req, res, status, body, type);
-  const json = (items: T[]) => items.map((m, i) => o.toJson(m, i));
   let url: URL;
   try {
     url = new URL(req.url ?? "/", "http://localhost");
   } catch {
-    return reply(400, { error: "bad request target" });
+    return send(req, res, 400, { error: "bad request target" });
   }
-  const route = url.pathname.match(ROUTE);
-  if (!route) return reply(404, { error: `no such resource: ${url.pathname}` });
-  const [, index, raw] = route;
-  const method = req.method === "HEAD" ? "GET" : req.method;
-  const allowed = index === undefined ? "GET, HEAD, DELETE" : "GET, HEAD";
-  if (method === "DELETE" && index === undefined) {
-    o.server.purge();
-    return reply(204);
-  }
-  if (method !== "GET") {
-    res.setHeader("allow", allowed);
-    return reply(405, { error: `method ${req.method} not allowed; allowed: ${allowed}` });
-  }
-  if (index !== undefined) {
-    const i = Number(index);
-    const item = o.server.messages()[i];
-    if (item === undefined) return reply(404, { error: `no message ${index}` });
-    return raw ? reply(200, o.raw(item), "message/rfc822") : reply(200, o.toJson(item, i));
-  }
-  const wait = url.searchParams.get("wait");
-  if (wait === null) return reply(200, json(o.server.messages()));
-  const timeout = url.searchParams.get("timeout") ?? "5000";
-  if (!DIGITS.test(wait) || !Number.isSafeInteger(Number(wait))) {
-    return reply(400, { error: "wait must be a number of messages (0 or more)" });
-  }
-  if (!DIGITS.test(timeout) || Number(timeout) > MAX_TIMEOUT) {
-    return reply(400, { error: `timeout must be milliseconds from 0 to ${MAX_TIMEOUT}` });
-  }
-  // Ends the wait when the client hangs up or the API closes.
+  // Ends a wait when the client hangs up or the API closes.
   const abort = new AbortController();
   const onClose = () => abort.abort();
   res.on("close", onClose);
   waits.add(abort);
   try {
-    const items = await o.server.waitForMessages(Number(wait), {
-      timeout: Number(timeout),
-      signal: abort.signal,
-    });
-    reply(200, json(items));
-  } catch (e) {
-    if (e instanceof WaitTimeoutError) reply(408, json(e.received as T[]));
-    else if (abort.signal.aborted) reply(503, { error: "the HTTP API is closing" });
-    else throw e;
+    const result = await messagesApiResult(o, req.method ?? "GET", url, abort.signal);
+    if (result.allow) res.setHeader("allow", result.allow);
+    send(req, res, result.status, result.body, result.type);
   } finally {
     waits.delete(abort);
     res.off("close", onClose);
@@ -194,9 +233,7 @@ function send(
 ): void {
   if (res.destroyed || res.writableEnded) return;
   if (body === undefined) return void res.writeHead(status).end();
-  const bytes = body instanceof Uint8Array
-    ? body
-    : encoder.encode(JSON.stringify(body, null, 2) + "\n");
+  const bytes = resultBytes(body);
   res.writeHead(status, {
     "content-type": type,
     "content-length": bytes.length,

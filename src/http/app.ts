@@ -33,6 +33,7 @@ export function mailpitApp(options: MailpitApiOptions): MailpitApp {
     if (e.type === "new") (stats.accepted++, stats.acceptedSize += e.message.size);
     else if (e.type === "delete" && e.reason === "deleted") stats.deleted += e.ids.length;
   });
+  if (options.routes) app.route("/", options.routes);
   if (options.faults) app.route("/", options.faults);
   listRoutes(app, state);
   messageRoutes(app, state);

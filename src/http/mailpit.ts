@@ -41,6 +41,11 @@ export interface MailpitApiOptions {
    * `/api/v1/faults` and `/api/v1/chaos`. Without it those paths answer 404.
    */
   faults?: Hono;
+  /**
+   * Further routes answered first, with their full paths (smtpmock's `/api/messages`).
+   * Their long waits are theirs to end when the API closes.
+   */
+  routes?: Hono;
   /** The web UI's files (`uiAsset` of src/ui/assets.ts), served at `/`; none when absent. */
   ui?: (path: string) => UiAsset | null;
   info?: MailpitInfo;

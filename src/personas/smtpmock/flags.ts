@@ -66,7 +66,9 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
     usage: "Extension (not in go-smtp-mock): keep received messages and serve them as JSON at " +
       "http://`HOST:PORT`/api/messages (also :PORT or PORT for 127.0.0.1; port 0 picks a free " +
       "one, printed in a start line). GET lists (?wait=N&timeout=MS waits for N), " +
-      "GET /api/messages/I and /api/messages/I/raw read one, DELETE purges",
+      "GET /api/messages/I and /api/messages/I/raw read one, DELETE purges. The same server " +
+      "answers Mailpit's API v1 (/api/v1/messages, /api/v1/search, /api/v1/message/ID, …; " +
+      "docs/http-api.md) over the latest 500 messages",
     check: (v) => {
       const a = httpApiAddress(v);
       return typeof a === "string" ? a : undefined;

@@ -2,14 +2,15 @@
  * `mocksmtp smtpmock`: go-smtp-mock's command line (spec smtpmock.md §2–§3) mapped onto the
  * in-process server. Deliberate deviations, also in `-h`: `-host` defaults to 127.0.0.1; the
  * start line is printed when `-port` is omitted even without `-log`; address checks are linear.
- * Two extensions: `-httpApi` keeps the messages and serves them over HTTP/JSON;
+ * Two extensions: `-httpApi` keeps the messages and serves them over HTTP/JSON (its own
+ * `/api/messages` and Mailpit's API v1);
  * `-strictDataEnd` ends a body only at CRLF.CRLF.
  */
 import type { Logger } from "../../api/logger.ts";
 import { SmtpmockServer, type SmtpmockServerOptions } from "../../api/smtpmock.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
 import { defineFlags, type GoFlagValue, goUsage, parseGoFlags } from "../../flags/goflag.ts";
-import type { HttpApi } from "../../http/api.ts";
+import type { PersonaHttpApi } from "../../http/persona_api.ts";
 import { smtpmockJson, smtpmockRaw } from "../../http/smtpmock_json.ts";
 import { goFatalLine, goLogLine } from "../../log/gostyle.ts";
 import { ListenError } from "../../net/types.ts";
@@ -95,6 +96,11 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
     io.stderr(goFatalLine(msg));
     return 1;
   };
+  // Extension -httpApi: the Mailpit API over a capture store fed by a sink, beside
+  // /api/messages. Loaded only here: the clone's start-up without the flag pays nothing.
+  const persona = apiAt ? await import("../../http/persona_api.ts") : null;
+  const capture = persona?.personaCapture();
+  if (capture) options.sinks = [...options.sinks ?? [], capture.sink];
   let server: SmtpmockServer;
   try {
     options.host = listenHost(options.host);
@@ -104,12 +110,14 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
     if (!(e instanceof ListenError)) throw e;
     return fatal(`Failed to start SMTP mock server on port: ${port}`);
   }
-  let api: HttpApi | null = null;
-  if (apiAt) {
+  let api: PersonaHttpApi | null = null;
+  if (apiAt && persona && capture) {
     try {
-      // Loaded only here: node:http adds ~9 ms to every start on Bun (docs/benchmarks.md).
-      const { startHttpApi } = await import("../../http/api.ts");
-      api = await startHttpApi({ ...apiAt, server, toJson: smtpmockJson, raw: smtpmockRaw });
+      api = await persona.startPersonaHttpApi({
+        ...apiAt,
+        store: capture.store,
+        messages: { server, toJson: smtpmockJson, raw: smtpmockRaw },
+      });
     } catch (e) {
       off();
       await server.stop({ force: true });
@@ -122,7 +130,7 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   if (!log && port === 0) {
     io.stdout(goLogLine("INFO", `SMTP mock server started on port: ${server.port}`));
   }
-  if (api) io.stdout(goLogLine("INFO", `HTTP API listening on ${api.url}`));
+  if (api) io.stdout(goLogLine("INFO", `HTTP API listening on ${api.url}/api/messages`));
   await stopSignal;
   await server.stop();
   await api?.close();
