@@ -284,6 +284,35 @@ test("UI against the stand-in API (live updates over SSE: no websocket there)", 
   });
 });
 
+test("UI: mail announced while the list is loading stays listed", async () => {
+  await using fixture = await startUiFixture();
+  await using mta = await MockmtaServer.start({ sink: fixture, keepMessages: false });
+  await using browser = await launchBrowser();
+  const { page } = browser;
+  const lists = fixture.holdLists();
+  await page.goto(fixture.url);
+  await page.locator("#status", { hasText: "Live" }).waitFor(); // the event stream is open
+  await lists.asked(2); // on load, and again once the stream opened
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: mta.port,
+    ignoreTLS: true,
+  });
+  await transport.sendMail({
+    from: "a@example.com",
+    to: "b@example.com",
+    subject: "early",
+    text: "x",
+  });
+  transport.close();
+  await page.locator("#list li", { hasText: "early" }).waitFor(); // from the event
+  assert.equal(await page.locator("#list").getAttribute("aria-busy"), "true");
+  lists.release(); // the lists asked for before the mail now answer: empty
+  await page.locator('#list[aria-busy="false"]').waitFor({ state: "attached" }); // all answered
+  assert.equal(await page.locator("#list li").count(), 1);
+  assert.equal(await page.locator("#count").textContent(), "1 message");
+});
+
 test("UI against the Mailpit API of src/http over a capture store (websocket)", async () => {
   const store = new CaptureStore();
   await using api = await startMailpitApi({ store, ui: uiAsset });

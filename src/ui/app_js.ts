@@ -19,7 +19,9 @@ function api(path) {
 }
 
 async function getJson(path) {
-  const res = await fetch(api(path), { headers: { accept: "application/json" } });
+  // no-store: the answers change with every arrival, and a cached request would make an
+  // identical one wait behind it (chromium's cache lock holds it up to 20 s).
+  const res = await fetch(api(path), { headers: { accept: "application/json" }, cache: "no-store" });
   if (!res.ok) throw new Error(path + ": HTTP " + res.status);
   return res.json();
 }
@@ -57,28 +59,61 @@ function size(n) {
   return (n / 1048576).toFixed(1) + " MiB";
 }
 
+let connection = "Connecting…";
+
 function setStatus(text) {
   $("status").textContent = text;
 }
 
+function setConnection(text) {
+  connection = text;
+  setStatus(text);
+}
+
 // ---- the list ----
 
+// Mail announced while a list request is on its way may be missing from its answer: it is
+// kept here and put back on top when the answer comes.
+let loading = 0;
+let arrivedWhileLoading = [];
+
 async function loadList() {
+  loading++;
+  list.setAttribute("aria-busy", "true");
+  try {
+    await fetchList();
+  } finally {
+    if (--loading === 0) {
+      arrivedWhileLoading = [];
+      list.setAttribute("aria-busy", "false");
+    }
+  }
+}
+
+async function fetchList() {
   const q = state.query;
   const path = q
     ? "api/v1/search?query=" + encodeURIComponent(q) + "&limit=" + PAGE_SIZE
     : "api/v1/messages?limit=" + PAGE_SIZE;
+  let data;
   try {
-    const data = await getJson(path);
-    if (q !== state.query) return; // a newer search is on its way
-    state.messages = data.messages || [];
-    state.total = typeof data.messages_count === "number"
-      ? data.messages_count
-      : (data.total ?? state.messages.length);
-    renderList();
+    data = await getJson(path);
   } catch (e) {
-    setStatus("Error: " + e.message);
+    return setStatus("Error: " + e.message);
   }
+  if (q !== state.query) return; // a newer search is on its way
+  const messages = data.messages || [];
+  let total = typeof data.messages_count === "number" ? data.messages_count : (data.total ?? messages.length);
+  if (!q) {
+    const listed = new Set(messages.map((m) => m.ID));
+    const missing = arrivedWhileLoading.filter((m) => !listed.has(m.ID));
+    messages.unshift(...missing);
+    total += missing.length;
+  }
+  state.messages = messages.slice(0, PAGE_SIZE);
+  state.total = total;
+  setStatus(connection); // clears an earlier error
+  renderList();
 }
 
 let reloadTimer = 0;
@@ -172,8 +207,11 @@ async function open(id) {
   if (summary) summary.Read = true;
   renderMessage(m);
   $("view").hidden = false;
-  // Headers and raw source are fetched when their tab is opened, not for every message.
+  // Headers and raw source are fetched when their tab is opened, not for every message; the
+  // previous message's are cleared so they never show under this one's subject.
   loaded.headers = loaded.raw = false;
+  $("v-headers").replaceChildren();
+  $("v-raw").textContent = "";
   showPanel(state.panel, false); // the same tab as before, when this message has it
 }
 
@@ -333,7 +371,7 @@ async function showPanel(name, focusTab) {
     }
     if (name === "raw" && !loaded.raw) {
       loaded.raw = true;
-      const res = await fetch(api(base + "/raw"));
+      const res = await fetch(api(base + "/raw"), { cache: "no-store" });
       if (!res.ok) throw new Error("raw: HTTP " + res.status);
       const text = await res.text();
       if (id === state.openId) $("v-raw").textContent = text;
@@ -391,6 +429,7 @@ function closeView() {
 function onEvent(event) {
   const type = event && event.Type;
   if (type === "new" && event.Data && event.Data.ID && !state.query) {
+    if (loading) arrivedWhileLoading.unshift(event.Data);
     if (state.messages.some((m) => m.ID === event.Data.ID)) return;
     state.messages.unshift(event.Data);
     if (state.messages.length > PAGE_SIZE) state.messages.length = PAGE_SIZE;
@@ -399,6 +438,8 @@ function onEvent(event) {
   } else if (type === "stats" || type === "update" || type === "error") {
     // counters, read flags, server-side errors: the list is unaffected
   } else {
+    const gone = type === "delete" && event.Data && event.Data.ID;
+    if (gone) arrivedWhileLoading = arrivedWhileLoading.filter((m) => m.ID !== gone);
     scheduleReload(); // a search result, a deletion, a prune, or anything new to us
   }
 }
@@ -417,7 +458,7 @@ function connect() {
   ws.onopen = () => {
     opened = true;
     retry = 500;
-    setStatus("Live");
+    setConnection("Live");
     loadList(); // whatever arrived while (re)connecting
   };
   ws.onmessage = (e) => {
@@ -429,17 +470,17 @@ function connect() {
   };
   ws.onclose = () => {
     if (!opened) return connectSse(); // no websocket here: try Server-Sent Events
-    setStatus("Reconnecting…");
+    setConnection("Reconnecting…");
     setTimeout(connect, retry);
     retry = Math.min(retry * 2, 10000);
   };
 }
 
 function connectSse() {
-  if (typeof EventSource === "undefined") return setStatus("No live updates");
+  if (typeof EventSource === "undefined") return setConnection("No live updates");
   const source = new EventSource(api("api/v1/events"));
   source.onopen = () => {
-    setStatus("Live");
+    setConnection("Live");
     loadList();
   };
   const handle = (e) => {
@@ -453,7 +494,7 @@ function connectSse() {
   };
   source.onmessage = handle;
   for (const name of ["new", "delete", "truncate", "prune"]) source.addEventListener(name, handle);
-  source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? "No live updates" : "Reconnecting…");
+  source.onerror = () => setConnection(source.readyState === EventSource.CLOSED ? "No live updates" : "Reconnecting…");
 }
 
 // ---- the keyboard ----

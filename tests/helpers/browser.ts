@@ -75,6 +75,12 @@ interface FixtureMessage {
 /** The stand-in API: a {@link Sink} for a library server and an HTTP server for the browser. */
 export interface UiFixture extends Sink, AsyncDisposable {
   url: string;
+  /**
+   * Until `release()`, list answers are held back, made from the store as it was when they
+   * were asked for: a slow list that misses mail announced meanwhile. `asked(n)` resolves once
+   * n lists have been asked for since the hold began.
+   */
+  holdLists(): { release(): void; asked(count: number): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -88,6 +94,9 @@ export async function startUiFixture(): Promise<UiFixture> {
   const stored: FixtureMessage[] = [];
   const streams = new Set<ServerResponse>();
   let next = 1;
+  let held: Promise<void> | null = null;
+  let listsAsked = 0;
+  const askWaiters = new Set<() => void>();
 
   const announce = (event: unknown) => {
     for (const res of streams) res.write(`data: ${JSON.stringify(event)}\n\n`);
@@ -197,7 +206,11 @@ export async function startUiFixture(): Promise<UiFixture> {
       return;
     }
     if (url.pathname === "/api/v1/messages" && req.method === "GET") {
-      return json(res, 200, list(stored));
+      const answer = list(stored);
+      listsAsked++;
+      for (const wake of askWaiters) wake();
+      if (held) await held;
+      return json(res, 200, answer);
     }
     if (url.pathname === "/api/v1/search" && req.method === "GET") {
       return json(res, 200, list(matching(url.searchParams.get("query") ?? "")));
@@ -245,6 +258,24 @@ export async function startUiFixture(): Promise<UiFixture> {
   return {
     url: `http://127.0.0.1:${port}/`,
     deliver,
+    holdLists() {
+      let open = () => {};
+      held = new Promise((resolve) => open = resolve);
+      listsAsked = 0;
+      return {
+        release: () => (held = null, open()),
+        asked: (count) =>
+          new Promise<void>((resolve) => {
+            const wake = () => {
+              if (listsAsked < count) return;
+              askWaiters.delete(wake);
+              resolve();
+            };
+            askWaiters.add(wake);
+            wake();
+          }),
+      };
+    },
     close,
     [Symbol.asyncDispose]: close,
   };
