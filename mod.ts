@@ -76,9 +76,27 @@ export type { EsmtpParams } from "./src/smtp/params.ts";
 export type { TlsSession } from "./src/smtp/wire.ts";
 export { MsmtpdServer, type MsmtpdServerOptions } from "./src/api/msmtpd.ts";
 export { type HttpApi, type HttpApiOptions, startHttpApi } from "./src/http/api.ts";
+// Mailpit's HTTP API v1 over a capture store, for any server through a CaptureSink.
+export {
+  type MailpitApi,
+  type MailpitApiOptions,
+  type MailpitInfo,
+  startMailpitApi,
+} from "./src/http/mailpit.ts";
+export { CaptureStore, type CaptureStoreOptions } from "./src/capture/store.ts";
+export { CaptureSink } from "./src/sinks/capture.ts";
 export { Sinks } from "./src/smtp/message.ts";
 export { SmtpError } from "./src/smtp/error.ts";
 export type { Reply } from "./src/smtp/reply.ts";
 export { MboxSink } from "./src/sinks/mbox.ts";
 export type { Transcript, TranscriptLine } from "./src/smtp/transcript.ts";
 export type { TranscriptOptions } from "./src/api/capturing_server.ts";
+export {
+  type FaultHandle,
+  FaultRuleError,
+  type FaultRuleInfo,
+  FaultRules,
+  type FaultRulesOptions,
+} from "./src/faults/rules.ts";
+export type { FaultConventions } from "./src/faults/conventions.ts";
+export type { FaultOptions } from "./src/api/faults.ts";

@@ -21,9 +21,10 @@ import {
 } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
 
 /** Options of {@link MockmtaServer.start}. */
-export interface MockmtaServerOptions extends TranscriptOptions {
+export interface MockmtaServerOptions extends TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MockmtaServer.port}. */
@@ -92,6 +93,8 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
     const messages = new MemoryStore<MockmtaMessage>(options.clock);
     let count = 0;
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
+    const attach = attachAll(transcripts?.attach, faultsHook(faults));
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -105,11 +108,11 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
           nextMessageNumber: () => ++count,
           now: () => new Date(),
           accepted: (m) => keep && messages.add(m),
-          ...(transcripts && { attach: transcripts.attach }),
+          ...(attach && { attach }),
         },
       ),
     });
-    return new MockmtaServer(server, messages, transcripts);
+    return new MockmtaServer(server, messages, transcripts).useFaults(faults);
   }
 
   /** Like SIGTERM to the daemon: open connections are closed at once. */

@@ -18,6 +18,7 @@ import {
 } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
 
 /** msmtpd's pipe to `command` (`msmtpd --command`): its command line, input and texts. */
 export function msmtpdPipeSink(command: string, options?: PipeSinkOptions): PipeSink {
@@ -31,7 +32,7 @@ export const MSMTPD_MAX_SESSIONS = 16;
 export const MSMTPD_DEFAULT_COMMAND = "/usr/bin/msmtp -f %F --";
 
 /** Options of {@link MsmtpdServer.start}. */
-export interface MsmtpdServerOptions extends TranscriptOptions {
+export interface MsmtpdServerOptions extends TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MsmtpdServer.port}. */
@@ -128,6 +129,8 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const clock = options.clock ?? systemClock;
     const failures = new AuthFailureWindow(clock);
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
+    const attach = attachAll(transcripts?.attach, faultsHook(faults));
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
@@ -146,7 +149,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
         ended: (status) => status === 2 && failures.failed(),
         connection: { activeSessions: () => live.server?.activeSessions ?? 1, maxSessions },
         delivered: (m) => keep && messages.add(m),
-        ...(transcripts && { attach: transcripts.attach }),
+        ...(attach && { attach }),
       },
     );
     const server = live.server = await Server.start({
@@ -157,7 +160,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
       maxSessions,
       clock,
     });
-    return new MsmtpdServer(server, messages, transcripts);
+    return new MsmtpdServer(server, messages, transcripts).useFaults(faults);
   }
 
   /** Like msmtpd's sessions on SIGTERM, running ones finish by themselves, however long. */

@@ -13,8 +13,9 @@ import { type Sink, Sinks } from "../smtp/message.ts";
 import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
 
-export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions {
+export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link SmtpmockServer.port}. */
@@ -79,6 +80,8 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       sessions: new MemoryStore<SmtpmockRecord>(options.clock),
     };
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
+    const attach = attachAll(transcripts?.attach, faultsHook(faults));
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -86,7 +89,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       clock: options.clock,
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
-        ...(transcripts && { attach: transcripts.attach }),
+        ...(attach && { attach }),
         ...(options.sinks?.length && { sink: new Sinks(options.sinks) }),
         // Without keeping, no hooks: no snapshot is built per message or per connection.
         ...(keep && { message: (r: SmtpmockRecord) => stores.messages.add(r) }),
@@ -95,7 +98,8 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
         }),
       }),
     });
-    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts);
+    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts)
+      .useFaults(faults);
     self.#logger?.info?.(`SMTP mock server started on port: ${server.address.port}`);
     return self;
   }

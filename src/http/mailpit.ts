@@ -78,16 +78,24 @@ export interface MailpitApi extends AsyncDisposable {
  */
 export async function startMailpitApi(options: MailpitApiOptions): Promise<MailpitApi> {
   const app = mailpitApp(options);
+  // Handlers still running (waits), so that close() lets them answer before cutting.
+  const running = new Set<Promise<unknown>>();
   const listener = await serveHttp({
     hostname: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
-    handler: (req, ctx) => app.fetch(req, ctx),
+    handler: (req, ctx) => {
+      const answer = Promise.resolve(app.fetch(req, ctx));
+      const settled = answer.catch(() => {}).finally(() => running.delete(settled));
+      running.add(settled);
+      return answer;
+    },
   });
   const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
   let closed: Promise<void> | null = null;
   const close = () =>
     closed ??= (async () => {
-      app.shutdown();
+      app.shutdown(); // pending waits answer 503, streams and sockets end
+      await Promise.allSettled([...running]);
       await listener.close();
     })();
   return {

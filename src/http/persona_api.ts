@@ -8,6 +8,8 @@ import { CaptureSink } from "../sinks/capture.ts";
 import type { HttpApiOptions } from "./api.ts";
 import { type MailpitApi, startMailpitApi } from "./mailpit.ts";
 import { messagesRoutes } from "./messages_routes.ts";
+import { faultRoutes } from "./faults_routes.ts";
+import type { FaultRules } from "../faults/rules.ts";
 
 /** The store a clone's messages go to, and the sink that puts them there. */
 export function personaCapture(): { store: CaptureStore; sink: CaptureSink } {
@@ -26,6 +28,8 @@ export interface PersonaHttpApiOptions<T> {
   store: CaptureStore;
   /** smtpmock's `/api/messages…` over its own records, served beside the Mailpit API. */
   messages?: Pick<HttpApiOptions<T>, "server" | "toJson" | "raw">;
+  /** The clone's fault rules (`--fault`), listed and changed at `/api/v1/faults`. */
+  faults?: FaultRules;
 }
 
 /** Starts the API; rejects with a `ListenError` when the address cannot be bound. */
@@ -38,6 +42,7 @@ export async function startPersonaHttpApi<T>(
     port: options.port,
     store: options.store,
     ...(options.messages && { routes: messagesRoutes(options.messages, closing.signal) }),
+    ...(options.faults && { faults: faultRoutes(options.faults) }),
   });
   const close = async () => {
     closing.abort();

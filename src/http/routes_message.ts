@@ -8,6 +8,7 @@ import type { Hono } from "hono";
 import { headersJson } from "./headers.ts";
 import { messageJson } from "./json.ts";
 import type { StoredMessage } from "../capture/store.ts";
+import { partById } from "../mime/view.ts";
 import { queryParam } from "./routes_list.ts";
 import { type ApiState, type Ctx, type Env, fail, notFound, viewOf } from "./state.ts";
 import { waitForMatches, waitRequest } from "./wait.ts";
@@ -83,8 +84,7 @@ export function messageRoutes(app: Hono<Env>, state: ApiState): void {
     "/api/v1/message/:id/part/:part",
     withMessage(async (c, s) => {
       const view = await viewOf(state, s);
-      const partId = c.req.param("part");
-      const part = [...view.attachments, ...view.inline].find((p) => p.partId === partId);
+      const part = partById(view, c.req.param("part") ?? "");
       if (!part) return notFound(c);
       return new Response(part.content as Uint8Array<ArrayBuffer>, {
         headers: {

@@ -69,7 +69,11 @@ export function serveHttpBun(options: HttpServeOptions): Promise<HttpListener> {
     hostname: server.hostname,
     port: server.port,
     async close() {
-      await server.stop(true);
+      // Graceful, so responses being written (a wait's 503) are finished and idle keep-alive
+      // connections closed; a client that never reads its answer is cut after 2 s.
+      const force = setTimeout(() => server.stop(true), 2000);
+      await server.stop(false);
+      clearTimeout(force);
     },
   });
 }

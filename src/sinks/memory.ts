@@ -18,11 +18,6 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-interface Waiter {
-  count: number;
-  wake(): void;
-}
-
 export class MemoryStore<T> {
   #items: T[] = [];
   #waiters = new Set<Waiter>();
@@ -35,7 +30,7 @@ export class MemoryStore<T> {
 
   add(item: T): void {
     this.#items.push(item);
-    for (const w of this.#waiters) if (this.#items.length >= w.count) w.wake();
+    for (const w of [...this.#waiters]) w.check();
   }
 
   list(): T[] {
@@ -55,25 +50,52 @@ export class MemoryStore<T> {
 
   /** Resolves with a copy once at least `count` items are stored. */
   waitFor(count: number, opts: WaitOptions = {}): Promise<T[]> {
-    if (this.#items.length >= count) return Promise.resolve(this.list());
-    const timeout = opts.timeout ?? 5000;
-    return new Promise((resolve, reject) => {
-      const finish = (ok: boolean, reason?: unknown) => {
-        this.#clock.clearTimeout(timer);
-        opts.signal?.removeEventListener("abort", onAbort);
-        this.#waiters.delete(waiter);
-        if (ok) resolve(this.list());
-        else reject(reason);
-      };
-      const waiter: Waiter = { count, wake: () => finish(true) };
-      const onAbort = () => finish(false, opts.signal!.reason);
-      const timer = this.#clock.setTimeout(
-        () => finish(false, new WaitTimeoutError(count, this.list())),
-        timeout,
-      );
-      if (opts.signal?.aborted) return finish(false, opts.signal.reason);
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.add(waiter);
-    });
+    return waitUntil({
+      clock: this.#clock,
+      waiters: this.#waiters,
+      ready: () => this.#items.length >= count,
+      result: () => this.list(),
+      timedOut: () => new WaitTimeoutError(count, this.list()),
+    }, opts);
   }
+}
+
+/** A pending wait: its owner calls `check()` whenever what it waits for may have changed. */
+export interface Waiter {
+  check(): void;
+}
+
+/** What {@link waitUntil} needs from the store it waits on. */
+export interface WaitSpec<R> {
+  clock: Clock;
+  /** The owner's set: the pending wait sits here until it settles, then leaves. */
+  waiters: Set<Waiter>;
+  ready(): boolean;
+  result(): R;
+  timedOut(): Error;
+}
+
+/**
+ * Resolves with `result()` once `ready()` holds, at once if it does; rejects with `timedOut()`
+ * after `opts.timeout` ms (default 5000) or with the signal's reason on abort. However it
+ * ends, its timer, abort listener and entry in `waiters` are gone.
+ */
+export function waitUntil<R>(spec: WaitSpec<R>, opts: WaitOptions = {}): Promise<R> {
+  if (spec.ready()) return Promise.resolve(spec.result());
+  const timeout = opts.timeout ?? 5000;
+  return new Promise((resolve, reject) => {
+    const finish = (ok: boolean, reason?: unknown) => {
+      spec.clock.clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      spec.waiters.delete(waiter);
+      if (ok) resolve(spec.result());
+      else reject(reason);
+    };
+    const waiter: Waiter = { check: () => spec.ready() && finish(true) };
+    const onAbort = () => finish(false, opts.signal!.reason);
+    const timer = spec.clock.setTimeout(() => finish(false, spec.timedOut()), timeout);
+    if (opts.signal?.aborted) return finish(false, opts.signal.reason);
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    spec.waiters.add(waiter);
+  });
 }

@@ -11,6 +11,7 @@ import { hostPort } from "../../smtp/reply.ts";
 import type { LogFn } from "../../smtp/session.ts";
 import type { MockmtaCli } from "./flags.ts";
 import { removePidfile, writePidfile } from "./pidfile.ts";
+import type { FaultRules } from "../../faults/rules.ts";
 
 /** Where a daemon reports. */
 export interface DaemonIO {
@@ -32,10 +33,15 @@ export async function runDaemon(
   tls: TlsOptions | undefined,
   prog: string,
   io: DaemonIO,
+  faults?: FaultRules,
 ): Promise<number> {
+  // Extension --http-api: loaded only when asked for, so the clone's start-up pays nothing.
+  const persona = cli.httpApi ? await import("../../http/persona_api.ts") : null;
+  const capture = persona?.personaCapture();
   let server: MockmtaServer;
   try {
     server = await MockmtaServer.start({
+      ...(capture && { sinks: [capture.sink] }),
       host: cli.host,
       port: cli.port,
       mailbox: cli.mailbox,
@@ -43,6 +49,7 @@ export async function runDaemon(
       timeout: cli.timeout,
       log: io.log,
       keepMessages: false,
+      ...(faults && { faults }),
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
@@ -58,6 +65,18 @@ export async function runDaemon(
       return 1;
     }
   }
+  let api: { url: string; close(): Promise<void> } | null = null;
+  if (persona && capture && cli.httpApi) {
+    try {
+      api = await persona.startPersonaHttpApi({ ...cli.httpApi, store: capture.store, faults });
+    } catch (e) {
+      await server.stop();
+      if (cli.pidfile !== undefined) removePidfile(cli.pidfile);
+      if (!(e instanceof ListenError)) throw e;
+      io.report(`${prog}: http api: bind: ${bindErrorText(e)}`);
+      return 1;
+    }
+  }
   const stopped = new Promise<void>((resolve) => {
     const off = onStopSignals(["SIGINT", "SIGTERM"], () => {
       off();
@@ -65,9 +84,11 @@ export async function runDaemon(
     });
   });
   io.log("notice", `listening on ${hostPort({ hostname: server.hostname, port: server.port })}`);
+  if (api) io.log("notice", `HTTP API listening on ${api.url}`);
   io.ready();
   await stopped;
   await server.stop(); // waits for a delivery under way, so the mailbox is left whole
+  await api?.close();
   if (cli.pidfile !== undefined) removePidfile(cli.pidfile);
   io.log("notice", "stopped");
   return 0;

@@ -15,6 +15,8 @@ import { openMsmtpdLog } from "./log.ts";
 import { type MsmtpdSettings, parseMsmtpdArgs, type PasswordSources } from "./options.ts";
 import { systemPasswords } from "./password.ts";
 import { helpText, versionText } from "./texts.ts";
+import { loadFaultRules } from "../../api/faults.ts";
+import type { FaultRules } from "../../faults/rules.ts";
 
 /** LSB init-script status "program is not running": msmtpd's exit for any startup error. */
 const EXIT_NOT_RUNNING = 3;
@@ -36,17 +38,26 @@ export async function msmtpdMain(
     await flushOutput();
     return 0;
   }
+  let faults: FaultRules | undefined;
+  if (s.faults) {
+    try {
+      faults = await loadFaultRules(s.faults, s.faultSeed);
+    } catch (e) {
+      io.stderr(`${io.prog}: ${(e as Error).message}\n`);
+      return EXIT_NOT_RUNNING;
+    }
+  }
   ignoreSignals(["SIGPIPE"]); // a command that stops reading is an error reply, not our death
   const log = openMsmtpdLog(s.log);
   try {
-    return s.inetd ? await runInetd(s, log.log) : await runDaemon(s, log.log, io);
+    return s.inetd ? await runInetd(s, log.log, faults) : await runDaemon(s, log.log, io, faults);
   } finally {
     await log.close();
   }
 }
 
 /** One session on stdin/stdout; every AUTH answer is delayed (no memory of failures). */
-async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
+async function runInetd(s: MsmtpdSettings, log: LogFn, faults?: FaultRules): Promise<number> {
   let status = 1 as SessionStatus;
   const engine = msmtpdEngine(
     {
@@ -56,7 +67,11 @@ async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
       maxMailSize: s.maxMailSize,
       releaseMail: true, // the pipe sink keeps nothing
     },
-    { authDelay: () => true, ended: (st) => status = st },
+    {
+      authDelay: () => true,
+      ended: (st) => status = st,
+      ...(faults && { attach: (c) => faults.attach(c) }),
+    },
   );
   // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).
   const session = await Server.inetd({ engine, log, socketAddresses: true });
@@ -75,14 +90,23 @@ function bindErrorText(e: ListenError): string {
 }
 
 /** Serves until SIGTERM (sessions then finish by themselves) or SIGINT (they are closed). */
-async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<number> {
+async function runDaemon(
+  s: MsmtpdSettings,
+  log: LogFn,
+  io: ProgramIO,
+  faults?: FaultRules,
+): Promise<number> {
   if (!isNumericAddress(s.interface)) {
     io.stderr(`${io.prog}: invalid interface\n`);
     return EXIT_NOT_RUNNING;
   }
+  // Extension --http-api: loaded only when asked for, so the clone's start-up pays nothing.
+  const persona = s.httpApi ? await import("../../http/persona_api.ts") : null;
+  const capture = persona?.personaCapture();
   let server: MsmtpdServer;
   try {
     server = await MsmtpdServer.start({
+      ...(capture && { sinks: [capture.sink] }),
       host: s.interface,
       port: s.port & 0xffff, // htons() of an int
       command: s.command,
@@ -90,17 +114,32 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
       maxMailSize: s.maxMailSize,
       log,
       keepMessages: false,
+      ...(faults && { faults }),
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;
     io.stderr(`${io.prog}: cannot bind to ${s.interface}:${s.port}: ${bindErrorText(e)}\n`);
     return EXIT_NOT_RUNNING;
   }
+  let api: { url: string; close(): Promise<void> } | null = null;
+  if (persona && capture && s.httpApi) {
+    try {
+      api = await persona.startPersonaHttpApi({ ...s.httpApi, store: capture.store, faults });
+    } catch (e) {
+      await server.stop({ force: true });
+      if (!(e instanceof ListenError)) throw e;
+      const at = `${s.httpApi.host}:${s.httpApi.port}`;
+      io.stderr(`${io.prog}: cannot bind HTTP API to ${at}: ${bindErrorText(e)}\n`);
+      return EXIT_NOT_RUNNING;
+    }
+    io.stderr(`${io.prog}: HTTP API listening on ${api.url}\n`);
+  }
   ignoreSignals(["SIGHUP"]);
   const code = await new Promise<number>((resolve) => {
     const off = onStopSignals(["SIGTERM", "SIGINT"], async (signal) => {
       const force = signal === "SIGINT";
       await server.stop({ force });
+      await api?.close();
       off();
       resolve(force ? 130 : 0);
     });

@@ -5,6 +5,9 @@
  */
 import { getoptLong, type GetoptOption, type LongOption } from "../../flags/getopt_long.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
+import { type FaultSource, parseFaultSeed } from "../../api/faults.ts";
+import { takeExtensionOptions } from "../../flags/extension_options.ts";
+import { type HttpAddress, parseHttpAddress } from "../../flags/http_address.ts";
 
 /**
  * The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message), then
@@ -20,6 +23,10 @@ export const MSMTPD_OPTIONS: readonly LongOption[] = [
   { name: "command", hasArg: "required_argument" },
   { name: "auth", hasArg: "required_argument" },
   { name: "max-mail-size", hasArg: "required_argument" },
+  // Extension: fault rules (docs/faults.md).
+  { name: "fault", hasArg: "required_argument" },
+  { name: "faults", hasArg: "required_argument" },
+  { name: "fault-seed", hasArg: "required_argument" },
 ];
 
 /** Where `--log` sends the log. */
@@ -38,6 +45,12 @@ export interface MsmtpdSettings {
   auth?: { user: string; password: string };
   /** Extension `--max-mail-size`: bytes; `Infinity` for no cap. */
   maxMailSize: number;
+  /** Extension `--fault`/`--faults`: rules and rule files, in command-line order. */
+  faults?: FaultSource[];
+  /** Extension `--fault-seed`. */
+  faultSeed?: number;
+  /** Extension `--http-api`: serve the Mailpit-shaped HTTP API there (daemon mode only). */
+  httpApi?: HttpAddress;
 }
 
 /** How `--auth` obtains a password; injected so tests need no terminal. */
@@ -87,7 +100,16 @@ export function parseMsmtpdArgs(
     command: defaultCommand,
     maxMailSize: DEFAULT_MAX_MAIL_SIZE,
   };
-  const parsed = getoptLong(prog, argv, MSMTPD_OPTIONS);
+  // Extension --http-api=ADDR: taken out by its exact name first, so that it makes none of
+  // msmtpd's own abbreviations (--h for --help) ambiguous.
+  const http = takeExtensionOptions(prog, argv, "", [{ name: "http-api", hasArg: true }]);
+  if (!http.ok) return http;
+  for (const { value = "" } of http.options) {
+    const at = parseHttpAddress(value);
+    if (!at) return { ok: false, error: `${prog}: invalid argument '${value}' for '--http-api'` };
+    settings.httpApi = at;
+  }
+  const parsed = getoptLong(prog, http.rest, MSMTPD_OPTIONS);
   // msmtpd handles each option as getopt_long returns it, so those before a getopt error
   // still run (an empty value is reported first, a passwordeval has run).
   const options = parsed.ok ? parsed.options : optionsBefore(prog, argv, parsed.error);
@@ -97,6 +119,9 @@ export function parseMsmtpdArgs(
   }
   if (!parsed.ok) return parsed;
   if (parsed.operands.length > 0) return { ok: false, error: `${prog}: too many arguments` };
+  if (settings.httpApi && settings.inetd) {
+    return { ok: false, error: `${prog}: --http-api needs daemon mode (not --inetd)` };
+  }
   return { ok: true, settings };
 }
 
@@ -140,6 +165,18 @@ function apply(
       const size = parseSize(arg!);
       if (size === null) return `${prog}: invalid argument '${arg}' for '--max-mail-size'`;
       s.maxMailSize = size;
+      break;
+    }
+    case "fault":
+      (s.faults ??= []).push({ rule: arg! });
+      break;
+    case "faults":
+      (s.faults ??= []).push({ file: arg! });
+      break;
+    case "fault-seed": {
+      const seed = parseFaultSeed(arg!);
+      if (seed === null) return `${prog}: invalid argument '${arg}' for '--fault-seed'`;
+      s.faultSeed = seed;
       break;
     }
   }

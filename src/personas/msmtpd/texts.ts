@@ -1,6 +1,6 @@
 /**
  * msmtpd's `--version` and `--help` texts (spec msmtpd.md §1). `--help` is msmtpd's, word for
- * word, with Debian's compiled-in command, followed by the one extension. `--version` keeps msmtpd's first line with mocksmtp's
+ * word, with Debian's compiled-in command, followed by mocksmtp's extensions. `--version` keeps msmtpd's first line with mocksmtp's
  * version number (scripts that parse it see a version newer than any msmtpd), then says what
  * this program is instead of claiming Martin Lambers' copyright and licence.
  */
@@ -39,5 +39,11 @@ Extension of mocksmtp (not in msmtpd):
   --max-mail-size=bytes  refuse a larger mail (554 Cannot allocate memory,
                   nothing piped); K, M, G suffixes; 0 = no limit;
                   default ${DEFAULT_MAX_MAIL_SIZE / 1024 ** 2}M
+  --fault=rule    fail a step as the rule says, e.g. 'rcpt => 452';
+                  repeatable (grammar in mocksmtp's docs/faults.md)
+  --faults=file   fault rules from file, one per line, # comments
+  --fault-seed=n  seed of the generator behind %P rules
+  --http-api=[ip:]port  also serve Mailpit's HTTP API v1 over the latest
+                  500 mails (port 0: a free one, named on stderr)
 `;
 }
