@@ -13,6 +13,7 @@ import { mailpitApp } from "../src/http/app.ts";
 import { type MailpitApiOptions, startMailpitApi } from "../src/http/mailpit.ts";
 import { openApiDocument } from "../src/http/openapi.ts";
 import { CaptureSink } from "../src/sinks/capture.ts";
+import { Transcript } from "../src/smtp/transcript.ts";
 import { freePort, runCli, runCliToEnd } from "./helpers/cli.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { RawClient } from "./helpers/raw_client.ts";
@@ -80,6 +81,25 @@ test("http mailpit: status codes and plain-text errors as Mailpit's", async () =
   const del = await fetch(`${s.api.url}/api/v1/messages`, { method: "DELETE", body: "junk" });
   assert.deepEqual([del.status, await del.text()], [200, "ok"]);
   assert.equal(s.store.list().length, 0, "a body that is no JSON deletes all, as Mailpit");
+  const big = await fetch(`${s.api.url}/api/v1/messages`, {
+    method: "PUT",
+    body: JSON.stringify({ IDs: ["x".repeat(2 * 1024 * 1024)] }),
+  });
+  assert.deepEqual([big.status, await big.text()], [413, "request body too large"]);
+  const chunk = te.encode(" ".repeat(64 * 1024));
+  let sent = 0;
+  const streamed = await fetch(`${s.api.url}/api/v1/messages`, {
+    method: "PUT",
+    body: new ReadableStream({
+      pull(controller) {
+        if ((sent += chunk.length) > 2 * 1024 * 1024) controller.close();
+        else controller.enqueue(chunk);
+      },
+    }),
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(streamed.status, 413, "a body without a length is cut at the limit too");
+  await streamed.body?.cancel();
   assert.equal((await s.get("/livez")).status, 200);
   assert.equal((await s.get("/readyz")).status, 200);
 });
@@ -390,4 +410,41 @@ test("smtpmock -httpApi: /api/messages as before and the Mailpit API on the same
     cli.kill("SIGTERM");
     await cli.exited;
   }
+});
+
+test("http mailpit: a stored transcript and lint findings are the message's fields", async () => {
+  await using s = await served();
+  const transcript = new Transcript();
+  transcript.command(te.encode("EHLO client.example\r\n"));
+  transcript.reply({ code: 250, lines: ["ok"] }, "250 ok");
+  const finding = { id: "missing-date", severity: "warning", rfc: "RFC 5322 3.6" };
+  const stored = await s.store.add({
+    from: "a@example.com",
+    to: ["b@example.com"],
+    data: te.encode("Subject: with extras\r\n\r\nhi\r\n"),
+    helo: "client.example",
+    remoteAddress: { hostname: "192.0.2.7", port: 4321 },
+    localAddress: { hostname: "127.0.0.1", port: 25 },
+    receivedAt: new Date(),
+    tlsSession: { version: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", servername: "mx.test" },
+    authUser: "alice",
+  }, { transcript, lint: [finding] });
+  const m = await (await s.get(`/api/v1/message/${stored.id}`)).json();
+  assert.deepEqual(m.Transcript, ["C: EHLO client.example", "S: 250 ok"]);
+  assert.deepEqual(m.Lint, [finding]);
+  assert.equal(m.Username, "alice");
+  assert.deepEqual(
+    [m.Session.ClientAddress, m.Session.ClientPort, m.Session.Helo, m.Session.AuthUser],
+    ["192.0.2.7", 4321, "client.example", "alice"],
+  );
+  assert.deepEqual(m.Session.TLS, {
+    Version: "TLSv1.3",
+    Cipher: "TLS_AES_128_GCM_SHA256",
+    ServerName: "mx.test",
+  });
+  const bare = await s.store.add({ ...s.store.get(stored.id)!.message, authUser: undefined });
+  const plain = await (await s.get(`/api/v1/message/${bare.id}`)).json();
+  assert.equal("Transcript" in plain || "Lint" in plain, false, "absent when not kept");
+  const listed = await (await s.get("/api/v1/search?query=auth:alice")).json();
+  assert.deepEqual(listed.messages.map((x: { ID: string }) => x.ID), [stored.id]);
 });

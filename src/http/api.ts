@@ -132,7 +132,7 @@ export interface MessagesApiResult {
 
 /**
  * The `/api/messages…` API's answer to `method url`; `signal` ends a wait (503). Shared by
- * {@link startHttpApi} and the persona CLI's one HTTP server (src/http/smtpmock_routes.ts).
+ * {@link startHttpApi} and the persona CLI's one HTTP server (src/http/messages_routes.ts).
  * Throws what `toJson` throws.
  */
 export async function messagesApiResult<T>(

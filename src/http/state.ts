@@ -25,7 +25,7 @@ export interface ApiState {
 export const ok = (c: Ctx) => c.text("ok", 200, { "content-type": "text/plain; charset=utf-8" });
 
 /** Mailpit's error: status 400 (or the given one), the reason as plain text. */
-export const fail = (c: Ctx, message: string, status: 400 | 404 | 408 | 501 | 503 = 400) =>
+export const fail = (c: Ctx, message: string, status: 400 | 404 | 408 | 413 | 501 | 503 = 400) =>
   c.text(message, status, { "content-type": "text/plain; charset=utf-8" });
 
 /** Mailpit's 404 for an unknown message or part. */
@@ -43,10 +43,40 @@ export function intParam(value: string | undefined, fallback: number): number {
   return Number.isSafeInteger(n) ? n : fallback;
 }
 
-/** The JSON body of a request, `{}` when it is empty or not JSON (Mailpit then acts on all). */
+/** The largest request body read (JSON of IDs, tags, fault rules). */
+export const MAX_BODY = 1024 * 1024;
+
+/** Thrown by {@link jsonBody} for a body over {@link MAX_BODY}. */
+export class BodyTooLarge extends Error {}
+
+/** The request body, read up to {@link MAX_BODY} bytes (a chunked one has no length to check). */
+async function bodyBytes(req: Request): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.length;
+    if (size > MAX_BODY) {
+      await reader.cancel();
+      throw new BodyTooLarge("request body too large");
+    }
+    chunks.push(r.value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) (bytes.set(c, at), at += c.length);
+  return bytes;
+}
+
+/**
+ * The JSON object of a request's body, `{}` when it is empty or not JSON (Mailpit then acts on
+ * all). Rejects with {@link BodyTooLarge} past {@link MAX_BODY}.
+ */
 export async function jsonBody(c: Ctx): Promise<Record<string, unknown>> {
+  const bytes = await bodyBytes(c.req.raw);
   try {
-    const body = await c.req.json();
+    const body = JSON.parse(new TextDecoder().decode(bytes));
     return body && typeof body === "object" && !Array.isArray(body) ? body : {};
   } catch {
     return {};
