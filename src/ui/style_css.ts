@@ -27,6 +27,7 @@ main { flex: 1; display: flex; min-height: 0; }
 .facts dd { margin: 0; overflow-wrap: anywhere; white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: .9em; }
 [role="tablist"] { display: flex; flex-wrap: wrap; gap: .25rem; border-bottom: 1px solid var(--line); margin-top: .5rem; }
 [role="tab"] { font: inherit; padding: .3rem .6rem; border: 1px solid transparent; background: none; cursor: pointer; color: inherit; }
+[role="tab"]:disabled { opacity: .4; cursor: default; }
 [role="tab"][aria-selected="true"] { border-color: var(--line); border-bottom-color: Canvas; font-weight: 600; }
 .badge:not(:empty) { display: inline-block; min-width: 1.4em; padding: 0 .3em; border-radius: .7em; background: var(--accent); color: #fff; font-size: .8em; text-align: center; }
 .badge.error:not(:empty) { background: #dc2626; }
