@@ -21,6 +21,7 @@ checks=(
   "command -v shellcheck	shellcheck"
   "command -v chattr	e2fsprogs"
   "command -v logger	bsdutils"
+  "/usr/bin/chromium --version	chromium"
 )
 
 missing() {

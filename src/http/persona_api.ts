@@ -10,6 +10,7 @@ import { type MailpitApi, startMailpitApi } from "./mailpit.ts";
 import { messagesRoutes } from "./messages_routes.ts";
 import { faultRoutes } from "./faults_routes.ts";
 import type { FaultRules } from "../faults/rules.ts";
+import { uiAsset } from "../ui/assets.ts";
 
 /** The store a clone's messages go to, and the sink that puts them there. */
 export function personaCapture(): { store: CaptureStore; sink: CaptureSink } {
@@ -43,6 +44,7 @@ export async function startPersonaHttpApi<T>(
     store: options.store,
     ...(options.messages && { routes: messagesRoutes(options.messages, closing.signal) }),
     ...(options.faults && { faults: faultRoutes(options.faults) }),
+    ui: uiAsset, // the web UI at `/` (docs/ui.md)
   });
   const close = async () => {
     closing.abort();
