@@ -32,8 +32,18 @@ export interface Observer {
   open?(session: SessionInfo): void;
   /** A command line as read, line end included. */
   command?(line: Uint8Array): void;
-  /** A reply as written (after decorators), and its wire text without the final CRLF. */
-  reply?(reply: Reply, text: string): void;
+  /**
+   * A reply as written (after decorators), and its wire text without the final CRLF;
+   * `ahead`: bytes of input already read but not yet consumed when it was written (more
+   * than 0: the client sent on without waiting for this reply).
+   */
+  reply?(reply: Reply, text: string, ahead: number): void;
+  /**
+   * Input that had arrived before the first reply (the greeting) was written: the client
+   * talked early. An observer with this method makes the session read ahead from the moment
+   * it is attached (before the greeting); told at most once, before that first reply.
+   */
+  early?(bytes: Uint8Array): void;
   /** A DATA body was read: its outcome (the bytes when it ended at its `.` line). */
   data?(result: DataResult): void;
   /** A BDAT chunk of `bytes.length` bytes was read. */
@@ -101,6 +111,9 @@ export interface Interceptor {
 
 let lastSessionId = 0;
 
+/** Already settled: loses a race only to a read that had arrived before it was asked. */
+const NOT_ARRIVED: Promise<undefined> = Promise.resolve(undefined);
+
 /**
  * The observer and decorator lists of a conversation nobody attached to: shared, since adding
  * copies the list anyway (no per-session arrays for the common case).
@@ -142,6 +155,8 @@ export class Conversation {
   #interceptors: readonly Interceptor[] = NONE;
   readonly #source: (wire: Wire) => () => Promise<Uint8Array | null>;
   #ended = false;
+  /** The read started ahead of the greeting for `early` observers, until the first reply. */
+  #early: Promise<Uint8Array | null> | null = null;
 
   constructor(
     readonly ctx: SessionContext,
@@ -171,6 +186,10 @@ export class Conversation {
   observe(observer: Observer): this {
     this.#observers = [...this.#observers, observer];
     observer.open?.(this.info);
+    if (observer.early && !this.#early) {
+      this.#early = this.reader.readAhead();
+      this.#early.catch(() => {}); // its reader's next read reports a failure
+    }
     return this;
   }
 
@@ -207,8 +226,10 @@ export class Conversation {
       else if (verdict === "hang") await this.#untilClosed();
       else {
         const text = replyText(verdict.reply);
+        if (this.#early) await this.#tellEarly();
+        const ahead = this.reader.buffered;
         await this.ctx.wire.write(encodeReply(text));
-        this.#replied(verdict.reply, text);
+        this.#replied(verdict.reply, text, ahead);
         if (verdict.close) this.close();
       }
       return false;
@@ -279,10 +300,12 @@ export class Conversation {
    * the reply or the connection closed while a decorator held it.
    */
   reply(text: string): Promise<void> {
+    if (this.#early) return this.#tellEarly().then(() => this.reply(text));
     if (this.#decorators.length === 0) {
+      const ahead = this.reader.buffered;
       const written = this.ctx.wire.write(encodeReply(text));
       if (this.#observers.length === 0) return written;
-      return written.then(() => this.#replied(parseReply(text), text));
+      return written.then(() => this.#replied(parseReply(text), text, ahead));
     }
     return this.#decorated(text);
   }
@@ -298,8 +321,9 @@ export class Conversation {
     if (decision === "disconnect") return this.close();
     if (decision === null) return;
     const out = decision === original ? text : replyText(decision);
+    const ahead = this.reader.buffered;
     await this.ctx.wire.write(encodeReply(out));
-    this.#replied(decision, out);
+    this.#replied(decision, out, ahead);
   }
 
   /** The decision, or `null` once the server closes the connection (a hung reply ends). */
@@ -316,8 +340,22 @@ export class Conversation {
     });
   }
 
-  #replied(reply: Reply, text: string): void {
-    for (const o of this.#observers) o.reply?.(reply, text);
+  #replied(reply: Reply, text: string, ahead: number): void {
+    for (const o of this.#observers) o.reply?.(reply, text, ahead);
+  }
+
+  /**
+   * Before the first reply: tells `early` observers the chunk read ahead if it had already
+   * arrived. A settled read wins the race against the resolved marker (reactions run in the
+   * order they were registered), so this costs no timer.
+   */
+  async #tellEarly(): Promise<void> {
+    const ahead = this.#early!;
+    this.#early = null;
+    const chunk = await Promise.race([ahead, NOT_ARRIVED]).catch(() => null);
+    if (chunk instanceof Uint8Array && chunk.length > 0) {
+      for (const o of this.#observers) o.early?.(chunk);
+    }
   }
 
   /**
