@@ -17,11 +17,16 @@ export function escapeBytes(bytes: Uint8Array, max = EVIDENCE_BYTES): string {
   return bytes.length > max ? out + "…" : out;
 }
 
-/** The escaped bytes around `at` (from its line's start when near), quoted. */
+/**
+ * The escaped bytes of the line that holds `at`, through its LF, quoted: from the line's
+ * start (`lineStart`) when `at` is near it, at most {@link EVIDENCE_BYTES}, `…` where cut.
+ */
 export function excerpt(bytes: Uint8Array, at: number, lineStart = at): string {
   const from = Math.max(lineStart, at - EVIDENCE_BYTES / 2, 0);
-  const slice = bytes.subarray(from, Math.min(bytes.length, from + EVIDENCE_BYTES));
-  return `"${from > lineStart ? "…" : ""}${escapeBytes(slice)}${
-    from + EVIDENCE_BYTES < bytes.length ? "…" : ""
+  const lf = bytes.indexOf(0x0a, at);
+  const lineEnd = lf < 0 ? bytes.length : lf + 1;
+  const to = Math.min(lineEnd, from + EVIDENCE_BYTES);
+  return `"${from > lineStart ? "…" : ""}${escapeBytes(bytes.subarray(from, to))}${
+    to < lineEnd ? "…" : ""
   }"`;
 }

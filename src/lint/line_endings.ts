@@ -4,7 +4,7 @@
  */
 import type { Finding } from "./finding.ts";
 import { finding } from "./catalogue.ts";
-import { excerpt } from "./escape.ts";
+import { escapeBytes, excerpt } from "./escape.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -97,7 +97,7 @@ export function dataLineEndings(data: Uint8Array): Finding[] {
   const dot = firstSmuggledDot(data);
   if (dot >= 0) {
     const from = Math.max(0, dot - 2);
-    const seq = excerpt(data.subarray(from, Math.min(data.length, dot + 3)), 0);
+    const seq = `"${escapeBytes(data.subarray(from, Math.min(data.length, dot + 3)))}"`;
     const line = lineAt(data, dot);
     out.push(finding("smuggling-sequence", `line ${line}: ${seq}`, line));
   }

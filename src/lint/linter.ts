@@ -20,13 +20,21 @@ export type { LintCounts } from "./session.ts";
 
 /** What a {@link Linter} is told to do besides collecting. */
 export interface LinterOptions {
-  /**
-   * Called once per session when it ends, with the summary line
-   * (`lint: session 3: 2 errors (bare-lf, missing-date), 1 warning (no-quit)`).
-   */
-  onSessionEnd?(line: string, sessionId: number, counts: LintCounts): void;
+  /** Called once per session when it ends (log {@link SessionSummary.line}). */
+  onSessionEnd?(summary: SessionSummary): void;
   /** Bytes of a message the content checks read at most (default 4 MiB, docs/lint.md). */
   maxScan?: number;
+}
+
+/** What lint says of a session when it ends. */
+export interface SessionSummary {
+  readonly sessionId: number;
+  /** `lint: session 3: 2 errors (bare-lf, missing-date), 1 warning (no-quit)`, or `…: clean`. */
+  readonly line: string;
+  /** Every finding of the session, its messages' own included, counted by id. */
+  readonly counts: LintCounts;
+  /** The session's own findings (protocol, command line endings), messages' not included. */
+  readonly findings: readonly Finding[];
 }
 
 /** Every linter's totals, for a process-wide summary ({@link lintTotals}). */
@@ -38,7 +46,7 @@ const processTotals: Map<FindingId, number> = new Map();
  * @example Findings of a message, in a sink
  * ```ts
  * import { Linter } from "./linter.ts";
- * const linter = new Linter({ onSessionEnd: (line) => console.log(line) });
+ * const linter = new Linter({ onSessionEnd: (s) => console.log(s.line) });
  * // hooks: { attach: (c) => linter.attach(c), deliver: (m) => { linter.findings(m); … } }
  * console.assert(linter.findings({ from: "", to: [], data: new Uint8Array(), helo: "",
  *   remoteAddress: { hostname: "", port: 0 }, localAddress: { hostname: "", port: 0 },
@@ -109,7 +117,12 @@ export class Linter {
       this.#totals.set(id, (this.#totals.get(id) ?? 0) + n);
       processTotals.set(id, (processTotals.get(id) ?? 0) + n);
     }
-    this.#options.onSessionEnd?.(summaryLine(s.id, counts), s.id, counts);
+    this.#options.onSessionEnd?.({
+      sessionId: s.id,
+      line: summaryLine(s.id, counts),
+      counts,
+      findings: [...s.sessionFindings],
+    });
   }
 }
 
@@ -165,4 +178,9 @@ export function strictInterceptor(linter: Linter): Interceptor {
       };
     },
   };
+}
+
+/** `lint: total: 3 errors (bare-lf ×2, missing-date)`: what `serve` prints on exit. */
+export function totalsLine(counts: LintCounts = lintTotals()): string {
+  return `lint: total: ${countsText(counts)}`;
 }
