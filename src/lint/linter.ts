@@ -57,7 +57,7 @@ export class Linter {
   readonly #sessions = new Map<number, SessionLint>();
   /** A message's findings, by the bytes the dialect read (the record's `data`). */
   readonly #byData = new WeakMap<Uint8Array, readonly Finding[]>();
-  readonly #byRecord = new WeakMap<ReceivedMessage, readonly Finding[]>();
+  readonly #byRecord = new WeakMap<object, readonly Finding[]>();
   readonly #totals = new Map<FindingId, number>();
   readonly #options: LinterOptions;
   readonly #maxScan: number;
@@ -82,7 +82,7 @@ export class Linter {
    * For a record made by a session this linter watched; any other record gets its own
    * findings only (what its bytes and envelope show).
    */
-  findings(message: ReceivedMessage): Finding[] {
+  findings(message: Pick<ReceivedMessage, "data"> & Partial<ReceivedMessage>): Finding[] {
     const known = this.#byData.get(message.data) ?? this.#byRecord.get(message);
     if (known) return [...known];
     const session = message.sessionId === undefined

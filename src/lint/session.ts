@@ -239,7 +239,7 @@ export class SessionLint implements Observer {
    * The findings of a record of this session whose bytes are not those read (BDAT): the
    * recent message of the same size, else its own findings computed now (not counted).
    */
-  findingsOf(message: ReceivedMessage): Finding[] {
+  findingsOf(message: Pick<ReceivedMessage, "data" | "mailParams">): Finding[] {
     const i = this.#recent.findIndex((r) => r.length === message.data.length);
     if (i >= 0) return [...this.#recent.splice(i, 1)[0].findings];
     const input: MessageInput = message;

@@ -79,6 +79,13 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
       "go-smtp-mock reads the body line by line up to LF, so <LF>.<CR><LF> ends it too, and a " +
       "client or relay that sees one message there can smuggle a second one",
   },
+  {
+    name: "lint",
+    kind: "bool",
+    usage: "Extension (not in go-smtp-mock): lint what clients send (docs/lint.md): one " +
+      '"lint: session N: …" line per session on stdout, and the findings of each message ' +
+      'in its "lint" field of -httpApi',
+  },
   { name: "log", kind: "bool", usage: "Log server activity to stdout (errors to stderr)" },
   { name: "sessionTimeout", kind: "int", usage: "Session timeout in seconds, 30 by default" },
   {
