@@ -82,3 +82,12 @@ export type { Reply } from "./src/smtp/reply.ts";
 export { MboxSink } from "./src/sinks/mbox.ts";
 export type { Transcript, TranscriptLine } from "./src/smtp/transcript.ts";
 export type { TranscriptOptions } from "./src/api/capturing_server.ts";
+export {
+  type FaultHandle,
+  FaultRuleError,
+  type FaultRuleInfo,
+  FaultRules,
+  type FaultRulesOptions,
+} from "./src/faults/rules.ts";
+export type { FaultConventions } from "./src/faults/conventions.ts";
+export type { FaultOptions } from "./src/api/faults.ts";

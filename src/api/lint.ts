@@ -25,8 +25,8 @@ export interface LintField {
 /** What a clone's server wires in when lint is on. */
 export interface CloneLint {
   readonly linter: Linter;
-  /** An `attach` hook that lints the session after `before` (transcripts, faults) attached. */
-  attachAfter(before?: (c: Conversation) => void): (c: Conversation) => void;
+  /** The `attach` hook that lints a session. */
+  attach(c: Conversation): void;
   /** Sets the record's `lint` (by its bytes, the dialect's record) and returns it. */
   tag<T extends Pick<ReceivedMessage, "data">>(record: T): T & LintField;
   /** `sink` with every message tagged before it gets it. */
@@ -48,10 +48,7 @@ export async function cloneLint(
     Object.assign(record, { lint: linter.findings(record) });
   return {
     linter,
-    attachAfter: (before) => (c) => {
-      before?.(c);
-      linter.attach(c);
-    },
+    attach: (c) => linter.attach(c),
     tag,
     sink: (sink) => ({ deliver: (m) => sink.deliver(tag(m)) }),
   };

@@ -21,10 +21,11 @@ import {
 } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
 import { cloneLint, type LintField, type LintOption } from "./lint.ts";
 
 /** Options of {@link MockmtaServer.start}. */
-export interface MockmtaServerOptions extends TranscriptOptions {
+export interface MockmtaServerOptions extends TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MockmtaServer.port}. */
@@ -99,8 +100,10 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage & LintField> {
     const messages = new MemoryStore<MockmtaMessage & LintField>(options.clock);
     let count = 0;
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
     const log = options.log ?? toLogFn(options.logger);
     const lint = await cloneLint(options.lint, log);
+    const attach = attachAll(transcripts?.attach, faultsHook(faults), lint?.attach);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -114,12 +117,11 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage & LintField> {
           nextMessageNumber: () => ++count,
           now: () => new Date(),
           accepted: (m) => keep && messages.add(m),
-          ...(transcripts && { attach: transcripts.attach }),
-          ...(lint && { attach: lint.attachAfter(transcripts?.attach) }),
+          ...(attach && { attach }),
         },
       ),
     });
-    return new MockmtaServer(server, messages, transcripts);
+    return new MockmtaServer(server, messages, transcripts).useFaults(faults);
   }
 
   /** Like SIGTERM to the daemon: open connections are closed at once. */

@@ -18,6 +18,7 @@ import {
 } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
 import { cloneLint, type LintField, type LintOption } from "./lint.ts";
 
 /** msmtpd's pipe to `command` (`msmtpd --command`): its command line, input and texts. */
@@ -32,7 +33,7 @@ export const MSMTPD_MAX_SESSIONS = 16;
 export const MSMTPD_DEFAULT_COMMAND = "/usr/bin/msmtp -f %F --";
 
 /** Options of {@link MsmtpdServer.start}. */
-export interface MsmtpdServerOptions extends TranscriptOptions {
+export interface MsmtpdServerOptions extends TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MsmtpdServer.port}. */
@@ -137,6 +138,8 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage & LintField> {
     const clock = options.clock ?? systemClock;
     const failures = new AuthFailureWindow(clock);
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
+    const attach = attachAll(transcripts?.attach, faultsHook(faults), lint?.attach);
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
@@ -155,8 +158,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage & LintField> {
         ended: (status) => status === 2 && failures.failed(),
         connection: { activeSessions: () => live.server?.activeSessions ?? 1, maxSessions },
         delivered: (m) => keep && messages.add(m),
-        ...(transcripts && { attach: transcripts.attach }),
-        ...(lint && { attach: lint.attachAfter(transcripts?.attach) }),
+        ...(attach && { attach }),
       },
     );
     const server = live.server = await Server.start({
@@ -167,7 +169,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage & LintField> {
       maxSessions,
       clock,
     });
-    return new MsmtpdServer(server, messages, transcripts);
+    return new MsmtpdServer(server, messages, transcripts).useFaults(faults);
   }
 
   /** Like msmtpd's sessions on SIGTERM, running ones finish by themselves, however long. */

@@ -13,9 +13,10 @@ import { type Sink, Sinks } from "../smtp/message.ts";
 import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
 import { cloneLint, type LintField, type LintOption } from "./lint.ts";
 
-export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions {
+export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link SmtpmockServer.port}. */
@@ -89,7 +90,9 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord & LintField> 
       sessions: new MemoryStore<SmtpmockRecord>(options.clock),
     };
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
     const lint = await cloneLint(options.lint, toLogFn(options.logger));
+    const attach = attachAll(transcripts?.attach, faultsHook(faults), lint?.attach);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -97,8 +100,7 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord & LintField> 
       clock: options.clock,
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
-        ...(transcripts && { attach: transcripts.attach }),
-        ...(lint && { attach: lint.attachAfter(transcripts?.attach) }),
+        ...(attach && { attach }),
         ...(options.sinks?.length && { sink: new Sinks(options.sinks) }),
         ...(lint && options.sinks?.length && { sink: lint.sink(new Sinks(options.sinks)) }),
         // Without keeping, no hooks: no snapshot is built per message or per connection.
@@ -112,7 +114,8 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord & LintField> 
         }),
       }),
     });
-    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts);
+    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts)
+      .useFaults(faults);
     self.#logger?.info?.(`SMTP mock server started on port: ${server.address.port}`);
     return self;
   }

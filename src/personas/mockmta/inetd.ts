@@ -10,6 +10,7 @@ import type { SessionEnd } from "../../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../../smtp/mockmta/session.ts";
 import type { LogFn } from "../../smtp/session.ts";
 import type { MockmtaCli } from "./flags.ts";
+import type { FaultRules } from "../../faults/rules.ts";
 
 /** Exit status for each way a session can end. */
 export const INETD_EXIT: Record<SessionEnd, number> = {
@@ -25,6 +26,7 @@ export async function runInetd(
   cli: MockmtaCli,
   tls: TlsOptions | undefined,
   log: LogFn,
+  faults?: FaultRules,
 ): Promise<number> {
   const sink = new MboxSink(cli.mailbox);
   let count = 0;
@@ -35,6 +37,7 @@ export async function runInetd(
     nextMessageNumber: () => ++count,
     now: () => new Date(),
     ended: (e) => end = e,
+    ...(faults && { attach: (c) => faults.attach(c) }),
   });
   const session = await Server.inetd({ engine, log, tls });
   // A signal ends the session as if the client had left: a delivery under way is finished.

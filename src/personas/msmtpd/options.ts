@@ -5,6 +5,7 @@
  */
 import { getoptLong, type GetoptOption, type LongOption } from "../../flags/getopt_long.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
+import { type FaultSource, parseFaultSeed } from "../../api/faults.ts";
 
 /**
  * The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message), then
@@ -20,6 +21,10 @@ export const MSMTPD_OPTIONS: readonly LongOption[] = [
   { name: "command", hasArg: "required_argument" },
   { name: "auth", hasArg: "required_argument" },
   { name: "max-mail-size", hasArg: "required_argument" },
+  // Extension: fault rules (docs/faults.md).
+  { name: "fault", hasArg: "required_argument" },
+  { name: "faults", hasArg: "required_argument" },
+  { name: "fault-seed", hasArg: "required_argument" },
 ];
 
 /**
@@ -73,6 +78,10 @@ export interface MsmtpdSettings {
   maxMailSize: number;
   /** Extension `--lint`: lint clients (docs/lint.md). */
   lint?: boolean;
+  /** Extension `--fault`/`--faults`: rules and rule files, in command-line order. */
+  faults?: FaultSource[];
+  /** Extension `--fault-seed`. */
+  faultSeed?: number;
 }
 
 /** How `--auth` obtains a password; injected so tests need no terminal. */
@@ -178,6 +187,18 @@ function apply(
       const size = parseSize(arg!);
       if (size === null) return `${prog}: invalid argument '${arg}' for '--max-mail-size'`;
       s.maxMailSize = size;
+      break;
+    }
+    case "fault":
+      (s.faults ??= []).push({ rule: arg! });
+      break;
+    case "faults":
+      (s.faults ??= []).push({ file: arg! });
+      break;
+    case "fault-seed": {
+      const seed = parseFaultSeed(arg!);
+      if (seed === null) return `${prog}: invalid argument '${arg}' for '--fault-seed'`;
+      s.faultSeed = seed;
       break;
     }
   }

@@ -42,5 +42,9 @@ Extension of mocksmtp (not in msmtpd):
   --lint          lint what clients send (docs/lint.md): one
                   "lint: session N: ..." line per session in the
                   log (on stderr with --log=none)
+  --fault=rule    fail a step as the rule says, e.g. 'rcpt => 452';
+                  repeatable (grammar in mocksmtp's docs/faults.md)
+  --faults=file   fault rules from file, one per line, # comments
+  --fault-seed=n  seed of the generator behind %P rules
 `;
 }
