@@ -46,6 +46,9 @@ Extension of mocksmtp (not in msmtpd):
                   repeatable (grammar in mocksmtp's docs/faults.md)
   --faults=file   fault rules from file, one per line, # comments
   --fault-seed=n  seed of the generator behind %P rules
+  --lint          lint what clients send (docs/lint.md): one
+                  "lint: session N: ..." line per session in the
+                  log (on stderr with --log=none)
 `;
 
 test("msmtpd cli: --version wins over --help, whatever the order", async () => {

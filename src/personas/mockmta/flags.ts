@@ -31,6 +31,8 @@ export interface MockmtaCli {
   faults?: FaultSource[];
   /** Extension: `--fault-seed`. */
   faultSeed?: number;
+  /** Extension: `--lint` (docs/lint.md). */
+  lint?: boolean;
 }
 
 /** mocksmtp's long options (not in mockmta), taken out before getopt reads the rest. */
@@ -38,6 +40,7 @@ export const EXTENSION_OPTIONS: readonly ExtensionOption[] = [
   { name: "fault", hasArg: true },
   { name: "faults", hasArg: true },
   { name: "fault-seed", hasArg: true },
+  { name: "lint", hasArg: false },
 ];
 
 /** What the command line asks for. */
@@ -80,7 +83,8 @@ export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedA
     port: DEFAULT_PORT,
   };
   for (const { name, value = "" } of extensions.options) {
-    if (name === "fault") (cli.faults ??= []).push({ rule: value });
+    if (name === "lint") cli.lint = true;
+    else if (name === "fault") (cli.faults ??= []).push({ rule: value });
     else if (name === "faults") (cli.faults ??= []).push({ file: value });
     else {
       const seed = parseFaultSeed(value);
