@@ -15,6 +15,8 @@ import {
 import { assertNoLint, LintAssertionError } from "../src/lint/assert.ts";
 import type { Observer } from "../src/smtp/conversation.ts";
 import { runLintSession, type Script } from "./helpers/lint_engine.ts";
+import { connect } from "node:net";
+import { MockmtaServer } from "../mod.ts";
 
 const GOOD = "From: a@example.com\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n" +
   "Message-ID: <x@example.com>\r\n\r\nhi\r\n";
@@ -45,6 +47,43 @@ test("seam: early is told the bytes that arrived before the greeting, and only t
   assert.deepEqual(seen, []);
   // Reading ahead changes nothing the client sees.
   assert.match(written, /^220 lint.test ESMTP\r\n250-lint.test\r\n.*221 2.0.0 bye\r\n$/s);
+});
+
+test("seam: early and ahead are told on the interceptors' reply path too", async () => {
+  const seen: string[] = [];
+  const observer: Observer = {
+    early: (b) => seen.push(`early ${new TextDecoder().decode(b).trim()}`),
+    reply: (r, _t, ahead) => seen.push(`${r.code} ${ahead}`),
+  };
+  await runLintSession([{ eager: "NOOP\r\nNOOP\r\n" }, "QUIT\r\n"], {
+    attach: (c) => c.observe(observer).intercept({ before: () => undefined }),
+  });
+  assert.deepEqual(seen, ["early NOOP\r\nNOOP".trim(), "220 0", "250 6", "250 0", "221 0"]);
+});
+
+test("lint: an early talker over a real socket, the greeting held back by a fault rule", async () => {
+  await using server = await MockmtaServer.start({ faults: ["connect => delay 500"], lint: true });
+  const socket = connect(server.port, "127.0.0.1");
+  let replies = "";
+  socket.on("data", (d) => replies += d);
+  // Sent at once, the greeting still 500 ms away: postscreen's pregreet test in spirit.
+  socket.write(
+    "EHLO early.example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n",
+  );
+  socket.write("DATA\r\n" + GOOD + ".\r\nQUIT\r\n");
+  const [message] = await server.waitForMessages(1, { timeout: 10_000 });
+  await new Promise((resolve) => socket.on("close", resolve));
+  assert.match(replies, /^220 Ready\r\n/);
+  assert.deepEqual(message.lint!.map((f) => f.id), ["early-talker", "unadvertised-pipelining"]);
+  assert.match(
+    message.lint![0].evidence,
+    /^before the greeting: "EHLO early\.example\.com\\r\\nMAIL/,
+  );
+  // mockmta offers PIPELINING, but EHLO must end a group.
+  assert.match(
+    message.lint![1].evidence,
+    /after "EHLO early\.example\.com\\r\\n" before its 250 reply \(EHLO must end a PIPELINING group\)/,
+  );
 });
 
 test("seam: a reply's ahead counts the input the client sent before it", async () => {
