@@ -33,12 +33,21 @@ async function session(c: StreamClient): Promise<string> {
   return replies;
 }
 
-test("smtpmock -lint: one line per session on stdout, without -log", async () => {
-  const cli = await startSmtpmockCli(["-lint"]);
+test("smtpmock -lint: one line per session on stdout, without -log; lint in -httpApi's JSON", async () => {
+  const cli = await startSmtpmockCli(["-lint", "-httpApi", "0"]);
   try {
+    const [, api] = await cli.waitStdout(/HTTP API listening on (\S+)/);
     const replies = await session(await RawClient.connect(cli.port));
     assert.match(replies, /^221 /m);
     const [line] = await cli.waitStdout(LINE);
+    const [json] = await (await fetch(api)).json();
+    assert.deepEqual(json.lint.map((f: { id: string }) => f.id), [
+      "bare-lf",
+      "missing-date",
+      "missing-from",
+      "missing-message-id",
+    ]);
+    assert.equal(json.lint[1].evidence, "no Date: header among 1 header field");
     assert.ok(
       cli.stdout.split("\n").some((l) => /^INFO: \S+ \S+ lint: /.test(l) && l.endsWith(line)),
     );

@@ -21,15 +21,17 @@ m = EmailMessage()
 m["From"] = "python@example.org"
 m["To"] = "to@example.net"
 m["Subject"] = "Grüße from smtplib"
-m["Date"] = formatdate()
-m["Message-ID"] = make_msgid()
+if len(sys.argv) < 5:
+    m["Date"] = formatdate()
+    m["Message-ID"] = make_msgid()
 m.set_content(sys.argv[2], **eval(sys.argv[3]))
 with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
     s.send_message(m)
 `;
 
-const python = async (port: number, body: string, contentArgs = "{}") =>
-  (await run("python3", ["-c", PYTHON, String(port), body, contentArgs])).code;
+const python = async (port: number, body: string, contentArgs = "{}", bare = false) =>
+  (await run("python3", ["-c", PYTHON, String(port), body, contentArgs, ...(bare ? ["bare"] : [])]))
+    .code;
 
 const CURL_MESSAGE = "From: curl@example.org\r\nTo: to@example.net\r\nSubject: curl\r\n" +
   "Date: Tue, 01 Dec 2026 10:00:00 +0000\r\nMessage-ID: <curl.1@example.org>\r\n\r\n" +
@@ -123,4 +125,14 @@ test("lint: smtplib's send_message of 8-bit text is an error (no BODY=8BITMIME);
   assert.match(eightBit.lint![0].evidence, /"d\\xc3\\xa9j\\xc3\\xa0 vu\\r\\n"/);
   assert.throws(() => assertNoLint(eightBit), /8bit-without-8bitmime/);
   assert.deepEqual(quoted.lint, []);
+});
+
+test("lint: an email.message without Date and Message-ID (Python adds neither)", async () => {
+  await using server = await MockmtaServer.start({ lint: true });
+  assert.equal(await python(server.port, "hello\n", "{}", true), 0);
+  const [message] = await server.waitForMessages(1, { timeout: 20_000 });
+  assert.deepEqual(message.lint!.map((f) => [f.id, f.severity]), [
+    ["missing-date", "error"],
+    ["missing-message-id", "warning"],
+  ]);
 });

@@ -42,23 +42,16 @@ export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
       seen.set(f.key, Infinity); // one finding per field name
     }
   }
+  const n = h.fields.length;
+  const among = `among ${n} header field${n === 1 ? "" : "s"}`;
   for (
-    const [key, id] of [
-      ["date", "missing-date"],
-      ["from", "missing-from"],
-      ["message-id", "missing-message-id"],
+    const [key, id, name] of [
+      ["date", "missing-date", "Date"],
+      ["from", "missing-from", "From"],
+      ["message-id", "missing-message-id", "Message-ID"],
     ] as const
   ) {
-    if (!seen.has(key)) {
-      out.push(
-        finding(
-          id,
-          `no ${
-            key === "message-id" ? "Message-ID" : key === "date" ? "Date" : "From"
-          }: header in the ${h.fields.length} header fields`,
-        ),
-      );
-    }
+    if (!seen.has(key)) out.push(finding(id, `no ${name}: header ${among}`));
   }
   const p = h.problems[0];
   if (p) {
