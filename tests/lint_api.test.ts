@@ -233,3 +233,24 @@ test("assertNoLint: passes warnings and allowed ids, throws listing the rest", (
   assert.throws(() => assertNoLint([warning], { strict: true }), LintAssertionError);
   assert.throws(() => assertNoLint({}), /no lint findings \(is lint turned on\?\)/);
 });
+
+test("lint: maxScan bounds what the content checks read; SIZE is compared with every octet", async () => {
+  const linter = new Linter({ maxScan: GOOD.length });
+  const late = GOOD + "caf\xe9\r\n"; // the 8-bit byte lies past maxScan
+  const { messages } = await runLintSession(
+    [
+      "EHLO client.example.com\r\n",
+      "MAIL FROM:<a@example.com> SIZE=10\r\n",
+      "RCPT TO:<b@example.com>\r\n",
+      `BDAT ${GOOD.length}\r\n${GOOD}`,
+      `BDAT ${late.length - GOOD.length} LAST\r\n${late.slice(GOOD.length)}`,
+      "QUIT\r\n",
+    ].map((c) => new Uint8Array([...c].map((ch) => ch.charCodeAt(0)))),
+    {
+      attach: (c) => linter.attach(c),
+    },
+  );
+  const found = linter.findings(messages[0]);
+  assert.deepEqual(ids(found), ["size-mismatch"]);
+  assert.equal(found[0].evidence, `SIZE=10 announced, ${late.length} octets sent`);
+});

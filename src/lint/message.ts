@@ -14,6 +14,8 @@ import { mimeFindings } from "./mime.ts";
 /** What the message checks read: the bytes as received and the MAIL parameters. */
 export interface MessageInput {
   readonly data: Uint8Array;
+  /** Octets of the whole message when `data` holds only its start (default its length). */
+  readonly size?: number;
   readonly mailParams?: EsmtpParams;
 }
 
@@ -30,7 +32,7 @@ export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[]
     ...dataLineEndings(data),
     ...eightBitFindings(data, m.mailParams, headers.eightBitAt),
   ];
-  const size = sizeMismatch(m.data.length, m.mailParams);
+  const size = sizeMismatch(m.size ?? m.data.length, m.mailParams);
   if (size) out.push(size);
   const long = longLine(data);
   if (long) out.push(long);

@@ -29,8 +29,10 @@ export interface SessionEvents {
 /** The transaction since MAIL FROM. */
 interface Transaction {
   readonly params: EsmtpParams;
-  /** BDAT chunks so far, and whether the last BDAT said LAST. */
+  /** BDAT chunks so far (their first `maxScan` bytes), and whether the last BDAT said LAST. */
   readonly chunks: Uint8Array[];
+  /** Bytes of every BDAT chunk so far, those past `maxScan` included. */
+  size: number;
   last: boolean;
 }
 
@@ -116,7 +118,7 @@ export class SessionLint implements Observer {
         const colon = arg.indexOf(":");
         const path = colon < 0 ? "" : arg.slice(colon + 1);
         const params = paramsAfterPath(path);
-        this.#tx = { params, chunks: [], last: false };
+        this.#tx = { params, chunks: [], size: 0, last: false };
         this.#current = [];
         if (nonAscii(line) && params.SMTPUTF8 === undefined) {
           this.#add("utf8-address-without-smtputf8", `${shown}: no SMTPUTF8 parameter`, lineNo);
@@ -194,24 +196,27 @@ export class SessionLint implements Observer {
   chunk(bytes: Uint8Array): void {
     const tx = this.#tx;
     if (!tx) return;
-    tx.chunks.push(bytes);
+    // Only what the checks read is kept (a copy when cut, so the chunk itself can go).
+    const room = this.maxScan - Math.min(tx.size, this.maxScan);
+    if (room > 0) tx.chunks.push(bytes.length <= room ? bytes : bytes.slice(0, room));
+    tx.size += bytes.length;
     if (!tx.last) return;
-    const size = tx.chunks.reduce((n, c) => n + c.length, 0);
-    const data = new Uint8Array(size);
+    const data = new Uint8Array(tx.chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
     for (const c of tx.chunks) data.set(c, (at += c.length) - c.length);
     tx.chunks.length = 0;
-    this.#arrived(data);
+    this.#arrived(data, tx.size);
+    tx.size = 0;
   }
 
   /** A message's data has fully arrived: its findings, for the record and a `dot` gate. */
-  #arrived(data: Uint8Array): void {
+  #arrived(data: Uint8Array, size = data.length): void {
     this.#rsets = 0;
-    const own = messageFindings({ data, mailParams: this.#tx?.params }, this);
+    const own = messageFindings({ data, size, mailParams: this.#tx?.params }, this);
     for (const f of own) this.#count(f.id);
     const findings = [...this.#findings, ...own];
     this.#current = findings;
-    this.#recent.push({ length: data.length, findings });
+    this.#recent.push({ length: size, findings });
     if (this.#recent.length > KEEP_MESSAGES) this.#recent.shift();
     this.events.message(data, findings);
   }
