@@ -254,3 +254,17 @@ test("lint: maxScan bounds what the content checks read; SIZE is compared with e
   assert.deepEqual(ids(found), ["size-mismatch"]);
   assert.equal(found[0].evidence, `SIZE=10 announced, ${late.length} octets sent`);
 });
+
+test("lint: evidence never shows AUTH credentials", async () => {
+  const l = await lint([
+    "EHLO client.example.com\r\n",
+    "AUTH PLAIN AGFubgBzZWNyZXQ=\n",
+    "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n",
+    "DATA\r\n",
+    GOOD + ".\r\n",
+    "QUIT\r\n",
+  ]);
+  const text = JSON.stringify([l.findings, l.summary.findings]);
+  assert.doesNotMatch(text, /AGFubgBzZWNyZXQ/);
+  assert.ok(text.includes('line 2: \\"AUTH PLAIN ...\\\\n\\"'), text);
+});

@@ -37,6 +37,17 @@ interface Transaction {
 }
 
 const latin1 = new TextDecoder("latin1");
+
+/** `AUTH MECH ...` with the line's own ending: an AUTH line as evidence may show. */
+function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
+  const words = text.split(/[ \t]+/);
+  const shown = words.slice(0, 2).join(" ") + (words.length > 2 ? " ..." : "");
+  const ending = line.subarray(text.length);
+  const out = new Uint8Array(shown.length + ending.length);
+  for (let i = 0; i < shown.length; i++) out[i] = shown.charCodeAt(i) & 0xff;
+  out.set(ending, shown.length);
+  return out;
+}
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
 const KEEP_MESSAGES = 8;
 
@@ -86,14 +97,16 @@ export class SessionLint implements Observer {
     this.#add("early-talker", `before the greeting: "${escapeBytes(bytes)}"`, 1);
   }
 
-  command(line: Uint8Array): void {
+  command(raw: Uint8Array): void {
     const lineNo = ++this.#line;
-    const ending = commandLineEnding(line, lineNo);
-    if (ending) this.#add1(ending);
-    const text = latin1.decode(line).replace(/\r?\n$/, "");
+    const text = latin1.decode(raw).replace(/\r?\n$/, "");
     const space = text.search(/[ \t]/);
     const verb = (space < 0 ? text : text.slice(0, space)).toUpperCase();
     const arg = space < 0 ? "" : text.slice(space + 1);
+    // Evidence never shows an AUTH command's initial response (credentials).
+    const line = verb === "AUTH" ? withoutCredentials(raw, text) : raw;
+    const ending = commandLineEnding(line, lineNo);
+    if (ending) this.#add1(ending);
     this.#lastVerb = verb;
     this.#lastCommand = line;
     const shown = `line ${lineNo}: "${escapeBytes(line)}"`;
