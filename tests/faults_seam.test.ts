@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FaultRules } from "../src/faults/rules.ts";
-import { Conversation } from "../src/smtp/conversation.ts";
+import { commandStage, Conversation } from "../src/smtp/conversation.ts";
 import type { ReceivedMessage } from "../src/smtp/message.ts";
 import type { SessionEngine } from "../src/smtp/session.ts";
 import { Transcript } from "../src/smtp/transcript.ts";
@@ -261,4 +261,41 @@ test("faults: removed rules stop at once; nothing is paid without interceptors",
   assert.equal(conv.gate("dot", ""), true);
   conv.intercept({ before: () => undefined });
   assert.equal(conv.gate("dot", ""), true);
+});
+
+test("faults: each command line's stage and the argument rules match on", () => {
+  const cases: Array<[string, string, string]> = [
+    ["EHLO client.example\r\n", "helo", "client.example"],
+    ["lhlo x\n", "helo", "x"],
+    ["MAIL FROM:<a@b.example> SIZE=10 BODY=8BITMIME\r\n", "mail", "a@b.example"],
+    ["mail from: <>\r\n", "mail", ""],
+    ["RCPT TO:c@d.example\r\n", "rcpt", "c@d.example"],
+    ["AUTH PLAIN AHVzZXIAc2VjcmV0\r\n", "auth", "PLAIN"],
+    ["BDAT 100 LAST\r\n", "bdat", "100 LAST"],
+    ["DATA\r\n", "data", ""],
+    ["STARTTLS\r\n", "starttls", ""],
+    ["rset\r\n", "rset", ""],
+    ["QUIT\r\n", "quit", ""],
+    ["VRFY postmaster\r\n", "other", "VRFY postmaster"],
+    ["\r\n", "other", ""],
+  ];
+  for (const [line, stage, argument] of cases) {
+    assert.deepEqual(commandStage(te.encode(line)), { stage, argument }, JSON.stringify(line));
+  }
+});
+
+test("faults: `any` acts at every stage, `other` at unknown commands; the transcript names the stage", async () => {
+  const anyRule = await run("mockmta", rules("any#3 => 554 5.0.0 Third step"));
+  // connect is #1, EHLO #2, MAIL #3.
+  assert.match(anyRule.written, /^220 [^]*\r\n554 5\.0\.0 Third step\r\n/);
+  assert.match(
+    anyRule.transcript,
+    /\nC: MAIL FROM:<a@b\.example>\nF: any#3 => 554 5\.0\.0 Third step \(at mail\)\n/,
+  );
+  const other = await run(
+    "mockmta",
+    rules("other:vrfy* => 502 5.5.1 Not here"),
+    "VRFY bob\r\nNOOP\r\nQUIT\r\n",
+  );
+  assert.match(other.written, /\r\n502 5\.5\.1 Not here\r\n500 [^\r]*\r\n221 /);
 });

@@ -331,6 +331,8 @@ export class Conversation {
   /** Tells observers, then carries out the intervention; `true` when the dialect goes on. */
   #act(stage: Stage, verdict: Intervention): Promise<boolean> {
     const rule = typeof verdict === "string" ? "" : verdict.rule ?? "";
+    // The persona's log shows it too: a reply written here bypasses the dialect's own logging.
+    this.ctx.log("info", `fault at ${stage}: ${rule || JSON.stringify(verdict)}`);
     for (const o of this.#observers) o.fault?.(stage, rule, verdict);
     return this.#perform(stage, verdict);
   }

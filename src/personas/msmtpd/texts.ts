@@ -1,6 +1,6 @@
 /**
  * msmtpd's `--version` and `--help` texts (spec msmtpd.md §1). `--help` is msmtpd's, word for
- * word, with Debian's compiled-in command, followed by the one extension. `--version` keeps msmtpd's first line with mocksmtp's
+ * word, with Debian's compiled-in command, followed by mocksmtp's extensions. `--version` keeps msmtpd's first line with mocksmtp's
  * version number (scripts that parse it see a version newer than any msmtpd), then says what
  * this program is instead of claiming Martin Lambers' copyright and licence.
  */
