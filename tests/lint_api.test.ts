@@ -268,3 +268,15 @@ test("lint: evidence never shows AUTH credentials", async () => {
   assert.doesNotMatch(text, /AGFubgBzZWNyZXQ/);
   assert.ok(text.includes('line 2: \\"AUTH PLAIN ...\\\\n\\"'), text);
 });
+
+test("lint: past maxScan, a closing boundary that lies beyond is not reported missing", () => {
+  const head = GOOD.replace("\r\n\r\nhi\r\n", "\r\n") +
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n";
+  const closed = head + "x".repeat(900) + "\r\n--b--\r\n";
+  const linter = new Linter({ maxScan: head.length + 500 });
+  const record = (text: string) => ({ data: new TextEncoder().encode(text) });
+  assert.deepEqual(ids(linter.findings(record(closed))), []);
+  // The same message within the cap, but never closed: reported.
+  const open = head + "x".repeat(400) + "\r\n";
+  assert.deepEqual(ids(linter.findings(record(open))), ["mime-boundary-missing"]);
+});

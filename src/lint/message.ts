@@ -26,7 +26,11 @@ export interface MessageContext {
 
 /** The findings of one message, in family order. */
 export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[] {
-  const data = m.data.length > ctx.maxScan ? m.data.subarray(0, ctx.maxScan) : m.data;
+  // Past the cap, whole lines only: a line cut in two is neither long nor ends in a bare CR.
+  const truncated = m.data.length > ctx.maxScan;
+  const data = truncated
+    ? m.data.subarray(0, m.data.lastIndexOf(0x0a, ctx.maxScan - 1) + 1)
+    : m.data;
   const headers = scanHeaders(data);
   const out = [
     ...dataLineEndings(data),
@@ -36,7 +40,7 @@ export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[]
   if (size) out.push(size);
   const long = longLine(data);
   if (long) out.push(long);
-  out.push(...headerFindings(data, headers), ...mimeFindings(data, headers));
+  out.push(...headerFindings(data, headers), ...mimeFindings(data, headers, truncated));
   return out;
 }
 

@@ -16,6 +16,8 @@ const MAX_DEPTH = 10;
 /** Walk state: findings (one per id per message) and the part budget. */
 interface Walk {
   readonly bytes: Uint8Array;
+  /** The message goes on past `bytes` (the scan cap): a boundary may come later. */
+  readonly truncated: boolean;
   readonly out: Finding[];
   readonly fired: Set<FindingId>;
   parts: number;
@@ -29,8 +31,8 @@ function report(w: Walk, id: FindingId, at: number, what: string): void {
 }
 
 /** MIME findings of a message whose top-level header section is `h`. */
-export function mimeFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
-  const w: Walk = { bytes, out: [], fired: new Set(), parts: 0 };
+export function mimeFindings(bytes: Uint8Array, h: HeaderSection, truncated = false): Finding[] {
+  const w: Walk = { bytes, truncated, out: [], fired: new Set(), parts: 0 };
   entity(w, h, bytes.length, 0);
   return w.out;
 }
@@ -45,10 +47,12 @@ function entity(w: Walk, h: HeaderSection, end: number, depth: number): void {
   }
   const cte = (field(h, "content-transfer-encoding")?.value ?? "7bit").trim().toLowerCase();
   const body = w.bytes.subarray(h.bodyAt, end);
+  // Only text is decoded (for its charset); any other part is only checked.
+  const text = ct.type.startsWith("text/");
   let decoded: Uint8Array | null = body;
-  if (cte === "base64") decoded = base64(w, body, h.bodyAt);
-  else if (cte === "quoted-printable") decoded = quotedPrintable(body);
-  if (ct.type.startsWith("text/") && decoded) {
+  if (cte === "base64") decoded = base64(w, body, h.bodyAt, text);
+  else if (cte === "quoted-printable" && text) decoded = quotedPrintable(body);
+  if (text && decoded) {
     charset(w, ct.params.get("charset"), decoded, ctField?.at ?? h.bodyAt, h.bodyAt);
   }
 }
@@ -89,6 +93,7 @@ function multipart(
     at = lineEnd + 1;
   }
   if (starts.length === 0) {
+    if (w.truncated) return;
     report(
       w,
       "mime-boundary-missing",
@@ -98,12 +103,14 @@ function multipart(
     return;
   }
   if (closedAt < 0) {
-    report(
-      w,
-      "mime-boundary-missing",
-      starts[starts.length - 1],
-      `no closing --${boundary}-- line`,
-    );
+    if (!w.truncated) {
+      report(
+        w,
+        "mime-boundary-missing",
+        starts[starts.length - 1],
+        `no closing --${boundary}-- line`,
+      );
+    }
     starts.push(end);
   }
   for (let i = 0; i + 1 < starts.length; i++) {
@@ -113,7 +120,8 @@ function multipart(
     let to = starts[i + 1];
     if (w.bytes[to - 1] === LF) to--;
     if (w.bytes[to - 1] === CR) to--;
-    const part = scanHeaders(w.bytes, from, to, lineAt(w.bytes, from));
+    // Line numbers are worked out from offsets when a finding is reported, not per part.
+    const part = scanHeaders(w.bytes, from, to);
     entity(w, part, Math.max(to, part.bodyAt), depth + 1);
   }
 }
@@ -131,8 +139,8 @@ function isBase64(b: number): boolean {
 }
 
 /** The decoded body, or `null` after reporting why it is not base64. */
-function base64(w: Walk, body: Uint8Array, bodyAt: number): Uint8Array | null {
-  let chars = "";
+function base64(w: Walk, body: Uint8Array, bodyAt: number, decode: boolean): Uint8Array | null {
+  let chars = 0;
   let padding = 0;
   for (let i = 0; i < body.length; i++) {
     const b = body[i];
@@ -148,18 +156,24 @@ function base64(w: Walk, body: Uint8Array, bodyAt: number): Uint8Array | null {
         }`,
       );
       return null;
-    } else chars += String.fromCharCode(b);
+    } else chars++;
   }
-  if (padding > 2 || (chars.length + padding) % 4 !== 0) {
+  if (padding > 2 || (chars + padding) % 4 !== 0) {
     report(
       w,
       "mime-bad-base64",
       bodyAt,
-      `${chars.length + padding} base64 characters, not a multiple of 4`,
+      `${chars + padding} base64 characters, not a multiple of 4`,
     );
     return null;
   }
-  const text = atob(chars + "=".repeat(padding));
+  if (!decode) return null;
+  let clean = "";
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i];
+    if (b !== CR && b !== LF && b !== 0x20 && b !== 0x09) clean += String.fromCharCode(b);
+  }
+  const text = atob(clean);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
