@@ -9,6 +9,7 @@ import type { ReceivedMessage } from "../smtp/message.ts";
 import { type EsmtpParams, paramsAfterPath } from "../smtp/params.ts";
 import type { Reply } from "../smtp/reply.ts";
 import type { Finding, FindingId } from "./finding.ts";
+import type { Linter } from "./linter.ts";
 import { finding } from "./catalogue.ts";
 import { escapeBytes } from "./escape.ts";
 import { commandLineEnding } from "./line_endings.ts";
@@ -48,9 +49,14 @@ function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
   out.set(ending, shown.length);
   return out;
 }
+
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
 const KEEP_MESSAGES = 8;
 
+/**
+ * The observer a {@link Linter} attaches per session: it tracks what the rules need and tells
+ * the linter each message's findings and the session's end.
+ */
 export class SessionLint implements Observer {
   readonly #findings: Finding[] = [];
   readonly #counts = new Map<FindingId, number>();
