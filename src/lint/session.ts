@@ -9,7 +9,6 @@ import type { ReceivedMessage } from "../smtp/message.ts";
 import { type EsmtpParams, paramsAfterPath } from "../smtp/params.ts";
 import type { Reply } from "../smtp/reply.ts";
 import type { Finding, FindingId } from "./finding.ts";
-import type { Linter } from "./linter.ts";
 import { finding } from "./catalogue.ts";
 import { escapeBytes } from "./escape.ts";
 import { commandLineEnding } from "./line_endings.ts";
@@ -54,7 +53,7 @@ function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
 const KEEP_MESSAGES = 8;
 
 /**
- * The observer a {@link Linter} attaches per session: it tracks what the rules need and tells
+ * The observer a `Linter` attaches per session: it tracks what the rules need and tells
  * the linter each message's findings and the session's end.
  */
 export class SessionLint implements Observer {
