@@ -131,3 +131,17 @@ export type {
 export type { StoredMessage } from "./src/capture/store.ts";
 export { MaildirSink } from "./src/sinks/maildir.ts";
 export { EmlSink } from "./src/sinks/eml.ts";
+// Client lint (docs/lint.md): findings, the linter for embedders, the test assertion.
+export { assertNoLint, type AssertNoLintOptions, LintAssertionError } from "./src/lint/assert.ts";
+export {
+  type LintCounts,
+  Linter,
+  type LinterOptions,
+  lintTotals,
+  type SessionSummary,
+  strictInterceptor,
+  summaryLine,
+  totalsLine,
+} from "./src/lint/linter.ts";
+export type { Finding, FindingId, Severity } from "./src/lint/finding.ts";
+export type { LintField, LintOption } from "./src/api/lint.ts";

@@ -14,6 +14,7 @@ import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capt
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
+import { cloneLint, type LintField, type LintOption } from "./lint.ts";
 
 export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
@@ -49,9 +50,15 @@ export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOption
    * reply sent instead of the `250`.
    */
   sinks?: Sink[];
+  /**
+   * Extension: client lint (docs/lint.md). Each accepted message's record gets `lint` (its
+   * findings) and each session ends with a `lint: session N: …` line (the logger's `info`).
+   * Off by default.
+   */
+  lint?: LintOption;
 }
 
-export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
+export class SmtpmockServer extends CapturingServer<SmtpmockRecord & LintField> {
   /** The effective configuration (go-smtp-mock's defaults applied). */
   readonly config: SmtpmockConfig;
   readonly #sessions: MemoryStore<SmtpmockRecord>;
@@ -60,7 +67,10 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
   private constructor(
     server: Server,
     config: SmtpmockConfig,
-    stores: { messages: MemoryStore<SmtpmockRecord>; sessions: MemoryStore<SmtpmockRecord> },
+    stores: {
+      messages: MemoryStore<SmtpmockRecord & LintField>;
+      sessions: MemoryStore<SmtpmockRecord>;
+    },
     logger?: Logger,
     transcripts?: TranscriptStore,
   ) {
@@ -76,12 +86,13 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
     const keep = options.keepMessages ?? true;
     const keepSessions = options.keepSessions ?? keep;
     const stores = {
-      messages: new MemoryStore<SmtpmockRecord>(options.clock),
+      messages: new MemoryStore<SmtpmockRecord & LintField>(options.clock),
       sessions: new MemoryStore<SmtpmockRecord>(options.clock),
     };
     const transcripts = await transcriptStore(options);
     const faults = await faultRulesFor(options);
-    const attach = attachAll(transcripts?.attach, faultsHook(faults));
+    const lint = await cloneLint(options.lint, toLogFn(options.logger));
+    const attach = attachAll(transcripts?.attach, faultsHook(faults), lint?.attach);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -91,8 +102,13 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
         maxLine: options.maxLine,
         ...(attach && { attach }),
         ...(options.sinks?.length && { sink: new Sinks(options.sinks) }),
+        ...(lint && options.sinks?.length && { sink: lint.sink(new Sinks(options.sinks)) }),
         // Without keeping, no hooks: no snapshot is built per message or per connection.
         ...(keep && { message: (r: SmtpmockRecord) => stores.messages.add(r) }),
+        ...(keep && lint && {
+          message: (r: SmtpmockRecord) =>
+            stores.messages.add(Object.assign(r, { lint: lint.linter.findings({ data: r.raw }) })),
+        }),
         ...(keepSessions && {
           sessionRecord: (r: SmtpmockRecord) => stores.sessions.add(r),
         }),

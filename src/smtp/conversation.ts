@@ -33,8 +33,18 @@ export interface Observer {
   open?(session: SessionInfo): void;
   /** A command line as read, line end included. */
   command?(line: Uint8Array): void;
-  /** A reply as written (after decorators), and its wire text without the final CRLF. */
-  reply?(reply: Reply, text: string): void;
+  /**
+   * A reply as written (after decorators), and its wire text without the final CRLF;
+   * `ahead`: bytes of input already read but not yet consumed when it was written (more
+   * than 0: the client sent on without waiting for this reply).
+   */
+  reply?(reply: Reply, text: string, ahead: number): void;
+  /**
+   * Input that had arrived before the first reply (the greeting) was written: the client
+   * talked early. An observer with this method makes the session read ahead from the moment
+   * it is attached (before the greeting); told at most once, before that first reply.
+   */
+  early?(bytes: Uint8Array): void;
   /** A DATA body was read: its outcome (the bytes when it ended at its `.` line). */
   data?(result: DataResult): void;
   /** A BDAT chunk of `bytes.length` bytes was read. */
@@ -172,6 +182,9 @@ function pathOf(text: string): string {
 
 let lastSessionId = 0;
 
+/** Already settled: loses a race only to a read that had arrived before it was asked. */
+const NOT_ARRIVED: Promise<undefined> = Promise.resolve(undefined);
+
 /**
  * The observer and decorator lists of a conversation nobody attached to: shared, since adding
  * copies the list anyway (no per-session arrays for the common case).
@@ -223,6 +236,8 @@ export class Conversation {
   #direct = true;
   /** Nothing has been written yet: interceptors attached now still see `connect`. */
   #noReplyYet = true;
+  /** The read started ahead of the greeting for `early` observers, until the first reply. */
+  #early: Promise<Uint8Array | null> | null = null;
 
   constructor(
     readonly ctx: SessionContext,
@@ -252,6 +267,11 @@ export class Conversation {
   observe(observer: Observer): this {
     this.#observers = [...this.#observers, observer];
     observer.open?.(this.info);
+    if (observer.early && this.#noReplyYet && !this.#early) {
+      this.#early = this.reader.readAhead();
+      this.#early.catch(() => {}); // its reader's next read reports a failure
+      this.#direct = false;
+    }
     return this;
   }
 
@@ -335,13 +355,15 @@ export class Conversation {
       return true;
     }
     const text = replyText(v.reply);
+    if (this.#early) await this.#tellEarly();
+    const ahead = this.reader.buffered;
     try {
       await this.#write(encodeReply(text));
     } catch {
       this.close(); // the client is gone: the dialect sees the end of input next
       return false;
     }
-    this.#replied(v.reply, text);
+    this.#replied(v.reply, text, ahead);
     if (v.close || (stage === "connect" && v.reply.code >= 400)) this.close();
     return false;
   }
@@ -458,9 +480,10 @@ export class Conversation {
   reply(text: string): Promise<void> {
     if (this.#direct) {
       this.#noReplyYet = false;
+      const ahead = this.reader.buffered;
       const written = this.ctx.wire.write(encodeReply(text));
       if (this.#observers.length === 0) return written;
-      return written.then(() => this.#replied(parseReply(text), text));
+      return written.then(() => this.#replied(parseReply(text), text, ahead));
     }
     return this.#indirect(text);
   }
@@ -474,16 +497,19 @@ export class Conversation {
       if (go !== true && !(await go)) return;
     }
     if (this.#closed) return;
+    if (this.#early) await this.#tellEarly();
     if (this.#decorators.length === 0) {
+      const ahead = this.reader.buffered;
       await this.#write(encodeReply(text));
-      this.#replied(parseReply(text), text);
+      this.#replied(parseReply(text), text, ahead);
       return;
     }
     return this.#decorated(text);
   }
 
   #updateDirect(): void {
-    this.#direct = this.#decorators.length === 0 && !this.#connectPending && this.#rate === 0;
+    this.#direct = this.#decorators.length === 0 && !this.#connectPending && this.#rate === 0 &&
+      this.#early === null;
   }
 
   /** To the wire, at the tarpit's rate when one is set. */
@@ -514,8 +540,9 @@ export class Conversation {
     if (decision === "disconnect") return this.close();
     if (decision === null) return;
     const out = decision === original ? text : replyText(decision);
+    const ahead = this.reader.buffered;
     await this.#write(encodeReply(out));
-    this.#replied(decision, out);
+    this.#replied(decision, out, ahead);
   }
 
   /** The decision, or `null` once the server closes the connection (a hung reply ends). */
@@ -532,8 +559,23 @@ export class Conversation {
     });
   }
 
-  #replied(reply: Reply, text: string): void {
-    for (const o of this.#observers) o.reply?.(reply, text);
+  #replied(reply: Reply, text: string, ahead: number): void {
+    for (const o of this.#observers) o.reply?.(reply, text, ahead);
+  }
+
+  /**
+   * Before the first reply: tells `early` observers the chunk read ahead if it had already
+   * arrived. A settled read wins the race against the resolved marker (reactions run in the
+   * order they were registered), so this costs no timer.
+   */
+  async #tellEarly(): Promise<void> {
+    const ahead = this.#early!;
+    this.#early = null;
+    this.#updateDirect();
+    const chunk = await Promise.race([ahead, NOT_ARRIVED]).catch(() => null);
+    if (chunk instanceof Uint8Array && chunk.length > 0) {
+      for (const o of this.#observers) o.early?.(chunk);
+    }
   }
 
   /**

@@ -50,6 +50,7 @@ export async function runDaemon(
       log: io.log,
       keepMessages: false,
       ...(faults && { faults }),
+      ...(cli.lint && { lint: true }),
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;

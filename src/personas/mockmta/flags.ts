@@ -34,6 +34,8 @@ export interface MockmtaCli {
   faultSeed?: number;
   /** Extension `--http-api`: serve the Mailpit-shaped HTTP API there (daemon modes only). */
   httpApi?: HttpAddress;
+  /** Extension: `--lint` (docs/lint.md). */
+  lint?: boolean;
 }
 
 /** mocksmtp's long options (not in mockmta), taken out before getopt reads the rest. */
@@ -42,6 +44,7 @@ export const EXTENSION_OPTIONS: readonly ExtensionOption[] = [
   { name: "faults", hasArg: true },
   { name: "fault-seed", hasArg: true },
   { name: "http-api", hasArg: true },
+  { name: "lint", hasArg: false },
 ];
 
 /** What the command line asks for. */
@@ -86,6 +89,7 @@ export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedA
   let httpApi: string | undefined;
   for (const { name, value = "" } of extensions.options) {
     if (name === "http-api") httpApi = value;
+    if (name === "lint") cli.lint = true;
     else if (name === "fault") (cli.faults ??= []).push({ rule: value });
     else if (name === "faults") (cli.faults ??= []).push({ file: value });
     else {

@@ -34,6 +34,8 @@ Extensions of mocksmtp (not in mockmta):
                  full' (repeatable; grammar in mocksmtp's docs/faults.md)
   --faults FILE  fault rules from FILE, one per line, # comments
   --fault-seed N seed of the generator behind %P rules (reproducible runs)
+  --lint         lint what clients send (docs/lint.md): a "lint: session N: ..."
+                 line per session in the log (priority info)
 `;
 }
 

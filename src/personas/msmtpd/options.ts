@@ -29,6 +29,39 @@ export const MSMTPD_OPTIONS: readonly LongOption[] = [
   { name: "fault-seed", hasArg: "required_argument" },
 ];
 
+/**
+ * Extension `--lint`, taken out of argv before getopt_long sees it: in the table it would make
+ * msmtpd's `--l` (short for `--log`) ambiguous. Only the exact word is taken, and not where it
+ * is the argument of the option before it or after `--`.
+ */
+function takeLint(argv: readonly string[]): { lint: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let lint = false;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (word === "--lint") {
+      lint = true;
+      continue;
+    }
+    rest.push(word);
+    if (word.startsWith("--") && !word.includes("=") && takesNextWord(word.slice(2))) {
+      if (i + 1 < argv.length) rest.push(argv[++i]);
+    }
+  }
+  return { lint, rest };
+}
+
+/** Whether the long option `name` (or the one it abbreviates) takes the next word. */
+function takesNextWord(name: string): boolean {
+  const exact = MSMTPD_OPTIONS.find((o) => o.name === name);
+  const matches = exact ? [exact] : MSMTPD_OPTIONS.filter((o) => o.name.startsWith(name));
+  return matches.length === 1 && matches[0].hasArg === "required_argument";
+}
+
 /** Where `--log` sends the log. */
 export type LogTarget = { kind: "none" } | { kind: "syslog" } | { kind: "file"; path: string };
 
@@ -45,6 +78,8 @@ export interface MsmtpdSettings {
   auth?: { user: string; password: string };
   /** Extension `--max-mail-size`: bytes; `Infinity` for no cap. */
   maxMailSize: number;
+  /** Extension `--lint`: lint clients (docs/lint.md). */
+  lint?: boolean;
   /** Extension `--fault`/`--faults`: rules and rule files, in command-line order. */
   faults?: FaultSource[];
   /** Extension `--fault-seed`. */
@@ -100,6 +135,9 @@ export function parseMsmtpdArgs(
     command: defaultCommand,
     maxMailSize: DEFAULT_MAX_MAIL_SIZE,
   };
+  const extension = takeLint(argv);
+  if (extension.lint) settings.lint = true;
+  argv = extension.rest;
   // Extension --http-api=ADDR: taken out by its exact name first, so that it makes none of
   // msmtpd's own abbreviations (--h for --help) ambiguous.
   const http = takeExtensionOptions(prog, argv, "", [{ name: "http-api", hasArg: true }]);
@@ -109,7 +147,8 @@ export function parseMsmtpdArgs(
     if (!at) return { ok: false, error: `${prog}: invalid argument '${value}' for '--http-api'` };
     settings.httpApi = at;
   }
-  const parsed = getoptLong(prog, http.rest, MSMTPD_OPTIONS);
+  argv = http.rest;
+  const parsed = getoptLong(prog, argv, MSMTPD_OPTIONS);
   // msmtpd handles each option as getopt_long returns it, so those before a getopt error
   // still run (an empty value is reported first, a passwordeval has run).
   const options = parsed.ok ? parsed.options : optionsBefore(prog, argv, parsed.error);

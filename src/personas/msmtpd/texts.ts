@@ -45,5 +45,8 @@ Extension of mocksmtp (not in msmtpd):
   --fault-seed=n  seed of the generator behind %P rules
   --http-api=[ip:]port  also serve Mailpit's HTTP API v1 over the latest
                   500 mails (port 0: a free one, named on stderr)
+  --lint          lint what clients send (docs/lint.md): one
+                  "lint: session N: ..." line per session in the
+                  log (on stderr with --log=none)
 `;
 }

@@ -82,6 +82,13 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
       "client or relay that sees one message there can smuggle a second one",
   },
   {
+    name: "lint",
+    kind: "bool",
+    usage: "Extension (not in go-smtp-mock): lint what clients send (docs/lint.md): one " +
+      '"lint: session N: …" line per session on stdout, and the findings of each message ' +
+      'in its "lint" field of -httpApi',
+  },
+  {
     name: "fault",
     kind: "string",
     repeatable: true,

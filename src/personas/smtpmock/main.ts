@@ -114,6 +114,8 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   }
   const log = values.get("log") === true;
   if (log) options.logger = goLogger(io);
+  // Extension -lint: its session lines are printed with or without -log.
+  if (options.lint) options.lint = { onSessionEnd: (s) => io.stdout(goLogLine("INFO", s.line)) };
   // Validated while parsing (the flag's check), so this is an address.
   const apiAt = values.has("httpApi")
     ? httpApiAddress(values.get("httpApi") as string) as HttpApiAddress
