@@ -89,7 +89,7 @@ export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedA
   let httpApi: string | undefined;
   for (const { name, value = "" } of extensions.options) {
     if (name === "http-api") httpApi = value;
-    if (name === "lint") cli.lint = true;
+    else if (name === "lint") cli.lint = true;
     else if (name === "fault") (cli.faults ??= []).push({ rule: value });
     else if (name === "faults") (cli.faults ??= []).push({ file: value });
     else {
