@@ -95,7 +95,8 @@ export const DEFAULT_ESMTP_CONFIG: Readonly<EsmtpConfig> = Object.freeze({
   maxCommandLine: 4096,
   maxDataLine: 0,
   idleTimeoutMs: 300_000,
-  maxErrors: 10,
+  // Postfix's smtpd_hard_error_limit.
+  maxErrors: 20,
   // DECISION (the lead's): a test double must capture what the client sent; lint reports bare
   // line endings as errors and the persona's --strict chooses `reject`.
   bareLineEndings: "accept",
