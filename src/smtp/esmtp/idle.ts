@@ -16,16 +16,20 @@ export class IdleTimeout {
   constructor(private readonly clock: Clock, private readonly ms: number) {}
 
   /** A Conversation `source`: every read of every wire (plain, then TLS) is bounded. */
-  readonly source = (wire: Wire): () => Promise<Uint8Array | null> => () => this.bound(wire.read());
+  readonly source = (wire: Wire): () => Promise<Uint8Array | null> => () =>
+    this.bound(() => wire.read());
 
-  /** `wait`, or a TimeoutError once it has been pending for the idle time. */
-  bound<T>(wait: Promise<T>): Promise<T> {
-    if (this.ms <= 0 || this.#stopped) return wait;
-    this.#since = this.clock.now();
-    this.#arm(this.ms);
+  /**
+   * What `start` waits for, or a TimeoutError once that has been pending for the idle time
+   * (the clock starts before `start` is called).
+   */
+  bound<T>(start: () => Promise<T>): Promise<T> {
+    if (this.ms <= 0 || this.#stopped) return start();
     return new Promise<T>((resolve, reject) => {
       this.#fail = reject;
-      wait.then(
+      this.#since = this.clock.now();
+      this.#arm(this.ms);
+      start().then(
         (v) => {
           this.#settled(reject);
           resolve(v);

@@ -440,7 +440,7 @@ export class EsmtpSession {
     const plain = this.ctx.wire;
     try {
       // Plaintext pipelined behind STARTTLS is dropped by the seam (RFC 3207 §5).
-      await this.#conv.startTls(() => this.#idle.bound(this.ctx.upgradeTls!()));
+      await this.#conv.startTls(() => this.#idle.bound(this.ctx.upgradeTls!));
     } catch (e) {
       plain.close(); // a handshake that timed out must not linger
       this.ctx.log("notice", `TLS handshake failed: ${String(e)}`);
