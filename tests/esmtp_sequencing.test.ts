@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EHLO_LINES, GREETING, play } from "./helpers/esmtp.ts";
+import { MemoryWire, runEngine } from "./helpers/memory_wire.ts";
 
 const OPEN = [GREETING, ...EHLO_LINES];
 
@@ -290,4 +291,46 @@ test("esmtp stopping: the next command gets 421 4.3.2 and the session ends", asy
     `${GREETING}\r\n421 4.3.2 localhost Service shutting down\r\n`,
   );
   assert.equal(wire.closed, true);
+});
+
+/** A client that waits for the greeting: its first read is answered once a reply is written. */
+class PoliteWire extends MemoryWire {
+  #greeted!: () => void;
+  readonly #greeting = new Promise<void>((resolve) => this.#greeted = resolve);
+
+  override read(): Promise<Uint8Array | null> {
+    return this.#greeting.then(() => super.read());
+  }
+
+  override write(data: Uint8Array): Promise<void> {
+    this.#greeted();
+    return super.write(data);
+  }
+}
+
+test("esmtp guard: early talkers refused with 421 4.7.0 under the reject policy only", async () => {
+  const input = new TextEncoder().encode("EHLO x\r\nQUIT\r\n");
+  const early = await play(input, { config: { earlyTalkers: "reject" } });
+  assert.deepEqual(early.lines, [
+    GREETING,
+    "421 4.7.0 localhost Error: talked before the greeting",
+  ]);
+  assert.equal(early.end, "early");
+  assert.equal(early.wire.closed, true);
+  // The same bytes after the greeting are fine.
+  const polite = new PoliteWire([input]);
+  const { esmtpEngine } = await import("../src/smtp/esmtp/engine.ts");
+  const run = await runEngine(
+    esmtpEngine({ earlyTalkers: "reject" }, {
+      deliver: () => Promise.resolve({ ok: true }),
+      now: () => new Date(),
+    }),
+    polite,
+  );
+  assert.deepEqual(run.outcome, { kind: "resolved" });
+  const lines = new TextDecoder().decode(polite.written).split("\r\n");
+  assert.deepEqual([lines[0], lines.at(-2)], [GREETING, "221 2.0.0 Bye"]);
+  // Accepted by default (lint reports it).
+  const accepted = await play(input);
+  assert.equal(accepted.end, "quit");
 });

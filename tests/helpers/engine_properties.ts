@@ -450,17 +450,22 @@ const esmtpCase = (commands: number[], sizes: number[]) =>
       maxMessageSize: fc.constantFrom(...sizes),
       maxRecipients: fc.constantFrom(1, 3, 100),
       maxDataLine: fc.constantFrom(0, 0, 40),
-      maxErrors: fc.constantFrom(0, 3, 20),
+      maxErrors: fc.constantFrom(0, 3, 20, 20),
       idleTimeoutMs: fc.constantFrom(0, 30_000),
-      bareLineEndings: fc.constantFrom<"accept" | "reject">("accept", "reject"),
+      // Refusals end transactions early: the policies that refuse are the rarer cases.
+      bareLineEndings: fc.constantFrom<"accept" | "reject">("accept", "accept", "reject"),
       allowInsecureAuth: fc.boolean(),
-      requireTls: fc.constantFrom(false, false, true),
+      requireTls: fc.constantFrom(false, false, false, false, true),
     }),
     tls: fc.boolean(),
   });
 
-/** BDAT commands with their chunk (right or wrong sizes), and AUTH exchanges. */
+/** BDAT commands with their chunk (right or wrong sizes), whole transactions, AUTH exchanges. */
 const esmtpExtra = [
+  fc.constantFrom(
+    `${VALID_TX}Subject: s\r\n\r\nbody\r\n.`,
+    "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 5\r\nhelloBDAT 2 LAST\r\n.\n",
+  ),
   fc.tuple(fc.nat({ max: 12 }), fc.constantFrom("", " LAST", " last", " LAST x"), lineText(12))
     .map(([n, last, chunk]) => `BDAT ${n}${last}\r\n${chunk}`),
   fc.constantFrom(

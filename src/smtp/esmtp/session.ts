@@ -19,11 +19,12 @@ import {
   type EsmtpSessionEnd,
   EXTENSIONS,
 } from "./config.ts";
-import { ErrorBudget, isHttpRequest } from "./guard.ts";
+import { EarlyTalker, ErrorBudget, isHttpRequest } from "./guard.ts";
 import { IdleTimeout } from "./idle.ts";
 import { isReply, mailFacts, rcptParams } from "./mail_params.ts";
 import {
   chunkReply,
+  earlyTalkerReply,
   ehloReply,
   greetingReply,
   heloReply,
@@ -55,6 +56,7 @@ export class EsmtpSession {
   readonly #conv: Conversation;
   readonly #idle: IdleTimeout;
   readonly #errors: ErrorBudget;
+  readonly #early: EarlyTalker | null;
   readonly #startedAt: Date;
   #helo = "";
   #heloVerb: "HELO" | "EHLO" | null = null;
@@ -63,18 +65,22 @@ export class EsmtpSession {
   #authMechanism: AuthMechanism | undefined;
   #tx: Transaction | null = null;
   #messages = 0;
+  /** The `421` of an expired idle timeout, while it is being written. */
+  #expiring: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
     private readonly cfg: EsmtpConfig,
     private readonly hooks: EsmtpHooks,
   ) {
-    this.#idle = new IdleTimeout(ctx.clock, cfg.idleTimeoutMs);
+    this.#idle = new IdleTimeout(ctx.clock, cfg.idleTimeoutMs, () => this.#expire());
     this.#conv = new Conversation(ctx, { maxLine: cfg.maxCommandLine, source: this.#idle.source });
     this.#errors = new ErrorBudget(cfg.maxErrors);
     this.#tls = ctx.tls !== undefined;
     this.#startedAt = hooks.now();
     hooks.attach?.(this.#conv);
+    // Only when refusing: an `early` observer makes every session read ahead.
+    this.#early = cfg.earlyTalkers === "reject" ? new EarlyTalker(this.#conv) : null;
   }
 
   /** Runs the session to its end; never throws for anything the client does. */
@@ -86,6 +92,10 @@ export class EsmtpSession {
       end = await this.#ended(e);
     } finally {
       this.#idle.stop();
+    }
+    if (this.#idle.expired) {
+      await this.#expiring;
+      end = "timeout";
     }
     this.#conv.close(); // safe twice: the server closes the connection too
     this.ctx.log("debug", `session ended (${end})`);
@@ -101,6 +111,15 @@ export class EsmtpSession {
     // A read or write that failed: the connection broke; nothing to answer.
     if (!(e instanceof PeerGone)) this.ctx.log("debug", `connection failed: ${String(e)}`);
     return "closed";
+  }
+
+  /**
+   * The idle time passed while the session waited for input: answer and close, which ends
+   * the pending read (the session then sees the end of input, or stops at its next read).
+   */
+  #expire(): void {
+    this.#expiring = this.#send(timeoutReply(this.cfg.hostname)).catch(() => {})
+      .finally(() => this.#conv.close());
   }
 
   async #converse(): Promise<EsmtpSessionEnd> {
@@ -120,11 +139,13 @@ export class EsmtpSession {
     try {
       const line = await this.#conv.readCommand();
       // A final fragment without a line end: the client has gone, nothing to answer.
-      return line === null || line[line.length - 1] !== 0x0a ? null : line;
+      if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) return null;
+      return line;
     } catch (e) {
       if (!(e instanceof LineTooLongError)) throw e;
     }
-    return (await this.#conv.reader.dropLine()) === null ? null : "too-long";
+    const dropped = await this.#conv.reader.dropLine();
+    return dropped === null || this.#idle.expired ? null : "too-long";
   }
 
   // ---------------------------------------------------------------------------------------
@@ -166,6 +187,10 @@ export class EsmtpSession {
 
   async #command(line: Uint8Array): Promise<Next> {
     const { text, end, bareCr } = commandLine(line);
+    if (this.#early?.seen) {
+      await this.#send(earlyTalkerReply(this.cfg.hostname));
+      return "early";
+    }
     if (isHttpRequest(text)) {
       await this.#send(REPLY.http);
       return "http";
@@ -329,6 +354,7 @@ export class EsmtpSession {
       ...(this.cfg.maxDataLine > 0 && { maxLine: this.cfg.maxDataLine }),
       signal: this.ctx.closed,
     });
+    if (this.#idle.expired) return "timeout";
     if (result.end === "cut") return "eof";
     if (result.end === "aborted") return "closed";
     this.#tx = null; // whatever the outcome, this transaction is over
@@ -360,6 +386,7 @@ export class EsmtpSession {
       return null;
     }
     const chunk = await this.#conv.readChunk(size);
+    if (this.#idle.expired) return "timeout";
     if (chunk === null) return "eof";
     body.push(chunk);
     if (!last) {
@@ -381,6 +408,7 @@ export class EsmtpSession {
   async #dropChunk(size: number): Promise<void> {
     for (let left = size; left > 0;) {
       const piece = await this.#conv.readChunk(Math.min(left, DROP_PIECE));
+      if (this.#idle.expired) throw new SessionOver("timeout");
       if (piece === null) throw new SessionOver("eof");
       left -= piece.length;
     }
@@ -497,13 +525,13 @@ export class EsmtpSession {
       line = await this.#conv.authStep(this.#text(reply));
     } catch (e) {
       if (e instanceof LineTooLongError) {
-        if ((await this.#conv.reader.dropLine()) === null) return null;
+        if ((await this.#conv.reader.dropLine()) === null || this.#idle.expired) return null;
         throw new AuthLineTooLong();
       }
       if (e instanceof TimeoutError) throw e;
       throw new PeerGone();
     }
-    if (line === null || line[line.length - 1] !== 0x0a) return null;
+    if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) return null;
     return commandLine(line).text;
   }
 }
