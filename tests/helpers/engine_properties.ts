@@ -487,7 +487,7 @@ export const esmtp: Dialect<EsmtpCase> = {
   smallLimits: esmtpCase([16, 64], [20, 100]),
   engine(c, accepted) {
     let count = 0;
-    return esmtpEngine(c.config, {
+    const engine = esmtpEngine(c.config, {
       deliver: (m) => {
         accepted(JSON.stringify({
           from: m.from,
@@ -504,6 +504,17 @@ export const esmtp: Dialect<EsmtpCase> = {
       now: () => new Date(0),
       nonce: () => "nonce",
     });
+    // The session never throws: a fault of its own shows in its log, made a rejection here.
+    return async (ctx) => {
+      let failure: string | null = null;
+      const log = ctx.log;
+      ctx.log = (level, message) => {
+        if (level === "err" && message.startsWith("session failed")) failure = message;
+        log(level, message);
+      };
+      await engine(ctx);
+      if (failure) throw new Error(failure);
+    };
   },
   session: ({ config: c }) =>
     sessionOf(

@@ -78,6 +78,9 @@ export async function play(input: string | Uint8Array, o: PlayOptions = {}): Pro
     clock,
     upgradeTls: o.upgradeTls,
   });
+  // The session ends quietly whatever happens, so its own faults show only in its log.
+  const failed = run.log.filter((l) => l.startsWith("err session failed"));
+  if (failed.length) throw new Error(failed.join("\n"));
   const replies = new TextDecoder().decode(wire.written);
   const lines = replies.split("\r\n");
   if (lines.at(-1) === "") lines.pop();

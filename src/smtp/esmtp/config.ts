@@ -52,6 +52,7 @@ export type BareLineEndingPolicy = "accept" | "reject";
  */
 export type EarlyTalkerPolicy = "accept" | "reject";
 
+/** Limits and policies of a serve session (defaults: {@link DEFAULT_ESMTP_CONFIG}). */
 export interface EsmtpConfig {
   /** The name in the greeting and the EHLO reply, and in CRAM-MD5 challenges. */
   hostname: string;
@@ -91,6 +92,7 @@ export interface EsmtpConfig {
   earlyTalkers: EarlyTalkerPolicy;
 }
 
+/** The defaults a modern MTA would choose, and the lead's decisions on the policies. */
 export const DEFAULT_ESMTP_CONFIG: Readonly<EsmtpConfig> = Object.freeze({
   hostname: "localhost",
   greetingText: "ESMTP mocksmtp",

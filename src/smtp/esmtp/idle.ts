@@ -11,6 +11,7 @@
 import type { Clock } from "../clock.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
 
+/** Watches a session's reads against its idle time; see the module comment. */
 export class IdleTimeout {
   /** When the pending read began waiting; null when no read waits. */
   #since: number | null = null;
