@@ -283,3 +283,32 @@ test("esmtp gate(dot): an interceptor's answer replaces the delivery and resets 
   assert.equal(q.wire.closed, true);
   assert.deepEqual(after(q.lines), []);
 });
+
+test("esmtp with the seam's command gates: a refused RCPT or BDAT leaves no trace in the transaction", async () => {
+  const refuse = { reply: { code: 550, enhanced: "5.7.1", lines: ["Refused by rule"] } };
+  const p = await play(`${ENVELOPE}RCPT TO:<blocked@d.example>\r\nBDAT 3\r\nabcBDAT 2 LAST\r\nxy`, {
+    attach: (c) =>
+      c.intercept({
+        before: (stage, argument) =>
+          (stage === "rcpt" && argument === "blocked@d.example") ||
+            (stage === "bdat" && argument === "3")
+            ? refuse
+            : undefined,
+      }),
+  });
+  assert.deepEqual(after(p.lines), [
+    "550 5.7.1 Refused by rule",
+    "550 5.7.1 Refused by rule",
+    "250 2.0.0 Ok: queued as ID1",
+  ]);
+  assert.deepEqual(p.messages[0].to, ["c@d.example"]);
+  assert.equal(text(p.messages[0].data), "xy");
+});
+
+test("esmtp ended hook: how each session ended", async () => {
+  const ends = [];
+  for (const input of ["QUIT\r\n", "NOOP\r\n", "GET / HTTP/1.0\r\n"]) {
+    ends.push((await play(input)).end);
+  }
+  assert.deepEqual(ends, ["quit", "eof", "http"]);
+});
