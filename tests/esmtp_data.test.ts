@@ -312,3 +312,18 @@ test("esmtp ended hook: how each session ended", async () => {
   }
   assert.deepEqual(ends, ["quit", "eof", "http"]);
 });
+
+test("esmtp with the seam's connect gate: a refused connection gets that reply instead of the greeting", async () => {
+  const p = await play(`${ENVELOPE}DATA\r\nx\r\n.\r\n`, {
+    attach: (c) =>
+      c.intercept({
+        before: (stage) =>
+          stage === "connect"
+            ? { reply: { code: 554, enhanced: "5.7.1", lines: ["Go away"] } }
+            : undefined,
+      }),
+  });
+  assert.deepEqual(p.lines, ["554 5.7.1 Go away"]);
+  assert.equal(p.messages.length, 0);
+  assert.equal(p.wire.closed, true);
+});

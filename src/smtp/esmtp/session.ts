@@ -115,6 +115,7 @@ export class EsmtpSession {
 
   async #ended(e: unknown): Promise<EsmtpSessionEnd> {
     if (e instanceof SessionOver) return e.end;
+    // Reads carry no deadline (the idle timeout closes instead), but a transport may time out.
     if (e instanceof TimeoutError) {
       await this.#send(timeoutReply(this.cfg.hostname)).catch(() => {});
       return "timeout";
