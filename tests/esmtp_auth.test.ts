@@ -251,3 +251,18 @@ test("esmtp STARTTLS refusals: before EHLO, with an argument, twice, unavailable
   assert.equal(failed.end, "tls-failed");
   assert.equal(failed.wire.closed, true);
 });
+
+test("esmtp AUTH: a response past the line cap is dropped whole and answered 500 5.5.2", async () => {
+  const seen: Array<[string, string | null]> = [];
+  const p = await play(`${EHLO}AUTH LOGIN\r\n${"A".repeat(600)}\r\nNOOP\r\n`, {
+    tls: TLS_FACTS,
+    config: { maxCommandLine: 512 },
+    attach: (c) => c.observe({ auth: (m, id) => seen.push([m, id]) }),
+  });
+  assert.deepEqual(p.lines.slice(SKIP), [
+    "334 VXNlcm5hbWU6",
+    "500 5.5.2 Error: line too long",
+    "250 2.0.0 Ok",
+  ]);
+  assert.deepEqual(seen, [["LOGIN", null]]);
+});

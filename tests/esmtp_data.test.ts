@@ -327,3 +327,14 @@ test("esmtp with the seam's connect gate: a refused connection gets that reply i
   assert.equal(p.messages.length, 0);
   assert.equal(p.wire.closed, true);
 });
+
+test("esmtp: a BDAT chunk cut by the end of input, and a peer that stops reading replies", async () => {
+  const cut = await play(`${ENVELOPE}BDAT 10 LAST\r\nabc`);
+  assert.equal(cut.end, "eof");
+  assert.equal(cut.messages.length, 0);
+  const gone = await play(`${ENVELOPE}DATA\r\nx\r\n.\r\nQUIT\r\n`, {
+    wire: { failWritesAfter: 3 },
+  });
+  assert.equal(gone.end, "closed");
+  assert.equal(gone.run.outcome.kind, "resolved");
+});
