@@ -101,6 +101,29 @@ export type { Reply } from "./src/smtp/reply.ts";
 export { MboxSink } from "./src/sinks/mbox.ts";
 export type { Transcript, TranscriptLine } from "./src/smtp/transcript.ts";
 export type { TranscriptOptions } from "./src/api/capturing_server.ts";
+export {
+  type FaultHandle,
+  FaultRuleError,
+  type FaultRuleInfo,
+  FaultRules,
+  type FaultRulesOptions,
+} from "./src/faults/rules.ts";
+export type { FaultConventions } from "./src/faults/conventions.ts";
+export type { FaultOptions } from "./src/api/faults.ts";
+// Client lint (docs/lint.md): findings, the linter for embedders, the test assertion.
+export { assertNoLint, type AssertNoLintOptions, LintAssertionError } from "./src/lint/assert.ts";
+export {
+  type LintCounts,
+  Linter,
+  type LinterOptions,
+  lintTotals,
+  type SessionSummary,
+  strictInterceptor,
+  summaryLine,
+  totalsLine,
+} from "./src/lint/linter.ts";
+export type { Finding, FindingId, Severity } from "./src/lint/finding.ts";
+export type { LintField, LintOption } from "./src/api/lint.ts";
 export { ServeServer, type ServeWaitOptions } from "./src/api/serve.ts";
 export type {
   ListenAddress,

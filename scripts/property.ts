@@ -1,7 +1,7 @@
 /**
  * The long run of the engine properties that tests/property_*.test.ts run briefly:
  *
- *   deno task property [--runs N] [--seed S] [--dialect smtpmock|mockmta|msmtpd]
+ *   deno task property [--runs N] [--seed S] [--dialect smtpmock|mockmta|msmtpd|esmtp]
  *   bun scripts/property.ts [same options]
  *
  * Each property of each dialect runs N cases (default 5000) from seed S (default: the time,
@@ -14,6 +14,7 @@ import {
   boundedBuffering,
   chunkingInvariance,
   type Dialect,
+  esmtp,
   mockmta,
   msmtpd,
   neverThrows,
@@ -44,10 +45,10 @@ if (!Number.isInteger(numRuns) || numRuns < 1 || !Number.isInteger(seed)) {
 }
 
 // deno-lint-ignore no-explicit-any
-const dialects: Dialect<any>[] = [smtpmock, mockmta, msmtpd]
+const dialects: Dialect<any>[] = [smtpmock, mockmta, msmtpd, esmtp]
   .filter((d) => values.dialect === undefined || d.name === values.dialect);
 if (dialects.length === 0) {
-  console.error(`unknown dialect ${values.dialect}: smtpmock, mockmta or msmtpd`);
+  console.error(`unknown dialect ${values.dialect}: smtpmock, mockmta, msmtpd or esmtp`);
   process.exit(2);
 }
 

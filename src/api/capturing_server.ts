@@ -8,6 +8,8 @@ import type { Server, StopOutcome } from "../server.ts";
 import type { Sink } from "../smtp/message.ts";
 import type { MemoryStore, WaitOptions } from "../sinks/memory.ts";
 import type { Transcript, TranscriptStore } from "../smtp/transcript.ts";
+import type { FaultRules } from "../faults/rules.ts";
+import { noFaults } from "./faults.ts";
 
 /** Option shared by the library's servers: keep per-session transcripts. */
 export interface TranscriptOptions {
@@ -47,6 +49,7 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
   protected readonly store: MemoryStore<T>;
   #stopped: Promise<StopOutcome> | null = null;
   readonly #transcripts?: TranscriptStore;
+  #faults?: FaultRules;
 
   protected constructor(server: Server, store: MemoryStore<T>, transcripts?: TranscriptStore) {
     this.server = server;
@@ -76,6 +79,21 @@ export abstract class CapturingServer<T> implements AsyncDisposable {
    */
   transcripts(): Transcript[] {
     return this.#transcripts?.list() ?? [];
+  }
+
+  /**
+   * Extension: the server's fault rules (the `faults` option), to add and remove rules while
+   * it runs: `server.faults.add("dot#1 => 451")` returns a handle with `remove()`; `list()`
+   * shows each rule's hits. Throws when the server was started without `faults`.
+   */
+  get faults(): FaultRules {
+    return this.#faults ?? noFaults();
+  }
+
+  /** Called by a persona's `start` with the rules its sessions attach. */
+  protected useFaults(faults: FaultRules | undefined): this {
+    this.#faults = faults;
+    return this;
   }
 
   /** The port listened on (the one picked when `port` was 0). */

@@ -21,9 +21,11 @@ import {
 } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
+import { cloneLint, type LintField, type LintOption } from "./lint.ts";
 
 /** Options of {@link MockmtaServer.start}. */
-export interface MockmtaServerOptions extends TranscriptOptions {
+export interface MockmtaServerOptions extends TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MockmtaServer.port}. */
@@ -54,6 +56,12 @@ export interface MockmtaServerOptions extends TranscriptOptions {
    * timeout); default the system clock. Tests inject a fake one to control time.
    */
   clock?: Clock;
+  /**
+   * Extension: client lint (docs/lint.md). Each accepted message's record gets `lint` (its
+   * findings) and each session ends with a `lint: session N: …` log line (`info`). Off by
+   * default.
+   */
+  lint?: LintOption;
 }
 
 /**
@@ -69,10 +77,10 @@ export interface MockmtaServerOptions extends TranscriptOptions {
  * if (server.messages().length !== 0) throw new Error("nothing sent yet");
  * ```
  */
-export class MockmtaServer extends CapturingServer<MockmtaMessage> {
+export class MockmtaServer extends CapturingServer<MockmtaMessage & LintField> {
   private constructor(
     server: Server,
-    messages: MemoryStore<MockmtaMessage>,
+    messages: MemoryStore<MockmtaMessage & LintField>,
     transcripts?: TranscriptStore,
   ) {
     super(server, messages, transcripts);
@@ -89,27 +97,31 @@ export class MockmtaServer extends CapturingServer<MockmtaMessage> {
       options.sinks,
     ) ?? acceptAll;
     const keep = options.keepMessages ?? true;
-    const messages = new MemoryStore<MockmtaMessage>(options.clock);
+    const messages = new MemoryStore<MockmtaMessage & LintField>(options.clock);
     let count = 0;
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
+    const log = options.log ?? toLogFn(options.logger);
+    const lint = await cloneLint(options.lint, log);
+    const attach = attachAll(transcripts?.attach, faultsHook(faults), lint?.attach);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
-      log: options.log ?? toLogFn(options.logger),
+      log,
       tls: options.tls,
       clock: options.clock,
       engine: mockmtaEngine(
         { ...options.limits, idleTimeoutMs: (options.timeout ?? 0) * 1000 },
         {
-          deliver: (m: ReceivedMessage) => sink.deliver(m),
+          deliver: (m: ReceivedMessage) => sink.deliver(lint ? lint.tag(m) : m),
           nextMessageNumber: () => ++count,
           now: () => new Date(),
           accepted: (m) => keep && messages.add(m),
-          ...(transcripts && { attach: transcripts.attach }),
+          ...(attach && { attach }),
         },
       ),
     });
-    return new MockmtaServer(server, messages, transcripts);
+    return new MockmtaServer(server, messages, transcripts).useFaults(faults);
   }
 
   /** Like SIGTERM to the daemon: open connections are closed at once. */

@@ -18,6 +18,8 @@ import {
 } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
+import { cloneLint, type LintField, type LintOption } from "./lint.ts";
 
 /** msmtpd's pipe to `command` (`msmtpd --command`): its command line, input and texts. */
 export function msmtpdPipeSink(command: string, options?: PipeSinkOptions): PipeSink {
@@ -31,7 +33,7 @@ export const MSMTPD_MAX_SESSIONS = 16;
 export const MSMTPD_DEFAULT_COMMAND = "/usr/bin/msmtp -f %F --";
 
 /** Options of {@link MsmtpdServer.start}. */
-export interface MsmtpdServerOptions extends TranscriptOptions {
+export interface MsmtpdServerOptions extends TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link MsmtpdServer.port}. */
@@ -73,6 +75,12 @@ export interface MsmtpdServerOptions extends TranscriptOptions {
    * the stop timeout); default the system clock. Tests inject a fake one to control time.
    */
   clock?: Clock;
+  /**
+   * Extension: client lint (docs/lint.md). Each delivered mail's record gets `lint` (its
+   * findings) and each session ends with a `lint: session N: …` log line (`info`). Off by
+   * default.
+   */
+  lint?: LintOption;
 }
 
 /** The default of {@link MsmtpdServerOptions.maxMailSize}: 64 MiB. */
@@ -104,10 +112,10 @@ export const MSMTPD_DEFAULT_MAX_MAIL_SIZE = DEFAULT_MAX_MAIL_SIZE;
  * await server.stop();
  * ```
  */
-export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
+export class MsmtpdServer extends CapturingServer<ReceivedMessage & LintField> {
   private constructor(
     server: Server,
-    messages: MemoryStore<ReceivedMessage>,
+    messages: MemoryStore<ReceivedMessage & LintField>,
     transcripts?: TranscriptStore,
   ) {
     super(server, messages, transcripts);
@@ -116,7 +124,9 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
   /** Starts listening; rejects with a `ListenError` when the address cannot be bound. */
   static async start(options: MsmtpdServerOptions = {}): Promise<MsmtpdServer> {
     const keep = options.keepMessages ?? true;
-    const messages = new MemoryStore<ReceivedMessage>(options.clock);
+    const messages = new MemoryStore<ReceivedMessage & LintField>(options.clock);
+    const log = options.log ?? toLogFn(options.logger);
+    const lint = await cloneLint(options.lint, log);
     const sink = oneSink(
       options.sink ??
         (options.command !== undefined
@@ -128,6 +138,8 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
     const clock = options.clock ?? systemClock;
     const failures = new AuthFailureWindow(clock);
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
+    const attach = attachAll(transcripts?.attach, faultsHook(faults), lint?.attach);
     // The engine counts sessions of the server it is being built for.
     const live: { server?: Server } = {};
     const engine = msmtpdEngine(
@@ -135,7 +147,7 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
         // Without a command msmtpd's default still caps the recipients, as msmtpd would.
         command: options.command ?? MSMTPD_DEFAULT_COMMAND,
         commandPiped: options.sink === undefined && options.command !== undefined,
-        sink,
+        sink: lint ? lint.sink(sink) : sink,
         auth: options.auth,
         maxMailSize: options.maxMailSize,
         // Only our own sinks are known to keep nothing; a caller's sinks may keep the message.
@@ -146,18 +158,18 @@ export class MsmtpdServer extends CapturingServer<ReceivedMessage> {
         ended: (status) => status === 2 && failures.failed(),
         connection: { activeSessions: () => live.server?.activeSessions ?? 1, maxSessions },
         delivered: (m) => keep && messages.add(m),
-        ...(transcripts && { attach: transcripts.attach }),
+        ...(attach && { attach }),
       },
     );
     const server = live.server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
       engine,
-      log: options.log ?? toLogFn(options.logger),
+      log,
       maxSessions,
       clock,
     });
-    return new MsmtpdServer(server, messages, transcripts);
+    return new MsmtpdServer(server, messages, transcripts).useFaults(faults);
   }
 
   /** Like msmtpd's sessions on SIGTERM, running ones finish by themselves, however long. */

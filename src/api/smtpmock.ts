@@ -13,8 +13,10 @@ import { type Sink, Sinks } from "../smtp/message.ts";
 import { CapturingServer, type TranscriptOptions, transcriptStore } from "./capturing_server.ts";
 import type { TranscriptStore } from "../smtp/transcript.ts";
 import { type Logger, toLogFn } from "./logger.ts";
+import { attachAll, type FaultOptions, faultRulesFor, faultsHook } from "./faults.ts";
+import { cloneLint, type LintField, type LintOption } from "./lint.ts";
 
-export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions {
+export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOptions, FaultOptions {
   /** Listen address; default `127.0.0.1`. */
   host?: string;
   /** Listen port; 0 (default) picks a free one, see {@link SmtpmockServer.port}. */
@@ -48,9 +50,15 @@ export interface SmtpmockServerOptions extends SmtpmockOptions, TranscriptOption
    * reply sent instead of the `250`.
    */
   sinks?: Sink[];
+  /**
+   * Extension: client lint (docs/lint.md). Each accepted message's record gets `lint` (its
+   * findings) and each session ends with a `lint: session N: …` line (the logger's `info`).
+   * Off by default.
+   */
+  lint?: LintOption;
 }
 
-export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
+export class SmtpmockServer extends CapturingServer<SmtpmockRecord & LintField> {
   /** The effective configuration (go-smtp-mock's defaults applied). */
   readonly config: SmtpmockConfig;
   readonly #sessions: MemoryStore<SmtpmockRecord>;
@@ -59,7 +67,10 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
   private constructor(
     server: Server,
     config: SmtpmockConfig,
-    stores: { messages: MemoryStore<SmtpmockRecord>; sessions: MemoryStore<SmtpmockRecord> },
+    stores: {
+      messages: MemoryStore<SmtpmockRecord & LintField>;
+      sessions: MemoryStore<SmtpmockRecord>;
+    },
     logger?: Logger,
     transcripts?: TranscriptStore,
   ) {
@@ -75,10 +86,13 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
     const keep = options.keepMessages ?? true;
     const keepSessions = options.keepSessions ?? keep;
     const stores = {
-      messages: new MemoryStore<SmtpmockRecord>(options.clock),
+      messages: new MemoryStore<SmtpmockRecord & LintField>(options.clock),
       sessions: new MemoryStore<SmtpmockRecord>(options.clock),
     };
     const transcripts = await transcriptStore(options);
+    const faults = await faultRulesFor(options);
+    const lint = await cloneLint(options.lint, toLogFn(options.logger));
+    const attach = attachAll(transcripts?.attach, faultsHook(faults), lint?.attach);
     const server = await Server.start({
       hostname: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
@@ -86,16 +100,22 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord> {
       clock: options.clock,
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
-        ...(transcripts && { attach: transcripts.attach }),
+        ...(attach && { attach }),
         ...(options.sinks?.length && { sink: new Sinks(options.sinks) }),
+        ...(lint && options.sinks?.length && { sink: lint.sink(new Sinks(options.sinks)) }),
         // Without keeping, no hooks: no snapshot is built per message or per connection.
         ...(keep && { message: (r: SmtpmockRecord) => stores.messages.add(r) }),
+        ...(keep && lint && {
+          message: (r: SmtpmockRecord) =>
+            stores.messages.add(Object.assign(r, { lint: lint.linter.findings({ data: r.raw }) })),
+        }),
         ...(keepSessions && {
           sessionRecord: (r: SmtpmockRecord) => stores.sessions.add(r),
         }),
       }),
     });
-    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts);
+    const self = new SmtpmockServer(server, config, stores, options.logger, transcripts)
+      .useFaults(faults);
     self.#logger?.info?.(`SMTP mock server started on port: ${server.address.port}`);
     return self;
   }

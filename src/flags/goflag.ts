@@ -33,6 +33,11 @@ export interface GoFlagDef {
    * (`flag.Func`). The error it returns stops the parse with Go's `invalid value` message.
    */
   readonly check?: (value: string) => string | undefined;
+  /**
+   * For a string flag: every occurrence counts, as with a Go `flag.Value` whose `Set`
+   * appends. `values` still holds the last; `repeated` has them all, in command-line order.
+   */
+  readonly repeatable?: boolean;
 }
 
 /** A validated set of flag definitions (see `defineFlags`). */
@@ -43,7 +48,13 @@ export interface GoFlagSet {
 
 /** Outcome of `parseGoFlags`; see the module documentation for what the caller must print. */
 export type GoFlagResult =
-  | { ok: true; values: Map<string, GoFlagValue>; positional: string[] }
+  | {
+    ok: true;
+    values: Map<string, GoFlagValue>;
+    positional: string[];
+    /** Each occurrence of a repeatable flag, in command-line order (absent when none). */
+    repeated?: Array<{ name: string; value: string }>;
+  }
   | { ok: false; help: true }
   | { ok: false; help: false; error: string };
 
@@ -80,6 +91,7 @@ const JS_TYPE = { bool: "boolean", int: "bigint", string: "string" } as const;
  */
 export function parseGoFlags(set: GoFlagSet, argv: readonly string[]): GoFlagResult {
   const values = new Map<string, GoFlagValue>();
+  const repeated: Array<{ name: string; value: string }> = [];
   let i = 0;
   while (i < argv.length) {
     const arg = argv[i];
@@ -128,6 +140,7 @@ export function parseGoFlags(set: GoFlagSet, argv: readonly string[]): GoFlagRes
         return fail(`invalid value ${goQuote(value)} for flag -${name}: ${error}`);
       }
       values.set(name, value);
+      if (def.repeatable) repeated.push({ name, value });
       continue;
     }
     const parsed = goParseInt(value);
@@ -136,7 +149,10 @@ export function parseGoFlags(set: GoFlagSet, argv: readonly string[]): GoFlagRes
     }
     values.set(name, parsed.value);
   }
-  return { ok: true, values, positional: argv.slice(i) };
+  const positional = argv.slice(i);
+  return repeated.length
+    ? { ok: true, values, positional, repeated }
+    : { ok: true, values, positional };
 }
 
 function fail(error: string): GoFlagResult {

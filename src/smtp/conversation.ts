@@ -9,8 +9,9 @@
  * promise from the reader, the same cached reply bytes), with no closure, array or parsed
  * reply made.
  */
+import { sleep } from "./clock.ts";
 import { type DataOptions, type DataResult, LineReader, readData } from "./framing.ts";
-import { encodeReply, parseReply, type Reply, replyText } from "./reply.ts";
+import { decodeLine, encodeReply, parseReply, type Reply, replyText } from "./reply.ts";
 import type { SessionContext } from "./session.ts";
 import type { Address, TlsSession, Wire } from "./wire.ts";
 
@@ -32,8 +33,18 @@ export interface Observer {
   open?(session: SessionInfo): void;
   /** A command line as read, line end included. */
   command?(line: Uint8Array): void;
-  /** A reply as written (after decorators), and its wire text without the final CRLF. */
-  reply?(reply: Reply, text: string): void;
+  /**
+   * A reply as written (after decorators), and its wire text without the final CRLF;
+   * `ahead`: bytes of input already read but not yet consumed when it was written (more
+   * than 0: the client sent on without waiting for this reply).
+   */
+  reply?(reply: Reply, text: string, ahead: number): void;
+  /**
+   * Input that had arrived before the first reply (the greeting) was written: the client
+   * talked early. An observer with this method makes the session read ahead from the moment
+   * it is attached (before the greeting); told at most once, before that first reply.
+   */
+  early?(bytes: Uint8Array): void;
   /** A DATA body was read: its outcome (the bytes when it ended at its `.` line). */
   data?(result: DataResult): void;
   /** A BDAT chunk of `bytes.length` bytes was read. */
@@ -44,6 +55,11 @@ export interface Observer {
   auth?(mechanism: string, identity: string | null): void;
   /** A line of an AUTH exchange from the client (credentials: observers should redact). */
   authResponse?(line: Uint8Array): void;
+  /**
+   * An interceptor acted at `stage` (told before the action takes effect, so a transcript
+   * shows it ahead of the reply it causes): `rule` names what fired (`""` when unnamed).
+   */
+  fault?(stage: Stage, rule: string, intervention: Intervention): void;
   close?(): void;
 }
 
@@ -78,14 +94,26 @@ export type Stage =
   | "quit"
   | "other";
 
-/** What an interceptor does instead of letting the dialect act at a stage. */
+/**
+ * What an interceptor does at a stage. `rule`, where present, names the cause for observers
+ * (a fault rule's text). The plain strings are the unnamed forms of `drop` and `hang`.
+ */
 export type Intervention =
-  /** Answer this reply instead of the dialect (then close the connection when `close`). */
-  | { readonly reply: Reply; readonly close?: boolean }
+  /**
+   * Answer this reply instead of the dialect, then close the connection when `close` (always
+   * for a 4xx/5xx at `connect`: a client refused before the greeting gets nothing more).
+   */
+  | { readonly reply: Reply; readonly close?: boolean; readonly rule?: string }
   /** Close the connection without a reply. */
   | "drop"
-  /** Never answer; ends when the connection closes. */
-  | "hang";
+  | { readonly drop: true; readonly rule?: string }
+  /** Never answer; ends when the connection closes or the client hangs up. */
+  | "hang"
+  | { readonly hang: true; readonly rule?: string }
+  /** Wait `delay` ms on the session's clock, then let the dialect act (or do `then`). */
+  | { readonly delay: number; readonly then?: Intervention; readonly rule?: string }
+  /** Write this stage's reply and every later one at `tarpit` bytes per second; go on. */
+  | { readonly tarpit: number; readonly rule?: string };
 
 /**
  * Acts before a stage: `undefined` lets the dialect go on (a promise of it delays the stage),
@@ -99,7 +127,63 @@ export interface Interceptor {
   ): Intervention | undefined | Promise<Intervention | undefined>;
 }
 
+const LF = 0x0a;
+
+/** The stage of each verb a dialect knows; any other line is `other`. */
+const VERB_STAGES: Readonly<Record<string, Stage>> = {
+  HELO: "helo",
+  EHLO: "helo",
+  LHLO: "helo",
+  MAIL: "mail",
+  RCPT: "rcpt",
+  DATA: "data",
+  BDAT: "bdat",
+  AUTH: "auth",
+  STARTTLS: "starttls",
+  RSET: "rset",
+  QUIT: "quit",
+};
+
+/**
+ * The stage of a command line and the argument interceptors match on: the address for MAIL
+ * and RCPT (without its angle brackets and parameters), the mechanism for AUTH (never the
+ * credentials that may follow), the text after the verb for the other known verbs, and the
+ * whole line for `other`. Lenient on purpose: it names the step, the dialect judges syntax.
+ */
+export function commandStage(line: Uint8Array): { stage: Stage; argument: string } {
+  const text = decodeLine(line).replace(/\r?\n$/, "");
+  const m = /^\s*(\S+)\s*(.*)$/s.exec(text);
+  const verb = m ? m[1].toUpperCase() : "";
+  const stage = VERB_STAGES[verb] ??
+    (/^(MAIL|RCPT)/.test(verb) ? VERB_STAGES[verb.slice(0, 4)] : undefined);
+  if (stage === undefined) return { stage: "other", argument: text.trim() };
+  const rest = m![2].trim();
+  switch (stage) {
+    case "mail":
+    case "rcpt":
+      return { stage, argument: pathOf(text) };
+    case "auth":
+      return { stage, argument: rest.split(/\s/, 1)[0] };
+    default:
+      return { stage, argument: rest };
+  }
+}
+
+/** The address after `FROM:` / `TO:`: what is inside `<…>`, else the first word. */
+function pathOf(text: string): string {
+  const colon = text.indexOf(":");
+  const after = colon < 0 ? "" : text.slice(colon + 1).trim();
+  if (after.startsWith("<")) {
+    const end = after.indexOf(">");
+    return end < 0 ? after.slice(1) : after.slice(1, end);
+  }
+  return after.split(/\s/, 1)[0];
+}
+
 let lastSessionId = 0;
+
+/** Already settled: loses a race only to a read that had arrived before it was asked. */
+const NOT_ARRIVED: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * The observer and decorator lists of a conversation nobody attached to: shared, since adding
@@ -142,6 +226,18 @@ export class Conversation {
   #interceptors: readonly Interceptor[] = NONE;
   readonly #source: (wire: Wire) => () => Promise<Uint8Array | null>;
   #ended = false;
+  /** The wire was closed by this conversation (a drop, a hang's end, a reply that closes). */
+  #closed = false;
+  /** `connect` is still to be gated, before the first reply (the greeting). */
+  #connectPending = false;
+  /** Tarpit rate in bytes per second; 0: replies are written at once. */
+  #rate = 0;
+  /** Replies go straight to the wire: no decorator, no pending `connect`, no tarpit. */
+  #direct = true;
+  /** Nothing has been written yet: interceptors attached now still see `connect`. */
+  #noReplyYet = true;
+  /** The read started ahead of the greeting for `early` observers, until the first reply. */
+  #early: Promise<Uint8Array | null> | null = null;
 
   constructor(
     readonly ctx: SessionContext,
@@ -171,18 +267,29 @@ export class Conversation {
   observe(observer: Observer): this {
     this.#observers = [...this.#observers, observer];
     observer.open?.(this.info);
+    if (observer.early && this.#noReplyYet && !this.#early) {
+      this.#early = this.reader.readAhead();
+      this.#early.catch(() => {}); // its reader's next read reports a failure
+      this.#direct = false;
+    }
     return this;
   }
 
   /** Adds a decorator after those already attached. */
   decorate(decorator: Decorator): this {
     this.#decorators = [...this.#decorators, decorator];
+    this.#direct = false;
     return this;
   }
 
-  /** Adds an interceptor after those already attached. */
+  /**
+   * Adds an interceptor after those already attached. From then on commands are gated by
+   * their verb as {@link readCommand} reads them, and `connect` before the first reply.
+   */
   intercept(interceptor: Interceptor): this {
     this.#interceptors = [...this.#interceptors, interceptor];
+    this.#connectPending = this.#connectPending || this.#noReplyYet;
+    this.#direct = false;
     return this;
   }
 
@@ -191,29 +298,91 @@ export class Conversation {
    * argument, the address for MAIL and RCPT). `true`: go on. `false`: an interceptor acted
    * instead (answered, dropped the connection, or hung until it closed), and the dialect must
    * behave as if the step had been refused: no state change, for `dot` the message discarded.
-   * Synchronous `true` when nothing is attached, so dialects pay nothing by default.
+   * Synchronous `true` when nothing is attached or no interceptor acts synchronously, so
+   * dialects pay nothing by default.
    */
   gate(stage: Stage, argument: string): boolean | Promise<boolean> {
-    if (this.#interceptors.length === 0) return true;
-    return this.#gated(stage, argument);
-  }
-
-  async #gated(stage: Stage, argument: string): Promise<boolean> {
-    for (const i of this.#interceptors) {
-      if (!i.before) continue;
-      const verdict = await this.#unlessClosedIntervention(i.before(stage, argument, this.info));
+    const list = this.#interceptors;
+    for (let i = 0; i < list.length; i++) {
+      const verdict = list[i].before?.(stage, argument, this.info);
       if (verdict === undefined) continue;
-      if (verdict === "drop") this.close();
-      else if (verdict === "hang") await this.#untilClosed();
-      else {
-        const text = replyText(verdict.reply);
-        await this.ctx.wire.write(encodeReply(text));
-        this.#replied(verdict.reply, text);
-        if (verdict.close) this.close();
-      }
-      return false;
+      if (verdict instanceof Promise) return this.#gatedFrom(stage, argument, i, verdict);
+      return this.#act(stage, verdict);
     }
     return true;
+  }
+
+  /** The rest of {@link gate} once interceptor `i` answered with a promise. */
+  async #gatedFrom(
+    stage: Stage,
+    argument: string,
+    i: number,
+    pending: Promise<Intervention | undefined>,
+  ): Promise<boolean> {
+    const list = this.#interceptors;
+    let verdict = await this.#unlessClosedIntervention(pending);
+    for (;;) {
+      if (verdict !== undefined) return this.#act(stage, verdict);
+      if (++i >= list.length) return true;
+      verdict = await this.#unlessClosedIntervention(list[i].before?.(stage, argument, this.info));
+    }
+  }
+
+  /** Tells observers, then carries out the intervention; `true` when the dialect goes on. */
+  #act(stage: Stage, verdict: Intervention): Promise<boolean> {
+    const rule = typeof verdict === "string" ? "" : verdict.rule ?? "";
+    for (const o of this.#observers) o.fault?.(stage, rule, verdict);
+    return this.#perform(stage, verdict);
+  }
+
+  async #perform(stage: Stage, v: Intervention): Promise<boolean> {
+    if (this.#closed) return false;
+    if (typeof v === "string" || "drop" in v || "hang" in v) {
+      if (v === "drop" || (typeof v !== "string" && "drop" in v)) this.close();
+      else await this.#hang();
+      return false;
+    }
+    if ("delay" in v) {
+      await sleep(this.ctx.clock, v.delay, this.ctx.closed);
+      if (this.#closed || this.ctx.closed.aborted) return false;
+      return v.then === undefined ? true : this.#perform(stage, v.then);
+    }
+    if ("tarpit" in v) {
+      this.#rate = v.tarpit > 0 ? v.tarpit : 0;
+      this.#updateDirect();
+      return true;
+    }
+    const text = replyText(v.reply);
+    if (this.#early) await this.#tellEarly();
+    const ahead = this.reader.buffered;
+    try {
+      await this.#write(encodeReply(text));
+    } catch {
+      this.close(); // the client is gone: the dialect sees the end of input next
+      return false;
+    }
+    this.#replied(v.reply, text, ahead);
+    if (v.close || (stage === "connect" && v.reply.code >= 400)) this.close();
+    return false;
+  }
+
+  /**
+   * Never answers: reads and drops what the client sends, so that its hang-up (or a read
+   * error, such as the dialect's idle timeout) ends the hang as well as the server closing
+   * the connection; then closes.
+   */
+  async #hang(): Promise<void> {
+    const reader = this.reader;
+    const drained = (async () => {
+      try {
+        reader.discardBuffered();
+        while (await reader.more()) reader.discardBuffered();
+      } catch {
+        // a read error ends the hang like the end of input
+      }
+    })();
+    await Promise.race([drained, this.#untilClosed()]);
+    this.close();
   }
 
   /** The verdict, or `"hang"` once the connection closed while it was pending. */
@@ -240,17 +409,44 @@ export class Conversation {
 
   /**
    * The next command line, line end included (see {@link LineReader.readLine}: `null` at end
-   * of input, a final fragment without LF once, LineTooLongError past the cap).
+   * of input, a final fragment without LF once, LineTooLongError past the cap). With
+   * interceptors, each whole line is gated by its verb first: a command an interceptor
+   * answers (or drops, or hangs on) never reaches the dialect, which gets the next one (or
+   * `null` once the connection is closed); a refused `BDAT n` has its n bytes read and dropped.
    */
   readCommand(deadline?: number): Promise<Uint8Array | null> {
     const read = this.reader.readLine(deadline);
-    if (this.#observers.length === 0) return read;
-    return read.then((line) => {
-      if (line !== null && line[line.length - 1] === 0x0a) {
-        for (const o of this.#observers) o.command?.(line);
-      }
-      return line;
+    if (this.#observers.length === 0 && this.#interceptors.length === 0) return read;
+    return read.then((line) => this.#commandRead(line, deadline));
+  }
+
+  #commandRead(
+    line: Uint8Array | null,
+    deadline: number | undefined,
+  ): Uint8Array | null | Promise<Uint8Array | null> {
+    if (line === null || line[line.length - 1] !== LF) return line;
+    for (const o of this.#observers) o.command?.(line);
+    if (this.#interceptors.length === 0) return line;
+    const { stage, argument } = commandStage(line);
+    const go = this.gate(stage, argument);
+    if (go === true) return line;
+    return (go as Promise<boolean>).then(async (ok) => {
+      if (ok) return line;
+      if (this.#closed || this.ctx.closed.aborted) return null;
+      if (stage === "bdat") await this.#skipChunk(argument, deadline);
+      return this.readCommand(deadline);
     });
+  }
+
+  /** Reads and drops a refused BDAT's chunk, a bounded piece at a time. */
+  async #skipChunk(argument: string, deadline?: number): Promise<void> {
+    const m = /^(\d{1,15})(?:\s|$)/.exec(argument);
+    let rest = m ? Number(m[1]) : 0;
+    while (rest > 0) {
+      const piece = await this.reader.readBytes(Math.min(rest, 65536), deadline);
+      if (piece === null) return;
+      rest -= piece.length;
+    }
   }
 
   /** A DATA body through framing's {@link readData}. */
@@ -276,15 +472,59 @@ export class Conversation {
   /**
    * Writes a reply: `text` is one line or CRLF-joined lines (`250-a\r\n250 b`), without the
    * final CRLF. Rejects when the wire does; resolves without writing when a decorator drops
-   * the reply or the connection closed while a decorator held it.
+   * the reply, the connection closed while a decorator held it, or an interceptor acted at
+   * `connect` instead of this first reply (the greeting).
    */
   reply(text: string): Promise<void> {
-    if (this.#decorators.length === 0) {
+    if (this.#direct) {
+      this.#noReplyYet = false;
+      const ahead = this.reader.buffered;
       const written = this.ctx.wire.write(encodeReply(text));
       if (this.#observers.length === 0) return written;
-      return written.then(() => this.#replied(parseReply(text), text));
+      return written.then(() => this.#replied(parseReply(text), text, ahead));
+    }
+    return this.#indirect(text);
+  }
+
+  async #indirect(text: string): Promise<void> {
+    this.#noReplyYet = false;
+    if (this.#connectPending) {
+      this.#connectPending = false;
+      this.#updateDirect();
+      const go = this.gate("connect", this.ctx.remote.hostname);
+      if (go !== true && !(await go)) return;
+    }
+    if (this.#closed) return;
+    if (this.#early) await this.#tellEarly();
+    if (this.#decorators.length === 0) {
+      const ahead = this.reader.buffered;
+      await this.#write(encodeReply(text));
+      this.#replied(parseReply(text), text, ahead);
+      return;
     }
     return this.#decorated(text);
+  }
+
+  #updateDirect(): void {
+    this.#direct = this.#decorators.length === 0 && !this.#connectPending && this.#rate === 0 &&
+      this.#early === null;
+  }
+
+  /** To the wire, at the tarpit's rate when one is set. */
+  #write(bytes: Uint8Array): Promise<void> {
+    return this.#rate === 0 ? this.ctx.wire.write(bytes) : this.#slowWrite(bytes);
+  }
+
+  /** About ten pieces a second, each written after the time its bytes take at the rate. */
+  async #slowWrite(bytes: Uint8Array): Promise<void> {
+    const rate = this.#rate;
+    const step = Math.max(1, Math.floor(rate / 10));
+    for (let at = 0; at < bytes.length; at += step) {
+      const piece = bytes.subarray(at, at + step);
+      await sleep(this.ctx.clock, (piece.length * 1000) / rate, this.ctx.closed);
+      if (this.#closed || this.ctx.closed.aborted) return;
+      await this.ctx.wire.write(piece);
+    }
   }
 
   async #decorated(text: string): Promise<void> {
@@ -298,8 +538,9 @@ export class Conversation {
     if (decision === "disconnect") return this.close();
     if (decision === null) return;
     const out = decision === original ? text : replyText(decision);
-    await this.ctx.wire.write(encodeReply(out));
-    this.#replied(decision, out);
+    const ahead = this.reader.buffered;
+    await this.#write(encodeReply(out));
+    this.#replied(decision, out, ahead);
   }
 
   /** The decision, or `null` once the server closes the connection (a hung reply ends). */
@@ -316,8 +557,23 @@ export class Conversation {
     });
   }
 
-  #replied(reply: Reply, text: string): void {
-    for (const o of this.#observers) o.reply?.(reply, text);
+  #replied(reply: Reply, text: string, ahead: number): void {
+    for (const o of this.#observers) o.reply?.(reply, text, ahead);
+  }
+
+  /**
+   * Before the first reply: tells `early` observers the chunk read ahead if it had already
+   * arrived. A settled read wins the race against the resolved marker (reactions run in the
+   * order they were registered), so this costs no timer.
+   */
+  async #tellEarly(): Promise<void> {
+    const ahead = this.#early!;
+    this.#early = null;
+    this.#updateDirect();
+    const chunk = await Promise.race([ahead, NOT_ARRIVED]).catch(() => null);
+    if (chunk instanceof Uint8Array && chunk.length > 0) {
+      for (const o of this.#observers) o.early?.(chunk);
+    }
   }
 
   /**
@@ -360,6 +616,7 @@ export class Conversation {
 
   /** Closes the wire (safe twice) and ends the conversation. */
   close(): void {
+    this.#closed = true;
     this.ctx.wire.close();
     this.end();
   }

@@ -151,6 +151,14 @@ export class LineReader {
   }
 
   /**
+   * Starts reading the next chunk now (it is buffered by the next read that needs input) and
+   * returns that read, so a caller can tell whether input arrived before some moment.
+   */
+  readAhead(): Promise<Uint8Array | null> {
+    return this.#pending ??= this.#source();
+  }
+
+  /**
    * Drops the current line through its LF, however much of it is buffered (after a
    * {@link LineTooLongError}, to skip the refused line and go on): {@link LINE_DROPPED}, or
    * `null` when the input ends before an LF. Memory: one chunk at a time.

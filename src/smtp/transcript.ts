@@ -3,13 +3,16 @@
  * what each side said, the same for every persona. Credentials sent in an AUTH exchange are
  * never written down, and a message body only by its size.
  */
-import type { Observer, SessionInfo } from "./conversation.ts";
+import type { Intervention, Observer, SessionInfo, Stage } from "./conversation.ts";
 import type { DataResult } from "./framing.ts";
 import type { Reply } from "./reply.ts";
 
-/** One line of a transcript: the client's (`C`), the server's (`S`) or an event (`*`). */
+/**
+ * One line of a transcript: the client's (`C`), the server's (`S`), a fault that fired (`F`,
+ * before the reply it caused) or an event (`*`).
+ */
 export interface TranscriptLine {
-  readonly side: "C" | "S" | "*";
+  readonly side: "C" | "S" | "F" | "*";
   readonly text: string;
 }
 
@@ -85,11 +88,17 @@ export class Transcript implements Observer {
     this.lines.push({ side: "*", text });
   }
 
+  fault(stage: Stage, rule: string, intervention: Intervention): void {
+    const what = rule || (typeof intervention === "string" ? intervention : "intervention");
+    const at = rule.startsWith(stage) ? "" : ` (at ${stage})`;
+    this.lines.push({ side: "F", text: what + at });
+  }
+
   close(): void {
     this.ended = true;
   }
 
-  /** `C: EHLO x`, `S: 250 …` and `* …` lines, each ending in LF. */
+  /** `C: EHLO x`, `S: 250 …`, `F: rcpt#2 => 452` and `* …` lines, each ending in LF. */
   toString(): string {
     let s = "";
     for (const l of this.lines) s += l.side === "*" ? `* ${l.text}\n` : `${l.side}: ${l.text}\n`;

@@ -30,6 +30,8 @@ import type { SessionEngine } from "../../src/smtp/session.ts";
 import { resolveConfig, type SmtpmockOptions } from "../../src/smtp/smtpmock/config.ts";
 import type { SmtpmockRecord } from "../../src/smtp/smtpmock/record.ts";
 import { smtpmockEngine } from "../../src/smtp/smtpmock/session.ts";
+import { esmtpEngine } from "../../src/smtp/esmtp/engine.ts";
+import type { EsmtpConfig } from "../../src/smtp/esmtp/config.ts";
 import {
   chunked,
   FakeClock,
@@ -429,6 +431,109 @@ export const msmtpd: Dialect<MsmtpdCase> = {
   caps: () => ({ command: MAX_COMMAND_LINE, data: MAX_COMMAND_LINE }),
   messageLimit: () => null,
   timesOut: () => false, // msmtpd has no timeout: it waits for as long as the client
+};
+
+// esmtp (serve) --------------------------------------------------------------------------------
+
+const ESMTP_TLS_GO = /^S 220 2\.0\.0 Ready to start TLS/;
+
+/** A serve session's limits and policies, and whether STARTTLS is offered. */
+export interface EsmtpCase {
+  config: Partial<EsmtpConfig>;
+  tls: boolean;
+}
+
+const esmtpCase = (commands: number[], sizes: number[]) =>
+  fc.record({
+    config: fc.record({
+      maxCommandLine: fc.constantFrom(...commands),
+      maxMessageSize: fc.constantFrom(...sizes),
+      maxRecipients: fc.constantFrom(1, 3, 100),
+      maxDataLine: fc.constantFrom(0, 0, 40),
+      maxErrors: fc.constantFrom(0, 3, 20, 20),
+      idleTimeoutMs: fc.constantFrom(0, 30_000),
+      // Refusals end transactions early: the policies that refuse are the rarer cases.
+      bareLineEndings: fc.constantFrom<"accept" | "reject">("accept", "accept", "reject"),
+      allowInsecureAuth: fc.boolean(),
+      requireTls: fc.constantFrom(false, false, false, false, true),
+    }),
+    tls: fc.boolean(),
+  });
+
+/** BDAT commands with their chunk (right or wrong sizes), whole transactions, AUTH exchanges. */
+const esmtpExtra = [
+  fc.constantFrom(
+    `${VALID_TX}Subject: s\r\n\r\nbody\r\n.`,
+    "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 5\r\nhelloBDAT 2 LAST\r\n.\n",
+  ),
+  fc.tuple(fc.nat({ max: 12 }), fc.constantFrom("", " LAST", " last", " LAST x"), lineText(12))
+    .map(([n, last, chunk]) => `BDAT ${n}${last}\r\n${chunk}`),
+  fc.constantFrom(
+    `AUTH PLAIN ${btoa("\0user\0secret")}`,
+    `AUTH PLAIN\r\n${btoa("\0user\0bad")}`,
+    `AUTH LOGIN\r\n${btoa("user")}\r\n${btoa("secret")}`,
+    "AUTH CRAM-MD5\r\n*",
+    "AUTH PLAIN =",
+    "MAIL FROM:<a@b.example> BODY=BINARYMIME SIZE=10",
+    "MAIL FROM:<j\xc3\xb6rg@b.example> SMTPUTF8",
+    "RCPT TO:<c@d.example> NOTIFY=SUCCESS ORCPT=rfc822;c@d.example",
+    "GET / HTTP/1.1",
+  ),
+];
+
+export const esmtp: Dialect<EsmtpCase> = {
+  name: "esmtp",
+  config: esmtpCase([64, 512, 4096], [40, 200, 1 << 20]),
+  smallLimits: esmtpCase([16, 64], [20, 100]),
+  engine(c, accepted) {
+    let count = 0;
+    const engine = esmtpEngine(c.config, {
+      deliver: (m) => {
+        accepted(JSON.stringify({
+          from: m.from,
+          to: m.to,
+          helo: m.helo,
+          data: text(m.data),
+          user: m.authUser,
+          params: [m.mailParams, m.rcptParams],
+          transport: m.transport,
+        }));
+        return Promise.resolve({ ok: true, id: `M${++count}` });
+      },
+      authenticate: (a) => a.username === "user" && a.password === "secret",
+      now: () => new Date(0),
+      nonce: () => "nonce",
+    });
+    // The session never throws: a fault of its own shows in its log, made a rejection here.
+    return async (ctx) => {
+      let failure: string | null = null;
+      const log = ctx.log;
+      ctx.log = (level, message) => {
+        if (level === "err" && message.startsWith("session failed")) failure = message;
+        log(level, message);
+      };
+      await engine(ctx);
+      if (failure) throw new Error(failure);
+    };
+  },
+  session: ({ config: c }) =>
+    sessionOf(
+      [c.maxCommandLine!, c.maxMessageSize!, c.maxDataLine!].filter((n) => n > 0 && n < 10_000),
+      {
+        extra: esmtpExtra,
+        opening: fc.constantFrom("", "", "STARTTLS\r\n"),
+      },
+    ),
+  /** Plaintext pipelined behind STARTTLS is dropped (RFC 3207 §5): compared up to its 220. */
+  chunkInvariantPart(events) {
+    const at = events.findIndex((e) => ESMTP_TLS_GO.test(e));
+    return at < 0 ? events : events.slice(0, at + 1);
+  },
+  // Commands within their cap; a body streams in pieces (bounded by the size limit only).
+  caps: (c) => ({ command: c.config.maxCommandLine!, data: c.config.maxCommandLine! }),
+  messageLimit: (c) => c.config.maxMessageSize!,
+  timesOut: (c) => (c.config.idleTimeoutMs ?? 0) > 0,
+  offersTls: (c) => c.tls,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { esmtpEngine } from "../../src/smtp/esmtp/engine.ts";
 import type { EsmtpConfig, EsmtpHooks, EsmtpSessionEnd } from "../../src/smtp/esmtp/config.ts";
 import type { Conversation } from "../../src/smtp/conversation.ts";
 import type { DeliveryResult, ReceivedMessage } from "../../src/smtp/message.ts";
-import type { Wire } from "../../src/smtp/wire.ts";
+import type { TlsSession, Wire } from "../../src/smtp/wire.ts";
 import {
   FakeClock,
   MemoryWire,
@@ -50,6 +50,8 @@ export interface PlayOptions {
   upgradeTls?: () => Promise<Wire>;
   attach?: (c: Conversation) => void;
   clock?: FakeClock;
+  /** The session runs over implicit TLS: the context says so from the start. */
+  tls?: TlsSession;
 }
 
 /** Plays `input` (a UTF-8 string or bytes) against a serve session to its end. */
@@ -70,10 +72,15 @@ export async function play(input: string | Uint8Array, o: PlayOptions = {}): Pro
   };
   const wire = new MemoryWire(o.chunks ?? (bytes.length ? [bytes] : []), o.wire);
   const clock = o.clock ?? new FakeClock();
-  const run = await runEngine(esmtpEngine(o.config ?? {}, hooks), wire, {
+  const engine = esmtpEngine(o.config ?? {}, hooks);
+  const tls = o.tls;
+  const run = await runEngine(tls ? (ctx) => engine(Object.assign(ctx, { tls })) : engine, wire, {
     clock,
     upgradeTls: o.upgradeTls,
   });
+  // The session ends quietly whatever happens, so its own faults show only in its log.
+  const failed = run.log.filter((l) => l.startsWith("err session failed"));
+  if (failed.length) throw new Error(failed.join("\n"));
   const replies = new TextDecoder().decode(wire.written);
   const lines = replies.split("\r\n");
   if (lines.at(-1) === "") lines.pop();
@@ -95,3 +102,20 @@ export const EHLO_LINES = [
   "250-BINARYMIME",
   "250 DSN",
 ];
+
+/** The facts a fake TLS wire reports. */
+export const TLS_FACTS: TlsSession = Object.freeze({
+  version: "TLSv1.3",
+  cipher: "TLS_AES_256_GCM_SHA384",
+  servername: "localhost",
+});
+
+/** The "protected" wire a fake STARTTLS hands over: a memory wire that reports TLS facts. */
+export class TlsMemoryWire extends MemoryWire {
+  readonly tls = TLS_FACTS;
+}
+
+/** Base64 of a string's UTF-8 bytes (what a client sends in AUTH). */
+export function b64(s: string): string {
+  return btoa(String.fromCharCode(...utf8.encode(s)));
+}

@@ -11,6 +11,7 @@ import { hostPort } from "../../smtp/reply.ts";
 import type { LogFn } from "../../smtp/session.ts";
 import type { MockmtaCli } from "./flags.ts";
 import { removePidfile, writePidfile } from "./pidfile.ts";
+import type { FaultRules } from "../../faults/rules.ts";
 
 /** Where a daemon reports. */
 export interface DaemonIO {
@@ -32,6 +33,7 @@ export async function runDaemon(
   tls: TlsOptions | undefined,
   prog: string,
   io: DaemonIO,
+  faults?: FaultRules,
 ): Promise<number> {
   let server: MockmtaServer;
   try {
@@ -43,6 +45,8 @@ export async function runDaemon(
       timeout: cli.timeout,
       log: io.log,
       keepMessages: false,
+      ...(faults && { faults }),
+      ...(cli.lint && { lint: true }),
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;

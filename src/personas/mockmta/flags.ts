@@ -4,6 +4,8 @@
  */
 import { isIP } from "node:net";
 import { getopt } from "../../flags/getopt.ts";
+import { type ExtensionOption, takeExtensionOptions } from "../../flags/extension_options.ts";
+import { type FaultSource, parseFaultSeed } from "../../api/faults.ts";
 import { isPriority } from "../../log/mockmta.ts";
 import type { LogLevel } from "../../smtp/session.ts";
 
@@ -25,7 +27,21 @@ export interface MockmtaCli {
   port: number;
   /** Idle timeout in seconds; absent: none. */
   timeout?: number;
+  /** Extension: fault rules (`--fault`, `--faults`), in command-line order. */
+  faults?: FaultSource[];
+  /** Extension: `--fault-seed`. */
+  faultSeed?: number;
+  /** Extension: `--lint` (docs/lint.md). */
+  lint?: boolean;
 }
+
+/** mocksmtp's long options (not in mockmta), taken out before getopt reads the rest. */
+export const EXTENSION_OPTIONS: readonly ExtensionOption[] = [
+  { name: "fault", hasArg: true },
+  { name: "faults", hasArg: true },
+  { name: "fault-seed", hasArg: true },
+  { name: "lint", hasArg: false },
+];
 
 /** What the command line asks for. */
 export type ParsedArgs =
@@ -54,7 +70,9 @@ export function parseListen(text: string): { host: string; port: number } | null
 
 /** Parses `argv` (the words after the program name) as mockmta does. */
 export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedArgs {
-  const parsed = getopt(prog, argv, OPTSTRING);
+  const extensions = takeExtensionOptions(prog, argv, OPTSTRING, EXTENSION_OPTIONS);
+  if (!extensions.ok) return { action: "error", message: extensions.error };
+  const parsed = getopt(prog, extensions.rest, OPTSTRING);
   if (!parsed.ok) return { action: "error", message: parsed.error };
   const error = (text: string): ParsedArgs => ({ action: "error", message: `${prog}: ${text}` });
   let detach = false;
@@ -64,6 +82,16 @@ export function parseMockmtaArgs(prog: string, argv: readonly string[]): ParsedA
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
   };
+  for (const { name, value = "" } of extensions.options) {
+    if (name === "lint") cli.lint = true;
+    else if (name === "fault") (cli.faults ??= []).push({ rule: value });
+    else if (name === "faults") (cli.faults ??= []).push({ file: value });
+    else {
+      const seed = parseFaultSeed(value);
+      if (seed === null) return error(`invalid fault seed: ${value}`);
+      cli.faultSeed = seed;
+    }
+  }
   // Checked in command-line order, as a C program's getopt loop would.
   for (const { opt, arg = "" } of parsed.options) {
     switch (opt) {

@@ -10,6 +10,8 @@ import type { SessionEnd } from "../../smtp/mockmta/config.ts";
 import { mockmtaEngine } from "../../smtp/mockmta/session.ts";
 import type { LogFn } from "../../smtp/session.ts";
 import type { MockmtaCli } from "./flags.ts";
+import type { FaultRules } from "../../faults/rules.ts";
+import { cloneLint } from "../../api/lint.ts";
 
 /** Exit status for each way a session can end. */
 export const INETD_EXIT: Record<SessionEnd, number> = {
@@ -25,16 +27,25 @@ export async function runInetd(
   cli: MockmtaCli,
   tls: TlsOptions | undefined,
   log: LogFn,
+  faults?: FaultRules,
 ): Promise<number> {
   const sink = new MboxSink(cli.mailbox);
   let count = 0;
   let end: SessionEnd = "closed";
   let signalled = false;
+  const lint = await cloneLint(cli.lint, log);
   const engine = mockmtaEngine({ idleTimeoutMs: (cli.timeout ?? 0) * 1000 }, {
-    deliver: (m) => sink.deliver(m),
+    deliver: (m) => sink.deliver(lint ? lint.tag(m) : m),
     nextMessageNumber: () => ++count,
     now: () => new Date(),
     ended: (e) => end = e,
+    ...(faults && { attach: (c) => faults.attach(c) }),
+    ...(lint && {
+      attach: (c) => {
+        faults?.attach(c);
+        lint.attach(c);
+      },
+    }),
   });
   const session = await Server.inetd({ engine, log, tls });
   // A signal ends the session as if the client had left: a delivery under way is finished.

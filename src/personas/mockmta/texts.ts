@@ -24,6 +24,14 @@ Mock MTA: accepts mail over SMTP and appends every message to the UNIX mailbox M
 
 Without -d or -f, one SMTP session is served on stdin/stdout (inetd mode), logging to
 stderr. Exit status: 0 success, 1 failure, 2 I/O timeout, 3 usage error.
+
+Extensions of mocksmtp (not in mockmta):
+  --fault RULE   fail a step as RULE says, e.g. 'rcpt:*@full.example => 452 Mailbox
+                 full' (repeatable; grammar in mocksmtp's docs/faults.md)
+  --faults FILE  fault rules from FILE, one per line, # comments
+  --fault-seed N seed of the generator behind %P rules (reproducible runs)
+  --lint         lint what clients send (docs/lint.md): a "lint: session N: ..."
+                 line per session in the log (priority info)
 `;
 }
 

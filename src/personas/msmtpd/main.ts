@@ -11,10 +11,14 @@ import { ListenError } from "../../net/types.ts";
 import { Server } from "../../server.ts";
 import { msmtpdEngine, type SessionStatus } from "../../smtp/msmtpd/session.ts";
 import type { LogFn } from "../../smtp/session.ts";
+import type { Conversation } from "../../smtp/conversation.ts";
 import { openMsmtpdLog } from "./log.ts";
 import { type MsmtpdSettings, parseMsmtpdArgs, type PasswordSources } from "./options.ts";
 import { systemPasswords } from "./password.ts";
 import { helpText, versionText } from "./texts.ts";
+import { cloneLint, type LintOption } from "../../api/lint.ts";
+import { loadFaultRules } from "../../api/faults.ts";
+import type { FaultRules } from "../../faults/rules.ts";
 
 /** LSB init-script status "program is not running": msmtpd's exit for any startup error. */
 const EXIT_NOT_RUNNING = 3;
@@ -36,27 +40,58 @@ export async function msmtpdMain(
     await flushOutput();
     return 0;
   }
+  let faults: FaultRules | undefined;
+  if (s.faults) {
+    try {
+      faults = await loadFaultRules(s.faults, s.faultSeed);
+    } catch (e) {
+      io.stderr(`${io.prog}: ${(e as Error).message}\n`);
+      return EXIT_NOT_RUNNING;
+    }
+  }
   ignoreSignals(["SIGPIPE"]); // a command that stops reading is an error reply, not our death
   const log = openMsmtpdLog(s.log);
+  // Extension --lint: session lines go to the log, or to stderr when there is none.
+  const lint: LintOption | undefined = s.lint &&
+    (s.log.kind === "none"
+      ? { onSessionEnd: (summary) => io.stderr(`${io.prog}: ${summary.line}\n`) }
+      : true);
   try {
-    return s.inetd ? await runInetd(s, log.log) : await runDaemon(s, log.log, io);
+    return s.inetd
+      ? await runInetd(s, log.log, faults, lint)
+      : await runDaemon(s, log.log, io, faults, lint);
   } finally {
     await log.close();
   }
 }
 
 /** One session on stdin/stdout; every AUTH answer is delayed (no memory of failures). */
-async function runInetd(s: MsmtpdSettings, log: LogFn): Promise<number> {
+async function runInetd(
+  s: MsmtpdSettings,
+  log: LogFn,
+  faults?: FaultRules,
+  lintOption?: LintOption,
+): Promise<number> {
   let status = 1 as SessionStatus;
+  const lint = await cloneLint(lintOption, log);
   const engine = msmtpdEngine(
     {
       command: s.command,
-      sink: msmtpdPipeSink(s.command),
+      sink: lint ? lint.sink(msmtpdPipeSink(s.command)) : msmtpdPipeSink(s.command),
       auth: s.auth,
       maxMailSize: s.maxMailSize,
       releaseMail: true, // the pipe sink keeps nothing
     },
-    { authDelay: () => true, ended: (st) => status = st },
+    {
+      authDelay: () => true,
+      ended: (st) => status = st,
+      ...((faults || lint) && {
+        attach: (c: Conversation) => {
+          faults?.attach(c);
+          lint?.attach(c);
+        },
+      }),
+    },
   );
   // A socket from inetd gives the Received header its addresses; a pipe the empty form (§3).
   const session = await Server.inetd({ engine, log, socketAddresses: true });
@@ -75,7 +110,13 @@ function bindErrorText(e: ListenError): string {
 }
 
 /** Serves until SIGTERM (sessions then finish by themselves) or SIGINT (they are closed). */
-async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<number> {
+async function runDaemon(
+  s: MsmtpdSettings,
+  log: LogFn,
+  io: ProgramIO,
+  faults?: FaultRules,
+  lint?: LintOption,
+): Promise<number> {
   if (!isNumericAddress(s.interface)) {
     io.stderr(`${io.prog}: invalid interface\n`);
     return EXIT_NOT_RUNNING;
@@ -90,6 +131,8 @@ async function runDaemon(s: MsmtpdSettings, log: LogFn, io: ProgramIO): Promise<
       maxMailSize: s.maxMailSize,
       log,
       keepMessages: false,
+      ...(faults && { faults }),
+      ...(lint && { lint }),
     });
   } catch (e) {
     if (!(e instanceof ListenError)) throw e;

@@ -5,6 +5,7 @@
  */
 import { getoptLong, type GetoptOption, type LongOption } from "../../flags/getopt_long.ts";
 import { DEFAULT_MAX_MAIL_SIZE } from "../../smtp/msmtpd/input.ts";
+import { type FaultSource, parseFaultSeed } from "../../api/faults.ts";
 
 /**
  * The option table of msmtpd 1.8.23, in its order (it decides the ambiguity message), then
@@ -20,7 +21,44 @@ export const MSMTPD_OPTIONS: readonly LongOption[] = [
   { name: "command", hasArg: "required_argument" },
   { name: "auth", hasArg: "required_argument" },
   { name: "max-mail-size", hasArg: "required_argument" },
+  // Extension: fault rules (docs/faults.md).
+  { name: "fault", hasArg: "required_argument" },
+  { name: "faults", hasArg: "required_argument" },
+  { name: "fault-seed", hasArg: "required_argument" },
 ];
+
+/**
+ * Extension `--lint`, taken out of argv before getopt_long sees it: in the table it would make
+ * msmtpd's `--l` (short for `--log`) ambiguous. Only the exact word is taken, and not where it
+ * is the argument of the option before it or after `--`.
+ */
+function takeLint(argv: readonly string[]): { lint: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let lint = false;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (word === "--lint") {
+      lint = true;
+      continue;
+    }
+    rest.push(word);
+    if (word.startsWith("--") && !word.includes("=") && takesNextWord(word.slice(2))) {
+      if (i + 1 < argv.length) rest.push(argv[++i]);
+    }
+  }
+  return { lint, rest };
+}
+
+/** Whether the long option `name` (or the one it abbreviates) takes the next word. */
+function takesNextWord(name: string): boolean {
+  const exact = MSMTPD_OPTIONS.find((o) => o.name === name);
+  const matches = exact ? [exact] : MSMTPD_OPTIONS.filter((o) => o.name.startsWith(name));
+  return matches.length === 1 && matches[0].hasArg === "required_argument";
+}
 
 /** Where `--log` sends the log. */
 export type LogTarget = { kind: "none" } | { kind: "syslog" } | { kind: "file"; path: string };
@@ -38,6 +76,12 @@ export interface MsmtpdSettings {
   auth?: { user: string; password: string };
   /** Extension `--max-mail-size`: bytes; `Infinity` for no cap. */
   maxMailSize: number;
+  /** Extension `--lint`: lint clients (docs/lint.md). */
+  lint?: boolean;
+  /** Extension `--fault`/`--faults`: rules and rule files, in command-line order. */
+  faults?: FaultSource[];
+  /** Extension `--fault-seed`. */
+  faultSeed?: number;
 }
 
 /** How `--auth` obtains a password; injected so tests need no terminal. */
@@ -87,6 +131,9 @@ export function parseMsmtpdArgs(
     command: defaultCommand,
     maxMailSize: DEFAULT_MAX_MAIL_SIZE,
   };
+  const extension = takeLint(argv);
+  if (extension.lint) settings.lint = true;
+  argv = extension.rest;
   const parsed = getoptLong(prog, argv, MSMTPD_OPTIONS);
   // msmtpd handles each option as getopt_long returns it, so those before a getopt error
   // still run (an empty value is reported first, a passwordeval has run).
@@ -140,6 +187,18 @@ function apply(
       const size = parseSize(arg!);
       if (size === null) return `${prog}: invalid argument '${arg}' for '--max-mail-size'`;
       s.maxMailSize = size;
+      break;
+    }
+    case "fault":
+      (s.faults ??= []).push({ rule: arg! });
+      break;
+    case "faults":
+      (s.faults ??= []).push({ file: arg! });
+      break;
+    case "fault-seed": {
+      const seed = parseFaultSeed(arg!);
+      if (seed === null) return `${prog}: invalid argument '${arg}' for '--fault-seed'`;
+      s.faultSeed = seed;
       break;
     }
   }

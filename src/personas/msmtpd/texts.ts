@@ -39,5 +39,12 @@ Extension of mocksmtp (not in msmtpd):
   --max-mail-size=bytes  refuse a larger mail (554 Cannot allocate memory,
                   nothing piped); K, M, G suffixes; 0 = no limit;
                   default ${DEFAULT_MAX_MAIL_SIZE / 1024 ** 2}M
+  --fault=rule    fail a step as the rule says, e.g. 'rcpt => 452';
+                  repeatable (grammar in mocksmtp's docs/faults.md)
+  --faults=file   fault rules from file, one per line, # comments
+  --fault-seed=n  seed of the generator behind %P rules
+  --lint          lint what clients send (docs/lint.md): one
+                  "lint: session N: ..." line per session in the
+                  log (on stderr with --log=none)
 `;
 }

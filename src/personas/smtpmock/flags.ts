@@ -3,6 +3,7 @@
  * extensions, `-httpApi` and `-strictDataEnd`.
  */
 import { DEFAULT_TEXTS } from "../../smtp/smtpmock/config.ts";
+import { parseFaultSeed } from "../../api/faults.ts";
 
 export type FlagKind = "bool" | "int" | "string";
 export interface FlagDef {
@@ -10,6 +11,7 @@ export interface FlagDef {
   kind: FlagKind;
   usage: string;
   check?: (value: string) => string | undefined;
+  repeatable?: boolean;
 }
 
 /** Where `-httpApi` listens. */
@@ -78,6 +80,35 @@ export const SMTPMOCK_FLAGS: FlagDef[] = [
     usage: "Extension (not in go-smtp-mock): end a message body only at <CR><LF>.<CR><LF>. " +
       "go-smtp-mock reads the body line by line up to LF, so <LF>.<CR><LF> ends it too, and a " +
       "client or relay that sees one message there can smuggle a second one",
+  },
+  {
+    name: "lint",
+    kind: "bool",
+    usage: "Extension (not in go-smtp-mock): lint what clients send (docs/lint.md): one " +
+      '"lint: session N: …" line per session on stdout, and the findings of each message ' +
+      'in its "lint" field of -httpApi',
+  },
+  {
+    name: "fault",
+    kind: "string",
+    repeatable: true,
+    usage: "Extension (not in go-smtp-mock): fail a step as `RULE` says, e.g. " +
+      "'rcpt:*@full.example => 452 Mailbox full' or 'dot#2 => 451'; repeatable " +
+      "(grammar in mocksmtp's docs/faults.md)",
+  },
+  {
+    name: "faults",
+    kind: "string",
+    repeatable: true,
+    usage: "Extension (not in go-smtp-mock): fault rules from `FILE`, one per line, # comments",
+  },
+  {
+    name: "fault-seed",
+    kind: "string",
+    usage: "Extension (not in go-smtp-mock): seed (0 to 4294967295) of the generator behind " +
+      "%P fault rules, for reproducible runs",
+    check: (v) =>
+      parseFaultSeed(v) === null ? "want a whole number from 0 to 4294967295" : undefined,
   },
   { name: "log", kind: "bool", usage: "Log server activity to stdout (errors to stderr)" },
   { name: "sessionTimeout", kind: "int", usage: "Session timeout in seconds, 30 by default" },

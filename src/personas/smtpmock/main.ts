@@ -8,7 +8,13 @@
 import type { Logger } from "../../api/logger.ts";
 import { SmtpmockServer, type SmtpmockServerOptions } from "../../api/smtpmock.ts";
 import { flushOutput, ignoreSignals, onStopSignals, type ProgramIO } from "../../cli/io.ts";
-import { defineFlags, type GoFlagValue, goUsage, parseGoFlags } from "../../flags/goflag.ts";
+import {
+  defineFlags,
+  type GoFlagValue,
+  goQuote,
+  goUsage,
+  parseGoFlags,
+} from "../../flags/goflag.ts";
 import type { HttpApi } from "../../http/api.ts";
 import { smtpmockJson, smtpmockRaw } from "../../http/smtpmock_json.ts";
 import { goFatalLine, goLogLine } from "../../log/gostyle.ts";
@@ -17,6 +23,12 @@ import { hostPort } from "../../smtp/reply.ts";
 import { BUILD_COMMIT, BUILD_TIME } from "../../build_info.ts";
 import { VERSION } from "../../version.ts";
 import { type HttpApiAddress, httpApiAddress, SMTPMOCK_FLAGS } from "./flags.ts";
+import {
+  type FaultSource,
+  FaultSourceError,
+  loadFaultRules,
+  parseFaultSeed,
+} from "../../api/faults.ts";
 
 const FLAGS = defineFlags(SMTPMOCK_FLAGS);
 
@@ -32,6 +44,7 @@ export function toOptions(values: Map<string, GoFlagValue>): SmtpmockServerOptio
   const o: Record<string, unknown> = {};
   for (const [name, v] of values) {
     if (name === "httpApi") continue; // not a server option
+    if (name === "fault" || name === "faults" || name === "fault-seed") continue; // see main
     if (typeof v === "bigint") o[name] = Number(v);
     else if (LIST_FLAGS.has(name)) o[name] = (v as string).split(","); // §4.8: no trimming
     else o[name] = v;
@@ -75,8 +88,33 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
     return 0;
   }
   const options = toOptions(values);
+  // Extension: fault rules; a bad one is an invalid flag value, as Go's flag package says it.
+  if (parsed.repeated) {
+    const sources: FaultSource[] = parsed.repeated.map(({ name, value }) =>
+      name === "fault" ? { rule: value } : { file: value }
+    );
+    const seed = values.has("fault-seed")
+      ? parseFaultSeed(values.get("fault-seed") as string)!
+      : undefined;
+    try {
+      options.faults = await loadFaultRules(sources, seed);
+    } catch (e) {
+      if (!(e instanceof FaultSourceError)) throw e;
+      const [name, value] = "rule" in e.source
+        ? ["fault", e.source.rule]
+        : ["faults", e.source.file];
+      io.stderr(
+        `invalid value ${goQuote(value)} for flag -${name}: ${e.message}\n${
+          goUsage(io.prog, FLAGS)
+        }`,
+      );
+      return 2;
+    }
+  }
   const log = values.get("log") === true;
   if (log) options.logger = goLogger(io);
+  // Extension -lint: its session lines are printed with or without -log.
+  if (options.lint) options.lint = { onSessionEnd: (s) => io.stdout(goLogLine("INFO", s.line)) };
   // Validated while parsing (the flag's check), so this is an address.
   const apiAt = values.has("httpApi")
     ? httpApiAddress(values.get("httpApi") as string) as HttpApiAddress

@@ -45,6 +45,14 @@ export const AUTH_MECHANISMS: readonly AuthMechanism[] = ["PLAIN", "LOGIN", "CRA
  */
 export type BareLineEndingPolicy = "accept" | "reject";
 
+/**
+ * What to do with a client that sent before the greeting (RFC 5321 §4.3.1; the seam tells,
+ * through its `early` observer). `accept`: go on (lint reports it); `reject`: answer its first
+ * command `421 4.7.0 … talked before the greeting` and close, as smtp-server does.
+ */
+export type EarlyTalkerPolicy = "accept" | "reject";
+
+/** Limits and policies of a serve session (defaults: {@link DEFAULT_ESMTP_CONFIG}). */
 export interface EsmtpConfig {
   /** The name in the greeting and the EHLO reply, and in CRAM-MD5 challenges. */
   hostname: string;
@@ -80,8 +88,11 @@ export interface EsmtpConfig {
   maxErrors: number;
   /** Bare CR / LF in commands and DATA (see {@link BareLineEndingPolicy}). */
   bareLineEndings: BareLineEndingPolicy;
+  /** Input before the greeting (see {@link EarlyTalkerPolicy}). */
+  earlyTalkers: EarlyTalkerPolicy;
 }
 
+/** The defaults a modern MTA would choose, and the lead's decisions on the policies. */
 export const DEFAULT_ESMTP_CONFIG: Readonly<EsmtpConfig> = Object.freeze({
   hostname: "localhost",
   greetingText: "ESMTP mocksmtp",
@@ -95,10 +106,14 @@ export const DEFAULT_ESMTP_CONFIG: Readonly<EsmtpConfig> = Object.freeze({
   maxCommandLine: 4096,
   maxDataLine: 0,
   idleTimeoutMs: 300_000,
-  maxErrors: 10,
+  // Postfix's smtpd_hard_error_limit.
+  maxErrors: 20,
   // DECISION (the lead's): a test double must capture what the client sent; lint reports bare
   // line endings as errors and the persona's --strict chooses `reject`.
   bareLineEndings: "accept",
+  // Whether input beat the greeting is a race on a real socket (`printf … | nc` often wins
+  // it), so refusing is opt-in; lint reports early talkers either way.
+  earlyTalkers: "accept",
 });
 
 /** Fills in defaults; `undefined` fields keep theirs. */
@@ -141,6 +156,8 @@ export type EsmtpSessionEnd =
   | "errors"
   /** An HTTP request on the SMTP port (`554 5.7.0`). */
   | "http"
+  /** Input before the greeting, under the `reject` policy (`421 4.7.0`). */
+  | "early"
   /** The STARTTLS handshake failed. */
   | "tls-failed"
   /** The connection broke, was closed by the server, or an interceptor dropped it. */

@@ -3,6 +3,7 @@
  * 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING/BINARYMIME, DSN, STARTTLS and AUTH) whose
  * every I/O goes through the conversation seam. The embedder (the serve persona, the library)
  * gives limits and policies ({@link EsmtpConfig}) and storage and credentials ({@link EsmtpHooks}).
+ * What it answers, byte for byte, and why its policies default as they do: docs/esmtp.md.
  */
 import type { SessionEngine } from "../session.ts";
 import { type EsmtpConfig, type EsmtpHooks, resolveEsmtpConfig } from "./config.ts";

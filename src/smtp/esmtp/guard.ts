@@ -1,14 +1,28 @@
 /**
  * The checks that run before any verb is looked at (smtp-server's `_onCommand` in spirit):
- * an HTTP request sent to the SMTP port, and the budget of refused commands a session may
- * spend before it is cut off (an unknown-command storm, a client stuck in a loop).
+ * input that arrived before the greeting, an HTTP request sent to the SMTP port, and the
+ * budget of refused commands a session may spend before it is cut off (an unknown-command
+ * storm, a client stuck in a loop).
  *
- * TODO(pre-greeting): a client that talks before the greeting (an "early talker", RFC 5321
- * §4.3.1 and Postfix's postscreen pregreet test) cannot be told from reading order alone: the
- * dialect reads nothing before it has written the greeting, and bytes that came earlier then
- * look like a pipelined command. Refuse them here once the seam tells whether input arrived
- * before the greeting was written.
+ * An early talker cannot be told from reading order alone (bytes that came before the
+ * greeting look like a pipelined command once it is written): the seam tells, through an
+ * `early` observer that reads ahead from before the greeting.
  */
+import type { Conversation } from "../conversation.ts";
+
+/** Watches for input before the greeting; attach before the greeting is written. */
+export class EarlyTalker {
+  #seen = false;
+
+  constructor(conv: Conversation) {
+    conv.observe({ early: () => this.#seen = true });
+  }
+
+  /** Input had arrived before the greeting was written. */
+  get seen(): boolean {
+    return this.#seen;
+  }
+}
 
 /** HTTP request methods (RFC 9110 §9) followed by a space: never the start of an SMTP command. */
 const HTTP_REQUEST = /^(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) /;

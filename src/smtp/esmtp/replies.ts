@@ -89,6 +89,11 @@ export function tooManyErrorsReply(host: string): Reply {
   return r(421, "4.7.0", `${host} Error: too many errors`);
 }
 
+/** `421 4.7.0 host Error: talked before the greeting` (an early talker, refused). */
+export function earlyTalkerReply(host: string): Reply {
+  return r(421, "4.7.0", `${host} Error: talked before the greeting`);
+}
+
 /** `421 4.3.2 host Service shutting down` (the server began a graceful stop). */
 export function shuttingDownReply(host: string): Reply {
   return r(421, "4.3.2", `${host} Service shutting down`);

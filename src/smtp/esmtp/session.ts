@@ -19,11 +19,12 @@ import {
   type EsmtpSessionEnd,
   EXTENSIONS,
 } from "./config.ts";
-import { ErrorBudget, isHttpRequest } from "./guard.ts";
+import { EarlyTalker, ErrorBudget, isHttpRequest } from "./guard.ts";
 import { IdleTimeout } from "./idle.ts";
 import { isReply, mailFacts, rcptParams } from "./mail_params.ts";
 import {
   chunkReply,
+  earlyTalkerReply,
   ehloReply,
   greetingReply,
   heloReply,
@@ -35,8 +36,18 @@ import {
 } from "./replies.ts";
 import { buildRecord, type SessionFacts, type Transaction } from "./transaction.ts";
 
-/** A reply could not be written: the peer is gone. */
+/** A reply could not be written, or a read failed: the peer is gone. */
 class PeerGone extends Error {}
+
+/** `read`, with a failing wire read as {@link PeerGone}; a line cap or timeout stays itself. */
+async function input<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (e) {
+    if (e instanceof LineTooLongError || e instanceof TimeoutError) throw e;
+    throw new PeerGone();
+  }
+}
 
 /** Ends the session from deep inside a handler. */
 class SessionOver extends Error {
@@ -51,10 +62,12 @@ class AuthLineTooLong extends Error {}
 /** What a handler returns: `null` to read the next command, or how the session ends. */
 type Next = EsmtpSessionEnd | null;
 
+/** One serve session on its context: {@link EsmtpSession.run} talks it to its end. */
 export class EsmtpSession {
   readonly #conv: Conversation;
   readonly #idle: IdleTimeout;
   readonly #errors: ErrorBudget;
+  readonly #early: EarlyTalker | null;
   readonly #startedAt: Date;
   #helo = "";
   #heloVerb: "HELO" | "EHLO" | null = null;
@@ -63,18 +76,22 @@ export class EsmtpSession {
   #authMechanism: AuthMechanism | undefined;
   #tx: Transaction | null = null;
   #messages = 0;
+  /** The `421` of an expired idle timeout, while it is being written. */
+  #expiring: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
     private readonly cfg: EsmtpConfig,
     private readonly hooks: EsmtpHooks,
   ) {
-    this.#idle = new IdleTimeout(ctx.clock, cfg.idleTimeoutMs);
+    this.#idle = new IdleTimeout(ctx.clock, cfg.idleTimeoutMs, () => this.#expire());
     this.#conv = new Conversation(ctx, { maxLine: cfg.maxCommandLine, source: this.#idle.source });
     this.#errors = new ErrorBudget(cfg.maxErrors);
     this.#tls = ctx.tls !== undefined;
     this.#startedAt = hooks.now();
     hooks.attach?.(this.#conv);
+    // Only when refusing: an `early` observer makes every session read ahead.
+    this.#early = cfg.earlyTalkers === "reject" ? new EarlyTalker(this.#conv) : null;
   }
 
   /** Runs the session to its end; never throws for anything the client does. */
@@ -87,6 +104,10 @@ export class EsmtpSession {
     } finally {
       this.#idle.stop();
     }
+    if (this.#idle.expired) {
+      await this.#expiring;
+      end = "timeout";
+    }
     this.#conv.close(); // safe twice: the server closes the connection too
     this.ctx.log("debug", `session ended (${end})`);
     return end;
@@ -94,13 +115,24 @@ export class EsmtpSession {
 
   async #ended(e: unknown): Promise<EsmtpSessionEnd> {
     if (e instanceof SessionOver) return e.end;
+    // Reads carry no deadline (the idle timeout closes instead), but a transport may time out.
     if (e instanceof TimeoutError) {
       await this.#send(timeoutReply(this.cfg.hostname)).catch(() => {});
       return "timeout";
     }
-    // A read or write that failed: the connection broke; nothing to answer.
-    if (!(e instanceof PeerGone)) this.ctx.log("debug", `connection failed: ${String(e)}`);
+    // Reads and writes that fail are PeerGone; anything else is a fault of this code or of a
+    // hook, logged so that tests see it, and the session still ends quietly.
+    if (!(e instanceof PeerGone)) this.ctx.log("err", `session failed: ${String(e)}`);
     return "closed";
+  }
+
+  /**
+   * The idle time passed while the session waited for input: answer and close, which ends
+   * the pending read (the session then sees the end of input, or stops at its next read).
+   */
+  #expire(): void {
+    this.#expiring = this.#send(timeoutReply(this.cfg.hostname)).catch(() => {})
+      .finally(() => this.#conv.close());
   }
 
   async #converse(): Promise<EsmtpSessionEnd> {
@@ -118,13 +150,15 @@ export class EsmtpSession {
   /** The next command line; a line over the cap is dropped whole and reported once. */
   async #readCommand(): Promise<Uint8Array | "too-long" | null> {
     try {
-      const line = await this.#conv.readCommand();
+      const line = await input(this.#conv.readCommand());
       // A final fragment without a line end: the client has gone, nothing to answer.
-      return line === null || line[line.length - 1] !== 0x0a ? null : line;
+      if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) return null;
+      return line;
     } catch (e) {
       if (!(e instanceof LineTooLongError)) throw e;
     }
-    return (await this.#conv.reader.dropLine()) === null ? null : "too-long";
+    const dropped = await input(this.#conv.reader.dropLine());
+    return dropped === null || this.#idle.expired ? null : "too-long";
   }
 
   // ---------------------------------------------------------------------------------------
@@ -166,6 +200,10 @@ export class EsmtpSession {
 
   async #command(line: Uint8Array): Promise<Next> {
     const { text, end, bareCr } = commandLine(line);
+    if (this.#early?.seen) {
+      await this.#send(earlyTalkerReply(this.cfg.hostname));
+      return "early";
+    }
     if (isHttpRequest(text)) {
       await this.#send(REPLY.http);
       return "http";
@@ -321,14 +359,15 @@ export class EsmtpSession {
     if (tx.mail.body === "BINARYMIME") return this.#refuse(REPLY.binaryNeedsBdat);
     await this.#send(REPLY.dataGo);
     const max = this.cfg.maxMessageSize;
-    const result = await this.#conv.readData({
+    const result = await input(this.#conv.readData({
       ending: SERVE_ENDING,
       body: new GrowingBody(max),
       maxSize: max,
       overflow: "drain",
       ...(this.cfg.maxDataLine > 0 && { maxLine: this.cfg.maxDataLine }),
       signal: this.ctx.closed,
-    });
+    }));
+    if (this.#idle.expired) return "timeout";
     if (result.end === "cut") return "eof";
     if (result.end === "aborted") return "closed";
     this.#tx = null; // whatever the outcome, this transaction is over
@@ -359,7 +398,8 @@ export class EsmtpSession {
       await this.#send(REPLY.tooBig);
       return null;
     }
-    const chunk = await this.#conv.readChunk(size);
+    const chunk = await input(this.#conv.readChunk(size));
+    if (this.#idle.expired) return "timeout";
     if (chunk === null) return "eof";
     body.push(chunk);
     if (!last) {
@@ -378,9 +418,14 @@ export class EsmtpSession {
     return this.#refuse(reply);
   }
 
+  /**
+   * Reads a refused chunk a bounded piece at a time, past the observers: it is no content,
+   * and observers take each `chunk` for a whole BDAT chunk (as the seam's own refusals do).
+   */
   async #dropChunk(size: number): Promise<void> {
     for (let left = size; left > 0;) {
-      const piece = await this.#conv.readChunk(Math.min(left, DROP_PIECE));
+      const piece = await input(this.#conv.reader.readBytes(Math.min(left, DROP_PIECE)));
+      if (this.#idle.expired) throw new SessionOver("timeout");
       if (piece === null) throw new SessionOver("eof");
       left -= piece.length;
     }
@@ -440,7 +485,7 @@ export class EsmtpSession {
     const plain = this.ctx.wire;
     try {
       // Plaintext pipelined behind STARTTLS is dropped by the seam (RFC 3207 §5).
-      await this.#conv.startTls(() => this.#idle.bound(this.ctx.upgradeTls!()));
+      await this.#conv.startTls(() => this.#idle.bound(this.ctx.upgradeTls!));
     } catch (e) {
       plain.close(); // a handshake that timed out must not linger
       this.ctx.log("notice", `TLS handshake failed: ${String(e)}`);
@@ -497,13 +542,14 @@ export class EsmtpSession {
       line = await this.#conv.authStep(this.#text(reply));
     } catch (e) {
       if (e instanceof LineTooLongError) {
-        if ((await this.#conv.reader.dropLine()) === null) return null;
+        const dropped = await input(this.#conv.reader.dropLine());
+        if (dropped === null || this.#idle.expired) return null;
         throw new AuthLineTooLong();
       }
       if (e instanceof TimeoutError) throw e;
       throw new PeerGone();
     }
-    if (line === null || line[line.length - 1] !== 0x0a) return null;
+    if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) return null;
     return commandLine(line).text;
   }
 }

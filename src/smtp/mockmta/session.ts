@@ -261,6 +261,9 @@ class MockmtaSession {
     }
     const data = body.bytes;
     this.ctx.log("debug", `C: (${lines} lines, ${data.length} bytes of message data)`);
+    // A fault rule may answer the message instead: it is then neither delivered nor counted.
+    const go = this.#conv.gate("dot", "");
+    if (go !== true && !(await go)) return true;
     const message: ReceivedMessage = {
       sessionId: this.#conv.info.id,
       from: envelopeAddress(mailFrom),

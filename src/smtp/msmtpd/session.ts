@@ -230,6 +230,12 @@ class MsmtpdSession {
     if (mail.kind === "tooLarge") {
       return this.#fail(R.noMemory, `mail larger than ${maxSize} bytes, nothing was piped`);
     }
+    // A fault rule may answer the mail instead: it is then not piped, and the session goes on.
+    const go = this.#conv.gate("dot", "");
+    if (go !== true && !(await go)) {
+      if (this.cfg.releaseMail) mail.release();
+      return null;
+    }
     const data = mail.data;
     const message: ReceivedMessage = {
       sessionId: this.#conv.info.id,

@@ -327,6 +327,12 @@ class SmtpmockSession {
       this.#err = true;
       return "continue"; // the next command read sees EOF and ends the session
     }
+    // A fault rule may answer the message instead (it is then not taken: no record, no sink).
+    const go = this.#conv.gate("dot", "");
+    if (go !== true && !(await go)) {
+      this.#err = true;
+      return "continue";
+    }
     tx.raw = result.bytes;
     // Made only for a reader (a sink, or the hook that keeps go-smtp-mock's views): built for
     // every message it cost the CLI, which keeps neither, a measurable share of throughput.

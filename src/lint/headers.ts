@@ -1,0 +1,151 @@
+/**
+ * A small header scanner for lint (RFC 5322 §2.2): fields with their line numbers and the
+ * lines that are not fields. Values are read as Latin-1 (one char per byte), so offsets and
+ * 8-bit bytes survive for the evidence; nothing is decoded.
+ */
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** One header field, unfolded. */
+export interface HeaderField {
+  /** As written. */
+  readonly name: string;
+  /** Lower-cased, for lookups. */
+  readonly key: string;
+  /** The value after the colon, continuation lines joined, Latin-1. */
+  readonly value: string;
+  /** 1-based line of the field's first line, in the whole message. */
+  readonly line: number;
+  /** Offset of the field's first line. */
+  readonly at: number;
+}
+
+/** A line in the header section that is not a field or a continuation of one. */
+export interface HeaderProblem {
+  readonly line: number;
+  readonly at: number;
+  readonly reason: string;
+}
+
+export interface HeaderSection {
+  readonly fields: HeaderField[];
+  readonly problems: HeaderProblem[];
+  /** Offset where the body starts (after the empty line), or the end of the bytes. */
+  readonly bodyAt: number;
+  /** 1-based line number of the body's first line. */
+  readonly bodyLine: number;
+  /** Offset of the first byte ≥ 0x80 in the section, -1 when none. */
+  readonly eightBitAt: number;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+/** Whether every byte of `name` is a printable ASCII character other than `:`. */
+function validName(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i];
+    if (b < 33 || b > 126) return false;
+  }
+  return true;
+}
+
+/**
+ * The header section of `bytes[from, to)`, whose first line is line `firstLine`. Stops at
+ * the first empty line, or after `maxFields` fields (the rest counts as body).
+ */
+export function scanHeaders(
+  bytes: Uint8Array,
+  from = 0,
+  to = bytes.length,
+  firstLine = 1,
+  maxFields = 1000,
+): HeaderSection {
+  const fields: HeaderField[] = [];
+  const problems: HeaderProblem[] = [];
+  let eightBitAt = -1;
+  let at = from;
+  let line = firstLine;
+  let open: { name: string; at: number; line: number; value: string } | null = null;
+  const closeOpen = () => {
+    if (!open) return;
+    fields.push({
+      name: open.name,
+      key: open.name.toLowerCase(),
+      value: open.value.trim(),
+      line: open.line,
+      at: open.at,
+    });
+    open = null;
+  };
+  while (at < to) {
+    let end = bytes.indexOf(LF, at);
+    if (end < 0 || end >= to) end = to;
+    const next = end < to ? end + 1 : to;
+    const textEnd = end > at && bytes[end - 1] === CR ? end - 1 : end;
+    if (textEnd === at) { // the empty line: the body follows
+      closeOpen();
+      return { fields, problems, bodyAt: next, bodyLine: line + 1, eightBitAt };
+    }
+    if (eightBitAt < 0) {
+      for (let i = at; i < textEnd; i++) {
+        if (bytes[i] >= 0x80) {
+          eightBitAt = i;
+          break;
+        }
+      }
+    }
+    const first = bytes[at];
+    if (first === 0x20 || first === 0x09) {
+      if (open) (open as { value: string }).value += latin1.decode(bytes.subarray(at, textEnd));
+      else problems.push({ line, at, reason: "continuation line without a field before it" });
+    } else {
+      closeOpen();
+      if (fields.length >= maxFields) {
+        return { fields, problems, bodyAt: at, bodyLine: line, eightBitAt };
+      }
+      const colon = bytes.subarray(at, textEnd).indexOf(0x3a);
+      if (colon < 0) problems.push({ line, at, reason: "no colon" });
+      else if (!validName(bytes, at, at + colon)) {
+        problems.push({ line, at, reason: "field name with a space or control character" });
+      } else {
+        open = {
+          name: latin1.decode(bytes.subarray(at, at + colon)),
+          at,
+          line,
+          value: latin1.decode(bytes.subarray(at + colon + 1, textEnd)),
+        };
+      }
+    }
+    at = next;
+    line++;
+  }
+  closeOpen();
+  return { fields, problems, bodyAt: to, bodyLine: line, eightBitAt };
+}
+
+/** The first field named `key` (lower case). */
+export function field(section: HeaderSection, key: string): HeaderField | undefined {
+  return section.fields.find((f) => f.key === key);
+}
+
+/** A Content-Type value: its type/subtype (lower case) and parameters (keys lower case). */
+export interface ContentType {
+  readonly type: string;
+  readonly params: ReadonlyMap<string, string>;
+}
+
+/** Parses `type/subtype; key=value; key="quoted"` loosely (lint reports, never refuses). */
+export function parseContentType(value: string): ContentType {
+  const semi = value.indexOf(";");
+  const type = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
+  const params = new Map<string, string>();
+  if (semi >= 0) {
+    const re = /;\s*([^\s=;]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^;\s]*)/g;
+    for (const m of value.slice(semi).matchAll(re)) {
+      params.set(m[1].toLowerCase(), m[3] !== undefined ? m[3].replace(/\\(.)/g, "$1") : m[2]);
+    }
+  }
+  return { type, params };
+}

@@ -1,0 +1,116 @@
+/**
+ * The line-endings family: bare LF, bare CR and the `.` lines that smuggling attacks use
+ * (RFC 5321 §2.3.8, §4.1.1.4), in command lines and in message data.
+ */
+import type { Finding } from "./finding.ts";
+import { finding } from "./catalogue.ts";
+import { escapeBytes, excerpt } from "./escape.ts";
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
+
+/** The 1-based line of `bytes` that holds offset `at`. */
+export function lineAt(bytes: Uint8Array, at: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(LF); i >= 0 && i < at; i = bytes.indexOf(LF, i + 1)) line++;
+  return line;
+}
+
+/** Where the line that holds `at` starts. */
+export function lineStartOf(bytes: Uint8Array, at: number): number {
+  return at === 0 ? 0 : bytes.lastIndexOf(LF, at - 1) + 1;
+}
+
+/** Offset of the first LF not after a CR, or -1. */
+export function firstBareLf(bytes: Uint8Array): number {
+  for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) {
+    if (i === 0 || bytes[i - 1] !== CR) return i;
+  }
+  return -1;
+}
+
+/** Offset of the first CR not before an LF, or -1. */
+export function firstBareCr(bytes: Uint8Array): number {
+  for (let i = bytes.indexOf(CR); i >= 0; i = bytes.indexOf(CR, i + 1)) {
+    if (bytes[i + 1] !== LF) return i;
+  }
+  return -1;
+}
+
+/** How many LFs of `bytes` are bare (for the evidence's count). */
+function countBareLf(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) {
+    if (i === 0 || bytes[i - 1] !== CR) n++;
+  }
+  return n;
+}
+
+/** The line ending that starts at `i`: its length, and whether it is CRLF; 0 if none. */
+function endingAt(bytes: Uint8Array, i: number): { len: number; crlf: boolean } {
+  if (bytes[i] === CR) {
+    return bytes[i + 1] === LF ? { len: 2, crlf: true } : { len: 1, crlf: false };
+  }
+  if (bytes[i] === LF) return { len: 1, crlf: false };
+  return { len: 0, crlf: false };
+}
+
+/**
+ * Offset of the first `.` alone on a line where a line ending around it is bare (`\n.\n`,
+ * `\r\n.\n`, `\r.\r\n`, …): a server with another terminator policy would end the message
+ * there and read what follows as commands. Data starts after DATA's CRLF.
+ */
+export function firstSmuggledDot(bytes: Uint8Array): number {
+  for (let i = bytes.indexOf(DOT); i >= 0; i = bytes.indexOf(DOT, i + 1)) {
+    const after = endingAt(bytes, i + 1);
+    if (after.len === 0) continue;
+    let beforeCrlf: boolean;
+    if (i === 0) beforeCrlf = true;
+    else if (bytes[i - 1] === LF) beforeCrlf = i >= 2 && bytes[i - 2] === CR;
+    else if (bytes[i - 1] === CR) beforeCrlf = false;
+    else continue;
+    if (!beforeCrlf || !after.crlf) return i;
+  }
+  return -1;
+}
+
+/** Line-ending findings of a message's data (lines counted from 1). */
+export function dataLineEndings(data: Uint8Array): Finding[] {
+  const out: Finding[] = [];
+  const lf = firstBareLf(data);
+  if (lf >= 0) {
+    const n = countBareLf(data);
+    const line = lineAt(data, lf);
+    out.push(finding(
+      "bare-lf",
+      `line ${line}: ${excerpt(data, lf, lineStartOf(data, lf))}` +
+        (n > 1 ? ` (${n} bare LFs)` : ""),
+      line,
+    ));
+  }
+  const cr = firstBareCr(data);
+  if (cr >= 0) {
+    const line = lineAt(data, cr);
+    out.push(finding("bare-cr", `line ${line}: ${excerpt(data, cr, lineStartOf(data, cr))}`, line));
+  }
+  const dot = firstSmuggledDot(data);
+  if (dot >= 0) {
+    const from = Math.max(0, dot - 2);
+    const seq = `"${escapeBytes(data.subarray(from, Math.min(data.length, dot + 3)))}"`;
+    const line = lineAt(data, dot);
+    out.push(finding("smuggling-sequence", `line ${line}: ${seq}`, line));
+  }
+  return out;
+}
+
+/** `bare-lf` or `bare-cr` of one command line (line end included), `null` when it is clean. */
+export function commandLineEnding(line: Uint8Array, lineNo: number): Finding | null {
+  const cr = firstBareCr(line);
+  if (cr >= 0) return finding("bare-cr", `line ${lineNo}: ${excerpt(line, cr, 0)}`, lineNo);
+  const lf = line.length - 1;
+  if (line[lf] === LF && (lf === 0 || line[lf - 1] !== CR)) {
+    return finding("bare-lf", `line ${lineNo}: ${excerpt(line, lf, 0)}`, lineNo);
+  }
+  return null;
+}

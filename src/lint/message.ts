@@ -1,0 +1,50 @@
+/**
+ * A message's own findings, from its bytes and envelope: line endings, 8-bit, SIZE, format
+ * and MIME. Work per message is capped: the checks read at most `maxScan` bytes.
+ */
+import type { EsmtpParams } from "../smtp/params.ts";
+import type { Finding } from "./finding.ts";
+import { finding } from "./catalogue.ts";
+import { dataLineEndings } from "./line_endings.ts";
+import { eightBitFindings } from "./eightbit.ts";
+import { scanHeaders } from "./headers.ts";
+import { headerFindings, longLine } from "./format.ts";
+import { mimeFindings } from "./mime.ts";
+
+/** What the message checks read: the bytes as received and the MAIL parameters. */
+export interface MessageInput {
+  readonly data: Uint8Array;
+  /** Octets of the whole message when `data` holds only its start (default its length). */
+  readonly size?: number;
+  readonly mailParams?: EsmtpParams;
+}
+
+/** How much to read. */
+export interface MessageContext {
+  readonly maxScan: number;
+}
+
+/** The findings of one message, in family order. */
+export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[] {
+  const data = m.data.length > ctx.maxScan ? m.data.subarray(0, ctx.maxScan) : m.data;
+  const headers = scanHeaders(data);
+  const out = [
+    ...dataLineEndings(data),
+    ...eightBitFindings(data, m.mailParams, headers.eightBitAt),
+  ];
+  const size = sizeMismatch(m.size ?? m.data.length, m.mailParams);
+  if (size) out.push(size);
+  const long = longLine(data);
+  if (long) out.push(long);
+  out.push(...headerFindings(data, headers), ...mimeFindings(data, headers));
+  return out;
+}
+
+/** `size-mismatch`: more octets sent than MAIL FROM's SIZE= announced (RFC 1870 §3). */
+function sizeMismatch(sent: number, params: EsmtpParams | undefined): Finding | null {
+  const size = params?.SIZE;
+  if (typeof size !== "string" || !/^\d+$/.test(size)) return null;
+  const announced = Number(size);
+  if (sent <= announced) return null;
+  return finding("size-mismatch", `SIZE=${size} announced, ${sent} octets sent`);
+}

@@ -1,0 +1,271 @@
+/**
+ * One session's lint: an {@link Observer} on its conversation that keeps the protocol state
+ * the rules need (greeting, what EHLO advertised, TLS, the transaction) and the findings so
+ * far. A session finding is reported once per id, at its first occurrence.
+ */
+import type { Observer } from "../smtp/conversation.ts";
+import type { DataResult } from "../smtp/framing.ts";
+import type { ReceivedMessage } from "../smtp/message.ts";
+import { type EsmtpParams, paramsAfterPath } from "../smtp/params.ts";
+import type { Reply } from "../smtp/reply.ts";
+import type { Finding, FindingId } from "./finding.ts";
+import { finding } from "./catalogue.ts";
+import { escapeBytes } from "./escape.ts";
+import { commandLineEnding } from "./line_endings.ts";
+import { messageFindings, type MessageInput } from "./message.ts";
+import { nonAscii } from "./eightbit.ts";
+import { GROUP_ENDERS, heloProblem, RSET_STORM } from "./protocol.ts";
+
+/** Findings counted by id. */
+export type LintCounts = Partial<Record<FindingId, number>>;
+
+/** What a session tells its linter. */
+export interface SessionEvents {
+  /** A message's data arrived; `findings` are the session's so far and its own. */
+  message(data: Uint8Array, findings: readonly Finding[]): void;
+  close(session: SessionLint): void;
+}
+
+/** The transaction since MAIL FROM. */
+interface Transaction {
+  readonly params: EsmtpParams;
+  /** BDAT chunks so far (their first `maxScan` bytes), and whether the last BDAT said LAST. */
+  readonly chunks: Uint8Array[];
+  /** Bytes of every BDAT chunk so far, those past `maxScan` included. */
+  size: number;
+  last: boolean;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+/** `AUTH MECH ...` with the line's own ending: an AUTH line as evidence may show. */
+function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
+  const words = text.split(/[ \t]+/);
+  const shown = words.slice(0, 2).join(" ") + (words.length > 2 ? " ..." : "");
+  const ending = line.subarray(text.length);
+  const out = new Uint8Array(shown.length + ending.length);
+  for (let i = 0; i < shown.length; i++) out[i] = shown.charCodeAt(i) & 0xff;
+  out.set(ending, shown.length);
+  return out;
+}
+/** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
+const KEEP_MESSAGES = 8;
+
+export class SessionLint implements Observer {
+  readonly #findings: Finding[] = [];
+  readonly #counts = new Map<FindingId, number>();
+  #line = 0;
+  #greeted: "EHLO" | "HELO" | null = null;
+  #advertised: ReadonlySet<string> | null = null;
+  #tls = false;
+  #quit = false;
+  #rsets = 0;
+  #lastVerb = "";
+  #lastCommand: Uint8Array | null = null;
+  #tx: Transaction | null = null;
+  /** The findings of the message whose data arrived last, until the next transaction. */
+  #current: readonly Finding[] = [];
+  /** Recent messages' sizes and findings, for records that are not the bytes read. */
+  readonly #recent: { length: number; findings: readonly Finding[] }[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly maxScan: number,
+    readonly events: SessionEvents,
+  ) {}
+
+  /** Session findings so far. */
+  get sessionFindings(): readonly Finding[] {
+    return this.#findings;
+  }
+
+  #add(id: FindingId, evidence: string, line?: number): void {
+    this.#add1(finding(id, evidence, line));
+  }
+
+  #add1(f: Finding): void {
+    if (this.#findings.some((g) => g.id === f.id)) return;
+    this.#findings.push(f);
+    this.#count(f.id);
+  }
+
+  #count(id: FindingId): void {
+    this.#counts.set(id, (this.#counts.get(id) ?? 0) + 1);
+  }
+
+  early(bytes: Uint8Array): void {
+    this.#add("early-talker", `before the greeting: "${escapeBytes(bytes)}"`, 1);
+  }
+
+  command(raw: Uint8Array): void {
+    const lineNo = ++this.#line;
+    const text = latin1.decode(raw).replace(/\r?\n$/, "");
+    const space = text.search(/[ \t]/);
+    const verb = (space < 0 ? text : text.slice(0, space)).toUpperCase();
+    const arg = space < 0 ? "" : text.slice(space + 1);
+    // Evidence never shows an AUTH command's initial response (credentials).
+    const line = verb === "AUTH" ? withoutCredentials(raw, text) : raw;
+    const ending = commandLineEnding(line, lineNo);
+    if (ending) this.#add1(ending);
+    this.#lastVerb = verb;
+    this.#lastCommand = line;
+    const shown = `line ${lineNo}: "${escapeBytes(line)}"`;
+    switch (verb) {
+      case "EHLO":
+      case "HELO": {
+        this.#greeted = verb;
+        this.#advertised = null;
+        this.#tx = null;
+        const problem = heloProblem(arg);
+        if (problem) this.#add("helo-invalid", `${shown}: ${problem}`, lineNo);
+        break;
+      }
+      case "MAIL": {
+        if (!this.#greeted) {
+          this.#add(
+            "no-ehlo",
+            `${shown}: no EHLO or HELO${this.#tls ? " since STARTTLS" : ""}`,
+            lineNo,
+          );
+        }
+        const colon = arg.indexOf(":");
+        const path = colon < 0 ? "" : arg.slice(colon + 1);
+        const params = paramsAfterPath(path);
+        this.#tx = { params, chunks: [], size: 0, last: false };
+        this.#current = [];
+        if (nonAscii(line) && params.SMTPUTF8 === undefined) {
+          this.#add("utf8-address-without-smtputf8", `${shown}: no SMTPUTF8 parameter`, lineNo);
+        }
+        break;
+      }
+      case "RCPT":
+        if (nonAscii(line) && this.#tx?.params.SMTPUTF8 === undefined) {
+          this.#add("utf8-address-without-smtputf8", `${shown}: MAIL FROM had no SMTPUTF8`, lineNo);
+        }
+        break;
+      case "RSET":
+        this.#tx = null;
+        if (++this.#rsets === RSET_STORM) {
+          this.#add(
+            "rset-storm",
+            `line ${lineNo}: RSET number ${RSET_STORM} without a message between`,
+            lineNo,
+          );
+        }
+        break;
+      case "AUTH":
+        if (!this.#tls) {
+          const mech = arg.split(/[ \t]/)[0];
+          this.#add(
+            "auth-cleartext",
+            `line ${lineNo}: AUTH ${mech} on a connection without TLS`,
+            lineNo,
+          );
+        }
+        break;
+      case "BDAT":
+        if (this.#tx) this.#tx.last = /[ \t]LAST\s*$/i.test(text);
+        break;
+      case "QUIT":
+        this.#quit = true;
+        break;
+    }
+  }
+
+  authResponse(): void {
+    this.#line++;
+  }
+
+  reply(reply: Reply, _text: string, ahead: number): void {
+    if (this.#lastVerb === "EHLO" && reply.code === 250) {
+      this.#advertised = new Set(reply.lines.slice(1).map((l) => l.split(" ")[0].toUpperCase()));
+    }
+    if (ahead > 0 && this.#lastCommand) this.#sentAhead(reply, ahead);
+  }
+
+  /** The client sent more before this reply: fine only within a PIPELINING group. */
+  #sentAhead(reply: Reply, ahead: number): void {
+    const verb = this.#lastVerb;
+    if (verb === "QUIT" || reply.code === 221 || reply.code === 421) return;
+    const offered = this.#advertised?.has("PIPELINING") ?? false;
+    // A message's end may be followed by the next command at once within a group.
+    if (offered && !GROUP_ENDERS.has(verb)) return;
+    const what = verb === "." ? "the end of data" : `"${escapeBytes(this.#lastCommand!)}"`;
+    this.#add(
+      "unadvertised-pipelining",
+      `line ${this.#line}: ${ahead} bytes sent after ${what} before its ${reply.code} reply` +
+        (offered ? ` (${verb} must end a PIPELINING group)` : " (PIPELINING not offered)"),
+      this.#line,
+    );
+  }
+
+  data(result: DataResult): void {
+    this.#line += result.lines + 1;
+    this.#lastVerb = ".";
+    if (result.end !== "data") return;
+    this.#arrived(result.bytes);
+  }
+
+  chunk(bytes: Uint8Array): void {
+    const tx = this.#tx;
+    if (!tx) return;
+    // Only what the checks read is kept (a copy when cut, so the chunk itself can go).
+    const room = this.maxScan - Math.min(tx.size, this.maxScan);
+    if (room > 0) tx.chunks.push(bytes.length <= room ? bytes : bytes.slice(0, room));
+    tx.size += bytes.length;
+    if (!tx.last) return;
+    const data = new Uint8Array(tx.chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of tx.chunks) data.set(c, (at += c.length) - c.length);
+    tx.chunks.length = 0;
+    this.#arrived(data, tx.size);
+    tx.size = 0;
+  }
+
+  /** A message's data has fully arrived: its findings, for the record and a `dot` gate. */
+  #arrived(data: Uint8Array, size = data.length): void {
+    this.#rsets = 0;
+    const own = messageFindings({ data, size, mailParams: this.#tx?.params }, this);
+    for (const f of own) this.#count(f.id);
+    const findings = [...this.#findings, ...own];
+    this.#current = findings;
+    this.#recent.push({ length: size, findings });
+    if (this.#recent.length > KEEP_MESSAGES) this.#recent.shift();
+    this.events.message(data, findings);
+  }
+
+  tls(): void {
+    this.#tls = true;
+    this.#greeted = null;
+    this.#advertised = null;
+    this.#tx = null;
+  }
+
+  close(): void {
+    if (!this.#quit) {
+      this.#add("no-quit", `the connection closed after ${this.#line} lines without QUIT`);
+    }
+    this.events.close(this);
+  }
+
+  /** The findings of the message whose data arrived last (for a `dot` interceptor). */
+  current(): Finding[] {
+    return [...this.#current];
+  }
+
+  /**
+   * The findings of a record of this session whose bytes are not those read (BDAT): the
+   * recent message of the same size, else its own findings computed now (not counted).
+   */
+  findingsOf(message: Pick<ReceivedMessage, "data" | "mailParams">): Finding[] {
+    const i = this.#recent.findIndex((r) => r.length === message.data.length);
+    if (i >= 0) return [...this.#recent.splice(i, 1)[0].findings];
+    const input: MessageInput = message;
+    return [...this.#findings, ...messageFindings(input, this)];
+  }
+
+  /** Every finding so far (session and messages), counted by id. */
+  counts(): LintCounts {
+    return Object.fromEntries(this.#counts);
+  }
+}
