@@ -15,6 +15,7 @@
  */
 import type { StoredMessage } from "./store.ts";
 import type { MimeAddress } from "../mime/view.ts";
+import { cleanSearchText } from "./summary.ts";
 
 /** A parsed search: test stored messages with `matches`. */
 export interface Query {
@@ -137,7 +138,9 @@ function parseTerm(word: string, now: () => Date): Bare | null {
     case "has:inlines":
       return term("has:inline", (m) => m.summary.inline > 0);
   }
-  return { kind: "text", value: word, test: (m) => m.summary.searchText.includes(lower) };
+  const needle = cleanSearchText(word);
+  if (!needle) return null;
+  return { kind: "text", value: word, test: (m) => m.summary.searchText.includes(needle) };
 }
 
 /**

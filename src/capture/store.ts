@@ -30,7 +30,7 @@ export interface StoredMessage {
   readonly created: Date;
   /** Header facts and search text, made once on arrival. */
   readonly summary: Summary;
-  /** Sorted, unique; from plus-addresses and `X-Tags` on arrival, then as set. */
+  /** Sorted, unique ignoring case; from plus-addresses and `X-Tags` on arrival, then as set. */
   tags: string[];
   read: boolean;
   /** Lint findings for this message (lint's `Finding`s), when a linter ran. */
@@ -88,6 +88,11 @@ export interface CaptureStoreOptions {
   tagsFromPlusAddresses?: boolean;
   /** Views kept parsed for `view()`; older ones are parsed again when asked. Default 50. */
   viewCache?: number;
+  /**
+   * Raw bytes of the messages whose views are kept, at most (a view holds decoded copies of
+   * the parts, so about as much again). Default 32 MiB; the most recent view is always kept.
+   */
+  viewCacheBytes?: number;
 }
 
 export type { WaitOptions };
@@ -104,6 +109,8 @@ export class CaptureStore {
   readonly #clock: Clock;
   readonly #plusTags: boolean;
   readonly #viewCacheSize: number;
+  readonly #viewCacheBytes: number;
+  #viewBytes = 0;
   /** Oldest first: eviction takes from the front, arrival appends. */
   #items: StoredMessage[] = [];
   #byId = new Map<string, StoredMessage>();
@@ -111,7 +118,10 @@ export class CaptureStore {
   #seq = 0;
   #waiters = new Set<Waiter>();
   #listeners = new Set<StoreListener>();
-  #views = new Map<string, Promise<MessageView>>();
+  /** Least recently used first; each entry with the raw size it accounts for. */
+  #views = new Map<string, { view: Promise<MessageView>; size: number }>();
+  /** The message being inserted while waiters are checked, else null. */
+  #arrival: StoredMessage | null = null;
   /** Keeps `add()` insertions in call order while parsing runs concurrently. */
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -121,6 +131,7 @@ export class CaptureStore {
     this.#clock = options.clock ?? systemClock;
     this.#plusTags = options.tagsFromPlusAddresses ?? true;
     this.#viewCacheSize = options.viewCache ?? 50;
+    this.#viewCacheBytes = options.viewCacheBytes ?? 32 * 1024 * 1024;
   }
 
   /** Messages held now. */
@@ -159,8 +170,9 @@ export class CaptureStore {
         ...(extras.lint ? { lint: extras.lint } : {}),
         ...(extras.transcript !== undefined ? { transcript: extras.transcript } : {}),
       };
+      // Cached first: a listener of the `new` event that asks for the view gets this one.
+      this.#cacheView(stored.id, Promise.resolve(view), stored.size);
       this.#insert(stored);
-      this.#cacheView(stored.id, Promise.resolve(view));
       return stored;
     });
     // A failed add must not block the ones queued behind it.
@@ -184,12 +196,17 @@ export class CaptureStore {
     }
     if (evicted.length) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
     this.#emit({ type: "new", message: stored });
-    for (const w of [...this.#waiters]) w.check();
+    this.#arrival = stored;
+    try {
+      for (const w of [...this.#waiters]) w.check();
+    } finally {
+      this.#arrival = null;
+    }
   }
 
   #forget(m: StoredMessage): void {
     this.#byId.delete(m.id);
-    this.#views.delete(m.id);
+    this.#uncacheView(m.id);
     this.#bytes -= m.size;
   }
 
@@ -222,15 +239,25 @@ export class CaptureStore {
     query?: string | Query,
     page: { start?: number; limit?: number } = {},
   ): SearchPage {
+    const q = toQuery(query);
     const start = Math.max(0, page.start ?? 0);
-    const limit = page.limit ?? 50;
-    const matches = this.list(query);
-    const messages = matches.slice(start, limit < 0 ? undefined : start + limit);
+    const end = (page.limit ?? 50) < 0 ? Infinity : start + (page.limit ?? 50);
+    // One pass, newest first: counts for all, objects only for the page.
+    const messages: StoredMessage[] = [];
+    let unread = 0, matched = 0, matchedUnread = 0;
+    for (let i = this.#items.length - 1; i >= 0; i--) {
+      const m = this.#items[i];
+      if (!m.read) unread++;
+      if (!q.matches(m)) continue;
+      if (matched >= start && matched < end) messages.push(m);
+      matched++;
+      if (!m.read) matchedUnread++;
+    }
     return {
       total: this.#items.length,
-      unread: this.#items.reduce((n, m) => n + (m.read ? 0 : 1), 0),
-      messagesCount: matches.length,
-      messagesUnread: matches.reduce((n, m) => n + (m.read ? 0 : 1), 0),
+      unread,
+      messagesCount: matched,
+      messagesUnread: matchedUnread,
       start,
       count: messages.length,
       tags: this.tags(),
@@ -238,14 +265,20 @@ export class CaptureStore {
     };
   }
 
-  /** Every tag in use, sorted. */
+  /**
+   * Every tag in use, once ignoring case (the oldest message's spelling), sorted by code unit
+   * (as Mailpit's list).
+   */
   tags(): string[] {
-    const all = new Set<string>();
-    for (const m of this.#items) for (const t of m.tags) all.add(t);
-    return [...all].sort(compareTags);
+    const all: string[] = [];
+    for (const m of this.#items) all.push(...m.tags);
+    return normalizeTags(all);
   }
 
-  /** Deletes the given IDs, or every message matching a query; returns the IDs deleted. */
+  /**
+   * Deletes the given IDs, or every message matching a query (an empty query matches all);
+   * returns the IDs deleted.
+   */
   delete(target: readonly string[] | string | Query): string[] {
     const doomed = Array.isArray(target)
       ? new Set(target.filter((id) => this.#byId.has(id)))
@@ -267,6 +300,7 @@ export class CaptureStore {
     this.#items = [];
     this.#byId.clear();
     this.#views.clear();
+    this.#viewBytes = 0;
     this.#bytes = 0;
     this.#emit({ type: "clear" });
   }
@@ -285,7 +319,7 @@ export class CaptureStore {
     const next = normalizeTags(tags);
     return this.#update(ids, (m) => {
       if (next.join("\0") === m.tags.join("\0")) return false;
-      m.tags = next;
+      m.tags = [...next];
       return true;
     });
   }
@@ -327,19 +361,30 @@ export class CaptureStore {
       // Most recently used last, so the cache drops the least recently used first.
       this.#views.delete(id);
       this.#views.set(id, cached);
-      return cached;
+      return cached.view;
     }
     const view = parseMessage(m.message.data);
-    this.#cacheView(id, view);
+    this.#cacheView(id, view, m.size);
     return view;
   }
 
-  #cacheView(id: string, view: Promise<MessageView>): void {
+  #cacheView(id: string, view: Promise<MessageView>, size: number): void {
     if (this.#viewCacheSize <= 0) return;
-    this.#views.set(id, view);
-    while (this.#views.size > this.#viewCacheSize) {
-      this.#views.delete(this.#views.keys().next().value!);
+    this.#views.set(id, { view, size });
+    this.#viewBytes += size;
+    while (
+      this.#views.size > 1 &&
+      (this.#views.size > this.#viewCacheSize || this.#viewBytes > this.#viewCacheBytes)
+    ) {
+      this.#uncacheView(this.#views.keys().next().value!);
     }
+  }
+
+  #uncacheView(id: string): void {
+    const entry = this.#views.get(id);
+    if (!entry) return;
+    this.#views.delete(id);
+    this.#viewBytes -= entry.size;
   }
 
   /**
@@ -357,7 +402,11 @@ export class CaptureStore {
     return waitUntil({
       clock: this.#clock,
       waiters: this.#waiters,
-      ready: () => this.#countMatches(q, count) >= count,
+      // An arrival the query does not match cannot complete the wait (evictions only take
+      // away): skip the count, which would scan the whole store once per pending wait.
+      ready: () =>
+        (this.#arrival === null || q.matches(this.#arrival)) &&
+        this.#countMatches(q, count) >= count,
       result: () => this.list(q),
       timedOut: () => new WaitTimeoutError(count, this.list(q)),
     }, opts);
@@ -398,9 +447,4 @@ export class CaptureStore {
     }
     return n;
   }
-}
-
-function compareTags(a: string, b: string): number {
-  const la = a.toLowerCase(), lb = b.toLowerCase();
-  return la < lb ? -1 : la > lb ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }

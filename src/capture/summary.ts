@@ -26,10 +26,20 @@ export interface Summary extends
   /** Number of inline parts. */
   inline: number;
   /**
-   * Lower-cased subject, addresses, attachment names and body text (the HTML's text when
-   * there is no text part), the body cut at {@link SEARCH_TEXT_CHARS}.
+   * Subject, addresses (headers, Return-Path, envelope), attachment names and body (the
+   * HTML's text when there is HTML, else the text part, as Mailpit), the body cut at
+   * {@link SEARCH_TEXT_CHARS}; cleaned by {@link cleanSearchText}.
    */
   searchText: string;
+}
+
+/**
+ * Lower case, with line breaks, tabs, `<`, `>`, `"`, `,` and `;` as spaces and runs of white
+ * space as one (Mailpit's cleaning): applied to stored text and to searched words alike, so
+ * `"signing up"` finds the words across a line break.
+ */
+export function cleanSearchText(s: string): string {
+  return s.replace(/[\r\n\t<>",;\uFEFF]/g, " ").replace(/\s+/g, " ").trim().toLowerCase();
 }
 
 /** The summary of a parsed message and its envelope. */
@@ -44,18 +54,21 @@ export function summarize(view: MessageView, message: ReceivedMessage): Summary 
     named.add(key);
     bcc.push({ name: "", address: rcpt });
   }
-  const body = view.text || (view.html ? htmlToText(view.html) : "");
+  // Mailpit searches the HTML's text when there is HTML, else the text part.
+  const htmlText = view.html ? htmlToText(view.html.slice(0, SEARCH_TEXT_CHARS * 4)).trim() : "";
+  const body = htmlText || view.text;
   const addresses = [view.from, ...view.to, ...view.cc, ...bcc, ...view.replyTo]
     .filter((a): a is MimeAddress => a !== null)
     .map((a) => `${a.name} ${a.address}`);
   const files = [...view.attachments, ...view.inline].map((p) => p.fileName);
-  const searchText = [
+  const searchText = cleanSearchText([
     view.subject,
     ...addresses,
+    view.returnPath,
     message.from,
     ...files,
     body.slice(0, SEARCH_TEXT_CHARS),
-  ].join("\n").toLowerCase();
+  ].join(" "));
   return {
     subject: view.subject,
     from: view.from,

@@ -15,8 +15,8 @@ export function cleanTag(tag: string): string {
 }
 
 /**
- * Cleaned, without empties, unique ignoring case (the first spelling wins, as Mailpit's
- * case-insensitive tag table keeps the first), sorted ignoring case.
+ * Cleaned, without empties, unique ignoring case (the first spelling wins), sorted by code
+ * unit (upper case first) — Mailpit's `sortedUniqueTags`.
  */
 export function normalizeTags(tags: readonly string[]): string[] {
   const seen = new Map<string, string>();
@@ -24,24 +24,24 @@ export function normalizeTags(tags: readonly string[]): string[] {
     const c = cleanTag(t);
     if (c && !seen.has(c.toLowerCase())) seen.set(c.toLowerCase(), c);
   }
-  return [...seen.values()].sort((a, b) => {
-    const la = a.toLowerCase(), lb = b.toLowerCase();
-    return la < lb ? -1 : la > lb ? 1 : 0;
-  });
-}
-
-/** The `+tag` of `user+tag@domain`, or null. `user+a+b@` gives `a+b` (cleaned later to `a b`). */
-export function plusTag(address: string): string | null {
-  const at = address.lastIndexOf("@");
-  const local = at < 0 ? address : address.slice(0, at);
-  const plus = local.indexOf("+");
-  return plus < 0 || plus === local.length - 1 ? null : local.slice(plus + 1);
+  return [...seen.values()].sort();
 }
 
 /**
- * The tags a message carries itself: its `X-Tags` headers, and (when `plus`) the plus part
- * of every To, Cc and Bcc header address and every envelope recipient (so Bcc'd plus-addresses
- * tag too). Not yet normalized.
+ * The tags of a plus-address: what follows the first `+` of the local part, split at every
+ * further `+` (`user+a+b@x` → `a`, `b`); none without a `+` or an `@`.
+ */
+export function plusTags(address: string): string[] {
+  const at = address.indexOf("@");
+  const plus = address.indexOf("+");
+  if (at < 0 || plus < 0 || plus > at) return [];
+  return address.slice(plus + 1, at).split("+").filter((t) => t !== "");
+}
+
+/**
+ * The tags a message carries itself: its `X-Tags` headers, and (when `plus`) the plus parts
+ * of its To, Cc, Bcc and From header addresses (Mailpit's rule) and of every envelope
+ * recipient (ours: a Bcc'd plus-address tags too). Not yet normalized.
  */
 export function messageTags(view: MessageView, message: ReceivedMessage, plus: boolean): string[] {
   const tags: string[] = [];
@@ -49,11 +49,8 @@ export function messageTags(view: MessageView, message: ReceivedMessage, plus: b
     if (h.name.toLowerCase() === "x-tags") tags.push(...h.value.split(","));
   }
   if (plus) {
-    const addresses = [...view.to, ...view.cc, ...view.bcc].map((a) => a.address);
-    for (const a of [...addresses, ...message.to]) {
-      const t = plusTag(a);
-      if (t) tags.push(t);
-    }
+    const headers = [...view.to, ...view.cc, ...view.bcc, ...(view.from ? [view.from] : [])];
+    for (const a of [...headers.map((h) => h.address), ...message.to]) tags.push(...plusTags(a));
   }
   return tags;
 }

@@ -22,13 +22,42 @@ export function makeSnippet(text: string, html: string): string {
  * snippets and code extraction; not a renderer.
  */
 export function htmlToText(html: string): string {
+  // `[^<>]` rather than `[^>]`: a `<` never closed would otherwise be rescanned to the end
+  // from every `<` after it (quadratic on hostile input).
   return decodeEntities(
-    html
-      .replace(/<(style|script|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, " ")
-      .replace(/<!--[\s\S]*?-->/g, " ")
-      .replace(/<(br|\/p|\/div|\/tr|\/li|\/h[1-6]|\/table)\b[^>]*>/gi, "\n")
-      .replace(/<[^>]*>/g, " "),
+    dropBlocks(html)
+      .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|\/table)\b[^<>]*>/gi, "\n")
+      .replace(/<[^<>]*>/g, " "),
   );
+}
+
+const BLOCK_OPEN = /<(style|script|head|title)\b|<!--/gi;
+
+/**
+ * Removes `<style>`, `<script>`, `<head>` and `<title>` elements and comments. Each closing
+ * is searched once from its opening and the scan resumes after it, so the whole is linear;
+ * an element or comment never closed runs to the end, as a browser reads it.
+ */
+function dropBlocks(html: string): string {
+  let out = "";
+  let from = 0;
+  BLOCK_OPEN.lastIndex = 0;
+  for (let m = BLOCK_OPEN.exec(html); m; m = BLOCK_OPEN.exec(html)) {
+    out += html.slice(from, m.index) + " ";
+    let end: number;
+    if (m[1] === undefined) {
+      const close = html.indexOf("-->", m.index + 4);
+      end = close < 0 ? html.length : close + 3;
+    } else {
+      const closing = new RegExp(`</${m[1]}\\s*>`, "gi");
+      closing.lastIndex = m.index + m[0].length;
+      const c = closing.exec(html);
+      end = c ? c.index + c[0].length : html.length;
+    }
+    from = end;
+    BLOCK_OPEN.lastIndex = end;
+  }
+  return out + html.slice(from);
 }
 
 const NAMED: Record<string, string> = {
@@ -54,9 +83,11 @@ export function decodeEntities(s: string): string {
 }
 
 // Characters a URL in running text does not end with: closing punctuation of the sentence.
-const TRAILING = /[.,;:!?'")\]}>]+$/;
+const TRAILING = ".,;:!?'\")]}>";
 const TEXT_URL = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))/gi;
+// Quoted values are bounded: an unclosed quote must not make every later `href=` scan to the
+// end of the document.
+const HREF = /\bhref\s*=\s*(?:"([^"]{0,8192})"|'([^']{0,8192})'|([^\s>"']{1,8192}))/gi;
 
 /**
  * The http and https URLs of a message: the `href`s of its HTML in document order, then the
@@ -77,18 +108,21 @@ export function extractLinks(html: string, text: string): string[] {
 }
 
 function trimUrl(url: string): string {
-  let u = url.replace(TRAILING, "");
-  // "(see https://x.test/a_(b))" keeps the ")" that pairs with one inside the URL.
-  while (url.length > u.length && count(u, "(") > count(u, ")") && url[u.length] === ")") {
-    u += ")";
+  // A loop from the end, not a `[…]+$` regex, which retries from every character of a long
+  // punctuation run.
+  let end = url.length;
+  while (end > 0 && TRAILING.includes(url[end - 1])) end--;
+  // "(see https://x.test/a_(b))" keeps the ")" that closes a "(" inside the URL.
+  let open = 0;
+  for (let i = 0; i < end; i++) {
+    if (url[i] === "(") open++;
+    else if (url[i] === ")") open--;
   }
-  return u;
-}
-
-function count(s: string, ch: string): number {
-  let n = 0;
-  for (const c of s) if (c === ch) n++;
-  return n;
+  while (open > 0 && url[end] === ")") {
+    end++;
+    open--;
+  }
+  return url.slice(0, end);
 }
 
 // Words that announce a one-time code, in the languages tests are most often written for.

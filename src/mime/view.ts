@@ -81,7 +81,10 @@ export interface MessageView {
   attachments: MimePart[];
   /** Parts shown inside the HTML (`multipart/related` with a Content-ID, or `inline`). */
   inline: MimePart[];
-  /** http/https URLs: HTML `href`s, then URLs in the text; deduplicated, first kept. */
+  /**
+   * http/https URLs: HTML `href`s, then URLs written in the text part (in the HTML's text when
+   * there is no text part); deduplicated, first kept.
+   */
   links: string[];
   /** One-time codes found in the subject and body, see {@link extractCodes}. */
   codes: string[];
@@ -108,6 +111,8 @@ export interface ParseLimits {
 
 const DEFAULT_SCAN = 1024 * 1024;
 const DEFAULT_HEADERS = 1024 * 1024;
+/** Body characters a snippet is made from: plenty for 200 characters after the markup. */
+const SNIPPET_SOURCE = 256 * 1024;
 
 /**
  * Parses `raw` into a {@link MessageView}. Never rejects: when postal-mime gives up (a header
@@ -147,22 +152,22 @@ function buildView(
   const inline: MimePart[] = [];
   email.attachments.forEach((a, i) => {
     const content = toBytes(a.content);
-    const part: MimePart = {
+    const part = withLazyChecksums({
       partId: recorded[i]?.partId ?? String(i + 1),
       fileName: a.filename ?? "",
       contentType: a.mimeType,
       contentId: stripAngles(a.contentId ?? ""),
       disposition: a.disposition ?? "",
       size: content.length,
-      checksums: checksums(content),
       content,
-    };
+    });
     (isInline(a) ? inline : attachments).push(part);
   });
   const text = email.text ?? "";
   const html = email.html ?? "";
   const subject = email.subject ?? "";
-  const bodyText = text || (html ? htmlToText(html) : "");
+  // Markup is verbose: four times the scan limit of HTML leaves about that much text.
+  const bodyText = text || (html ? htmlToText(html.slice(0, scanChars * 4)) : "");
   const scanned = (subject + "\n" + bodyText).slice(0, scanChars);
   if (subject.length + 1 + bodyText.length > scanChars) {
     problems.push(`links and codes looked for in the first ${scanChars} characters only`);
@@ -184,9 +189,10 @@ function buildView(
     html,
     attachments,
     inline,
-    links: extractLinks(html.slice(0, scanChars), text.slice(0, scanChars)),
+    // Without a text part, URLs written out in the HTML's text count too.
+    links: extractLinks(html.slice(0, scanChars), bodyText.slice(0, scanChars)),
     codes: extractCodes(scanned),
-    snippet: makeSnippet(text, html),
+    snippet: makeSnippet(text.slice(0, SNIPPET_SOURCE), html.slice(0, SNIPPET_SOURCE)),
     size: raw.length,
     raw,
     problems,
@@ -263,6 +269,24 @@ function stripAngles(s: string): string {
 function toBytes(content: ArrayBuffer | Uint8Array | string): Uint8Array {
   if (typeof content === "string") return new TextEncoder().encode(content);
   return content instanceof Uint8Array ? content : new Uint8Array(content);
+}
+
+/** The attachment or inline part with this Mailpit PartID (`/part/{PartID}`), or undefined. */
+export function partById(view: MessageView, partId: string): MimePart | undefined {
+  return view.attachments.find((p) => p.partId === partId) ??
+    view.inline.find((p) => p.partId === partId);
+}
+
+/**
+ * Digests are computed when first read: the store parses every message on arrival, and
+ * hashing a large attachment three times is wasted unless someone asks for it.
+ */
+function withLazyChecksums(part: Omit<MimePart, "checksums">): MimePart {
+  let memo: Checksums | undefined;
+  return Object.defineProperty(part, "checksums", {
+    enumerable: true,
+    get: () => (memo ??= checksums(part.content)),
+  }) as MimePart;
 }
 
 /** MD5, SHA-1 and SHA-256 of `bytes` (synchronous: node:crypto, on Deno and Bun alike). */
