@@ -12,8 +12,8 @@ import { Sinks } from "../smtp/message.ts";
 import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
 import { esmtpEngine } from "../smtp/esmtp/engine.ts";
 import type { AuthAttempt, EsmtpConfig, EsmtpHooks } from "../smtp/esmtp/config.ts";
-import { type TlsMaterial, tlsMaterial } from "../tls/material.ts";
-import { CaptureStore, type StoredMessage } from "../capture/store.ts";
+import { tlsMaterial } from "../tls/material.ts";
+import type { CaptureStore, StoredMessage } from "../capture/store.ts";
 import type { StopOptions } from "./capturing_server.ts";
 import { toLogFn } from "./logger.ts";
 import type { ServeAuthOptions, ServeServerOptions, ServeSmtpOptions } from "./serve_options.ts";
@@ -101,6 +101,18 @@ async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
   return [...sinks, ...options.sinks ?? []];
 }
 
+/** The capture store and the file sinks, loaded apart from the listener's modules. */
+async function loadBackend(
+  options: ServeServerOptions,
+  clock: Clock,
+): Promise<{ store: CaptureStore; sinks: Sink }> {
+  const [{ CaptureStore }, sinks] = await Promise.all([
+    import("../capture/store.ts"),
+    fileSinks(options),
+  ]);
+  return { store: new CaptureStore({ max: options.max ?? 500, clock }), sinks: new Sinks(sinks) };
+}
+
 /** Records in arrival order: the store lists newest first, as Mailpit does. */
 function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
   return stored.map((s) => s.message).reverse();
@@ -178,13 +190,19 @@ export class ServeServer implements AsyncDisposable {
   static async start(options: ServeServerOptions = {}): Promise<ServeServer> {
     const clock: Clock = options.clock ?? systemClock;
     const log = options.log ?? toLogFn(options.logger);
-    const material: TlsMaterial = tlsMaterial(options.tls);
-    const store = new CaptureStore({ max: options.max ?? 500, clock });
+    // Only the dialect and the transport load before the first 220. Minting (X.509), the store
+    // (MIME parsing) and the file sinks start once the listener greets; a STARTTLS or a
+    // delivery that comes first waits for them. The caller's own PEM is checked right now.
+    const given = options.tls && "cert" in options.tls ? tlsMaterial(options.tls) : null;
+    let startBackground!: () => void;
+    const listening = new Promise<void>((resolve) => startBackground = resolve);
+    const material = listening.then(() => given ?? tlsMaterial(options.tls));
+    const backend = listening.then(() => loadBackend(options, clock));
+    backend.catch(() => {}); // reported below, once the listeners are up
     const keep = options.transcripts ?? 100;
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
     /** The live transcript of each session, by session id, for the messages it delivers. */
     const live = new Map<number, Transcript>();
-    const sinks = new Sinks(await fileSinks(options));
     const auth = options.auth ?? {};
     const smtpOptions = options.smtpOptions ?? {};
     const hooks: EsmtpHooks = {
@@ -206,6 +224,7 @@ export class ServeServer implements AsyncDisposable {
         options.lint?.attach(conv);
       },
       deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
+        const { store, sinks } = await backend;
         const written = await sinks.deliver(message);
         if (!written.ok) return written;
         const transcript = message.sessionId === undefined
@@ -217,36 +236,26 @@ export class ServeServer implements AsyncDisposable {
     };
     const started: Array<{ stop(): Promise<unknown> }> = [];
     try {
-      const tls = material.ready;
-      const smtpAddress = options.smtp ?? {};
-      const smtp = await Server.start({
-        hostname: smtpAddress.host ?? "127.0.0.1",
-        port: smtpAddress.port ?? 0,
-        engine: esmtpEngine(esmtpConfig(smtpOptions, auth, false), hooks),
-        log,
-        tls,
-        implicitTls: options.smtpImplicitTls ?? false,
-        maxSessions: smtpOptions.maxConnections,
-        clock,
-      });
-      started.push({ stop: () => smtp.stop(0) });
-      let smtps: Server | null = null;
-      if (options.smtps) {
-        smtps = await Server.start({
-          hostname: options.smtps.host ?? "127.0.0.1",
-          port: options.smtps.port ?? 0,
+      const tls = material.then((m) => m.ready);
+      tls.catch(() => {}); // likewise
+      const listen = (address: { host?: string; port?: number }, implicitTls: boolean) =>
+        Server.start({
+          hostname: address.host ?? "127.0.0.1",
+          port: address.port ?? 0,
           engine: esmtpEngine(esmtpConfig(smtpOptions, auth, false), hooks),
           log,
           tls,
-          implicitTls: true,
+          implicitTls,
           maxSessions: smtpOptions.maxConnections,
           clock,
-        });
-        const s = smtps;
-        started.push({ stop: () => s.stop(0) });
-      }
+        }).then((server) => (started.push({ stop: () => server.stop(0) }), server));
+      const smtp = await listen(options.smtp ?? {}, options.smtpImplicitTls ?? false);
+      startBackground();
+      const smtps = options.smtps ? await listen(options.smtps, true) : null;
+      const { store } = await backend;
       await tls;
-      const caPem = await material.caPem;
+      const { caPem: pem, caFile } = await material;
+      const caPem = await pem;
       let http: MailpitApi | null = null;
       if (options.http !== false) {
         const { startMailpitApi } = await import("../http/mailpit.ts");
@@ -266,9 +275,10 @@ export class ServeServer implements AsyncDisposable {
         http,
         transcripts,
         caPem,
-        caFile: material.caFile,
+        caFile,
       });
     } catch (e) {
+      startBackground(); // nothing waits forever on a listener that never came up
       await Promise.all(started.map((s) => s.stop()));
       throw e;
     }
