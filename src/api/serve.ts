@@ -6,7 +6,7 @@
  */
 import { Server, type StopOutcome } from "../server.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
-import type { Conversation } from "../smtp/conversation.ts";
+import type { Conversation, Interceptor } from "../smtp/conversation.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import { Sinks } from "../smtp/message.ts";
 import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
@@ -15,9 +15,14 @@ import type { AuthAttempt, EsmtpConfig, EsmtpHooks } from "../smtp/esmtp/config.
 import { tlsMaterial } from "../tls/material.ts";
 import type { CaptureStore, StoredMessage } from "../capture/store.ts";
 import type { StopOptions } from "./capturing_server.ts";
+import type { LogFn } from "../smtp/session.ts";
 import { toLogFn } from "./logger.ts";
 import type { ServeAuthOptions, ServeServerOptions, ServeSmtpOptions } from "./serve_options.ts";
 import type { MailpitApi } from "../http/mailpit.ts";
+import type { FaultRules } from "../faults/rules.ts";
+import type { Linter } from "../lint/linter.ts";
+import { ENHANCED_CONVENTIONS } from "../faults/conventions.ts";
+import { faultRulesFor } from "./faults.ts";
 
 export type { ServeServerOptions } from "./serve_options.ts";
 
@@ -101,6 +106,20 @@ async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
   return [...sinks, ...options.sinks ?? []];
 }
 
+/** The linter for `options` (on unless `lint: false`) and, with `strict`, its interceptor. */
+async function serveLinter(
+  options: ServeServerOptions,
+  log: LogFn,
+): Promise<{ linter: Linter | null; strict: Interceptor | null }> {
+  if (options.lint === false) {
+    if (options.strict) throw new Error("strict needs lint: not with lint: false");
+    return { linter: null, strict: null };
+  }
+  const { Linter, strictInterceptor } = await import("../lint/linter.ts");
+  const linter = new Linter({ onSessionEnd: (s) => log("info", s.line) });
+  return { linter, strict: options.strict ? strictInterceptor(linter) : null };
+}
+
 /** The capture store and the file sinks, loaded apart from the listener's modules. */
 async function loadBackend(
   options: ServeServerOptions,
@@ -150,6 +169,10 @@ function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
 export class ServeServer implements AsyncDisposable {
   /** Every accepted message, newest kept up to `max`; what the HTTP API serves. */
   readonly store: CaptureStore;
+  /** The fault rules (add and remove while running), or `null` when started without `faults`. */
+  readonly faults: FaultRules | null;
+  /** The client linter (session summaries, per-message findings), or `null` with `lint: false`. */
+  readonly linter: Linter | null;
   /** The HTTP API's base URL (`http://127.0.0.1:8025`), or `null` without one. */
   readonly url: string | null;
   /** The minted CA certificate (PEM); `null` with the caller's own key material. */
@@ -163,6 +186,8 @@ export class ServeServer implements AsyncDisposable {
   #stopped: Promise<StopOutcome> | null = null;
 
   private constructor(parts: {
+    faults: FaultRules | null;
+    linter: Linter | null;
     store: CaptureStore;
     smtp: Server;
     smtps: Server | null;
@@ -172,6 +197,8 @@ export class ServeServer implements AsyncDisposable {
     caFile: string | null;
   }) {
     this.store = parts.store;
+    this.faults = parts.faults;
+    this.linter = parts.linter;
     this.#smtp = parts.smtp;
     this.#smtps = parts.smtps;
     this.#http = parts.http;
@@ -199,6 +226,9 @@ export class ServeServer implements AsyncDisposable {
     const material = listening.then(() => given ?? tlsMaterial(options.tls));
     const backend = listening.then(() => loadBackend(options, clock));
     backend.catch(() => {}); // reported below, once the listeners are up
+    // Faults and lint attach to the first session too: loaded before listening (a few ms).
+    const faults = await faultRulesFor(options);
+    const { linter, strict } = await serveLinter(options, log);
     const keep = options.transcripts ?? 100;
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
     /** The live transcript of each session, by session id, for the messages it delivers. */
@@ -220,8 +250,9 @@ export class ServeServer implements AsyncDisposable {
           });
           conv.observe({ close: () => live.delete(id) });
         }
-        options.faults?.attach(conv);
-        options.lint?.attach(conv);
+        faults?.attach(conv, ENHANCED_CONVENTIONS);
+        linter?.attach(conv);
+        if (strict) conv.intercept(strict);
       },
       deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
         const { store, sinks } = await backend;
@@ -230,7 +261,10 @@ export class ServeServer implements AsyncDisposable {
         const transcript = message.sessionId === undefined
           ? undefined
           : live.get(message.sessionId);
-        const stored = await store.add(message, transcript ? { transcript } : undefined);
+        const stored = await store.add(message, {
+          ...(transcript && { transcript }),
+          ...(linter && { lint: linter.findings(message) }),
+        });
         return { ok: true, id: stored.id };
       },
     };
@@ -269,6 +303,8 @@ export class ServeServer implements AsyncDisposable {
         });
       }
       return new ServeServer({
+        faults: faults ?? null,
+        linter,
         store,
         smtp,
         smtps,

@@ -7,6 +7,7 @@
 import { getoptLong, type LongOption } from "../../flags/getopt_long.ts";
 import { EXTENSIONS } from "../../smtp/esmtp/config.ts";
 import { type ListenAddress, SERVE_DEFAULTS } from "../../api/serve_options.ts";
+import type { FaultSource } from "../../api/faults.ts";
 
 /** What the command line asks for; file names not yet read. */
 export interface ServeSettings {
@@ -39,6 +40,10 @@ export interface ServeSettings {
   mbox?: string;
   emlDir?: string;
   transcripts: number;
+  /** `--fault RULE` and `--faults FILE`, in command-line order. */
+  faultSources: FaultSource[];
+  faultSeed?: number;
+  strict: boolean;
 }
 
 /** Applies one flag; returns the error line for a bad value. */
@@ -161,9 +166,13 @@ const FLAGS: Record<string, { arg: boolean; apply: Apply }> = {
   "mbox": { arg: true, apply: (s, a) => void (s.mbox = a) },
   "eml-dir": { arg: true, apply: (s, a) => void (s.emlDir = a) },
   "transcripts": { arg: true, apply: numeric("transcripts", 0, (s, n) => s.transcripts = n) },
-  // ── Wired by the lead at merge (issues 12 and 13): `--fault RULE` (repeatable),
-  // `--faults FILE`, `--fault-seed N`, `--strict`, `--enable-chaos`, `--chaos-triggers SPEC`.
-  // Add their entries here, their fields to ServeSettings and their mapping in options.ts.
+  // Fault rules (docs/faults.md) and strict lint (docs/lint.md).
+  "fault": { arg: true, apply: (s, a) => void s.faultSources.push({ rule: a }) },
+  "faults": { arg: true, apply: (s, a) => void s.faultSources.push({ file: a }) },
+  "fault-seed": { arg: true, apply: numeric("fault-seed", 0, (s, n) => s.faultSeed = n) },
+  "strict": { arg: false, apply: (s) => void (s.strict = true) },
+  // ── Wired by the lead at merge: Mailpit's chaos flags (`--enable-chaos`,
+  // `--chaos-triggers SPEC`), which map onto fault rules (src/http/faults_routes.ts).
 };
 
 const LONG_OPTIONS: LongOption[] = Object.entries(FLAGS).map(([name, f]) => ({
@@ -188,6 +197,8 @@ export function defaultSettings(): ServeSettings {
     disable: [],
     tlsNames: [],
     transcripts: 100,
+    faultSources: [],
+    strict: false,
   };
 }
 
