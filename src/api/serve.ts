@@ -140,16 +140,20 @@ function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
 /**
  * The `serve` persona as a library: everything on, free ports by default.
  *
- * @example Send with STARTTLS-less plain SMTP, wait by query, read the record
+ * @example Send over plain SMTP, wait by query, read the record
  * ```ts
  * import { ServeServer } from "./serve.ts";
  * import { connect } from "node:net";
  *
  * await using server = await ServeServer.start({ http: false });
  * const socket = connect(server.port, server.hostname);
- * socket.write(
- *   "EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
- *     "RCPT TO:<hidden@example.com>\r\nDATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n",
+ * // After the greeting: a client that talks first gets an `early-talker` lint finding.
+ * socket.once("data", () =>
+ *   socket.write(
+ *     "EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
+ *       "RCPT TO:<hidden@example.com>\r\nDATA\r\nTo: <b@example.com>\r\nSubject: hi\r\n\r\n" +
+ *       "hello\r\n.\r\nQUIT\r\n",
+ *   )
  * );
  * const [message] = await server.waitForMessages(1, { query: "to:b@example.com" });
  * socket.destroy();
