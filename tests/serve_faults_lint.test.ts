@@ -73,14 +73,18 @@ test("serve --fault with a bad rule: one line naming rule and column, exit 2", a
 test("serve lints every message; --strict refuses one with an error finding", async () => {
   const envelope = "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n";
   const bareLf = "Subject: bare\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nhi\r\n.\r\n";
-  const cli = await startServeCli(["-q"]);
+  const cli = await startServeCli([]);
   try {
     assert.match(await session(cli.smtpPort, envelope, bareLf), /^250 2\.0\.0 /m);
     const lint = (await latest(cli)).Lint as Array<{ id: string; severity: string }>;
     assert.ok(lint.some((f) => f.id === "bare-lf" && f.severity === "error"), JSON.stringify(lint));
+    // The session's summary line comes once the session has ended.
+    await cli.waitStderr(/lint: session \d+: .*bare-lf/);
   } finally {
     assert.equal(await stopServe(cli), 0);
   }
+  assert.match(cli.stdout, /^message \S+ from <a@x\.org> to <b@x\.org> \(\d+ bytes\)$/m);
+  assert.match(cli.stderr, /^mocksmtp serve: lint: total: .*bare-lf.*\n$/m, "totals on exit");
   const strict = await startServeCli(["-q", "--strict"]);
   try {
     const replies = await session(strict.smtpPort, envelope, bareLf);

@@ -85,6 +85,11 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
   await stop;
   await server.stop({ timeoutMs: 2000 });
   off();
+  // Issue 13: on exit, the findings of the whole run per id (not with --quiet).
+  if (server.linter && !s.quiet) {
+    const { totalsLine } = await import("../../lint/linter.ts");
+    io.stderr(`mocksmtp serve: ${totalsLine(server.linter.totals())}\n`);
+  }
   await flushOutput();
   return EXIT.ok;
 }
