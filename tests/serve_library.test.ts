@@ -18,11 +18,7 @@ import { WaitTimeoutError } from "../src/sinks/memory.ts";
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "serve-lib-"));
 
-/**
- * Writes `script` (pipelined, ending in QUIT) and waits for the server to close the socket.
- * The client's side stays open until the 221: the runtimes' node:net listener (used with TLS)
- * closes the server's side on a client's early FIN, losing replies still being delivered.
- */
+/** Writes `script` (pipelined, ending in QUIT) and waits for the server to close the socket. */
 function session(port: number, script: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
@@ -166,4 +162,25 @@ test("sinks: --maildir (tmp -> new), --mbox and --eml-dir get every message; Pyt
     "Subject: one\r\n\r\nfirst\r\n",
     "Subject: two\r\n\r\nsecond\r\n.dot\r\n",
   ], "exact bytes, dot-unstuffed");
+});
+
+test("a client that shuts down its side after QUIT still gets the replies written after its FIN", async () => {
+  // A file sink makes the delivery outlast the FIN; node:net would end our side on it.
+  await using server = await ServeServer.start({
+    http: false,
+    tls: { caOut: false },
+    emlDir: join(dir, "half-close"),
+  });
+  const replies = await new Promise<string>((resolve, reject) => {
+    const socket = connect(server.port, "127.0.0.1");
+    let got = "";
+    socket.on("data", (d) => got += d);
+    socket.on("error", reject);
+    socket.on("close", () => resolve(got));
+    socket.end(
+      "EHLO x\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\nDATA\r\nSubject: fin\r\n\r\n.\r\nQUIT\r\n",
+    );
+  });
+  assert.match(replies, /^250 2\.0\.0 .*\r\n221 2\.0\.0 Bye\r\n$/m);
+  assert.equal(server.messages().length, 1);
 });
