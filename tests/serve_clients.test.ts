@@ -323,3 +323,35 @@ test("serve with BDAT: no installed sender speaks CHUNKING (smtplib, nodemailer,
     await finish();
   }
 });
+
+test("serve --smtp-require-auth (any credentials): MAIL before AUTH is refused, after AUTH accepted", async () => {
+  const cli = await startServeCli(["-q", "--smtp-require-auth"]);
+  try {
+    const anonymous = await swaks(cli, [
+      "--to",
+      "anon@example.net",
+      "-tls",
+      "--tls-ca-path",
+      cli.caFile,
+    ]);
+    assert.notEqual(anonymous.code, 0);
+    assert.match(text(anonymous.stdout), /<~\* 530 5\.7\.0 /);
+    const authed = await swaks(cli, [
+      "--to",
+      "authed@example.net",
+      "-tls",
+      "--tls-ca-path",
+      cli.caFile,
+      "-a",
+      "PLAIN",
+      "-au",
+      "anyone",
+      "-ap",
+      "anything",
+    ]);
+    assert.equal(authed.code, 0, text(authed.stdout));
+    assert.equal((await message(cli, "addressed:authed@example.net")).Username, "anyone");
+  } finally {
+    assert.equal(await stopServe(cli), 0);
+  }
+});

@@ -224,12 +224,6 @@ export function parseServeArgs(
   if (s.authAcceptAny && s.authFile !== undefined) {
     return { ok: false, error: "--smtp-auth-accept-any and --smtp-auth-file exclude each other" };
   }
-  if (s.requireAuth && !s.authAcceptAny && s.authFile === undefined) {
-    return {
-      ok: false,
-      error: "--smtp-require-auth needs --smtp-auth-accept-any or --smtp-auth-file",
-    };
-  }
   if (s.caOut !== undefined && s.tlsCert !== undefined) {
     return { ok: false, error: "--ca-out needs the minted CA: not with --smtp-tls-cert" };
   }
