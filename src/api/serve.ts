@@ -2,7 +2,7 @@
  * `mocksmtp serve` in-process: the modern ESMTP dialect on one or two SMTP listeners, every
  * accepted message captured in a bounded store (and, on request, written to Maildir, mbox or
  * .eml files), the Mailpit-shaped HTTP API over that store, TLS from a throwaway CA minted at
- * start, transcripts per session, and the seams for fault rules and client lint.
+ * start, transcripts per session, fault rules and client lint on every session.
  */
 import { Server, type StopOutcome } from "../server.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
@@ -39,14 +39,10 @@ export interface ServeWaitOptions {
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
 
 /** The dialect's settings for the serve options. */
-function esmtpConfig(
-  smtp: ServeSmtpOptions,
-  auth: ServeAuthOptions,
-  noTls: boolean,
-): Partial<EsmtpConfig> {
+function esmtpConfig(smtp: ServeSmtpOptions, auth: ServeAuthOptions): Partial<EsmtpConfig> {
+  // Key material is always there (given or minted), so STARTTLS is off only when disabled; on
+  // an implicit-TLS listener the dialect does not offer it (the session is protected).
   const disabled = new Set((smtp.disable ?? []).map((d) => d.toUpperCase()));
-  // Without key material STARTTLS cannot be offered (implicit TLS has it, never advertised).
-  if (noTls) disabled.add("STARTTLS");
   return {
     hostname: smtp.hostname,
     disabled,
@@ -280,7 +276,7 @@ export class ServeServer implements AsyncDisposable {
         Server.start({
           hostname: address.host ?? "127.0.0.1",
           port: address.port ?? 0,
-          engine: esmtpEngine(esmtpConfig(smtpOptions, auth, false), hooks),
+          engine: esmtpEngine(esmtpConfig(smtpOptions, auth), hooks),
           log,
           tls,
           implicitTls,
@@ -302,7 +298,7 @@ export class ServeServer implements AsyncDisposable {
           host: options.http?.host ?? "127.0.0.1",
           port: options.http?.port ?? 0,
           info: caPem ? { caPem } : undefined,
-          // Wired by the lead once merged: `faults: faultRoutes(options.faults)` and
+          // Wired by the lead once merged: `faults: faultRoutes(faults)` (when given) and
           // `ui: uiAsset` (src/http/faults_routes.ts, src/ui/assets.ts).
         });
       }
