@@ -9,9 +9,11 @@
  *
  * await using server = await ServeServer.start();
  * const socket = connect(server.port, server.hostname);
- * socket.write(
- *   "EHLO example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b+run42@example.com>\r\n" +
- *     "DATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n",
+ * socket.once("data", () => // after the greeting, as a well-behaved client
+ *   socket.write(
+ *     "EHLO example.com\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b+run42@example.com>\r\n" +
+ *       "DATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n",
+ *   )
  * );
  * const [message] = await server.waitForMessages(1, { query: "tag:run42", timeout: 5000 });
  * socket.destroy();

@@ -10,13 +10,16 @@
  * - mockmta: `-f` (foreground daemon) is added unless given; `-d` is refused (it would detach);
  *   no `-p` → `-p 127.0.0.1:<free port>`; no MAILBOX operand → a fresh file in RUNNER_TEMP.
  * - msmtpd: `--inetd` is refused; no `--port` → `--port=<free port>`; `--interface` is probed.
+ * - serve: no `--smtp` → `--smtp=127.0.0.1:<free port>`; no `--listen` →
+ *   `--listen=127.0.0.1:<free HTTP port>`; no `--ca-out` (and no own certificate) →
+ *   `--ca-out=<run dir>/ca.pem`. The HTTP port is probed too: it listens once the CA is written.
  * Our flags go first so the user's later flags win, and Go's flag parser (smtpmock), which stops
  * at the first operand, still sees them.
  * @module
  */
 
 /** The personas the action can start. */
-export const PERSONAS = ["smtpmock", "mockmta", "msmtpd"];
+export const PERSONAS = ["serve", "smtpmock", "mockmta", "msmtpd"];
 
 /**
  * Splits like a POSIX shell word list, without expansions: blanks separate words, '…' quotes
@@ -70,12 +73,17 @@ export function splitArgs(text) {
  * @property {number} port port the server will listen on
  * @property {string} [mailbox] mockmta's mailbox file
  * @property {boolean} createMailbox whether the action chose the mailbox and must create it
+ * @property {string} [httpHost] serve: address of the HTTP API to probe
+ * @property {number} [httpPort] serve: port of the HTTP API
+ * @property {string} [caFile] serve: the minted CA's file
  */
 
 /**
  * @typedef {object} PlanDefaults
  * @property {number} freePort port to use when the args give none
  * @property {string} defaultMailbox mailbox path to use when mockmta's args give none
+ * @property {number} [freeHttpPort] serve: HTTP port to use when the args give none
+ * @property {string} [defaultCaFile] serve: where the CA goes when the args do not say
  */
 
 /**
@@ -229,6 +237,107 @@ function planMsmtpd(args, defaults) {
 }
 
 /**
+ * serve's `--smtp`/`--listen`/`--smtps` value: `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT`.
+ * @param {string} flag
+ * @param {string} value
+ */
+function serveAddress(flag, value) {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
+  if (!m) throw new Error(`args: ${flag} must be HOST:PORT, [IPv6]:PORT or :PORT, got "${value}"`);
+  const port = portValue(flag, m[3]);
+  if (port === 0) {
+    throw new Error(
+      `args: ${flag} with port 0 leaves the port unknown; omit it and the action picks one`,
+    );
+  }
+  const host = m[1] ?? (m[2] === "" && value.startsWith(":") ? "0.0.0.0" : m[2] || "127.0.0.1");
+  return { host, port };
+}
+
+/**
+ * serve (GNU getopt_long, long options; `--x=v` or `--x v`; unambiguous prefixes).
+ * @param {string[]} args
+ * @param {PlanDefaults} defaults
+ * @returns {LaunchPlan}
+ */
+function planServe(args, defaults) {
+  const WITH_VALUE = [
+    "smtp",
+    "listen",
+    "smtps",
+    "max",
+    "smtp-auth-file",
+    "smtp-tls-cert",
+    "smtp-tls-key",
+    "smtp-max-recipients",
+    "smtp-disable",
+    "smtp-max-size",
+    "smtp-max-line",
+    "smtp-timeout",
+    "smtp-max-connections",
+    "smtp-bare-lf",
+    "tls-name",
+    "ca-out",
+    "maildir",
+    "mbox",
+    "eml-dir",
+    "transcripts",
+  ];
+  const FLAGS = [
+    "help",
+    "version",
+    "quiet",
+    "smtp-auth-accept-any",
+    "smtp-auth-allow-insecure",
+    "smtp-require-auth",
+    "smtp-require-starttls",
+    "smtp-require-tls",
+    ...WITH_VALUE,
+  ];
+  /** @type {Map<string, string>} */
+  const seen = new Map();
+  for (let i = 0; i < args.length; i++) {
+    const t = args[i];
+    if (t === "--") break;
+    if (!t.startsWith("--")) continue;
+    const eq = t.indexOf("=");
+    const typed = t.slice(2, eq < 0 ? undefined : eq);
+    const matches = FLAGS.filter((o) => o === typed || (typed && o.startsWith(typed)));
+    const name = matches.includes(typed) ? typed : matches.length === 1 ? matches[0] : undefined;
+    if (!name) continue; // serve itself reports unknown or ambiguous options
+    let value = eq < 0 ? "" : t.slice(eq + 1);
+    if (eq < 0 && WITH_VALUE.includes(name)) value = args[++i] ?? "";
+    seen.set(name, value);
+  }
+  if (seen.has("help") || seen.has("version")) {
+    throw new Error("args: --help and --version print and exit; the action needs a running server");
+  }
+  const smtp = seen.has("smtp")
+    ? serveAddress("--smtp", seen.get("smtp") ?? "")
+    : { host: "127.0.0.1", port: defaults.freePort };
+  const http = seen.has("listen")
+    ? serveAddress("--listen", seen.get("listen") ?? "")
+    : { host: "127.0.0.1", port: defaults.freeHttpPort ?? defaults.freePort + 1 };
+  const ownCert = seen.has("smtp-tls-cert");
+  const caFile = ownCert ? undefined : seen.get("ca-out") ?? defaults.defaultCaFile;
+  const argv = [
+    ...(seen.has("smtp") ? [] : [`--smtp=127.0.0.1:${smtp.port}`]),
+    ...(seen.has("listen") ? [] : [`--listen=127.0.0.1:${http.port}`]),
+    ...(ownCert || seen.has("ca-out") || !caFile ? [] : [`--ca-out=${caFile}`]),
+    ...args,
+  ];
+  return {
+    argv,
+    host: probeHost(smtp.host),
+    port: smtp.port,
+    createMailbox: false,
+    httpHost: probeHost(http.host),
+    httpPort: http.port,
+    ...(caFile ? { caFile } : {}),
+  };
+}
+
+/**
  * The full argv (after the persona name) and where the server will listen.
  * @param {string} persona one of {@link PERSONAS}
  * @param {string[]} args the user's arguments, already split
@@ -243,6 +352,8 @@ export function planLaunch(persona, args, defaults) {
       return planMockmta(args, defaults);
     case "msmtpd":
       return planMsmtpd(args, defaults);
+    case "serve":
+      return planServe(args, defaults);
     default:
       throw new Error(`persona must be one of ${PERSONAS.join(", ")}; got "${persona}"`);
   }

@@ -41,7 +41,9 @@ async function main() {
   const runDir = await mkdtemp(join(temp, `mocksmtp-${persona}-`));
   const plan = planLaunch(persona, userArgs, {
     freePort: await findFreePort("127.0.0.1"),
+    freeHttpPort: await findFreePort("127.0.0.1"),
     defaultMailbox: join(runDir, "mailbox"),
+    defaultCaFile: join(runDir, "ca.pem"),
   });
   if (plan.createMailbox && plan.mailbox) writeFileSync(plan.mailbox, "");
   const logFile = join(runDir, `${persona}.log`);
@@ -54,6 +56,15 @@ async function main() {
   saveState("logfile", logFile);
   try {
     await waitUntilListening(child, plan.host, plan.port, waitSeconds * 1000);
+    // serve's HTTP API listens once the CA file is written: ready means both.
+    if (plan.httpPort) {
+      await waitUntilListening(
+        child,
+        plan.httpHost ?? "127.0.0.1",
+        plan.httpPort,
+        waitSeconds * 1000,
+      );
+    }
   } catch (err) {
     console.log(`mocksmtp: ${persona} ${await stopProcess(child.pid, 2000)}`);
     printFileGroup(`${persona} log (${logFile})`, logFile);
@@ -65,6 +76,11 @@ async function main() {
   setOutput("pid", child.pid);
   setOutput("log-file", logFile);
   if (plan.mailbox) setOutput("mailbox", plan.mailbox);
+  if (plan.httpPort) {
+    const h = plan.httpHost ?? "127.0.0.1";
+    setOutput("http-url", `http://${h.includes(":") ? `[${h}]` : h}:${plan.httpPort}`);
+  }
+  if (plan.caFile) setOutput("ca-file", plan.caFile);
   console.log(
     `mocksmtp: ${persona} (pid ${child.pid}) is accepting connections on ${plan.host}:${plan.port}` +
       `; log: ${logFile}`,

@@ -13,11 +13,13 @@
 #       runtime floors (a node:net listener on Bun, a Deno.listen loop on Deno)     -> ms
 #
 # Usage: scripts/bench.sh   (deno task bench; takes one to two minutes)
+#        scripts/bench.sh serve   the serve persona's benchmark (scripts/bench/serve.sh)
 # Environment: BENCH_ROUNDS=5 BENCH_MSGS=20000 BENCH_SESSIONS=50 BENCH_SIZE=1024
 #              BENCH_IDLE=1000 BENCH_STARTS=15 BENCH_SERVERS="sink bun deno"
 #              BENCH_WAYS="bin bun deno deno-url deno-noflag"
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "${1:-}" = serve ] && exec bash scripts/bench/serve.sh
 export PATH="$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin"
 
 ROUNDS=${BENCH_ROUNDS:-5}

@@ -32,11 +32,14 @@ usage() {
 Usage: install.sh [-v VERSION] [-d DIR] [-l] [-h]
 
 Download the mocksmtp binary for this OS/arch, verify its SHA-256 and install it as DIR/mocksmtp.
+Then \`mocksmtp serve\` (or just \`mocksmtp\`) starts the modern ESMTP test server on
+127.0.0.1:1025 with its HTTP API on 127.0.0.1:8025; the clones run as \`mocksmtp <persona>\`.
 
   -v, --version VERSION  release to install, e.g. 2.6.0 or v2.6.0 (default: latest)
   -d, --dir DIR          install directory (default: /usr/local/bin if writable,
                          else \$HOME/.local/bin)
   -l, --links            also create the persona links smtpmock, mockmta, msmtpd -> mocksmtp
+                         (serve needs none: it is \`mocksmtp serve\`)
   -h, --help             print this help
 
 Environment: MOCKSMTP_BASE_URL (download base), MOCKSMTP_OS / MOCKSMTP_ARCH (override uname).
@@ -223,7 +226,7 @@ if [ "$links" = 1 ]; then
   done
 fi
 
-echo "installed $target ($asset, ${version})"
+echo "installed $target ($asset, ${version}); start it with: mocksmtp serve"
 [ "$links" = 1 ] && echo "persona links: $PERSONAS -> mocksmtp$exe in $dir"
 case ":${PATH:-}:" in
   *":$dir:"*) ;;

@@ -92,6 +92,43 @@ test("action args: msmtpd gets --port, --inetd is refused, unknown personas too"
   assert.throws(() => planLaunch("postfix", [], DEFAULTS), /persona must be one of/);
 });
 
+test("action args: serve gets SMTP and HTTP ports and a CA file in the run dir unless given", () => {
+  const defaults = { ...DEFAULTS, freeHttpPort: 40001, defaultCaFile: "/tmp/run/ca.pem" };
+  assert.deepEqual(planLaunch("serve", ["--max", "10"], defaults), {
+    argv: [
+      "--smtp=127.0.0.1:40000",
+      "--listen=127.0.0.1:40001",
+      "--ca-out=/tmp/run/ca.pem",
+      "--max",
+      "10",
+    ],
+    host: "127.0.0.1",
+    port: 40000,
+    createMailbox: false,
+    httpHost: "127.0.0.1",
+    httpPort: 40001,
+    caFile: "/tmp/run/ca.pem",
+  });
+  const own = planLaunch(
+    "serve",
+    ["--smtp", ":2525", "--list=[::1]:8080", "--ca-o", "ca.pem"],
+    defaults,
+  );
+  assert.deepEqual(own.argv, ["--smtp", ":2525", "--list=[::1]:8080", "--ca-o", "ca.pem"]);
+  assert.deepEqual([own.host, own.port, own.httpHost, own.httpPort, own.caFile], [
+    "127.0.0.1",
+    2525,
+    "::1",
+    8080,
+    "ca.pem",
+  ]);
+  const cert = planLaunch("serve", ["--smtp-tls-cert=c.pem", "--smtp-tls-key=k.pem"], defaults);
+  assert.equal(cert.caFile, undefined, "no minted CA with the user's certificate");
+  assert.ok(!cert.argv.some((a) => a.startsWith("--ca-out")));
+  assert.throws(() => planLaunch("serve", ["--smtp=127.0.0.1:0"], defaults), /port unknown/);
+  assert.throws(() => planLaunch("serve", ["--help"], defaults), /print and exit/);
+});
+
 test("action platform: runner to asset, version and release URL", () => {
   assert.equal(assetFor("Linux", "X64").asset, "mocksmtp-linux-x86_64");
   assert.equal(assetFor("macOS", "ARM64").asset, "mocksmtp-macos-aarch64");
@@ -230,7 +267,11 @@ async function withActionFixture(
 }
 
 /** main → outputs → SMTP session → post → process gone, log printed and kept. */
-async function startSessionStop(persona: string, args = ""): Promise<Record<string, string>> {
+async function startSessionStop(
+  persona: string,
+  args = "",
+  whileRunning?: (outputs: Record<string, string>) => Promise<void>,
+): Promise<Record<string, string>> {
   let outputs: Record<string, string> = {};
   await withActionFixture({}, async ({ dir, env }) => {
     const inputs = { INPUT_PERSONA: persona, INPUT_ARGS: args };
@@ -249,6 +290,7 @@ async function startSessionStop(persona: string, args = ""): Promise<Record<stri
     assert.match(replies[0], /^220[ -]/, replies.join("\n"));
     assert.ok(replies.some((l) => /^250 /.test(l)), replies.join("\n"));
     assert.match(replies[replies.length - 1], /^221[ -]/, replies.join("\n"));
+    await whileRunning?.(outputs);
 
     const state = await readKeyValues(join(dir, "state.txt"));
     assert.equal(state.pid, String(pid));
@@ -270,6 +312,18 @@ test("action: smtpmock starts, serves SMTP on the output port, post stops it", {
 }, async () => {
   const outputs = await startSessionStop("smtpmock");
   assert.equal(outputs.mailbox, undefined);
+});
+
+test("action: serve publishes its HTTP URL and CA file", { skip: skipE2e }, async () => {
+  const outputs = await startSessionStop("serve", "--quiet", async (out) => {
+    if (!REAL_PERSONAS.includes("serve")) return;
+    // Ready means the CA is written and the HTTP API answers with it.
+    const ca = await readFile(out["ca-file"], "utf8");
+    assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
+    assert.equal(await (await fetch(`${out["http-url"]}/api/v1/ca.pem`)).text(), ca);
+  });
+  assert.match(outputs["http-url"], /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(outputs["ca-file"], /mocksmtp-serve-[^/\\]+[/\\]ca\.pem$/);
 });
 
 test("action: mockmta gets a mailbox in RUNNER_TEMP", { skip: skipE2e }, async () => {

@@ -86,8 +86,8 @@ test("serve: every bad flag or value is one line on stderr and exit 2", async ()
     [["--smtp-max-line=100"], "invalid value '100' for --smtp-max-line: a whole number >= 512"],
     [["--smtp-tls-cert=x.pem"], "--smtp-tls-cert and --smtp-tls-key go together"],
     [
-      ["--smtp-require-auth"],
-      "--smtp-require-auth needs --smtp-auth-accept-any or --smtp-auth-file",
+      ["--smtp-auth-accept-any", "--smtp-auth-file=users"],
+      "--smtp-auth-accept-any and --smtp-auth-file exclude each other",
     ],
     [["extra"], "unexpected argument 'extra'"],
   ];

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { run } from "./helpers/mbox_readers.ts";
@@ -286,5 +287,71 @@ test("serve --smtp-require-tls: the SMTP port itself is implicit TLS (openssl s_
     assert.doesNotMatch(text(r.stdout), /STARTTLS/);
   } finally {
     await finish();
+  }
+});
+
+test("serve with BDAT: no installed sender speaks CHUNKING (smtplib, nodemailer, swaks, msmtp, curl, postfix's smtp client all use DATA), so a raw socket", async () => {
+  const { cli, finish } = await serve();
+  try {
+    const chunk1 = "Subject: chunked\r\n\r\nfirst part, ";
+    const chunk2 = "second part\r\n";
+    const replies = await new Promise<string>((resolve, reject) => {
+      const socket = connect(cli.smtpPort, "127.0.0.1");
+      let got = "";
+      let sent = false;
+      socket.on("data", (d) => {
+        got += d;
+        if (!sent && /^250 /m.test(got)) {
+          sent = true;
+          socket.write(
+            "MAIL FROM:<bdat@example.org> BODY=BINARYMIME\r\nRCPT TO:<chunks@example.net>\r\n" +
+              `BDAT ${chunk1.length}\r\n${chunk1}BDAT ${chunk2.length} LAST\r\n${chunk2}QUIT\r\n`,
+          );
+        }
+        if (/^221 /m.test(got)) socket.end();
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve(got));
+      socket.write("EHLO raw.example\r\n");
+    });
+    assert.match(replies, /^250-CHUNKING\r$/m);
+    assert.match(replies, /^250 2\.0\.0 .*queued as (\S+)\r$/m);
+    const m = await message(cli, "addressed:chunks@example.net");
+    assert.match(m.Text as string, /^first part, second part\r?\n?$/, "the chunks joined");
+    assert.ok((m.Transcript as string[]).some((l) => l.startsWith("C: BDAT 13 LAST")));
+  } finally {
+    await finish();
+  }
+});
+
+test("serve --smtp-require-auth (any credentials): MAIL before AUTH is refused, after AUTH accepted", async () => {
+  const cli = await startServeCli(["-q", "--smtp-require-auth"]);
+  try {
+    const anonymous = await swaks(cli, [
+      "--to",
+      "anon@example.net",
+      "-tls",
+      "--tls-ca-path",
+      cli.caFile,
+    ]);
+    assert.notEqual(anonymous.code, 0);
+    assert.match(text(anonymous.stdout), /<~\* 530 5\.7\.0 /);
+    const authed = await swaks(cli, [
+      "--to",
+      "authed@example.net",
+      "-tls",
+      "--tls-ca-path",
+      cli.caFile,
+      "-a",
+      "PLAIN",
+      "-au",
+      "anyone",
+      "-ap",
+      "anything",
+    ]);
+    assert.equal(authed.code, 0, text(authed.stdout));
+    assert.equal((await message(cli, "addressed:authed@example.net")).Username, "anyone");
+  } finally {
+    assert.equal(await stopServe(cli), 0);
   }
 });

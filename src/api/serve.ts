@@ -2,22 +2,27 @@
  * `mocksmtp serve` in-process: the modern ESMTP dialect on one or two SMTP listeners, every
  * accepted message captured in a bounded store (and, on request, written to Maildir, mbox or
  * .eml files), the Mailpit-shaped HTTP API over that store, TLS from a throwaway CA minted at
- * start, transcripts per session, and the seams for fault rules and client lint.
+ * start, transcripts per session, fault rules and client lint on every session.
  */
 import { Server, type StopOutcome } from "../server.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
-import type { Conversation } from "../smtp/conversation.ts";
+import type { Conversation, Interceptor } from "../smtp/conversation.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import { Sinks } from "../smtp/message.ts";
 import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
 import { esmtpEngine } from "../smtp/esmtp/engine.ts";
 import type { AuthAttempt, EsmtpConfig, EsmtpHooks } from "../smtp/esmtp/config.ts";
-import { type TlsMaterial, tlsMaterial } from "../tls/material.ts";
-import { CaptureStore, type StoredMessage } from "../capture/store.ts";
+import { tlsMaterial } from "../tls/material.ts";
+import type { CaptureStore, StoredMessage } from "../capture/store.ts";
 import type { StopOptions } from "./capturing_server.ts";
+import type { LogFn } from "../smtp/session.ts";
 import { toLogFn } from "./logger.ts";
 import type { ServeAuthOptions, ServeServerOptions, ServeSmtpOptions } from "./serve_options.ts";
 import type { MailpitApi } from "../http/mailpit.ts";
+import type { FaultRules } from "../faults/rules.ts";
+import type { Linter } from "../lint/linter.ts";
+import { ENHANCED_CONVENTIONS } from "../faults/conventions.ts";
+import { faultRulesFor } from "./faults.ts";
 
 export type { ServeServerOptions } from "./serve_options.ts";
 
@@ -34,14 +39,10 @@ export interface ServeWaitOptions {
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
 
 /** The dialect's settings for the serve options. */
-function esmtpConfig(
-  smtp: ServeSmtpOptions,
-  auth: ServeAuthOptions,
-  noTls: boolean,
-): Partial<EsmtpConfig> {
+function esmtpConfig(smtp: ServeSmtpOptions, auth: ServeAuthOptions): Partial<EsmtpConfig> {
+  // Key material is always there (given or minted), so STARTTLS is off only when disabled; on
+  // an implicit-TLS listener the dialect does not offer it (the session is protected).
   const disabled = new Set((smtp.disable ?? []).map((d) => d.toUpperCase()));
-  // Without key material STARTTLS cannot be offered (implicit TLS has it, never advertised).
-  if (noTls) disabled.add("STARTTLS");
   return {
     hostname: smtp.hostname,
     disabled,
@@ -101,6 +102,32 @@ async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
   return [...sinks, ...options.sinks ?? []];
 }
 
+/** The linter for `options` (on unless `lint: false`) and, with `strict`, its interceptor. */
+async function serveLinter(
+  options: ServeServerOptions,
+  log: LogFn,
+): Promise<{ linter: Linter | null; strict: Interceptor | null }> {
+  if (options.lint === false) {
+    if (options.strict) throw new Error("strict needs lint: not with lint: false");
+    return { linter: null, strict: null };
+  }
+  const { Linter, strictInterceptor } = await import("../lint/linter.ts");
+  const linter = new Linter({ onSessionEnd: (s) => log("info", s.line) });
+  return { linter, strict: options.strict ? strictInterceptor(linter) : null };
+}
+
+/** The capture store and the file sinks, loaded apart from the listener's modules. */
+async function loadBackend(
+  options: ServeServerOptions,
+  clock: Clock,
+): Promise<{ store: CaptureStore; sinks: Sink }> {
+  const [{ CaptureStore }, sinks] = await Promise.all([
+    import("../capture/store.ts"),
+    fileSinks(options),
+  ]);
+  return { store: new CaptureStore({ max: options.max ?? 500, clock }), sinks: new Sinks(sinks) };
+}
+
 /** Records in arrival order: the store lists newest first, as Mailpit does. */
 function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
   return stored.map((s) => s.message).reverse();
@@ -109,16 +136,20 @@ function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
 /**
  * The `serve` persona as a library: everything on, free ports by default.
  *
- * @example Send with STARTTLS-less plain SMTP, wait by query, read the record
+ * @example Send over plain SMTP, wait by query, read the record
  * ```ts
  * import { ServeServer } from "./serve.ts";
  * import { connect } from "node:net";
  *
  * await using server = await ServeServer.start({ http: false });
  * const socket = connect(server.port, server.hostname);
- * socket.write(
- *   "EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
- *     "RCPT TO:<hidden@example.com>\r\nDATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\nQUIT\r\n",
+ * // After the greeting: a client that talks first gets an `early-talker` lint finding.
+ * socket.once("data", () =>
+ *   socket.write(
+ *     "EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n" +
+ *       "RCPT TO:<hidden@example.com>\r\nDATA\r\nTo: <b@example.com>\r\nSubject: hi\r\n\r\n" +
+ *       "hello\r\n.\r\nQUIT\r\n",
+ *   )
  * );
  * const [message] = await server.waitForMessages(1, { query: "to:b@example.com" });
  * socket.destroy();
@@ -138,6 +169,10 @@ function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
 export class ServeServer implements AsyncDisposable {
   /** Every accepted message, newest kept up to `max`; what the HTTP API serves. */
   readonly store: CaptureStore;
+  /** The fault rules: add and remove while running (none unless `faults` gave some). */
+  readonly faults: FaultRules;
+  /** The client linter (session summaries, per-message findings), or `null` with `lint: false`. */
+  readonly linter: Linter | null;
   /** The HTTP API's base URL (`http://127.0.0.1:8025`), or `null` without one. */
   readonly url: string | null;
   /** The minted CA certificate (PEM); `null` with the caller's own key material. */
@@ -151,6 +186,8 @@ export class ServeServer implements AsyncDisposable {
   #stopped: Promise<StopOutcome> | null = null;
 
   private constructor(parts: {
+    faults: FaultRules;
+    linter: Linter | null;
     store: CaptureStore;
     smtp: Server;
     smtps: Server | null;
@@ -160,6 +197,8 @@ export class ServeServer implements AsyncDisposable {
     caFile: string | null;
   }) {
     this.store = parts.store;
+    this.faults = parts.faults;
+    this.linter = parts.linter;
     this.#smtp = parts.smtp;
     this.#smtps = parts.smtps;
     this.#http = parts.http;
@@ -178,13 +217,26 @@ export class ServeServer implements AsyncDisposable {
   static async start(options: ServeServerOptions = {}): Promise<ServeServer> {
     const clock: Clock = options.clock ?? systemClock;
     const log = options.log ?? toLogFn(options.logger);
-    const material: TlsMaterial = tlsMaterial(options.tls);
-    const store = new CaptureStore({ max: options.max ?? 500, clock });
+    // Only the dialect and the transport load before the first 220. Minting (X.509), the store
+    // (MIME parsing) and the file sinks start once the listener greets; a STARTTLS or a
+    // delivery that comes first waits for them. The caller's own PEM is checked right now.
+    const given = options.tls && "cert" in options.tls ? tlsMaterial(options.tls) : null;
+    let startBackground!: () => void;
+    const listening = new Promise<void>((resolve) => startBackground = resolve);
+    const material = listening.then(() => given ?? tlsMaterial(options.tls));
+    const backend = listening.then(() => loadBackend(options, clock));
+    backend.catch(() => {}); // reported below, once the listeners are up
+    // Faults and lint attach to the first session too: loaded before listening (a few ms).
+    // Serve always has rules (none unless given), so /api/v1/faults and /api/v1/chaos work.
+    const faults = (await faultRulesFor({ ...options, faults: options.faults ?? [] }))!;
+    if (options.chaosTriggers) {
+      (await import("../faults/chaos.ts")).applyChaosTriggers(faults, options.chaosTriggers);
+    }
+    const { linter, strict } = await serveLinter(options, log);
     const keep = options.transcripts ?? 100;
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
     /** The live transcript of each session, by session id, for the messages it delivers. */
     const live = new Map<number, Transcript>();
-    const sinks = new Sinks(await fileSinks(options));
     const auth = options.auth ?? {};
     const smtpOptions = options.smtpOptions ?? {};
     const hooks: EsmtpHooks = {
@@ -202,51 +254,46 @@ export class ServeServer implements AsyncDisposable {
           });
           conv.observe({ close: () => live.delete(id) });
         }
-        options.faults?.attach(conv);
-        options.lint?.attach(conv);
+        faults.attach(conv, ENHANCED_CONVENTIONS);
+        linter?.attach(conv);
+        if (strict) conv.intercept(strict);
       },
       deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
+        const { store, sinks } = await backend;
         const written = await sinks.deliver(message);
         if (!written.ok) return written;
         const transcript = message.sessionId === undefined
           ? undefined
           : live.get(message.sessionId);
-        const stored = await store.add(message, transcript ? { transcript } : undefined);
+        const stored = await store.add(message, {
+          ...(transcript && { transcript }),
+          ...(linter && { lint: linter.findings(message) }),
+        });
         return { ok: true, id: stored.id };
       },
     };
     const started: Array<{ stop(): Promise<unknown> }> = [];
     try {
-      const tls = material.ready;
-      const smtpAddress = options.smtp ?? {};
-      const smtp = await Server.start({
-        hostname: smtpAddress.host ?? "127.0.0.1",
-        port: smtpAddress.port ?? 0,
-        engine: esmtpEngine(esmtpConfig(smtpOptions, auth, false), hooks),
-        log,
-        tls,
-        implicitTls: options.smtpImplicitTls ?? false,
-        maxSessions: smtpOptions.maxConnections,
-        clock,
-      });
-      started.push({ stop: () => smtp.stop(0) });
-      let smtps: Server | null = null;
-      if (options.smtps) {
-        smtps = await Server.start({
-          hostname: options.smtps.host ?? "127.0.0.1",
-          port: options.smtps.port ?? 0,
-          engine: esmtpEngine(esmtpConfig(smtpOptions, auth, false), hooks),
+      const tls = material.then((m) => m.ready);
+      tls.catch(() => {}); // likewise
+      const listen = (address: { host?: string; port?: number }, implicitTls: boolean) =>
+        Server.start({
+          hostname: address.host ?? "127.0.0.1",
+          port: address.port ?? 0,
+          engine: esmtpEngine(esmtpConfig(smtpOptions, auth), hooks),
           log,
           tls,
-          implicitTls: true,
+          implicitTls,
           maxSessions: smtpOptions.maxConnections,
           clock,
-        });
-        const s = smtps;
-        started.push({ stop: () => s.stop(0) });
-      }
+        }).then((server) => (started.push({ stop: () => server.stop(0) }), server));
+      const smtp = await listen(options.smtp ?? {}, options.smtpImplicitTls ?? false);
+      startBackground();
+      const smtps = options.smtps ? await listen(options.smtps, true) : null;
+      const { store } = await backend;
       await tls;
-      const caPem = await material.caPem;
+      const { caPem: pem, caFile } = await material;
+      const caPem = await pem;
       let http: MailpitApi | null = null;
       if (options.http !== false) {
         const { startMailpitApi } = await import("../http/mailpit.ts");
@@ -255,20 +302,23 @@ export class ServeServer implements AsyncDisposable {
           host: options.http?.host ?? "127.0.0.1",
           port: options.http?.port ?? 0,
           info: caPem ? { caPem } : undefined,
-          // Wired by the lead once merged: `faults: faultRoutes(options.faults)` and
-          // `ui: uiAsset` (src/http/faults_routes.ts, src/ui/assets.ts).
+          faults: (await import("../http/faults_routes.ts")).faultRoutes(faults),
+          ui: (await import("../ui/assets.ts")).uiAsset,
         });
       }
       return new ServeServer({
+        faults,
+        linter,
         store,
         smtp,
         smtps,
         http,
         transcripts,
         caPem,
-        caFile: material.caFile,
+        caFile,
       });
     } catch (e) {
+      startBackground(); // nothing waits forever on a listener that never came up
       await Promise.all(started.map((s) => s.stop()));
       throw e;
     }

@@ -8,6 +8,7 @@ import type { Sink } from "../smtp/message.ts";
 import type { LogFn } from "../smtp/session.ts";
 import type { Logger } from "./logger.ts";
 import type { TranscriptOptions } from "./capturing_server.ts";
+import type { FaultOptions } from "./faults.ts";
 
 /** An address to listen on; port 0 picks a free one. */
 export interface ListenAddress {
@@ -67,7 +68,7 @@ export interface ServeSmtpOptions {
 }
 
 /** Options of `ServeServer.start`. Everything is on; each piece can be tuned. */
-export interface ServeServerOptions extends TranscriptOptions {
+export interface ServeServerOptions extends TranscriptOptions, FaultOptions {
   /** SMTP listen address; default `127.0.0.1`, port 0 (the CLI: 1025). */
   smtp?: ListenAddress;
   /**
@@ -98,12 +99,17 @@ export interface ServeServerOptions extends TranscriptOptions {
   /** The clock of every timer (idle timeouts, waits); default the system clock. */
   clock?: Clock;
   /**
-   * Fault rules (issue 12: `FaultRules` from src/faults/rules.ts, attached to every session).
-   * Wired when that module lands; typed loosely here so this file does not depend on it.
+   * Client lint (docs/lint.md): each stored message gets its findings (`lint`, `Lint` over
+   * HTTP) and each session ends with a `lint: session N: …` log line. On by default.
    */
-  faults?: { attach(conv: unknown, conventions?: unknown): unknown };
-  /** Client lint (issue 13: a `Linter` from src/lint/linter.ts), attached to every session. */
-  lint?: { attach(conv: unknown): unknown };
+  lint?: boolean;
+  /** Refuse a message with an `error` finding: `550 5.6.0 Message rejected by lint: <id>`. */
+  strict?: boolean;
+  /**
+   * Mailpit's chaos triggers (`Sender:451:50,Recipient:452:10`), set as by `PUT /api/v1/chaos`
+   * (docs/faults.md). Rules and chaos can be changed at run time over HTTP either way.
+   */
+  chaosTriggers?: string;
 }
 
 /** The defaults of the `serve` CLI (the library picks free ports instead). */

@@ -136,6 +136,10 @@ function socketConn(socket: net.Socket): Conn {
   socket.setNoDelay(true);
   const remote: Address = { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
   const local: Address = { hostname: socket.localAddress ?? "", port: socket.localPort ?? 0 };
+  // Half-open: a client that sends its last commands and shuts down its side (`nc -N`, a
+  // pipelined script) still gets the replies to them, even those written after its FIN came
+  // (a delivery under way); by default node:net would end our side on that FIN.
+  socket.allowHalfOpen = true;
   return new StreamConn({
     input: socket,
     output: socket,
@@ -143,6 +147,10 @@ function socketConn(socket: net.Socket): Conn {
     local,
     close: () => endThenDestroy(socket),
     // The TLS socket takes over the same handle; the plain conn is detached before this runs.
-    startTls: (options) => serverTls(socket, options, { remote, local }),
+    // Not half-open from here: a client gone during the handshake must end it.
+    startTls: (options) => {
+      socket.allowHalfOpen = false;
+      return serverTls(socket, options, { remote, local });
+    },
   });
 }

@@ -18,20 +18,30 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Personas for which the served binary runs the real `cli.ts` (see the SWITCH note above). */
-export const REAL_PERSONAS: string[] = ["smtpmock", "mockmta", "msmtpd"].filter((persona) =>
+export const REAL_PERSONAS: string[] = ["serve", "smtpmock", "mockmta", "msmtpd"].filter((
+  persona,
+) =>
   process.env.MOCKSMTP_ACTION_STANDIN !== "1" && existsSync(join(REPO_ROOT, "cli.ts")) &&
   existsSync(join(REPO_ROOT, "src", "personas", persona, "main.ts"))
 );
 
-/** Understands the port flags the action adds (-port=N, -p [IP:]N, --port=N); one line replies. */
+/**
+ * Understands the port flags the action adds (-port=N, -p [IP:]N, --port=N, serve's
+ * --smtp=IP:N and --listen=IP:N, the latter answered by a second listener); one line replies.
+ */
 const TINY_RESPONDER = `
 import { createServer } from "node:net";
 const [persona, ...args] = process.argv.slice(2);
 let host = "127.0.0.1";
 let port = 0;
+let httpPort = 0;
 for (let i = 0; i < args.length; i++) {
   const m = /^--?port=(\\d+)$/.exec(args[i]);
   if (m) port = Number(m[1]);
+  const smtp = /^--smtp=127\\.0\\.0\\.1:(\\d+)$/.exec(args[i]);
+  if (smtp) port = Number(smtp[1]);
+  const http = /^--listen=127\\.0\\.0\\.1:(\\d+)$/.exec(args[i]);
+  if (http) httpPort = Number(http[1]);
   if (args[i] === "-p") {
     const v = args[++i];
     const c = v.lastIndexOf(":");
@@ -52,6 +62,7 @@ const server = createServer((s) => {
   });
 });
 server.listen(port, host, () => console.log("stand-in " + persona + " started on port: " + port));
+if (httpPort) createServer((s) => s.end()).listen(httpPort, host);
 process.on("SIGTERM", () => process.exit(0));
 `;
 

@@ -7,6 +7,8 @@
 import { getoptLong, type LongOption } from "../../flags/getopt_long.ts";
 import { EXTENSIONS } from "../../smtp/esmtp/config.ts";
 import { type ListenAddress, SERVE_DEFAULTS } from "../../api/serve_options.ts";
+import type { FaultSource } from "../../api/faults.ts";
+import { parseChaosTriggers } from "../../faults/chaos.ts";
 
 /** What the command line asks for; file names not yet read. */
 export interface ServeSettings {
@@ -39,6 +41,12 @@ export interface ServeSettings {
   mbox?: string;
   emlDir?: string;
   transcripts: number;
+  /** `--fault RULE` and `--faults FILE`, in command-line order. */
+  faultSources: FaultSource[];
+  faultSeed?: number;
+  strict: boolean;
+  /** Mailpit's `--chaos-triggers` (validated here, applied as fault rules). */
+  chaosTriggers?: string;
 }
 
 /** Applies one flag; returns the error line for a bad value. */
@@ -161,10 +169,30 @@ const FLAGS: Record<string, { arg: boolean; apply: Apply }> = {
   "mbox": { arg: true, apply: (s, a) => void (s.mbox = a) },
   "eml-dir": { arg: true, apply: (s, a) => void (s.emlDir = a) },
   "transcripts": { arg: true, apply: numeric("transcripts", 0, (s, n) => s.transcripts = n) },
-  // ── Wired by the lead at merge (issues 12 and 13): `--fault RULE` (repeatable),
-  // `--faults FILE`, `--fault-seed N`, `--strict`, `--enable-chaos`, `--chaos-triggers SPEC`.
-  // Add their entries here, their fields to ServeSettings and their mapping in options.ts.
+  // Fault rules (docs/faults.md) and strict lint (docs/lint.md).
+  "fault": { arg: true, apply: (s, a) => void s.faultSources.push({ rule: a }) },
+  "faults": { arg: true, apply: (s, a) => void s.faultSources.push({ file: a }) },
+  "fault-seed": { arg: true, apply: numeric("fault-seed", 0, (s, n) => s.faultSeed = n) },
+  "strict": { arg: false, apply: (s) => void (s.strict = true) },
+  // Mailpit's chaos flags map onto fault rules (docs/faults.md). Serve always has the chaos
+  // API, so `--enable-chaos` is accepted for Mailpit command lines and changes nothing.
+  "enable-chaos": { arg: false, apply: () => undefined },
+  "chaos-triggers": {
+    arg: true,
+    apply: (s, arg) => {
+      const error = chaosTriggersError(arg);
+      if (error) return error;
+      s.chaosTriggers = arg;
+      return undefined;
+    },
+  },
 };
+
+/** Why a `--chaos-triggers` value is refused, or nothing. */
+function chaosTriggersError(text: string): string | undefined {
+  const parsed = parseChaosTriggers(text);
+  return typeof parsed === "string" ? `invalid --chaos-triggers: ${parsed}` : undefined;
+}
 
 const LONG_OPTIONS: LongOption[] = Object.entries(FLAGS).map(([name, f]) => ({
   name,
@@ -188,6 +216,8 @@ export function defaultSettings(): ServeSettings {
     disable: [],
     tlsNames: [],
     transcripts: 100,
+    faultSources: [],
+    strict: false,
   };
 }
 
@@ -212,12 +242,6 @@ export function parseServeArgs(
   }
   if (s.authAcceptAny && s.authFile !== undefined) {
     return { ok: false, error: "--smtp-auth-accept-any and --smtp-auth-file exclude each other" };
-  }
-  if (s.requireAuth && !s.authAcceptAny && s.authFile === undefined) {
-    return {
-      ok: false,
-      error: "--smtp-require-auth needs --smtp-auth-accept-any or --smtp-auth-file",
-    };
   }
   if (s.caOut !== undefined && s.tlsCert !== undefined) {
     return { ok: false, error: "--ca-out needs the minted CA: not with --smtp-tls-cert" };

@@ -42,9 +42,13 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
   let options;
   try {
     options = serveOptions(s);
+    if (s.faultSources.length > 0) {
+      const { loadFaultRules } = await import("../../api/faults.ts");
+      options.faults = await loadFaultRules(s.faultSources, s.faultSeed);
+    }
   } catch (e) {
-    if (!(e instanceof FileArgumentError)) throw e;
-    io.stderr(`mocksmtp serve: ${e.message}\n`);
+    if (!(e instanceof FileArgumentError) && (e as Error).name !== "FaultSourceError") throw e;
+    io.stderr(`mocksmtp serve: ${(e as Error).message}\n`);
     return EXIT.usage;
   }
   const log = (level: LogLevel, message: string) => {
@@ -81,6 +85,11 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
   await stop;
   await server.stop({ timeoutMs: 2000 });
   off();
+  // Issue 13: on exit, the findings of the whole run per id (not with --quiet).
+  if (server.linter && !s.quiet) {
+    const { totalsLine } = await import("../../lint/linter.ts");
+    io.stderr(`mocksmtp serve: ${totalsLine(server.linter.totals())}\n`);
+  }
   await flushOutput();
   return EXIT.ok;
 }

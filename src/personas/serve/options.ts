@@ -99,5 +99,7 @@ export function serveOptions(s: ServeSettings): ServeServerOptions {
     mbox: s.mbox,
     emlDir: s.emlDir,
     transcripts: s.transcripts,
+    strict: s.strict,
+    chaosTriggers: s.chaosTriggers,
   };
 }

@@ -53,6 +53,14 @@ SMTP limits and switches:
                               ENHANCEDSTATUSCODES CHUNKING BINARYMIME DSN STARTTLS AUTH
   --smtp-bare-lf accept|reject  a bare LF or CR line end: accepted and recorded (default),
                               or refused as Postfix does
+Faults and lint (docs/faults.md, docs/lint.md; lint is always on in serve):
+  --fault RULE                a fault rule, e.g. 'rcpt:*@full.example => 452 4.2.2 Mailbox full';
+                              repeatable
+  --faults FILE               fault rules from FILE, one per line, # comments
+  --fault-seed N              seed of the % rules' generator (reproducible runs)
+  --chaos-triggers SPEC       Mailpit's chaos: Sender:451:50,Recipient:452:10,… (as % rules;
+                              --enable-chaos is accepted and implied)
+  --strict                    refuse a message with a lint error (550 5.6.0 naming the id)
 Other:
   -q, --quiet                 no line per message, only the start line and errors
   -h, --help                  this text
