@@ -393,7 +393,10 @@ test("smtpmock -httpApi: a bad value is Go's invalid value error and usage, exit
   assert.equal(early.code, 2);
   const help = await runCliToEnd(["smtpmock", "-h"]);
   assert.equal(help.code, 0);
-  assert.match(help.stderr, /\n {2}-host string\n.*\n {2}-httpApi HOST:PORT\n {4}\t.*\n {2}-log\n/);
+  assert.match(
+    help.stderr,
+    /\n {2}-host string\n.*\n {2}-httpApi HOST:PORT\n {4}\t.*\n {2}-lint\n/,
+  );
 });
 
 test("smtpmock -httpApi: a port in use is reported on stderr, exit 1", async () => {

@@ -24,7 +24,7 @@ export const UI_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
+  "img-src data:",
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
