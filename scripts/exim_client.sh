@@ -39,7 +39,8 @@ works() {
 # Downloads the named packages into $dir/deb and unpacks them into $root.
 fetch() {
   mkdir -p "$dir/deb" "$root" || return 1
-  (cd "$dir/deb" && apt-get download -q "$@" 2>&1 | grep -v '^W: Download is performed unsandboxed') >&2
+  # As root, apt warns that its _apt user cannot write here: true, and harmless.
+  (cd "$dir/deb" && apt-get download -q "$@" 2>&1 | grep -v '^W: Download is performed') >&2
   local p deb
   for p in "$@"; do
     deb=$(find "$dir/deb" -name "${p}_*.deb" | head -1)
@@ -50,7 +51,8 @@ fetch() {
 # Library packages exim links (directly or not) that dpkg does not have installed.
 missing_libs() {
   local direct p
-  direct=$(apt-cache depends exim4-daemon-light | sed -n 's/^ *|\{0,1\}Depends: \(lib[^ <]*\)$/\1/p')
+  direct=$(apt-cache depends exim4-daemon-light |
+    sed -n 's/^ *|\{0,1\}Depends: \(lib[^ <]*\)$/\1/p')
   # shellcheck disable=SC2086 # a list of package names
   for p in $(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
     --no-breaks --no-replaces --no-enhances $direct | grep -E '^lib[a-z0-9.+-]+$' | sort -u); do
