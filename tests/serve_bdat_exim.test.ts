@@ -4,7 +4,9 @@
  * delivers into the library's ServeServer. Exim's own debug output says which commands it
  * sent; the server's transcript must show the same BDAT commands, its record must say BDAT,
  * and the stored bytes must be exim's Received: header followed by exactly what was handed to
- * exim (line ends as CRLF). Skips, saying why, only when exim cannot be run here.
+ * exim (line ends as CRLF). The last test does it against `mocksmtp serve` itself (started
+ * through runCli, so the binary run repeats it), reading the bytes back over the HTTP API.
+ * Skips, saying why, only when exim cannot be run here.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -12,6 +14,7 @@ import { test } from "node:test";
 import { ServeServer } from "../src/api/serve.ts";
 import type { ReceivedMessage } from "../src/smtp/message.ts";
 import { EximClient, type EximRun, findExim } from "./helpers/exim.ts";
+import { startServeCli, stopServe } from "./helpers/serve.ts";
 
 const found = findExim();
 const skip = "reason" in found ? `exim unavailable: ${found.reason}` : false;
@@ -147,3 +150,25 @@ test(
     assertExact(m.data, original);
   },
 );
+
+test(title("exim into `mocksmtp serve`: BDAT in, the same bytes out of /raw"), {
+  skip,
+}, async () => {
+  const cli = await startServeCli(["-q"]);
+  try {
+    using client = new EximClient(exim, { port: cli.smtpPort });
+    const original = HEADERS + "Subject: through the CLI\nMessage-ID: <cli.1@example.org>\n\n" +
+      "caf\u00e9 \u2014 8-bit\n.\n..two dots\n";
+    const run = await client.submit("ann@example.org", ["cli@example.net"], Buffer.from(original));
+    bdatSent(run);
+    const q = encodeURIComponent("addressed:cli@example.net");
+    const res = await fetch(`${cli.url}/api/v1/search?query=${q}&wait=1&timeout=10000`);
+    assert.equal(res.status, 200);
+    const found = await res.json() as { messages: Array<{ ID: string }> };
+    assert.equal(found.messages.length, 1);
+    const raw = await fetch(`${cli.url}/api/v1/message/${found.messages[0].ID}/raw`);
+    assertExact(new Uint8Array(await raw.arrayBuffer()), Buffer.from(original).toString("latin1"));
+  } finally {
+    assert.equal(await stopServe(cli), 0, cli.stderr);
+  }
+});
