@@ -6,10 +6,12 @@
  * and the stored bytes must be exim's Received: header followed by exactly what was handed to
  * exim (line ends as CRLF). The last test does it against `mocksmtp serve` itself (started
  * through runCli, so the binary run repeats it), reading the bytes back over the HTTP API.
- * Skips, saying why, only when exim cannot be run here.
+ * Skips, saying why, only when exim cannot be run here. The first test is what exim does on
+ * the wire at the end of a session, done with a plain socket: it runs with or without exim.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { connect } from "node:net";
 import { test } from "node:test";
 import { ServeServer } from "../src/api/serve.ts";
 import type { ReceivedMessage } from "../src/smtp/message.ts";
@@ -27,12 +29,19 @@ const exim = "path" in found ? found.path : "";
 const latin1 = (b: Uint8Array) => Buffer.from(b).toString("latin1");
 const crlf = (text: string) => text.replaceAll("\n", "\r\n");
 
-/** What exim handed on: its debug output's BDAT commands, checked to be a proper sequence. */
-function bdatSent(run: EximRun): string[] {
+/**
+ * What exim handed on: its debug output's BDAT commands, checked to be a proper sequence, and
+ * its log's word that the delivery was done (`=>`, not deferred) and by CHUNKING (`K`).
+ */
+function bdatSent(client: EximClient, run: EximRun): string[] {
   assert.equal(run.code, 0, run.stderr.slice(-3000));
+  assert.match(client.mainlog(), /^\S+ \S+ \S+ => .* K C="250 /m, run.stderr.slice(-3000));
   assert.ok(!run.sent.includes("DATA"), `exim used DATA: ${run.sent.join(" | ")}`);
   const bdat = run.sent.filter((c) => c.startsWith("BDAT "));
-  assert.ok(bdat.length > 0, `exim sent no BDAT: ${run.sent.join(" | ")}`);
+  assert.ok(
+    bdat.length > 0,
+    `exim sent no BDAT: ${run.sent.join(" | ")}\n${run.stderr.slice(-3000)}`,
+  );
   bdat.forEach((c, i) => assert.match(c, i === bdat.length - 1 ? /^BDAT \d+ LAST$/ : /^BDAT \d+$/));
   return bdat;
 }
@@ -66,6 +75,25 @@ function assertExact(data: Uint8Array, original: string) {
   assert.ok(rest === crlf(original), "the bytes after the Received: header are those submitted");
 }
 
+test("a client that sends BDAT LAST and QUIT, then half-closes, gets every reply", async () => {
+  // Exim writes MAIL, RCPT, BDAT n LAST, the chunk and QUIT at once, then shutdown(SHUT_WR),
+  // and only then reads the replies: the server must answer all of them after the FIN.
+  await using server = await ServeServer.start({ http: false });
+  const socket = connect(server.port, server.hostname);
+  let replies = "";
+  socket.on("data", (d: Buffer) => replies += d.toString("latin1"));
+  const ended = new Promise((resolve) => socket.on("close", resolve));
+  socket.end(
+    "EHLO half.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n" +
+      "BDAT 7 LAST\r\nhello\r\nQUIT\r\n",
+  );
+  await ended;
+  const codes = replies.split("\r\n").filter((l) => /^\d{3} /.test(l)).map((l) => l.slice(0, 3));
+  assert.deepEqual(codes, ["220", "250", "250", "250", "250", "221"], replies);
+  const [m] = await server.waitForMessages(1);
+  assert.equal(latin1(m.data), "hello\r\n");
+});
+
 const HEADERS = "From: Ann <ann@example.org>\nTo: bob@example.net\n" +
   "Date: Tue, 01 Dec 2026 12:00:00 +0000\n";
 
@@ -77,7 +105,7 @@ test(title("exim: a plain message in one BDAT … LAST, stored byte for byte"), 
   const original = HEADERS + "Subject: plain via exim\nMessage-ID: <plain.1@example.org>\n\n" +
     "Hello over BDAT.\n.a line that starts with a dot\n.\nlast line\n";
   const run = await client.submit("ann@example.org", ["bob@example.net"], Buffer.from(original));
-  const bdat = bdatSent(run);
+  const bdat = bdatSent(client, run);
   assert.equal(bdat.length, 1, bdat.join(" | "));
   const m = await received(server, bdat);
   assert.equal(m.from, "ann@example.org");
@@ -103,7 +131,7 @@ test(title("exim: an 8-bit body from SMTPUTF8 addresses over BDAT, bytes intact"
     `DATA\r\n${crlf(original)}.\r\nQUIT\r\n`;
   const run = await client.smtp(Buffer.from(session));
   assert.match(run.stdout, /^250 OK id=/m, run.stdout);
-  const bdat = bdatSent(run);
+  const bdat = bdatSent(client, run);
   const mail = run.sent.find((c) => c.startsWith("MAIL FROM:"));
   assert.match(mail ?? "", /^MAIL FROM:<josé@exämple\.org>.* SMTPUTF8/, run.sent.join(" | "));
   const m = await received(server, bdat);
@@ -123,7 +151,7 @@ test(title("exim: 1 MB as a header chunk and a body chunk, joined byte for byte"
   const original = HEADERS + "Subject: a megabyte\nMessage-ID: <big.1@example.org>\n\n" + body;
   assert.ok(original.length > 1_000_000);
   const run = await client.submit("ann@example.org", ["bob@example.net"], Buffer.from(original));
-  const bdat = bdatSent(run);
+  const bdat = bdatSent(client, run);
   // Exim 4.96 sends the headers in a first small BDAT, pipelined with MAIL and RCPT.
   assert.ok(bdat.length >= 2, bdat.join(" | "));
   const m = await received(server, bdat);
@@ -141,7 +169,7 @@ test(
     const run = await client.submit("ann@example.org", ["bob@example.net"], Buffer.from(original));
     assert.match(run.stderr, /TLS certificate verified/);
     assert.ok(run.sent.includes("STARTTLS"), run.sent.join(" | "));
-    const bdat = bdatSent(run);
+    const bdat = bdatSent(client, run);
     const m = await received(server, bdat);
     assert.equal(m.tls, true);
     const t = server.transcripts().find((t) => t.session?.id === m.sessionId)!;
@@ -160,7 +188,7 @@ test(title("exim into `mocksmtp serve`: BDAT in, the same bytes out of /raw"), {
     const original = HEADERS + "Subject: through the CLI\nMessage-ID: <cli.1@example.org>\n\n" +
       "caf\u00e9 \u2014 8-bit\n.\n..two dots\n";
     const run = await client.submit("ann@example.org", ["cli@example.net"], Buffer.from(original));
-    bdatSent(run);
+    bdatSent(client, run);
     const q = encodeURIComponent("addressed:cli@example.net");
     const res = await fetch(`${cli.url}/api/v1/search?query=${q}&wait=1&timeout=10000`);
     assert.equal(res.status, 200);

@@ -4,7 +4,7 @@
  * foreground. Its debug output (`-d+transport`) is what exim itself says it sent.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import process from "node:process";
@@ -124,6 +124,11 @@ export class EximClient implements Disposable {
   /** `exim -bs`: `session` is a whole SMTP session spoken to exim on stdin. */
   smtp(session: Uint8Array): Promise<EximRun> {
     return this.#run(["-bs"], session);
+  }
+
+  /** Exim's main log: a delivery line says `K` when it went by CHUNKING. */
+  mainlog(): string {
+    return readFileSync(path.join(this.dir, "log", "mainlog"), "utf8");
   }
 
   [Symbol.dispose](): void {
