@@ -46,6 +46,7 @@ function config(dir: string, exim: string, target: EximTarget): string {
       `  tls_verify_certificates = ${target.caFile}\n`
     : "  hosts_avoid_tls = *\n";
   // keep_environment: exim re-executes itself for the delivery and must find its user again.
+  // The timeouts (5 min by default) bound a test whose server stopped answering.
   return `primary_hostname = exim-client.test
 spool_directory = ${dir}/spool
 log_file_path = ${dir}/log/%slog
@@ -70,6 +71,9 @@ test_server:
   port = ${target.port}
   allow_localhost
   hosts_try_chunking = *
+  connect_timeout = 10s
+  command_timeout = 10s
+  data_timeout = 10s
 ${tls}
 begin retry
 * * F,1m,1m
