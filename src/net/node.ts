@@ -113,7 +113,10 @@ function startServer(
   onConnection: (socket: net.Socket) => void,
 ): Promise<net.Server> {
   // pauseOnConnect: nothing is read from a new socket until its conn asks for it.
-  const server = net.createServer({ pauseOnConnect: true }, onConnection);
+  // allowHalfOpen: a client may pipeline its last commands, shut its sending side down and only
+  // then read the replies (exim does: BDAT … LAST, QUIT, shutdown). Without it Bun's node:net
+  // ends the socket at the client's FIN and those replies are lost; the conn closes it itself.
+  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, onConnection);
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(err);
     server.once("error", onError);

@@ -130,6 +130,8 @@ export function serverTls(
       socket.off("secure", onSecure);
       socket.off("error", onError);
       socket.off("close", onClose);
+      socket.off("end", onClose);
+      transport.off("end", onClose);
     };
     const onSecure = () => {
       done();
@@ -154,6 +156,11 @@ export function serverTls(
     socket.on("secure", onSecure);
     socket.on("error", onError);
     socket.on("close", onClose);
+    // A client that stopped sending cannot finish the handshake. The listener keeps sockets
+    // half-open (node.ts), so on Deno no 'close' follows its FIN (Deno reports the FIN as the
+    // TLS socket's 'end'): without these the handshake would wait forever.
+    socket.on("end", onClose);
+    transport.on("end", onClose);
   });
 }
 
