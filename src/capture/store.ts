@@ -26,17 +26,82 @@ export interface StoredMessage {
   readonly message: ReceivedMessage;
   /** Size of the raw message (`message.data`) in bytes. */
   readonly size: number;
-  /** When the store took it (the message's `receivedAt`). */
+  /** When the store took it (the message's `receivedAt`, the same object). */
   readonly created: Date;
   /** Header facts and search text, made once on arrival. */
   readonly summary: Summary;
-  /** Sorted, unique ignoring case; from plus-addresses and `X-Tags` on arrival, then as set. */
+  /**
+   * Sorted, unique ignoring case; from plus-addresses and `X-Tags` on arrival, then as set
+   * with `setTags` (replaced, never changed in place: an empty list is a shared frozen one).
+   */
   tags: string[];
   read: boolean;
   /** Lint findings for this message (lint's `Finding`s), when a linter ran. */
   lint?: unknown[];
-  /** The session transcript, when one was kept (lines or the transcript object). */
-  transcript?: unknown;
+  /**
+   * The session transcript: the one given to `add()`, else the store's `transcriptOf` for the
+   * message's session (undefined once that no longer keeps it).
+   */
+  readonly transcript?: unknown;
+}
+
+/** No tags, no findings: one frozen array shared by every message that has none. */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * A stored message. A class so that what is derived (size, created, transcript) costs no
+ * field per message: the API's fields are getters over the record.
+ */
+class Stored implements StoredMessage {
+  read = false;
+  lint?: unknown[];
+  readonly #transcript: unknown;
+  readonly #transcriptOf: ((sessionId: number) => unknown) | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly seq: number,
+    readonly message: ReceivedMessage,
+    readonly summary: Summary,
+    public tags: string[],
+    extras: AddExtras,
+    transcriptOf: ((sessionId: number) => unknown) | undefined,
+  ) {
+    if (extras.lint) this.lint = extras.lint.length ? extras.lint : NONE;
+    this.#transcript = extras.transcript;
+    this.#transcriptOf = transcriptOf;
+  }
+
+  get size(): number {
+    return this.message.data.length;
+  }
+
+  get created(): Date {
+    return this.message.receivedAt;
+  }
+
+  get transcript(): unknown {
+    if (this.#transcript !== undefined) return this.#transcript;
+    const session = this.message.sessionId;
+    return session === undefined ? undefined : this.#transcriptOf?.(session);
+  }
+
+  /** Own fields and getters alike, so a stored message reads the same as JSON as a literal. */
+  toJSON(): Record<string, unknown> {
+    const { id, seq, message, size, created, summary, tags, read, lint, transcript } = this;
+    return {
+      id,
+      seq,
+      message,
+      size,
+      created,
+      summary,
+      tags,
+      read,
+      ...(lint && { lint }),
+      ...(transcript !== undefined && { transcript }),
+    };
+  }
 }
 
 /** What the embedder adds beside the message. */
@@ -93,6 +158,11 @@ export interface CaptureStoreOptions {
    * the parts, so about as much again). Default 32 MiB; the most recent view is always kept.
    */
   viewCacheBytes?: number;
+  /**
+   * The transcript of a session by its id, for messages added without one: transcripts are
+   * kept per session in their own bounded store (serve's `--transcripts`), not per message.
+   */
+  transcriptOf?: (sessionId: number) => unknown;
 }
 
 export type { WaitOptions };
@@ -110,6 +180,7 @@ export class CaptureStore {
   readonly #plusTags: boolean;
   readonly #viewCacheSize: number;
   readonly #viewCacheBytes: number;
+  readonly #transcriptOf: ((sessionId: number) => unknown) | undefined;
   #viewBytes = 0;
   /** Oldest first: eviction takes from the front, arrival appends. */
   #items: StoredMessage[] = [];
@@ -132,6 +203,7 @@ export class CaptureStore {
     this.#plusTags = options.tagsFromPlusAddresses ?? true;
     this.#viewCacheSize = options.viewCache ?? 50;
     this.#viewCacheBytes = options.viewCacheBytes ?? 32 * 1024 * 1024;
+    this.#transcriptOf = options.transcriptOf;
   }
 
   /** Messages held now. */
@@ -158,18 +230,15 @@ export class CaptureStore {
         ...messageTags(view, message, this.#plusTags),
         ...(extras.tags ?? []),
       ]);
-      const stored: StoredMessage = {
-        id: newId(),
+      const stored = new Stored(
+        newId(),
         seq,
         message,
-        size: message.data.length,
-        created: message.receivedAt,
         summary,
-        tags,
-        read: false,
-        ...(extras.lint ? { lint: extras.lint } : {}),
-        ...(extras.transcript !== undefined ? { transcript: extras.transcript } : {}),
-      };
+        tags.length ? tags : NONE,
+        extras,
+        this.#transcriptOf,
+      );
       // Cached first: a listener of the `new` event that asks for the view gets this one.
       this.#cacheView(stored.id, Promise.resolve(view), stored.size);
       this.#insert(stored);
@@ -319,7 +388,7 @@ export class CaptureStore {
     const next = normalizeTags(tags);
     return this.#update(ids, (m) => {
       if (next.join("\0") === m.tags.join("\0")) return false;
-      m.tags = [...next];
+      m.tags = next.length ? [...next] : NONE;
       return true;
     });
   }
