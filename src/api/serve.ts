@@ -129,7 +129,13 @@ async function loadBackend(
   // A message shows its session's transcript while the bounded transcript store keeps it:
   // a reference per message would keep every session's transcript as long as the message.
   const transcriptOf = transcripts ? (id: number) => transcripts.get(id) : undefined;
-  const store = new CaptureStore({ max: options.max ?? 500, clock, transcriptOf });
+  // Parsed on first need (a query, a listed page, a subscriber), not on the SMTP path.
+  const store = new CaptureStore({
+    max: options.max ?? 500,
+    clock,
+    transcriptOf,
+    parseOnArrival: false,
+  });
   return { store, sinks: new Sinks(sinks) };
 }
 

@@ -12,7 +12,7 @@ import type { MessageView } from "../mime/view.ts";
 import { type Query, toQuery } from "./query.ts";
 import { newId } from "./id.ts";
 import { summarize, type Summary } from "./summary.ts";
-import { messageTags, normalizeTags } from "./tags.ts";
+import { envelopeTags, mayCarryTags, messageTags, normalizeTags } from "./tags.ts";
 
 export { WaitTimeoutError };
 export type { Summary };
@@ -28,7 +28,11 @@ export interface StoredMessage {
   readonly size: number;
   /** When the store took it (the message's `receivedAt`, the same object). */
   readonly created: Date;
-  /** Header facts and search text, made once on arrival. */
+  /**
+   * Header facts and search text, made when the message is parsed: on arrival, or with
+   * `parseOnArrival: false` on first need (`ready`, `summarize`, a wait or a subscriber that
+   * asks for parsed messages). Reading it before then throws.
+   */
   readonly summary: Summary;
   /**
    * Sorted, unique ignoring case; from plus-addresses and `X-Tags` on arrival, then as set
@@ -57,12 +61,14 @@ class Stored implements StoredMessage {
   lint?: unknown[];
   readonly #transcript: unknown;
   readonly #transcriptOf: ((sessionId: number) => unknown) | undefined;
+  /** Null until parsed (a lazy store). */
+  parsed: Summary | null;
 
   constructor(
     readonly id: string,
     readonly seq: number,
     readonly message: ReceivedMessage,
-    readonly summary: Summary,
+    summary: Summary | null,
     public tags: string[],
     extras: AddExtras,
     transcriptOf: ((sessionId: number) => unknown) | undefined,
@@ -70,6 +76,14 @@ class Stored implements StoredMessage {
     if (extras.lint) this.lint = extras.lint.length ? extras.lint : NONE;
     this.#transcript = extras.transcript;
     this.#transcriptOf = transcriptOf;
+    this.parsed = summary;
+  }
+
+  get summary(): Summary {
+    if (this.parsed) return this.parsed;
+    throw new Error(
+      `message ${this.id} is not parsed yet: await the store's ready(query) or summarize()`,
+    );
   }
 
   get size(): number {
@@ -163,6 +177,14 @@ export interface CaptureStoreOptions {
    * kept per session in their own bounded store (serve's `--transcripts`), not per message.
    */
   transcriptOf?: (sessionId: number) => unknown;
+  /**
+   * Parse each message on arrival (default), so that every synchronous method can read its
+   * summary at once. `false` (serve): a message is parsed on first need — a query that reads
+   * parsed fields after `await ready(query)`, a listed page after `await summarize(page)`, a
+   * wait whose query needs them, a subscriber that asked for parsed messages, or tags that
+   * its header may carry — and kept parsed from then on.
+   */
+  parseOnArrival?: boolean;
 }
 
 export type { WaitOptions };
@@ -181,6 +203,9 @@ export class CaptureStore {
   readonly #viewCacheSize: number;
   readonly #viewCacheBytes: number;
   readonly #transcriptOf: ((sessionId: number) => unknown) | undefined;
+  readonly #eager: boolean;
+  /** Pending waits and subscribers that read parsed fields of each arrival. */
+  #parsedReaders = 0;
   #viewBytes = 0;
   /** Oldest first: eviction takes from the front, arrival appends. */
   #items: StoredMessage[] = [];
@@ -204,6 +229,7 @@ export class CaptureStore {
     this.#viewCacheSize = options.viewCache ?? 50;
     this.#viewCacheBytes = options.viewCacheBytes ?? 32 * 1024 * 1024;
     this.#transcriptOf = options.transcriptOf;
+    this.#eager = options.parseOnArrival ?? true;
   }
 
   /** Messages held now. */
@@ -222,31 +248,60 @@ export class CaptureStore {
    */
   add(message: ReceivedMessage, extras: AddExtras = {}): Promise<StoredMessage> {
     const seq = ++this.#seq;
-    const parsed = parseMessage(message.data);
+    const now = this.#eager || this.#parsedReaders > 0 ||
+      mayCarryTags(message.data, this.#plusTags);
+    const parsed = now ? parseMessage(message.data) : null;
     const done = this.#tail.then(async () => {
-      const view = await parsed;
-      const summary = summarize(view, message);
+      let view = parsed && await parsed;
+      // A wait or subscriber that reads parsed fields may have come meanwhile: checked again
+      // after the last await, so the arrival they see is always parsed.
+      while (!view && this.#parsedReaders > 0) view = await parseMessage(message.data);
       const tags = normalizeTags([
-        ...messageTags(view, message, this.#plusTags),
+        ...(view
+          ? messageTags(view, message, this.#plusTags)
+          : envelopeTags(message, this.#plusTags)),
         ...(extras.tags ?? []),
       ]);
       const stored = new Stored(
         newId(),
         seq,
         message,
-        summary,
+        view && summarize(view, message),
         tags.length ? tags : NONE,
         extras,
         this.#transcriptOf,
       );
       // Cached first: a listener of the `new` event that asks for the view gets this one.
-      this.#cacheView(stored.id, Promise.resolve(view), stored.size);
+      if (view) this.#cacheView(stored.id, Promise.resolve(view), stored.size);
       this.#insert(stored);
       return stored;
     });
     // A failed add must not block the ones queued behind it.
     this.#tail = done.catch(() => {});
     return done;
+  }
+
+  /**
+   * Parses every held message `query` needs parsed (all of them when it reads parsed fields,
+   * none otherwise), so that the synchronous `list`, `search`, `latest` and `delete` can
+   * test it. Nothing to do in a store that parses on arrival.
+   */
+  async ready(query?: string | Query): Promise<void> {
+    if (toQuery(query).parsed) await this.summarize(this.#items);
+  }
+
+  /** Parses those of `messages` not parsed yet (a listed page, one message) and keeps that. */
+  async summarize(messages: readonly StoredMessage[]): Promise<void> {
+    // A few at a time: parsing a whole large store at once would hold every tree at once.
+    const todo = messages.filter((m) => m instanceof Stored && !m.parsed) as Stored[];
+    for (let i = 0; i < todo.length; i += 32) {
+      await Promise.all(
+        todo.slice(i, i + 32).map(async (m) => {
+          const view = await (this.#views.get(m.id)?.view ?? parseMessage(m.message.data));
+          m.parsed ??= summarize(view, m.message);
+        }),
+      );
+    }
   }
 
   #insert(stored: StoredMessage): void {
@@ -468,17 +523,25 @@ export class CaptureStore {
     opts: WaitOptions = {},
   ): Promise<StoredMessage[]> {
     const q = toQuery(query);
-    return waitUntil({
-      clock: this.#clock,
-      waiters: this.#waiters,
-      // An arrival the query does not match cannot complete the wait (evictions only take
-      // away): skip the count, which would scan the whole store once per pending wait.
-      ready: () =>
-        (this.#arrival === null || q.matches(this.#arrival)) &&
-        this.#countMatches(q, count) >= count,
-      result: () => this.list(q),
-      timedOut: () => new WaitTimeoutError(count, this.list(q)),
-    }, opts);
+    const wait = () =>
+      waitUntil({
+        clock: this.#clock,
+        waiters: this.#waiters,
+        // An arrival the query does not match cannot complete the wait (evictions only take
+        // away): skip the count, which would scan the whole store once per pending wait.
+        ready: () =>
+          (this.#arrival === null || q.matches(this.#arrival)) &&
+          this.#countMatches(q, count) >= count,
+        result: () => this.list(q),
+        timedOut: () => new WaitTimeoutError(count, this.list(q)),
+      }, opts);
+    // Registered at once when nothing needs parsing first (a caller may count pending waits).
+    if (!q.parsed || this.#eager) return wait();
+    // Counted first: from now on every arrival is parsed before the wait tests it.
+    this.#parsedReaders++;
+    const done = this.ready(q).then(wait);
+    done.finally(() => this.#parsedReaders--).catch(() => {});
+    return done;
   }
 
   /** Waits pending now (for tests that check nothing leaks). */
@@ -486,10 +549,22 @@ export class CaptureStore {
     return this.#waiters.size;
   }
 
-  /** Calls `listener` for every event from now on; returns the function that stops it. */
-  subscribe(listener: StoreListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /**
+   * Calls `listener` for every event from now on; returns the function that stops it. With
+   * `parsed`, every arrival is parsed before its `new` event (the listener reads `summary`).
+   */
+  subscribe(listener: StoreListener, options: { parsed?: boolean } = {}): () => void {
+    // Wrapped, so that the same listener subscribed twice is counted and removed twice.
+    const entry: StoreListener = (e) => listener(e);
+    this.#listeners.add(entry);
+    if (options.parsed) this.#parsedReaders++;
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.#listeners.delete(entry);
+      if (options.parsed) this.#parsedReaders--;
+    };
   }
 
   /** Listeners subscribed now (for tests that check nothing leaks). */
