@@ -49,6 +49,16 @@ export interface StoredMessage {
   readonly transcript?: unknown;
 }
 
+/**
+ * The bytes in an array of their own: a transport's chunk (a Node `Buffer`, a view into a
+ * larger read) would keep all of that chunk, and a `Buffer` object, for as long as the message.
+ */
+function ownBytes(data: Uint8Array): Uint8Array {
+  const exact = data.constructor === Uint8Array && data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength;
+  return exact ? data : new Uint8Array(data);
+}
+
 /** No tags, no findings: one frozen array shared by every message that has none. */
 const NONE: string[] = Object.freeze([]) as unknown as string[];
 
@@ -248,6 +258,7 @@ export class CaptureStore {
    */
   add(message: ReceivedMessage, extras: AddExtras = {}): Promise<StoredMessage> {
     const seq = ++this.#seq;
+    message.data = ownBytes(message.data);
     const now = this.#eager || this.#parsedReaders > 0 ||
       mayCarryTags(message.data, this.#plusTags);
     const parsed = now ? parseMessage(message.data) : null;
