@@ -4,7 +4,8 @@
  * and a byte budget (oldest dropped first). Waits and subscribers are woken by the arrival
  * itself, never by polling.
  */
-import type { ReceivedMessage } from "../smtp/message.ts";
+import { NO_PARAMS, type ReceivedMessage } from "../smtp/message.ts";
+import type { EsmtpParams } from "../smtp/params.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import { type Waiter, type WaitOptions, WaitTimeoutError, waitUntil } from "../sinks/memory.ts";
 import { parseMessage } from "../mime/view.ts";
@@ -57,6 +58,22 @@ function ownBytes(data: Uint8Array): Uint8Array {
   const exact = data.constructor === Uint8Array && data.byteOffset === 0 &&
     data.byteLength === data.buffer.byteLength;
   return exact ? data : new Uint8Array(data);
+}
+
+/**
+ * Trims what the record holds for as long as it is stored, values unchanged: its bytes in an
+ * array of their own, the envelope lists at their length (a list grown by pushes keeps spare
+ * room), no parameters as the one shared {@link NO_PARAMS}.
+ */
+function compact(message: ReceivedMessage): void {
+  message.data = ownBytes(message.data);
+  message.to = message.to.slice();
+  if (message.mailParams) message.mailParams = ownParams(message.mailParams);
+  if (message.rcptParams) message.rcptParams = message.rcptParams.map(ownParams);
+}
+
+function ownParams(params: EsmtpParams): EsmtpParams {
+  return Object.keys(params).length ? params : NO_PARAMS;
 }
 
 /** No tags, no findings: one frozen array shared by every message that has none. */
@@ -258,7 +275,7 @@ export class CaptureStore {
    */
   add(message: ReceivedMessage, extras: AddExtras = {}): Promise<StoredMessage> {
     const seq = ++this.#seq;
-    message.data = ownBytes(message.data);
+    compact(message);
     const now = this.#eager || this.#parsedReaders > 0 ||
       mayCarryTags(message.data, this.#plusTags);
     const parsed = now ? parseMessage(message.data) : null;
