@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { CaptureStore, type StoreEvent } from "../src/capture/store.ts";
 import { mayCarryTags } from "../src/capture/tags.ts";
 import { parseQuery } from "../src/capture/query.ts";
+import { NO_PARAMS } from "../src/smtp/message.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { crlf, plainMail, received } from "./helpers/capture.ts";
 
@@ -144,4 +145,19 @@ test("store: a message's bytes are kept in an array of their own, not a view of 
   const m = await store.add(received(chunk.subarray(100, 100 + raw.length)));
   assert.deepEqual(m.message.data, raw);
   assert.equal(m.message.data.buffer.byteLength, raw.length, "the chunk is not kept");
+});
+
+test("store: empty parameters become the shared NO_PARAMS, lists keep their values", async () => {
+  const store = new CaptureStore();
+  const m = await store.add(
+    received(plainMail({ Subject: "s" }, "x"), {
+      to: ["a@x.org", "b@x.org"],
+      mailParams: {},
+      rcptParams: [{}, { NOTIFY: "NEVER" }],
+    }),
+  );
+  assert.equal(m.message.mailParams, NO_PARAMS);
+  assert.equal(m.message.rcptParams?.[0], NO_PARAMS);
+  assert.deepEqual(m.message.rcptParams?.[1], { NOTIFY: "NEVER" });
+  assert.deepEqual(m.message.to, ["a@x.org", "b@x.org"]);
 });

@@ -21,7 +21,7 @@ const LF = 0x0a;
 /** Bytes turned into a string per call (well under any engine's argument limit). */
 const SLICE = 8192;
 /** Characters a transcript keeps; later lines are counted, not kept (memory is bounded). */
-export const TRANSCRIPT_MAX_CHARS = 256 * 1024;
+export const TRANSCRIPT_MAX_CHARS = 64 * 1024;
 
 /** A command line as text: without its line end, one char per byte (no byte is lost). */
 function lineText(line: Uint8Array): string {
