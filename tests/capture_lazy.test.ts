@@ -161,3 +161,11 @@ test("store: empty parameters become the shared NO_PARAMS, lists keep their valu
   assert.deepEqual(m.message.rcptParams?.[1], { NOTIFY: "NEVER" });
   assert.deepEqual(m.message.to, ["a@x.org", "b@x.org"]);
 });
+
+test("lazy store: ready() also parses what arrived while it was parsing", async () => {
+  const store = lazy();
+  await store.add(mail("first"));
+  const [, second] = await Promise.all([store.ready("subject:o"), store.add(mail("second"))]);
+  assert.equal(second.summary.subject, "second");
+  assert.equal(store.list("subject:o").length, 1);
+});

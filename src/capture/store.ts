@@ -315,7 +315,9 @@ export class CaptureStore {
    * test it. Nothing to do in a store that parses on arrival.
    */
   async ready(query?: string | Query): Promise<void> {
-    if (toQuery(query).parsed) await this.summarize(this.#items);
+    if (!toQuery(query).parsed) return;
+    // Again until none is left: messages that arrived while parsing came in unparsed.
+    while (this.#items.some((m) => !(m as Stored).parsed)) await this.summarize(this.#items);
   }
 
   /** Parses those of `messages` not parsed yet (a listed page, one message) and keeps that. */
