@@ -120,12 +120,23 @@ async function serveLinter(
 async function loadBackend(
   options: ServeServerOptions,
   clock: Clock,
+  transcripts: TranscriptStore | null,
 ): Promise<{ store: CaptureStore; sinks: Sink }> {
   const [{ CaptureStore }, sinks] = await Promise.all([
     import("../capture/store.ts"),
     fileSinks(options),
   ]);
-  return { store: new CaptureStore({ max: options.max ?? 500, clock }), sinks: new Sinks(sinks) };
+  // A message shows its session's transcript while the bounded transcript store keeps it:
+  // a reference per message would keep every session's transcript as long as the message.
+  const transcriptOf = transcripts ? (id: number) => transcripts.get(id) : undefined;
+  // Parsed on first need (a query, a listed page, a subscriber), not on the SMTP path.
+  const store = new CaptureStore({
+    max: options.max ?? 500,
+    clock,
+    transcriptOf,
+    parseOnArrival: false,
+  });
+  return { store, sinks: new Sinks(sinks) };
 }
 
 /** Records in arrival order: the store lists newest first, as Mailpit does. */
@@ -224,7 +235,9 @@ export class ServeServer implements AsyncDisposable {
     let startBackground!: () => void;
     const listening = new Promise<void>((resolve) => startBackground = resolve);
     const material = listening.then(() => given ?? tlsMaterial(options.tls));
-    const backend = listening.then(() => loadBackend(options, clock));
+    const keep = options.transcripts ?? 100;
+    const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
+    const backend = listening.then(() => loadBackend(options, clock, transcripts));
     backend.catch(() => {}); // reported below, once the listeners are up
     // Faults and lint attach to the first session too: loaded before listening (a few ms).
     // Serve always has rules (none unless given), so /api/v1/faults and /api/v1/chaos work.
@@ -233,10 +246,6 @@ export class ServeServer implements AsyncDisposable {
       (await import("../faults/chaos.ts")).applyChaosTriggers(faults, options.chaosTriggers);
     }
     const { linter, strict } = await serveLinter(options, log);
-    const keep = options.transcripts ?? 100;
-    const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
-    /** The live transcript of each session, by session id, for the messages it delivers. */
-    const live = new Map<number, Transcript>();
     const auth = options.auth ?? {};
     const smtpOptions = options.smtpOptions ?? {};
     const hooks: EsmtpHooks = {
@@ -244,16 +253,7 @@ export class ServeServer implements AsyncDisposable {
       now: () => new Date(),
       authenticate: authenticator(auth),
       attach: (conv: Conversation) => {
-        if (transcripts) {
-          const id = conv.info.id;
-          transcripts.attach({
-            observe: (o) => {
-              conv.observe(o);
-              live.set(id, o as Transcript);
-            },
-          });
-          conv.observe({ close: () => live.delete(id) });
-        }
+        transcripts?.attach(conv);
         faults.attach(conv, ENHANCED_CONVENTIONS);
         linter?.attach(conv);
         if (strict) conv.intercept(strict);
@@ -262,13 +262,7 @@ export class ServeServer implements AsyncDisposable {
         const { store, sinks } = await backend;
         const written = await sinks.deliver(message);
         if (!written.ok) return written;
-        const transcript = message.sessionId === undefined
-          ? undefined
-          : live.get(message.sessionId);
-        const stored = await store.add(message, {
-          ...(transcript && { transcript }),
-          ...(linter && { lint: linter.findings(message) }),
-        });
+        const stored = await store.add(message, linter ? { lint: linter.findings(message) } : {});
         return { ok: true, id: stored.id };
       },
     };

@@ -25,6 +25,11 @@ export interface Query {
   readonly empty: boolean;
   /** The terms kept, in order, for display and debugging. */
   readonly terms: readonly Term[];
+  /**
+   * Some term reads the parsed message (subject, addresses, body, attachments): a store that
+   * parses lazily must have parsed every message it tests (`CaptureStore.ready`).
+   */
+  readonly parsed: boolean;
   matches(m: StoredMessage): boolean;
 }
 
@@ -33,6 +38,8 @@ export interface Term {
   readonly kind: string;
   readonly value: string;
   readonly negated: boolean;
+  /** It reads `m.summary` (see {@link Query.parsed}). */
+  readonly parsed: boolean;
   readonly test: (m: StoredMessage) => boolean;
 }
 
@@ -40,6 +47,7 @@ const EVERYTHING: Query = Object.freeze({
   text: "",
   empty: true,
   terms: [],
+  parsed: false,
   matches: () => true,
 });
 
@@ -67,6 +75,7 @@ export function parseQuery(text: string, now: () => Date = () => new Date()): Qu
     text,
     empty: false,
     terms,
+    parsed: terms.some((t) => t.parsed),
     matches: (m) => terms.every((t) => t.test(m) !== t.negated),
   };
 }
@@ -79,9 +88,10 @@ function parseTerm(word: string, now: () => Date): Bare | null {
   const prefix = colon > 0 ? lower.slice(0, colon) : "";
   const value = colon > 0 ? word.slice(colon + 1).trim() : "";
   const v = value.toLowerCase();
-  const term = (kind: string, test: (m: StoredMessage) => boolean): Bare => ({
+  const term = (kind: string, test: (m: StoredMessage) => boolean, parsed = false): Bare => ({
     kind,
     value,
+    parsed,
     test,
   });
   switch (prefix) {
@@ -91,11 +101,13 @@ function parseTerm(word: string, now: () => Date): Bare | null {
     case "bcc":
     case "reply-to":
     case "addressed":
-      return v ? term(prefix, (m) => addressesOf(m, prefix).some((a) => addressHas(a, v))) : null;
+      return v
+        ? term(prefix, (m) => addressesOf(m, prefix).some((a) => addressHas(a, v)), true)
+        : null;
     case "subject":
-      return v ? term(prefix, (m) => m.summary.subject.toLowerCase().includes(v)) : null;
+      return v ? term(prefix, (m) => m.summary.subject.toLowerCase().includes(v), true) : null;
     case "message-id":
-      return v ? term(prefix, (m) => m.summary.messageId.toLowerCase().includes(v)) : null;
+      return v ? term(prefix, (m) => m.summary.messageId.toLowerCase().includes(v), true) : null;
     case "tag":
       return v ? term(prefix, (m) => m.tags.some((t) => t.toLowerCase() === v)) : null;
     case "auth":
@@ -133,14 +145,19 @@ function parseTerm(word: string, now: () => Date): Bare | null {
       return term(lower, (m) => m.tags.length > 0);
     case "has:attachment":
     case "has:attachments":
-      return term("has:attachment", (m) => m.summary.attachments > 0);
+      return term("has:attachment", (m) => m.summary.attachments > 0, true);
     case "has:inline":
     case "has:inlines":
-      return term("has:inline", (m) => m.summary.inline > 0);
+      return term("has:inline", (m) => m.summary.inline > 0, true);
   }
   const needle = cleanSearchText(word);
   if (!needle) return null;
-  return { kind: "text", value: word, test: (m) => m.summary.searchText.includes(needle) };
+  return {
+    kind: "text",
+    value: word,
+    parsed: true,
+    test: (m) => m.summary.searchText.includes(needle),
+  };
 }
 
 /**

@@ -4,7 +4,8 @@
  * and a byte budget (oldest dropped first). Waits and subscribers are woken by the arrival
  * itself, never by polling.
  */
-import type { ReceivedMessage } from "../smtp/message.ts";
+import { NO_PARAMS, type ReceivedMessage } from "../smtp/message.ts";
+import type { EsmtpParams } from "../smtp/params.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import { type Waiter, type WaitOptions, WaitTimeoutError, waitUntil } from "../sinks/memory.ts";
 import { parseMessage } from "../mime/view.ts";
@@ -12,7 +13,7 @@ import type { MessageView } from "../mime/view.ts";
 import { type Query, toQuery } from "./query.ts";
 import { newId } from "./id.ts";
 import { summarize, type Summary } from "./summary.ts";
-import { messageTags, normalizeTags } from "./tags.ts";
+import { envelopeTags, mayCarryTags, messageTags, normalizeTags } from "./tags.ts";
 
 export { WaitTimeoutError };
 export type { Summary };
@@ -26,17 +27,122 @@ export interface StoredMessage {
   readonly message: ReceivedMessage;
   /** Size of the raw message (`message.data`) in bytes. */
   readonly size: number;
-  /** When the store took it (the message's `receivedAt`). */
+  /** When the store took it (the message's `receivedAt`, the same object). */
   readonly created: Date;
-  /** Header facts and search text, made once on arrival. */
+  /**
+   * Header facts and search text, made when the message is parsed: on arrival, or with
+   * `parseOnArrival: false` on first need (`ready`, `summarize`, a wait or a subscriber that
+   * asks for parsed messages). Reading it before then throws.
+   */
   readonly summary: Summary;
-  /** Sorted, unique ignoring case; from plus-addresses and `X-Tags` on arrival, then as set. */
+  /**
+   * Sorted, unique ignoring case; from plus-addresses and `X-Tags` on arrival, then as set
+   * with `setTags` (replaced, never changed in place: an empty list is a shared frozen one).
+   */
   tags: string[];
   read: boolean;
   /** Lint findings for this message (lint's `Finding`s), when a linter ran. */
   lint?: unknown[];
-  /** The session transcript, when one was kept (lines or the transcript object). */
-  transcript?: unknown;
+  /**
+   * The session transcript: the one given to `add()`, else the store's `transcriptOf` for the
+   * message's session (undefined once that no longer keeps it).
+   */
+  readonly transcript?: unknown;
+}
+
+/**
+ * The bytes in an array of their own: a transport's chunk (a Node `Buffer`, a view into a
+ * larger read) would keep all of that chunk, and a `Buffer` object, for as long as the message.
+ */
+function ownBytes(data: Uint8Array): Uint8Array {
+  const exact = data.constructor === Uint8Array && data.byteOffset === 0 &&
+    data.byteLength === data.buffer.byteLength;
+  return exact ? data : new Uint8Array(data);
+}
+
+/**
+ * Trims what the record holds for as long as it is stored, values unchanged: its bytes in an
+ * array of their own, the envelope lists at their length (a list grown by pushes keeps spare
+ * room), no parameters as the one shared {@link NO_PARAMS}.
+ */
+function compact(message: ReceivedMessage): void {
+  message.data = ownBytes(message.data);
+  message.to = message.to.slice();
+  if (message.mailParams) message.mailParams = ownParams(message.mailParams);
+  if (message.rcptParams) message.rcptParams = message.rcptParams.map(ownParams);
+}
+
+function ownParams(params: EsmtpParams): EsmtpParams {
+  return Object.keys(params).length ? params : NO_PARAMS;
+}
+
+/** No tags, no findings: one frozen array shared by every message that has none. */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * A stored message. A class so that what is derived (size, created, transcript) costs no
+ * field per message: the API's fields are getters over the record.
+ */
+class Stored implements StoredMessage {
+  read = false;
+  lint?: unknown[];
+  readonly #transcript: unknown;
+  readonly #transcriptOf: ((sessionId: number) => unknown) | undefined;
+  /** Null until parsed (a lazy store). */
+  parsed: Summary | null;
+
+  constructor(
+    readonly id: string,
+    readonly seq: number,
+    readonly message: ReceivedMessage,
+    summary: Summary | null,
+    public tags: string[],
+    extras: AddExtras,
+    transcriptOf: ((sessionId: number) => unknown) | undefined,
+  ) {
+    if (extras.lint) this.lint = extras.lint.length ? extras.lint : NONE;
+    this.#transcript = extras.transcript;
+    this.#transcriptOf = transcriptOf;
+    this.parsed = summary;
+  }
+
+  get summary(): Summary {
+    if (this.parsed) return this.parsed;
+    throw new Error(
+      `message ${this.id} is not parsed yet: await the store's ready(query) or summarize()`,
+    );
+  }
+
+  get size(): number {
+    return this.message.data.length;
+  }
+
+  get created(): Date {
+    return this.message.receivedAt;
+  }
+
+  get transcript(): unknown {
+    if (this.#transcript !== undefined) return this.#transcript;
+    const session = this.message.sessionId;
+    return session === undefined ? undefined : this.#transcriptOf?.(session);
+  }
+
+  /** Own fields and getters alike, so a stored message reads the same as JSON as a literal. */
+  toJSON(): Record<string, unknown> {
+    const { id, seq, message, size, created, summary, tags, read, lint, transcript } = this;
+    return {
+      id,
+      seq,
+      message,
+      size,
+      created,
+      summary,
+      tags,
+      read,
+      ...(lint && { lint }),
+      ...(transcript !== undefined && { transcript }),
+    };
+  }
 }
 
 /** What the embedder adds beside the message. */
@@ -93,6 +199,19 @@ export interface CaptureStoreOptions {
    * the parts, so about as much again). Default 32 MiB; the most recent view is always kept.
    */
   viewCacheBytes?: number;
+  /**
+   * The transcript of a session by its id, for messages added without one: transcripts are
+   * kept per session in their own bounded store (serve's `--transcripts`), not per message.
+   */
+  transcriptOf?: (sessionId: number) => unknown;
+  /**
+   * Parse each message on arrival (default), so that every synchronous method can read its
+   * summary at once. `false` (serve): a message is parsed on first need — a query that reads
+   * parsed fields after `await ready(query)`, a listed page after `await summarize(page)`, a
+   * wait whose query needs them, a subscriber that asked for parsed messages, or tags that
+   * its header may carry — and kept parsed from then on.
+   */
+  parseOnArrival?: boolean;
 }
 
 export type { WaitOptions };
@@ -110,6 +229,10 @@ export class CaptureStore {
   readonly #plusTags: boolean;
   readonly #viewCacheSize: number;
   readonly #viewCacheBytes: number;
+  readonly #transcriptOf: ((sessionId: number) => unknown) | undefined;
+  readonly #eager: boolean;
+  /** Pending waits and subscribers that read parsed fields of each arrival. */
+  #parsedReaders = 0;
   #viewBytes = 0;
   /** Oldest first: eviction takes from the front, arrival appends. */
   #items: StoredMessage[] = [];
@@ -132,6 +255,8 @@ export class CaptureStore {
     this.#plusTags = options.tagsFromPlusAddresses ?? true;
     this.#viewCacheSize = options.viewCache ?? 50;
     this.#viewCacheBytes = options.viewCacheBytes ?? 32 * 1024 * 1024;
+    this.#transcriptOf = options.transcriptOf;
+    this.#eager = options.parseOnArrival ?? true;
   }
 
   /** Messages held now. */
@@ -150,34 +275,63 @@ export class CaptureStore {
    */
   add(message: ReceivedMessage, extras: AddExtras = {}): Promise<StoredMessage> {
     const seq = ++this.#seq;
-    const parsed = parseMessage(message.data);
+    compact(message);
+    const now = this.#eager || this.#parsedReaders > 0 ||
+      mayCarryTags(message.data, this.#plusTags);
+    const parsed = now ? parseMessage(message.data) : null;
     const done = this.#tail.then(async () => {
-      const view = await parsed;
-      const summary = summarize(view, message);
+      let view = parsed && await parsed;
+      // A wait or subscriber that reads parsed fields may have come meanwhile: checked again
+      // after the last await, so the arrival they see is always parsed.
+      while (!view && this.#parsedReaders > 0) view = await parseMessage(message.data);
       const tags = normalizeTags([
-        ...messageTags(view, message, this.#plusTags),
+        ...(view
+          ? messageTags(view, message, this.#plusTags)
+          : envelopeTags(message, this.#plusTags)),
         ...(extras.tags ?? []),
       ]);
-      const stored: StoredMessage = {
-        id: newId(),
+      const stored = new Stored(
+        newId(),
         seq,
         message,
-        size: message.data.length,
-        created: message.receivedAt,
-        summary,
-        tags,
-        read: false,
-        ...(extras.lint ? { lint: extras.lint } : {}),
-        ...(extras.transcript !== undefined ? { transcript: extras.transcript } : {}),
-      };
+        view && summarize(view, message),
+        tags.length ? tags : NONE,
+        extras,
+        this.#transcriptOf,
+      );
       // Cached first: a listener of the `new` event that asks for the view gets this one.
-      this.#cacheView(stored.id, Promise.resolve(view), stored.size);
+      if (view) this.#cacheView(stored.id, Promise.resolve(view), stored.size);
       this.#insert(stored);
       return stored;
     });
     // A failed add must not block the ones queued behind it.
     this.#tail = done.catch(() => {});
     return done;
+  }
+
+  /**
+   * Parses every held message `query` needs parsed (all of them when it reads parsed fields,
+   * none otherwise), so that the synchronous `list`, `search`, `latest` and `delete` can
+   * test it. Nothing to do in a store that parses on arrival.
+   */
+  async ready(query?: string | Query): Promise<void> {
+    if (!toQuery(query).parsed) return;
+    // Again until none is left: messages that arrived while parsing came in unparsed.
+    while (this.#items.some((m) => !(m as Stored).parsed)) await this.summarize(this.#items);
+  }
+
+  /** Parses those of `messages` not parsed yet (a listed page, one message) and keeps that. */
+  async summarize(messages: readonly StoredMessage[]): Promise<void> {
+    // A few at a time: parsing a whole large store at once would hold every tree at once.
+    const todo = messages.filter((m) => m instanceof Stored && !m.parsed) as Stored[];
+    for (let i = 0; i < todo.length; i += 32) {
+      await Promise.all(
+        todo.slice(i, i + 32).map(async (m) => {
+          const view = await (this.#views.get(m.id)?.view ?? parseMessage(m.message.data));
+          m.parsed ??= summarize(view, m.message);
+        }),
+      );
+    }
   }
 
   #insert(stored: StoredMessage): void {
@@ -319,7 +473,7 @@ export class CaptureStore {
     const next = normalizeTags(tags);
     return this.#update(ids, (m) => {
       if (next.join("\0") === m.tags.join("\0")) return false;
-      m.tags = [...next];
+      m.tags = next.length ? [...next] : NONE;
       return true;
     });
   }
@@ -399,17 +553,25 @@ export class CaptureStore {
     opts: WaitOptions = {},
   ): Promise<StoredMessage[]> {
     const q = toQuery(query);
-    return waitUntil({
-      clock: this.#clock,
-      waiters: this.#waiters,
-      // An arrival the query does not match cannot complete the wait (evictions only take
-      // away): skip the count, which would scan the whole store once per pending wait.
-      ready: () =>
-        (this.#arrival === null || q.matches(this.#arrival)) &&
-        this.#countMatches(q, count) >= count,
-      result: () => this.list(q),
-      timedOut: () => new WaitTimeoutError(count, this.list(q)),
-    }, opts);
+    const wait = () =>
+      waitUntil({
+        clock: this.#clock,
+        waiters: this.#waiters,
+        // An arrival the query does not match cannot complete the wait (evictions only take
+        // away): skip the count, which would scan the whole store once per pending wait.
+        ready: () =>
+          (this.#arrival === null || q.matches(this.#arrival)) &&
+          this.#countMatches(q, count) >= count,
+        result: () => this.list(q),
+        timedOut: () => new WaitTimeoutError(count, this.list(q)),
+      }, opts);
+    // Registered at once when nothing needs parsing first (a caller may count pending waits).
+    if (!q.parsed || this.#eager) return wait();
+    // Counted first: from now on every arrival is parsed before the wait tests it.
+    this.#parsedReaders++;
+    const done = this.ready(q).then(wait);
+    done.finally(() => this.#parsedReaders--).catch(() => {});
+    return done;
   }
 
   /** Waits pending now (for tests that check nothing leaks). */
@@ -417,10 +579,22 @@ export class CaptureStore {
     return this.#waiters.size;
   }
 
-  /** Calls `listener` for every event from now on; returns the function that stops it. */
-  subscribe(listener: StoreListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /**
+   * Calls `listener` for every event from now on; returns the function that stops it. With
+   * `parsed`, every arrival is parsed before its `new` event (the listener reads `summary`).
+   */
+  subscribe(listener: StoreListener, options: { parsed?: boolean } = {}): () => void {
+    // Wrapped, so that the same listener subscribed twice is counted and removed twice.
+    const entry: StoreListener = (e) => listener(e);
+    this.#listeners.add(entry);
+    if (options.parsed) this.#parsedReaders++;
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.#listeners.delete(entry);
+      if (options.parsed) this.#parsedReaders--;
+    };
   }
 
   /** Listeners subscribed now (for tests that check nothing leaks). */

@@ -42,8 +42,27 @@ export function cleanSearchText(s: string): string {
   return s.replace(/[\r\n\t<>",;\uFEFF]/g, " ").replace(/\s+/g, " ").trim().toLowerCase();
 }
 
-/** The summary of a parsed message and its envelope. */
-export function summarize(view: MessageView, message: ReceivedMessage): Summary {
+/**
+ * A copy of `s` that holds nothing else: a slice of a longer string keeps the whole of it
+ * alive (a snippet would keep the decoded body), and a summary is kept as long as its message.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
+}
+
+const ownAddress = (a: MimeAddress): MimeAddress => ({
+  name: own(a.name),
+  address: own(a.address),
+});
+const ownList = (list: MimeAddress[]): MimeAddress[] =>
+  list.length ? list.map(ownAddress) : NO_ADDRESSES;
+const NO_ADDRESSES: MimeAddress[] = Object.freeze([]) as unknown as MimeAddress[];
+
+/**
+ * The Bcc header's addresses, then every envelope recipient that no To, Cc or Bcc header
+ * names (see {@link Summary.bcc}).
+ */
+export function bccOf(view: MessageView, message: ReceivedMessage): MimeAddress[] {
   const named = new Set(
     [...view.to, ...view.cc, ...view.bcc].map((a) => a.address.toLowerCase()),
   );
@@ -54,6 +73,12 @@ export function summarize(view: MessageView, message: ReceivedMessage): Summary 
     named.add(key);
     bcc.push({ name: "", address: rcpt });
   }
+  return bcc;
+}
+
+/** The summary of a parsed message and its envelope, in strings of its own. */
+export function summarize(view: MessageView, message: ReceivedMessage): Summary {
+  const bcc = bccOf(view, message);
   // Mailpit searches the HTML's text when there is HTML, else the text part.
   const htmlText = view.html ? htmlToText(view.html.slice(0, SEARCH_TEXT_CHARS * 4)).trim() : "";
   const body = htmlText || view.text;
@@ -70,17 +95,17 @@ export function summarize(view: MessageView, message: ReceivedMessage): Summary 
     body.slice(0, SEARCH_TEXT_CHARS),
   ].join(" "));
   return {
-    subject: view.subject,
-    from: view.from,
-    to: view.to,
-    cc: view.cc,
-    bcc,
-    replyTo: view.replyTo,
-    messageId: view.messageId,
+    subject: own(view.subject),
+    from: view.from && ownAddress(view.from),
+    to: ownList(view.to),
+    cc: ownList(view.cc),
+    bcc: ownList(bcc),
+    replyTo: ownList(view.replyTo),
+    messageId: own(view.messageId),
     date: view.date,
     attachments: view.attachments.length,
     inline: view.inline.length,
-    snippet: view.snippet,
+    snippet: own(view.snippet),
     searchText,
   };
 }

@@ -54,3 +54,39 @@ export function messageTags(view: MessageView, message: ReceivedMessage, plus: b
   }
   return tags;
 }
+
+/** The plus-address tags of the envelope recipients alone: no parse needed. */
+export function envelopeTags(message: ReceivedMessage, plus: boolean): string[] {
+  return plus ? message.to.flatMap(plusTags) : [];
+}
+
+const HEADER_NAME = /^(to|cc|bcc|from|x-tags)\s*:/i;
+
+/**
+ * Whether the header section of `data` could give tags: an `X-Tags` header, or a `+` in a
+ * To, Cc, Bcc or From header (a plus-address is written out, never encoded). False means
+ * {@link messageTags} would find only {@link envelopeTags}, so a lazy store need not parse.
+ */
+export function mayCarryTags(data: Uint8Array, plus: boolean): boolean {
+  let inAddressHeader = false;
+  let start = 0;
+  for (let i = 0; i <= data.length; i++) {
+    if (i < data.length && data[i] !== 0x0a) continue;
+    let end = i;
+    if (end > start && data[end - 1] === 0x0d) end--;
+    if (end === start) return false; // the empty line: end of the header section
+    const folded = data[start] === 0x20 || data[start] === 0x09;
+    if (!folded) {
+      const name = HEADER_NAME.exec(latin1(data, start, Math.min(end, start + 12)));
+      if (name?.[1].toLowerCase() === "x-tags") return true;
+      inAddressHeader = name !== null;
+    }
+    if (plus && inAddressHeader && data.subarray(start, end).includes(0x2b)) return true;
+    start = i + 1;
+  }
+  return false;
+}
+
+function latin1(data: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode(...data.subarray(from, to));
+}

@@ -2,11 +2,13 @@
  * Stored messages as Mailpit's JSON (`MessageSummary` in lists and events, `Message` for one
  * message), with mocksmtp's additions: the envelope, the session, links, codes, transcript,
  * lint. Field names are Mailpit's (PascalCase), so its clients read them unchanged. Lists
- * are built from the store's summaries and never parse a message again.
+ * are built from the store's summaries (a lazy store's page is summarized first), one message
+ * from its parsed view.
  */
 import type { StoredMessage } from "../capture/store.ts";
 import type { MessageView, MimeAddress, MimePart } from "../mime/view.ts";
 import type { TranscriptLine } from "../smtp/transcript.ts";
+import { bccOf } from "../capture/summary.ts";
 
 /** `{ Name, Address }` as Go's `mail.Address`. */
 export interface MailpitAddress {
@@ -110,7 +112,7 @@ export function messageJson(s: StoredMessage, view: MessageView) {
     From: from(view.from),
     To: addresses(view.to),
     Cc: addresses(view.cc),
-    Bcc: addresses(s.summary.bcc),
+    Bcc: addresses(bccOf(view, s.message)),
     ReplyTo: addresses(view.replyTo),
     ReturnPath: view.returnPath,
     Subject: view.subject,

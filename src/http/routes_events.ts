@@ -38,7 +38,7 @@ function websocket(c: Ctx, state: ApiState): Response {
     open(socket) {
       const unsubscribe = state.store.subscribe((e) => {
         for (const frame of mailpitEvents(state, e)) socket.send(JSON.stringify(frame));
-      });
+      }, { parsed: true });
       const close = () => socket.close();
       state.closing.addEventListener("abort", close, { once: true });
       end = () => (unsubscribe(), state.closing.removeEventListener("abort", close));
@@ -64,7 +64,7 @@ function serverSentEvents(c: Ctx, state: ApiState): Response {
         if (e.type !== "new" || !query.matches(e.message)) return;
         const data = JSON.stringify(summaryJson(e.message));
         write(`id: ${e.message.seq}\nevent: new\ndata: ${data}\n\n`);
-      });
+      }, { parsed: true });
       end = () => {
         unsubscribe();
         state.closing.removeEventListener("abort", end);

@@ -18,8 +18,16 @@ import {
 import { waitForMatches, waitRequest } from "./wait.ts";
 
 /** Mailpit's `MessagesSummary`: one page of `query`'s matches, newest first. */
-export function listJson(state: ApiState, query: string | undefined, start: number, limit: number) {
+export async function listJson(
+  state: ApiState,
+  query: string | undefined,
+  start: number,
+  limit: number,
+) {
+  // A store that parses lazily parses what the query reads, then only the page it shows.
+  await state.store.ready(query);
   const page = state.store.search(query, { start, limit });
+  await state.store.summarize(page.messages);
   return {
     total: page.total,
     unread: page.unread,
@@ -44,7 +52,7 @@ async function list(c: Ctx, state: ApiState, query: string | undefined): Promise
     if (outcome instanceof Response) return outcome;
     if (!outcome.matched) status = 408;
   }
-  return c.json(listJson(state, query, start, limit), status);
+  return c.json(await listJson(state, query, start, limit), status);
 }
 
 /** Sets read status on `IDs`, or on a search's matches, or on all. */
@@ -52,6 +60,7 @@ async function setRead(c: Ctx, state: ApiState): Promise<Response> {
   const body = await jsonBody(c);
   const ids = stringList(body.IDs);
   const search = typeof body.Search === "string" ? body.Search.trim() : "";
+  await state.store.ready(search || undefined);
   const targets = ids.length ? ids : state.store.list(search || undefined).map((s) => s.id);
   state.store.setRead(targets, body.Read === true);
   return ok(c);
@@ -62,7 +71,7 @@ async function deleteMessages(c: Ctx, state: ApiState): Promise<Response> {
   const ids = stringList((await jsonBody(c)).IDs);
   const query = queryParam(c);
   if (ids.length) state.store.delete(ids);
-  else if (query) state.store.delete(query);
+  else if (query) await state.store.ready(query).then(() => state.store.delete(query));
   else state.store.clear();
   return ok(c);
 }
@@ -79,9 +88,10 @@ export function listRoutes(app: Hono<Env>, state: ApiState): void {
     const query = queryParam(c);
     return query ? list(c, state, query) : fail(c, "Error: no search query");
   });
-  app.delete("/api/v1/search", (c) => {
+  app.delete("/api/v1/search", async (c) => {
     const query = queryParam(c);
     if (!query) return fail(c, "Error: no search query");
+    await state.store.ready(query);
     state.store.delete(query);
     return ok(c);
   });

@@ -34,6 +34,7 @@ export async function resolveMessage(
     if (outcome instanceof Response) return outcome;
     if (!outcome.matched) return fail(c, "no message matched in time", 408);
   }
+  await state.store.ready(query);
   return state.store.latest(query) ?? fail(c, "Message not found", 404);
 }
 

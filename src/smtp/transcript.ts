@@ -18,14 +18,21 @@ export interface TranscriptLine {
 
 const CR = 0x0d;
 const LF = 0x0a;
+/** Bytes turned into a string per call (well under any engine's argument limit). */
+const SLICE = 8192;
+/** Characters a transcript keeps; later lines are counted, not kept (memory is bounded). */
+export const TRANSCRIPT_MAX_CHARS = 64 * 1024;
 
 /** A command line as text: without its line end, one char per byte (no byte is lost). */
 function lineText(line: Uint8Array): string {
   let end = line.length;
   if (line[end - 1] === LF) end--;
   if (end > 0 && line[end - 1] === CR) end--;
+  // Whole slices at once: appending char by char leaves a tree of one-char strings behind.
   let s = "";
-  for (let i = 0; i < end; i++) s += String.fromCharCode(line[i]);
+  for (let i = 0; i < end; i += SLICE) {
+    s += String.fromCharCode(...line.subarray(i, Math.min(end, i + SLICE)));
+  }
   return s;
 }
 
@@ -49,53 +56,86 @@ function dataText(result: DataResult): string {
 export class Transcript implements Observer {
   /** The session, once it opened. */
   session: SessionInfo | null = null;
-  readonly lines: TranscriptLine[] = [];
   /** The session has ended. */
   ended = false;
+  /** While the session runs: one string per line, the side first (`"CEHLO x"`). */
+  #live: string[] | null = [];
+  /** Once it ended: the same lines joined by LF, one string. */
+  #done = "";
+  #chars = 0;
+  /** Lines past {@link TRANSCRIPT_MAX_CHARS}, counted only. */
+  #dropped = 0;
+
+  /**
+   * The lines so far, made on each call from the compact form a transcript is kept in (a
+   * stored message may refer to it long after the session ended).
+   */
+  get lines(): readonly TranscriptLine[] {
+    const raw = this.#live ?? (this.#done ? this.#done.split("\n") : []);
+    const out: TranscriptLine[] = raw.map((l) => ({
+      side: l[0] as TranscriptLine["side"],
+      text: l.slice(1),
+    }));
+    if (this.#dropped) out.push({ side: "*", text: `(${this.#dropped} more lines not kept)` });
+    return out;
+  }
+
+  #push(side: TranscriptLine["side"], text: string): void {
+    if (this.#chars + text.length > TRANSCRIPT_MAX_CHARS || !this.#live) {
+      this.#dropped++;
+      return;
+    }
+    this.#chars += text.length + 2;
+    // LF separates lines in the joined form; a reply line cannot carry one, but stay safe.
+    this.#live.push(side + (text.includes("\n") ? text.replaceAll("\n", "\\n") : text));
+  }
 
   open(session: SessionInfo): void {
     this.session = session;
   }
 
   command(line: Uint8Array): void {
-    this.lines.push({ side: "C", text: lineText(line) });
+    this.#push("C", lineText(line));
   }
 
   reply(_reply: Reply, text: string): void {
-    for (const line of text.split("\r\n")) this.lines.push({ side: "S", text: line });
+    for (const line of text.split("\r\n")) this.#push("S", line);
   }
 
   data(result: DataResult): void {
-    this.lines.push({ side: "C", text: dataText(result) });
+    this.#push("C", dataText(result));
   }
 
   chunk(bytes: Uint8Array): void {
-    this.lines.push({ side: "C", text: `(BDAT chunk: ${bytes.length} bytes)` });
+    this.#push("C", `(BDAT chunk: ${bytes.length} bytes)`);
   }
 
   tls(): void {
-    this.lines.push({ side: "*", text: "TLS established" });
+    this.#push("*", "TLS established");
   }
 
   authResponse(): void {
-    this.lines.push({ side: "C", text: "(authentication data)" });
+    this.#push("C", "(authentication data)");
   }
 
   auth(mechanism: string, identity: string | null): void {
     const text = identity === null
       ? `AUTH ${mechanism} failed`
       : `AUTH ${mechanism}: authenticated as ${identity}`;
-    this.lines.push({ side: "*", text });
+    this.#push("*", text);
   }
 
   fault(stage: Stage, rule: string, intervention: Intervention): void {
     const what = rule || (typeof intervention === "string" ? intervention : "intervention");
     const at = rule.startsWith(stage) ? "" : ` (at ${stage})`;
-    this.lines.push({ side: "F", text: what + at });
+    this.#push("F", what + at);
   }
 
+  /** The session ended: its lines become one string (no object per line is kept). */
   close(): void {
     this.ended = true;
+    if (this.#live) this.#done = this.#live.join("\n");
+    this.#live = null;
   }
 
   /** `C: EHLO x`, `S: 250 …`, `F: rcpt#2 => 452` and `* …` lines, each ending in LF. */
@@ -122,6 +162,15 @@ export class TranscriptStore {
     if (this.#kept.length > this.max) this.#kept.shift();
     conversation.observe(t);
   };
+
+  /** The kept transcript of the session with this id (`Conversation.info.id`), if any. */
+  get(sessionId: number): Transcript | undefined {
+    // Newest first: a message is mostly looked up soon after its session.
+    for (let i = this.#kept.length - 1; i >= 0; i--) {
+      if (this.#kept[i].session?.id === sessionId) return this.#kept[i];
+    }
+    return undefined;
+  }
 
   /** Kept transcripts, oldest first. */
   list(): Transcript[] {
