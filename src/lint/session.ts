@@ -49,6 +49,33 @@ function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
   return out;
 }
 
+/** Where a line's text ends: before its final LF or CRLF. */
+function textEnd(raw: Uint8Array): number {
+  const n = raw.length;
+  if (raw[n - 1] !== 0x0a) return n;
+  return n >= 2 && raw[n - 2] === 0x0d ? n - 2 : n - 1;
+}
+
+/** A command line as Latin-1 text (one char per byte), without its line end. */
+function lineText(raw: Uint8Array): string {
+  const end = textEnd(raw);
+  return latin1.decode(raw.subarray(0, end));
+}
+
+/**
+ * The verb (upper case) and the argument after the first space or tab. Reads the verb off
+ * the bytes and decodes only the argument of the verbs whose rules read it.
+ */
+function splitCommand(raw: Uint8Array): { verb: string; arg: string } {
+  const end = textEnd(raw);
+  let space = 0;
+  while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
+  const verb = latin1.decode(raw.subarray(0, space)).toUpperCase();
+  const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
+  const arg = needsArg && space < end ? latin1.decode(raw.subarray(space + 1, end)) : "";
+  return { verb, arg };
+}
+
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
 const KEEP_MESSAGES = 8;
 
@@ -104,17 +131,15 @@ export class SessionLint implements Observer {
 
   command(raw: Uint8Array): void {
     const lineNo = ++this.#line;
-    const text = latin1.decode(raw).replace(/\r?\n$/, "");
-    const space = text.search(/[ \t]/);
-    const verb = (space < 0 ? text : text.slice(0, space)).toUpperCase();
-    const arg = space < 0 ? "" : text.slice(space + 1);
+    const { verb, arg } = splitCommand(raw);
     // Evidence never shows an AUTH command's initial response (credentials).
-    const line = verb === "AUTH" ? withoutCredentials(raw, text) : raw;
+    const line = verb === "AUTH" ? withoutCredentials(raw, lineText(raw)) : raw;
     const ending = commandLineEnding(line, lineNo);
     if (ending) this.#add1(ending);
     this.#lastVerb = verb;
     this.#lastCommand = line;
-    const shown = `line ${lineNo}: "${escapeBytes(line)}"`;
+    // Evidence is text made only when a rule fires: clean commands cost no string.
+    const shown = () => `line ${lineNo}: "${escapeBytes(line)}"`;
     switch (verb) {
       case "EHLO":
       case "HELO": {
@@ -122,14 +147,14 @@ export class SessionLint implements Observer {
         this.#advertised = null;
         this.#tx = null;
         const problem = heloProblem(arg);
-        if (problem) this.#add("helo-invalid", `${shown}: ${problem}`, lineNo);
+        if (problem) this.#add("helo-invalid", `${shown()}: ${problem}`, lineNo);
         break;
       }
       case "MAIL": {
         if (!this.#greeted) {
           this.#add(
             "no-ehlo",
-            `${shown}: no EHLO or HELO${this.#tls ? " since STARTTLS" : ""}`,
+            `${shown()}: no EHLO or HELO${this.#tls ? " since STARTTLS" : ""}`,
             lineNo,
           );
         }
@@ -138,14 +163,18 @@ export class SessionLint implements Observer {
         const params = paramsAfterPath(path);
         this.#tx = { params, chunks: [], size: 0, last: false };
         this.#current = [];
-        if (nonAscii(line) && params.SMTPUTF8 === undefined) {
-          this.#add("utf8-address-without-smtputf8", `${shown}: no SMTPUTF8 parameter`, lineNo);
+        if (params.SMTPUTF8 === undefined && nonAscii(line)) {
+          this.#add("utf8-address-without-smtputf8", `${shown()}: no SMTPUTF8 parameter`, lineNo);
         }
         break;
       }
       case "RCPT":
-        if (nonAscii(line) && this.#tx?.params.SMTPUTF8 === undefined) {
-          this.#add("utf8-address-without-smtputf8", `${shown}: MAIL FROM had no SMTPUTF8`, lineNo);
+        if (this.#tx?.params.SMTPUTF8 === undefined && nonAscii(line)) {
+          this.#add(
+            "utf8-address-without-smtputf8",
+            `${shown()}: MAIL FROM had no SMTPUTF8`,
+            lineNo,
+          );
         }
         break;
       case "RSET":
@@ -169,7 +198,7 @@ export class SessionLint implements Observer {
         }
         break;
       case "BDAT":
-        if (this.#tx) this.#tx.last = /[ \t]LAST\s*$/i.test(text);
+        if (this.#tx) this.#tx.last = /[ \t]LAST\s*$/i.test(lineText(raw));
         break;
       case "QUIT":
         this.#quit = true;
