@@ -6,7 +6,7 @@
  */
 import { Server, type StopOutcome } from "../server.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
-import type { Conversation, Interceptor } from "../smtp/conversation.ts";
+import type { Conversation, Interceptor, Observer } from "../smtp/conversation.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
 import { Sinks } from "../smtp/message.ts";
 import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
@@ -128,6 +128,33 @@ async function loadBackend(
   return { store: new CaptureStore({ max: options.max ?? 500, clock }), sinks: new Sinks(sinks) };
 }
 
+/**
+ * Keeps a session's transcript findable by session id while the session lasts, for the
+ * records it delivers: one object per session is both what the transcript store attaches
+ * through and the observer that forgets it at the end.
+ */
+class LiveTranscript implements Observer {
+  readonly #id: number;
+
+  constructor(
+    readonly conv: Conversation,
+    readonly live: Map<number, Transcript>,
+  ) {
+    this.#id = conv.info.id;
+  }
+
+  /** Attaches the store's new transcript to the session, and this to forget it. */
+  observe(transcript: Observer): void {
+    this.conv.observe(transcript);
+    this.live.set(this.#id, transcript as Transcript);
+    this.conv.observe(this);
+  }
+
+  close(): void {
+    this.live.delete(this.#id);
+  }
+}
+
 /** Records in arrival order: the store lists newest first, as Mailpit does. */
 function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
   return stored.map((s) => s.message).reverse();
@@ -244,16 +271,7 @@ export class ServeServer implements AsyncDisposable {
       now: () => new Date(),
       authenticate: authenticator(auth),
       attach: (conv: Conversation) => {
-        if (transcripts) {
-          const id = conv.info.id;
-          transcripts.attach({
-            observe: (o) => {
-              conv.observe(o);
-              live.set(id, o as Transcript);
-            },
-          });
-          conv.observe({ close: () => live.delete(id) });
-        }
+        if (transcripts) transcripts.attach(new LiveTranscript(conv, live));
         faults.attach(conv, ENHANCED_CONVENTIONS);
         linter?.attach(conv);
         if (strict) conv.intercept(strict);

@@ -164,16 +164,23 @@ export class EsmtpSession {
   // ---------------------------------------------------------------------------------------
   // Replies
 
-  #text(reply: Reply): string {
+  /** The reply as sent: without its enhanced code when ENHANCEDSTATUSCODES is disabled. */
+  #sent(reply: Reply): Reply {
     if (reply.enhanced !== undefined && this.cfg.disabled.has("ENHANCEDSTATUSCODES")) {
-      return replyText({ code: reply.code, lines: reply.lines });
+      return { code: reply.code, lines: reply.lines };
     }
-    return replyText(reply);
+    return reply;
+  }
+
+  #text(reply: Reply): string {
+    return replyText(this.#sent(reply));
   }
 
   async #send(reply: Reply): Promise<void> {
+    const sent = this.#sent(reply);
     try {
-      await this.#conv.reply(this.#text(reply));
+      // The Reply goes along, so observers need not parse the text back.
+      await this.#conv.reply(replyText(sent), sent);
     } catch {
       throw new PeerGone();
     }
@@ -438,7 +445,8 @@ export class EsmtpSession {
       if (bare) return this.#send(bare === "lf" ? REPLY.bareLf : REPLY.bareCr).then(() => null);
     }
     // An interceptor answered instead (or dropped or hung the connection): no message.
-    if (!(await this.#conv.gate("dot", ""))) return null;
+    const go = this.#conv.gate("dot", ""); // synchronous `true` unless an interceptor acts
+    if (go !== true && !(await go)) return null;
     const record = buildRecord(tx, data, transport, this.#facts(), this.hooks.now());
     let result: DeliveryResult;
     try {
