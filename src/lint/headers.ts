@@ -3,6 +3,7 @@
  * lines that are not fields. Values are read as Latin-1 (one char per byte), so offsets and
  * 8-bit bytes survive for the evidence; nothing is decoded.
  */
+import { decodeShort } from "../smtp/ascii.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -98,7 +99,7 @@ export function scanHeaders(
     }
     const first = bytes[at];
     if (first === 0x20 || first === 0x09) {
-      if (open) (open as { value: string }).value += latin1.decode(bytes.subarray(at, textEnd));
+      if (open) (open as { value: string }).value += decodeShort(latin1, bytes, at, textEnd);
       else problems.push({ line, at, reason: "continuation line without a field before it" });
     } else {
       closeOpen();
@@ -111,10 +112,10 @@ export function scanHeaders(
         problems.push({ line, at, reason: "field name with a space or control character" });
       } else {
         open = {
-          name: latin1.decode(bytes.subarray(at, at + colon)),
+          name: decodeShort(latin1, bytes, at, at + colon),
           at,
           line,
-          value: latin1.decode(bytes.subarray(at + colon + 1, textEnd)),
+          value: decodeShort(latin1, bytes, at + colon + 1, textEnd),
         };
       }
     }

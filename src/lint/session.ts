@@ -14,6 +14,7 @@ import { escapeBytes } from "./escape.ts";
 import { commandLineEnding } from "./line_endings.ts";
 import { messageFindings, type MessageInput } from "./message.ts";
 import { nonAscii } from "./eightbit.ts";
+import { decodeShort } from "../smtp/ascii.ts";
 import { GROUP_ENDERS, heloProblem, RSET_STORM } from "./protocol.ts";
 
 /** Findings counted by id. */
@@ -59,7 +60,7 @@ function textEnd(raw: Uint8Array): number {
 /** A command line as Latin-1 text (one char per byte), without its line end. */
 function lineText(raw: Uint8Array): string {
   const end = textEnd(raw);
-  return latin1.decode(raw.subarray(0, end));
+  return decodeShort(latin1, raw, 0, end);
 }
 
 /**
@@ -70,9 +71,9 @@ function splitCommand(raw: Uint8Array): { verb: string; arg: string } {
   const end = textEnd(raw);
   let space = 0;
   while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
-  const verb = latin1.decode(raw.subarray(0, space)).toUpperCase();
+  const verb = decodeShort(latin1, raw, 0, space).toUpperCase();
   const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
-  const arg = needsArg && space < end ? latin1.decode(raw.subarray(space + 1, end)) : "";
+  const arg = needsArg && space < end ? decodeShort(latin1, raw, space + 1, end) : "";
   return { verb, arg };
 }
 
@@ -88,7 +89,8 @@ export class SessionLint implements Observer {
   readonly #counts = new Map<FindingId, number>();
   #line = 0;
   #greeted: "EHLO" | "HELO" | null = null;
-  #advertised: ReadonlySet<string> | null = null;
+  /** The lines of the last EHLO's 250 reply (the first is the server's name). */
+  #advertised: readonly string[] | null = null;
   #tls = false;
   #quit = false;
   #rsets = 0;
@@ -211,17 +213,27 @@ export class SessionLint implements Observer {
   }
 
   reply(reply: Reply, _text: string, ahead: number): void {
-    if (this.#lastVerb === "EHLO" && reply.code === 250) {
-      this.#advertised = new Set(reply.lines.slice(1).map((l) => l.split(" ")[0].toUpperCase()));
-    }
+    // Only PIPELINING is ever looked up, and only for a client that sent ahead: keep the
+    // lines, read them then.
+    if (this.#lastVerb === "EHLO" && reply.code === 250) this.#advertised = reply.lines;
     if (ahead > 0 && this.#lastCommand) this.#sentAhead(reply, ahead);
+  }
+
+  /** Whether the last EHLO reply offered PIPELINING. */
+  #pipeliningOffered(): boolean {
+    const lines = this.#advertised;
+    if (!lines) return false;
+    for (let i = 1; i < lines.length; i++) {
+      if (lines[i].split(" ")[0].toUpperCase() === "PIPELINING") return true;
+    }
+    return false;
   }
 
   /** The client sent more before this reply: fine only within a PIPELINING group. */
   #sentAhead(reply: Reply, ahead: number): void {
     const verb = this.#lastVerb;
     if (verb === "QUIT" || reply.code === 221 || reply.code === 421) return;
-    const offered = this.#advertised?.has("PIPELINING") ?? false;
+    const offered = this.#pipeliningOffered();
     // A message's end may be followed by the next command at once within a group.
     if (offered && !GROUP_ENDERS.has(verb)) return;
     const what = verb === "." ? "the end of data" : `"${escapeBytes(this.#lastCommand!)}"`;
