@@ -14,7 +14,7 @@ import { escapeBytes } from "./escape.ts";
 import { commandLineEnding } from "./line_endings.ts";
 import { messageFindings, type MessageInput } from "./message.ts";
 import { nonAscii } from "./eightbit.ts";
-import { decodeShort } from "../smtp/ascii.ts";
+import { latin1Text } from "./headers.ts";
 import { GROUP_ENDERS, heloProblem, RSET_STORM } from "./protocol.ts";
 
 /** Findings counted by id. */
@@ -37,8 +37,6 @@ interface Transaction {
   last: boolean;
 }
 
-const latin1 = new TextDecoder("latin1");
-
 /** `AUTH MECH ...` with the line's own ending: an AUTH line as evidence may show. */
 function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
   const words = text.split(/[ \t]+/);
@@ -60,7 +58,7 @@ function textEnd(raw: Uint8Array): number {
 /** A command line as Latin-1 text (one char per byte), without its line end. */
 function lineText(raw: Uint8Array): string {
   const end = textEnd(raw);
-  return decodeShort(latin1, raw, 0, end);
+  return latin1Text(raw, 0, end);
 }
 
 /**
@@ -71,9 +69,9 @@ function splitCommand(raw: Uint8Array): { verb: string; arg: string } {
   const end = textEnd(raw);
   let space = 0;
   while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
-  const verb = decodeShort(latin1, raw, 0, space).toUpperCase();
+  const verb = latin1Text(raw, 0, space).toUpperCase();
   const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
-  const arg = needsArg && space < end ? decodeShort(latin1, raw, space + 1, end) : "";
+  const arg = needsArg && space < end ? latin1Text(raw, space + 1, end) : "";
   return { verb, arg };
 }
 

@@ -11,8 +11,7 @@
  */
 import { sleep } from "./clock.ts";
 import { type DataOptions, type DataResult, LineReader, readData } from "./framing.ts";
-import { decodeShort } from "./ascii.ts";
-import { encodeReply, parseReply, type Reply, replyText } from "./reply.ts";
+import { decodeLine, encodeReply, parseReply, type Reply, replyText } from "./reply.ts";
 import type { SessionContext } from "./session.ts";
 import type { Address, TlsSession, Wire } from "./wire.ts";
 
@@ -130,9 +129,6 @@ export interface Interceptor {
 
 const LF = 0x0a;
 
-/** Command lines as text, as `decodeLine` reads them (UTF-8, U+FFFD for invalid bytes). */
-const utf8 = new TextDecoder();
-
 /** The stage of each verb a dialect knows; any other line is `other`. */
 const VERB_STAGES: Readonly<Record<string, Stage>> = {
   HELO: "helo",
@@ -155,7 +151,7 @@ const VERB_STAGES: Readonly<Record<string, Stage>> = {
  * whole line for `other`. Lenient on purpose: it names the step, the dialect judges syntax.
  */
 export function commandStage(line: Uint8Array): { stage: Stage; argument: string } {
-  const text = decodeShort(utf8, line).replace(/\r?\n$/, "");
+  const text = decodeLine(line).replace(/\r?\n$/, "");
   const m = /^\s*(\S+)\s*(.*)$/s.exec(text);
   const verb = m ? m[1].toUpperCase() : "";
   const stage = VERB_STAGES[verb] ??

@@ -3,8 +3,6 @@
  * `FROM:<path>` / `TO:<path>` argument of MAIL and RCPT split into mailbox and parameters.
  */
 
-import { decodeShort } from "../ascii.ts";
-
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -34,7 +32,8 @@ export function commandLine(line: Uint8Array): CommandLine {
       end = "crlf";
     }
   }
-  return { text: decodeShort(decoder, line, 0, n), end, bareCr: line.subarray(0, n).includes(CR) };
+  const body = line.subarray(0, n);
+  return { text: decoder.decode(body), end, bareCr: body.includes(CR) };
 }
 
 /** A verb (upper-cased) and its argument (after one or more blanks; `""` when none). */
