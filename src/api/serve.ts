@@ -120,7 +120,7 @@ async function serveLinter(
 async function loadBackend(
   options: ServeServerOptions,
   clock: Clock,
-): Promise<{ store: CaptureStore; sinks: Sink }> {
+): Promise<{ store: CaptureStore; sinks: Sinks }> {
   const [{ CaptureStore }, sinks] = await Promise.all([
     import("../capture/store.ts"),
     fileSinks(options),
@@ -253,6 +253,9 @@ export class ServeServer implements AsyncDisposable {
     const material = listening.then(() => given ?? tlsMaterial(options.tls));
     const backend = listening.then(() => loadBackend(options, clock));
     backend.catch(() => {}); // reported below, once the listeners are up
+    /** The backend once loaded: a delivery then takes it without waiting a turn for it. */
+    let loaded: { store: CaptureStore; sinks: Sinks } | null = null;
+    backend.then((b) => loaded = b, () => {});
     // Faults and lint attach to the first session too: loaded before listening (a few ms).
     // Serve always has rules (none unless given), so /api/v1/faults and /api/v1/chaos work.
     const faults = (await faultRulesFor({ ...options, faults: options.faults ?? [] }))!;
@@ -277,9 +280,11 @@ export class ServeServer implements AsyncDisposable {
         if (strict) conv.intercept(strict);
       },
       deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
-        const { store, sinks } = await backend;
-        const written = await sinks.deliver(message);
-        if (!written.ok) return written;
+        const { store, sinks } = loaded ?? await backend;
+        if (sinks.list.length > 0) {
+          const written = await sinks.deliver(message);
+          if (!written.ok) return written;
+        }
         const transcript = message.sessionId === undefined
           ? undefined
           : live.get(message.sessionId);

@@ -77,7 +77,7 @@ export class EsmtpSession {
   #tx: Transaction | null = null;
   #messages = 0;
   /** The `421` of an expired idle timeout, while it is being written. */
-  #expiring: Promise<void> | null = null;
+  #expiring: Promise<unknown> | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -176,7 +176,8 @@ export class EsmtpSession {
     return replyText(this.#sent(reply));
   }
 
-  async #send(reply: Reply): Promise<void> {
+  /** Writes `reply`; resolves to `null` (a handler's "read the next command") once written. */
+  async #send(reply: Reply): Promise<null> {
     const sent = this.#sent(reply);
     try {
       // The Reply goes along, so observers need not parse the text back.
@@ -184,6 +185,7 @@ export class EsmtpSession {
     } catch {
       throw new PeerGone();
     }
+    return null;
   }
 
   /** Answers a refused command: counted, and one too many ends the session instead. */
@@ -199,7 +201,7 @@ export class EsmtpSession {
   /** Answers `reply`; a 5xx counts as a refusal. */
   #answer(reply: Reply): Promise<Next> {
     if (reply.code >= 500) return this.#refuse(reply);
-    return this.#send(reply).then(() => null);
+    return this.#send(reply);
   }
 
   // ---------------------------------------------------------------------------------------
