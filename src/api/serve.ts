@@ -121,7 +121,7 @@ async function loadBackend(
   options: ServeServerOptions,
   clock: Clock,
   transcripts: TranscriptStore | null,
-): Promise<{ store: CaptureStore; sinks: Sink }> {
+): Promise<{ store: CaptureStore; sinks: Sinks }> {
   const [{ CaptureStore }, sinks] = await Promise.all([
     import("../capture/store.ts"),
     fileSinks(options),
@@ -239,6 +239,9 @@ export class ServeServer implements AsyncDisposable {
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
     const backend = listening.then(() => loadBackend(options, clock, transcripts));
     backend.catch(() => {}); // reported below, once the listeners are up
+    /** The backend once loaded: a delivery then takes it without waiting a turn for it. */
+    let loaded: { store: CaptureStore; sinks: Sinks } | null = null;
+    backend.then((b) => loaded = b, () => {});
     // Faults and lint attach to the first session too: loaded before listening (a few ms).
     // Serve always has rules (none unless given), so /api/v1/faults and /api/v1/chaos work.
     const faults = (await faultRulesFor({ ...options, faults: options.faults ?? [] }))!;
@@ -259,9 +262,11 @@ export class ServeServer implements AsyncDisposable {
         if (strict) conv.intercept(strict);
       },
       deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
-        const { store, sinks } = await backend;
-        const written = await sinks.deliver(message);
-        if (!written.ok) return written;
+        const { store, sinks } = loaded ?? await backend;
+        if (sinks.list.length > 0) {
+          const written = await sinks.deliver(message);
+          if (!written.ok) return written;
+        }
         const stored = await store.add(message, linter ? { lint: linter.findings(message) } : {});
         return { ok: true, id: stored.id };
       },

@@ -15,20 +15,26 @@ export function allows8bit(params: EsmtpParams | undefined): boolean {
     params?.SMTPUTF8 !== undefined;
 }
 
-/** Offset of the first byte ≥ 0x80, or -1. */
+/** Offset of the first byte ≥ 0x80, or -1 (a plain loop: no callback per byte). */
 export function first8bit(bytes: Uint8Array): number {
-  return bytes.findIndex((b) => b >= 0x80);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return i;
+  return -1;
 }
 
-/** `8bit-without-8bitmime` and `raw-8bit-header` of a message's data. */
+/**
+ * `8bit-without-8bitmime` and `raw-8bit-header` of a message's data; `eightBitAt`: its first
+ * byte ≥ 0x80 when already known (a {@link scanBytes} of it).
+ */
 export function eightBitFindings(
   data: Uint8Array,
   params: EsmtpParams | undefined,
   headerEightBitAt: number,
+  eightBitAt: number = first8bit(data),
 ): Finding[] {
   const out: Finding[] = [];
+  if (eightBitAt < 0 && headerEightBitAt < 0) return out;
   if (!allows8bit(params)) {
-    const at = first8bit(data);
+    const at = eightBitAt;
     if (at >= 0) {
       const line = lineAt(data, at);
       out.push(finding(

@@ -3,12 +3,8 @@ import type { Finding } from "./finding.ts";
 import { finding } from "./catalogue.ts";
 import { excerpt } from "./escape.ts";
 import type { HeaderSection } from "./headers.ts";
-
-const LF = 0x0a;
-const CR = 0x0d;
-
-/** Longest line RFC 5322 §2.1.1 allows, CRLF excluded. */
-const MAX_LINE = 998;
+import { lineAt } from "./line_endings.ts";
+import { type ByteScan, scanBytes } from "./scan.ts";
 
 /** Fields RFC 5322 §3.6 allows at most once (its table's "max number: 1"). */
 const SINGLETONS = new Set([
@@ -65,23 +61,17 @@ export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
   return out;
 }
 
-/** The first line longer than 998 octets (CRLF or LF excluded). */
-export function longLine(bytes: Uint8Array): Finding | null {
-  let start = 0;
-  let line = 1;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(LF, start);
-    if (end < 0) end = bytes.length;
-    const len = (end > start && bytes[end - 1] === CR ? end - 1 : end) - start;
-    if (len > MAX_LINE) {
-      return finding(
-        "line-too-long",
-        `line ${line}: ${len} octets: ${excerpt(bytes, start, start)}`,
-        line,
-      );
-    }
-    start = end + 1;
-    line++;
-  }
-  return null;
+/**
+ * The first line longer than 998 octets (CRLF or LF excluded), from the message's
+ * {@link scanBytes} (made here when not given).
+ */
+export function longLine(bytes: Uint8Array, scan: ByteScan = scanBytes(bytes)): Finding | null {
+  const at = scan.longLineAt;
+  if (at < 0) return null;
+  const line = lineAt(bytes, at);
+  return finding(
+    "line-too-long",
+    `line ${line}: ${scan.longLineLength} octets: ${excerpt(bytes, at, at)}`,
+    line,
+  );
 }

@@ -41,6 +41,26 @@ export interface HeaderSection {
 
 const latin1 = new TextDecoder("latin1");
 
+/** Runs up to this long are built in JavaScript (see {@link latin1Text}). */
+const SHORT = 16;
+
+/**
+ * `bytes[from, to)` as Latin-1 text (windows-1252, as the decoder reads it). A short run is
+ * built here: a decoder call for a verb or a field name costs more than the loop (on Deno a
+ * decode with this label crosses into Rust, ~0.2 µs). Bytes 0x80–0x9F, where windows-1252
+ * differs from the code points, go to the decoder.
+ */
+export function latin1Text(bytes: Uint8Array, from = 0, to = bytes.length): string {
+  if (to - from > SHORT) return latin1.decode(bytes.subarray(from, to));
+  let text = "";
+  for (let i = from; i < to; i++) {
+    const b = bytes[i];
+    if (b >= 0x80 && b < 0xa0) return latin1.decode(bytes.subarray(from, to));
+    text += String.fromCharCode(b);
+  }
+  return text;
+}
+
 /** Whether every byte of `name` is a printable ASCII character other than `:`. */
 function validName(bytes: Uint8Array, from: number, to: number): boolean {
   if (to <= from) return false;
@@ -98,7 +118,7 @@ export function scanHeaders(
     }
     const first = bytes[at];
     if (first === 0x20 || first === 0x09) {
-      if (open) (open as { value: string }).value += latin1.decode(bytes.subarray(at, textEnd));
+      if (open) (open as { value: string }).value += latin1Text(bytes, at, textEnd);
       else problems.push({ line, at, reason: "continuation line without a field before it" });
     } else {
       closeOpen();
@@ -111,10 +131,10 @@ export function scanHeaders(
         problems.push({ line, at, reason: "field name with a space or control character" });
       } else {
         open = {
-          name: latin1.decode(bytes.subarray(at, at + colon)),
+          name: latin1Text(bytes, at, at + colon),
           at,
           line,
-          value: latin1.decode(bytes.subarray(at + colon + 1, textEnd)),
+          value: latin1Text(bytes, at + colon + 1, textEnd),
         };
       }
     }

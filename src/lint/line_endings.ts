@@ -5,6 +5,7 @@
 import type { Finding } from "./finding.ts";
 import { finding } from "./catalogue.ts";
 import { escapeBytes, excerpt } from "./escape.ts";
+import { type ByteScan, scanBytes, smuggledDotAt } from "./scan.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -47,15 +48,6 @@ function countBareLf(bytes: Uint8Array): number {
   return n;
 }
 
-/** The line ending that starts at `i`: its length, and whether it is CRLF; 0 if none. */
-function endingAt(bytes: Uint8Array, i: number): { len: number; crlf: boolean } {
-  if (bytes[i] === CR) {
-    return bytes[i + 1] === LF ? { len: 2, crlf: true } : { len: 1, crlf: false };
-  }
-  if (bytes[i] === LF) return { len: 1, crlf: false };
-  return { len: 0, crlf: false };
-}
-
 /**
  * Offset of the first `.` alone on a line where a line ending around it is bare (`\n.\n`,
  * `\r\n.\n`, `\r.\r\n`, …): a server with another terminator policy would end the message
@@ -63,22 +55,18 @@ function endingAt(bytes: Uint8Array, i: number): { len: number; crlf: boolean } 
  */
 export function firstSmuggledDot(bytes: Uint8Array): number {
   for (let i = bytes.indexOf(DOT); i >= 0; i = bytes.indexOf(DOT, i + 1)) {
-    const after = endingAt(bytes, i + 1);
-    if (after.len === 0) continue;
-    let beforeCrlf: boolean;
-    if (i === 0) beforeCrlf = true;
-    else if (bytes[i - 1] === LF) beforeCrlf = i >= 2 && bytes[i - 2] === CR;
-    else if (bytes[i - 1] === CR) beforeCrlf = false;
-    else continue;
-    if (!beforeCrlf || !after.crlf) return i;
+    if (smuggledDotAt(bytes, i)) return i;
   }
   return -1;
 }
 
-/** Line-ending findings of a message's data (lines counted from 1). */
-export function dataLineEndings(data: Uint8Array): Finding[] {
+/**
+ * Line-ending findings of a message's data (lines counted from 1), from its {@link scanBytes}
+ * (made here when not given).
+ */
+export function dataLineEndings(data: Uint8Array, scan: ByteScan = scanBytes(data)): Finding[] {
   const out: Finding[] = [];
-  const lf = firstBareLf(data);
+  const lf = scan.bareLf;
   if (lf >= 0) {
     const n = countBareLf(data);
     const line = lineAt(data, lf);
@@ -89,12 +77,12 @@ export function dataLineEndings(data: Uint8Array): Finding[] {
       line,
     ));
   }
-  const cr = firstBareCr(data);
+  const cr = scan.bareCr;
   if (cr >= 0) {
     const line = lineAt(data, cr);
     out.push(finding("bare-cr", `line ${line}: ${excerpt(data, cr, lineStartOf(data, cr))}`, line));
   }
-  const dot = firstSmuggledDot(data);
+  const dot = scan.smuggledDot;
   if (dot >= 0) {
     const from = Math.max(0, dot - 2);
     const seq = `"${escapeBytes(data.subarray(from, Math.min(data.length, dot + 3)))}"`;

@@ -10,7 +10,7 @@
 import type { Conversation, Interceptor } from "../smtp/conversation.ts";
 import type { ReceivedMessage } from "../smtp/message.ts";
 import type { Finding, FindingId, Severity } from "./finding.ts";
-import { type LintCounts, SessionLint } from "./session.ts";
+import { type LintCounts, type SessionEvents, SessionLint } from "./session.ts";
 import { messageFindings } from "./message.ts";
 import { DEFAULT_MAX_SCAN } from "./limits.ts";
 import { severityOf } from "./catalogue.ts";
@@ -62,6 +62,12 @@ export class Linter {
   readonly #options: LinterOptions;
   readonly #maxScan: number;
 
+  /** What every session tells this linter: one object for all of them. */
+  readonly #events: SessionEvents = {
+    message: (data, findings) => this.#byData.set(data, findings),
+    close: (s) => this.#closed(s),
+  };
+
   constructor(options: LinterOptions = {}) {
     this.#options = options;
     this.#maxScan = options.maxScan ?? DEFAULT_MAX_SCAN;
@@ -69,10 +75,7 @@ export class Linter {
 
   /** Starts linting a session: call before its greeting (the dialect's `attach` hook). */
   attach(conv: Conversation): void {
-    const session = new SessionLint(conv.info.id, this.#maxScan, {
-      message: (data, findings) => this.#byData.set(data, findings),
-      close: (s) => this.#closed(s),
-    });
+    const session = new SessionLint(conv.info.id, this.#maxScan, this.#events);
     this.#sessions.set(conv.info.id, session);
     conv.observe(session);
   }

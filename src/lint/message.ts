@@ -10,6 +10,7 @@ import { eightBitFindings } from "./eightbit.ts";
 import { scanHeaders } from "./headers.ts";
 import { headerFindings, longLine } from "./format.ts";
 import { mimeFindings } from "./mime.ts";
+import { scanBytes } from "./scan.ts";
 
 /** What the message checks read: the bytes as received and the MAIL parameters. */
 export interface MessageInput {
@@ -32,15 +33,19 @@ export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[]
     ? m.data.subarray(0, m.data.lastIndexOf(0x0a, ctx.maxScan - 1) + 1)
     : m.data;
   const headers = scanHeaders(data);
+  const scan = scanBytes(data);
   const out = [
-    ...dataLineEndings(data),
-    ...eightBitFindings(data, m.mailParams, headers.eightBitAt),
+    ...dataLineEndings(data, scan),
+    ...eightBitFindings(data, m.mailParams, headers.eightBitAt, scan.eightBit),
   ];
   const size = sizeMismatch(m.size ?? m.data.length, m.mailParams);
   if (size) out.push(size);
-  const long = longLine(data);
+  const long = longLine(data, scan);
   if (long) out.push(long);
-  out.push(...headerFindings(data, headers), ...mimeFindings(data, headers, truncated));
+  out.push(
+    ...headerFindings(data, headers),
+    ...mimeFindings(data, headers, truncated, scan.eightBit < 0),
+  );
   return out;
 }
 

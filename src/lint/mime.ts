@@ -20,6 +20,8 @@ interface Walk {
   readonly truncated: boolean;
   readonly out: Finding[];
   readonly fired: Set<FindingId>;
+  /** No byte of the message is ≥ 0x80: a part not base64/QP-encoded is ASCII text. */
+  readonly ascii: boolean;
   parts: number;
 }
 
@@ -30,9 +32,17 @@ function report(w: Walk, id: FindingId, at: number, what: string): void {
   w.out.push(finding(id, `line ${line}: ${what}`, line));
 }
 
-/** MIME findings of a message whose top-level header section is `h`. */
-export function mimeFindings(bytes: Uint8Array, h: HeaderSection, truncated = false): Finding[] {
-  const w: Walk = { bytes, truncated, out: [], fired: new Set(), parts: 0 };
+/**
+ * MIME findings of a message whose top-level header section is `h`; `ascii`: no byte of
+ * `bytes` is ≥ 0x80 (known from a scan already made: spares the charset checks a pass).
+ */
+export function mimeFindings(
+  bytes: Uint8Array,
+  h: HeaderSection,
+  truncated = false,
+  ascii = false,
+): Finding[] {
+  const w: Walk = { bytes, truncated, out: [], fired: new Set(), ascii, parts: 0 };
   entity(w, h, bytes.length, 0);
   return w.out;
 }
@@ -53,7 +63,8 @@ function entity(w: Walk, h: HeaderSection, end: number, depth: number): void {
   if (cte === "base64") decoded = base64(w, body, h.bodyAt, text);
   else if (cte === "quoted-printable" && text) decoded = quotedPrintable(body);
   if (text && decoded) {
-    charset(w, ct.params.get("charset"), decoded, ctField?.at ?? h.bodyAt, h.bodyAt);
+    const ascii = w.ascii && decoded === body;
+    charset(w, ct.params.get("charset"), decoded, ascii, ctField?.at ?? h.bodyAt, h.bodyAt);
   }
 }
 
@@ -206,19 +217,44 @@ function quotedPrintable(body: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
-/** Checks the declared charset (RFC 2046 §4.1.2: none means US-ASCII) against the text. */
+/** Checks UTF-8 text strictly; `decode` without `stream` starts afresh, so one serves all. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Labels seen and the encoding each names (`null`: unknown), so a label is looked up once. */
+const encodings = new Map<string, string | null>();
+
+/** Most labels {@link encodings} keeps: a client may send any number of made-up ones. */
+const MAX_LABELS = 64;
+
+/** The WHATWG encoding a charset label names, or `null` when it names none. */
+function encodingOf(label: string): string | null {
+  let encoding = encodings.get(label);
+  if (encoding !== undefined) return encoding;
+  try {
+    encoding = new TextDecoder(label).encoding;
+  } catch {
+    encoding = null;
+  }
+  if (encodings.size < MAX_LABELS) encodings.set(label, encoding);
+  return encoding;
+}
+
+/**
+ * Checks the declared charset (RFC 2046 §4.1.2: none means US-ASCII) against the text;
+ * `ascii`: the text is known to have no byte ≥ 0x80.
+ */
 function charset(
   w: Walk,
   declared: string | undefined,
   text: Uint8Array,
+  ascii: boolean,
   ctAt: number,
   bodyAt: number,
 ): void {
   const label = (declared ?? "us-ascii").trim().toLowerCase();
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(label === "us-ascii" ? "utf-8" : label, { fatal: true });
-  } catch {
+  const isAscii = label === "us-ascii" || label === "ascii";
+  const encoding = label === "us-ascii" ? "utf-8" : encodingOf(label);
+  if (encoding === null) {
     report(
       w,
       "mime-bad-charset",
@@ -227,9 +263,12 @@ function charset(
     );
     return;
   }
-  if (label === "us-ascii" || label === "ascii") {
-    const at = text.findIndex((b) => b >= 0x80);
-    if (at >= 0) {
+  // ASCII text is valid US-ASCII and UTF-8, and only those two are checked further.
+  if (ascii || (!isAscii && encoding !== "utf-8")) return;
+  if (isAscii) {
+    let at = 0;
+    while (at < text.length && text[at] < 0x80) at++;
+    if (at < text.length) {
       report(
         w,
         "mime-bad-charset",
@@ -241,9 +280,8 @@ function charset(
     }
     return;
   }
-  if (decoder.encoding !== "utf-8") return;
   try {
-    decoder.decode(text);
+    strictUtf8.decode(text);
   } catch {
     report(w, "mime-bad-charset", bodyAt, `text declared ${declared} is not valid UTF-8`);
   }

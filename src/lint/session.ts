@@ -14,6 +14,7 @@ import { escapeBytes } from "./escape.ts";
 import { commandLineEnding } from "./line_endings.ts";
 import { messageFindings, type MessageInput } from "./message.ts";
 import { nonAscii } from "./eightbit.ts";
+import { latin1Text } from "./headers.ts";
 import { GROUP_ENDERS, heloProblem, RSET_STORM } from "./protocol.ts";
 
 /** Findings counted by id. */
@@ -36,8 +37,6 @@ interface Transaction {
   last: boolean;
 }
 
-const latin1 = new TextDecoder("latin1");
-
 /** `AUTH MECH ...` with the line's own ending: an AUTH line as evidence may show. */
 function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
   const words = text.split(/[ \t]+/);
@@ -47,6 +46,33 @@ function withoutCredentials(line: Uint8Array, text: string): Uint8Array {
   for (let i = 0; i < shown.length; i++) out[i] = shown.charCodeAt(i) & 0xff;
   out.set(ending, shown.length);
   return out;
+}
+
+/** Where a line's text ends: before its final LF or CRLF. */
+function textEnd(raw: Uint8Array): number {
+  const n = raw.length;
+  if (raw[n - 1] !== 0x0a) return n;
+  return n >= 2 && raw[n - 2] === 0x0d ? n - 2 : n - 1;
+}
+
+/** A command line as Latin-1 text (one char per byte), without its line end. */
+function lineText(raw: Uint8Array): string {
+  const end = textEnd(raw);
+  return latin1Text(raw, 0, end);
+}
+
+/**
+ * The verb (upper case) and the argument after the first space or tab. Reads the verb off
+ * the bytes and decodes only the argument of the verbs whose rules read it.
+ */
+function splitCommand(raw: Uint8Array): { verb: string; arg: string } {
+  const end = textEnd(raw);
+  let space = 0;
+  while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
+  const verb = latin1Text(raw, 0, space).toUpperCase();
+  const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
+  const arg = needsArg && space < end ? latin1Text(raw, space + 1, end) : "";
+  return { verb, arg };
 }
 
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
@@ -61,7 +87,8 @@ export class SessionLint implements Observer {
   readonly #counts = new Map<FindingId, number>();
   #line = 0;
   #greeted: "EHLO" | "HELO" | null = null;
-  #advertised: ReadonlySet<string> | null = null;
+  /** The lines of the last EHLO's 250 reply (the first is the server's name). */
+  #advertised: readonly string[] | null = null;
   #tls = false;
   #quit = false;
   #rsets = 0;
@@ -104,17 +131,15 @@ export class SessionLint implements Observer {
 
   command(raw: Uint8Array): void {
     const lineNo = ++this.#line;
-    const text = latin1.decode(raw).replace(/\r?\n$/, "");
-    const space = text.search(/[ \t]/);
-    const verb = (space < 0 ? text : text.slice(0, space)).toUpperCase();
-    const arg = space < 0 ? "" : text.slice(space + 1);
+    const { verb, arg } = splitCommand(raw);
     // Evidence never shows an AUTH command's initial response (credentials).
-    const line = verb === "AUTH" ? withoutCredentials(raw, text) : raw;
+    const line = verb === "AUTH" ? withoutCredentials(raw, lineText(raw)) : raw;
     const ending = commandLineEnding(line, lineNo);
     if (ending) this.#add1(ending);
     this.#lastVerb = verb;
     this.#lastCommand = line;
-    const shown = `line ${lineNo}: "${escapeBytes(line)}"`;
+    // Evidence is text made only when a rule fires: clean commands cost no string.
+    const shown = () => `line ${lineNo}: "${escapeBytes(line)}"`;
     switch (verb) {
       case "EHLO":
       case "HELO": {
@@ -122,14 +147,14 @@ export class SessionLint implements Observer {
         this.#advertised = null;
         this.#tx = null;
         const problem = heloProblem(arg);
-        if (problem) this.#add("helo-invalid", `${shown}: ${problem}`, lineNo);
+        if (problem) this.#add("helo-invalid", `${shown()}: ${problem}`, lineNo);
         break;
       }
       case "MAIL": {
         if (!this.#greeted) {
           this.#add(
             "no-ehlo",
-            `${shown}: no EHLO or HELO${this.#tls ? " since STARTTLS" : ""}`,
+            `${shown()}: no EHLO or HELO${this.#tls ? " since STARTTLS" : ""}`,
             lineNo,
           );
         }
@@ -138,14 +163,18 @@ export class SessionLint implements Observer {
         const params = paramsAfterPath(path);
         this.#tx = { params, chunks: [], size: 0, last: false };
         this.#current = [];
-        if (nonAscii(line) && params.SMTPUTF8 === undefined) {
-          this.#add("utf8-address-without-smtputf8", `${shown}: no SMTPUTF8 parameter`, lineNo);
+        if (params.SMTPUTF8 === undefined && nonAscii(line)) {
+          this.#add("utf8-address-without-smtputf8", `${shown()}: no SMTPUTF8 parameter`, lineNo);
         }
         break;
       }
       case "RCPT":
-        if (nonAscii(line) && this.#tx?.params.SMTPUTF8 === undefined) {
-          this.#add("utf8-address-without-smtputf8", `${shown}: MAIL FROM had no SMTPUTF8`, lineNo);
+        if (this.#tx?.params.SMTPUTF8 === undefined && nonAscii(line)) {
+          this.#add(
+            "utf8-address-without-smtputf8",
+            `${shown()}: MAIL FROM had no SMTPUTF8`,
+            lineNo,
+          );
         }
         break;
       case "RSET":
@@ -169,7 +198,7 @@ export class SessionLint implements Observer {
         }
         break;
       case "BDAT":
-        if (this.#tx) this.#tx.last = /[ \t]LAST\s*$/i.test(text);
+        if (this.#tx) this.#tx.last = /[ \t]LAST\s*$/i.test(lineText(raw));
         break;
       case "QUIT":
         this.#quit = true;
@@ -182,17 +211,27 @@ export class SessionLint implements Observer {
   }
 
   reply(reply: Reply, _text: string, ahead: number): void {
-    if (this.#lastVerb === "EHLO" && reply.code === 250) {
-      this.#advertised = new Set(reply.lines.slice(1).map((l) => l.split(" ")[0].toUpperCase()));
-    }
+    // Only PIPELINING is ever looked up, and only for a client that sent ahead: keep the
+    // lines, read them then.
+    if (this.#lastVerb === "EHLO" && reply.code === 250) this.#advertised = reply.lines;
     if (ahead > 0 && this.#lastCommand) this.#sentAhead(reply, ahead);
+  }
+
+  /** Whether the last EHLO reply offered PIPELINING. */
+  #pipeliningOffered(): boolean {
+    const lines = this.#advertised;
+    if (!lines) return false;
+    for (let i = 1; i < lines.length; i++) {
+      if (lines[i].split(" ")[0].toUpperCase() === "PIPELINING") return true;
+    }
+    return false;
   }
 
   /** The client sent more before this reply: fine only within a PIPELINING group. */
   #sentAhead(reply: Reply, ahead: number): void {
     const verb = this.#lastVerb;
     if (verb === "QUIT" || reply.code === 221 || reply.code === 421) return;
-    const offered = this.#advertised?.has("PIPELINING") ?? false;
+    const offered = this.#pipeliningOffered();
     // A message's end may be followed by the next command at once within a group.
     if (offered && !GROUP_ENDERS.has(verb)) return;
     const what = verb === "." ? "the end of data" : `"${escapeBytes(this.#lastCommand!)}"`;

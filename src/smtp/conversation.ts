@@ -191,6 +191,26 @@ const NOT_ARRIVED: Promise<undefined> = Promise.resolve(undefined);
  */
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Replies as observers and decorators get them, by text: dialects send the same few. */
+const parsedReplies = new Map<string, Reply>();
+
+/** Most texts {@link parsedReplies} keeps (texts with a queue id are each sent once). */
+const MAX_PARSED_REPLIES = 256;
+
+/**
+ * {@link parseReply}, shared and frozen per text while the cache has room (a reply's
+ * observers never change it).
+ */
+function parsedReply(text: string): Reply {
+  const known = parsedReplies.get(text);
+  if (known !== undefined) return known;
+  const reply = parseReply(text);
+  if (parsedReplies.size >= MAX_PARSED_REPLIES) return reply;
+  Object.freeze(reply.lines);
+  parsedReplies.set(text, Object.freeze(reply));
+  return reply;
+}
+
 /** Reads a wire chunk by chunk: the default source, one function for every session. */
 function readWire(wire: Wire): () => Promise<Uint8Array | null> {
   return () => wire.read();
@@ -473,22 +493,24 @@ export class Conversation {
 
   /**
    * Writes a reply: `text` is one line or CRLF-joined lines (`250-a\r\n250 b`), without the
-   * final CRLF. Rejects when the wire does; resolves without writing when a decorator drops
+   * final CRLF; `parsed`, when the dialect has it, is the same reply as a {@link Reply}
+   * (`replyText(parsed) === text`), which observers and decorators then get instead of
+   * `text` parsed back. Rejects when the wire does; resolves without writing when a decorator drops
    * the reply, the connection closed while a decorator held it, or an interceptor acted at
    * `connect` instead of this first reply (the greeting).
    */
-  reply(text: string): Promise<void> {
+  reply(text: string, parsed?: Reply): Promise<void> {
     if (this.#direct) {
       this.#noReplyYet = false;
       const ahead = this.reader.buffered;
       const written = this.ctx.wire.write(encodeReply(text));
       if (this.#observers.length === 0) return written;
-      return written.then(() => this.#replied(parseReply(text), text, ahead));
+      return written.then(() => this.#replied(parsed ?? parsedReply(text), text, ahead));
     }
-    return this.#indirect(text);
+    return this.#indirect(text, parsed);
   }
 
-  async #indirect(text: string): Promise<void> {
+  async #indirect(text: string, parsed: Reply | undefined): Promise<void> {
     this.#noReplyYet = false;
     if (this.#connectPending) {
       this.#connectPending = false;
@@ -501,10 +523,10 @@ export class Conversation {
     if (this.#decorators.length === 0) {
       const ahead = this.reader.buffered;
       await this.#write(encodeReply(text));
-      this.#replied(parseReply(text), text, ahead);
+      this.#replied(parsed ?? parsedReply(text), text, ahead);
       return;
     }
-    return this.#decorated(text);
+    return this.#decorated(text, parsed);
   }
 
   #updateDirect(): void {
@@ -529,8 +551,8 @@ export class Conversation {
     }
   }
 
-  async #decorated(text: string): Promise<void> {
-    const original = parseReply(text);
+  async #decorated(text: string, parsed: Reply | undefined): Promise<void> {
+    const original = parsed ?? parsedReply(text);
     let decision: ReplyDecision = original;
     for (const d of this.#decorators) {
       if (!d.reply) continue;

@@ -77,7 +77,7 @@ export class EsmtpSession {
   #tx: Transaction | null = null;
   #messages = 0;
   /** The `421` of an expired idle timeout, while it is being written. */
-  #expiring: Promise<void> | null = null;
+  #expiring: Promise<unknown> | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -164,19 +164,28 @@ export class EsmtpSession {
   // ---------------------------------------------------------------------------------------
   // Replies
 
-  #text(reply: Reply): string {
+  /** The reply as sent: without its enhanced code when ENHANCEDSTATUSCODES is disabled. */
+  #sent(reply: Reply): Reply {
     if (reply.enhanced !== undefined && this.cfg.disabled.has("ENHANCEDSTATUSCODES")) {
-      return replyText({ code: reply.code, lines: reply.lines });
+      return { code: reply.code, lines: reply.lines };
     }
-    return replyText(reply);
+    return reply;
   }
 
-  async #send(reply: Reply): Promise<void> {
+  #text(reply: Reply): string {
+    return replyText(this.#sent(reply));
+  }
+
+  /** Writes `reply`; resolves to `null` (a handler's "read the next command") once written. */
+  async #send(reply: Reply): Promise<null> {
+    const sent = this.#sent(reply);
     try {
-      await this.#conv.reply(this.#text(reply));
+      // The Reply goes along, so observers need not parse the text back.
+      await this.#conv.reply(replyText(sent), sent);
     } catch {
       throw new PeerGone();
     }
+    return null;
   }
 
   /** Answers a refused command: counted, and one too many ends the session instead. */
@@ -192,7 +201,7 @@ export class EsmtpSession {
   /** Answers `reply`; a 5xx counts as a refusal. */
   #answer(reply: Reply): Promise<Next> {
     if (reply.code >= 500) return this.#refuse(reply);
-    return this.#send(reply).then(() => null);
+    return this.#send(reply);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -438,7 +447,8 @@ export class EsmtpSession {
       if (bare) return this.#send(bare === "lf" ? REPLY.bareLf : REPLY.bareCr).then(() => null);
     }
     // An interceptor answered instead (or dropped or hung the connection): no message.
-    if (!(await this.#conv.gate("dot", ""))) return null;
+    const go = this.#conv.gate("dot", ""); // synchronous `true` unless an interceptor acts
+    if (go !== true && !(await go)) return null;
     const record = buildRecord(tx, data, transport, this.#facts(), this.hooks.now());
     let result: DeliveryResult;
     try {
