@@ -5,6 +5,7 @@
  * start, transcripts per session, fault rules and client lint on every session.
  */
 import { Server, type StopOutcome } from "../server.ts";
+import { ListenError } from "../net/types.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { Conversation, Interceptor } from "../smtp/conversation.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
@@ -12,7 +13,6 @@ import { Sinks } from "../smtp/message.ts";
 import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
 import { esmtpEngine } from "../smtp/esmtp/engine.ts";
 import type { AuthAttempt, EsmtpConfig, EsmtpHooks } from "../smtp/esmtp/config.ts";
-import { tlsMaterial } from "../tls/material.ts";
 import type { CaptureStore, StoredMessage } from "../capture/store.ts";
 import type { StopOptions } from "./capturing_server.ts";
 import type { LogFn } from "../smtp/session.ts";
@@ -34,6 +34,9 @@ export interface ServeWaitOptions {
   timeout?: number;
   signal?: AbortSignal;
 }
+
+/** At most this long after listening, the background work starts without a client greeted. */
+const BACKGROUND_GRACE_MS = 5;
 
 /** A session's stop timeout when none is given: sessions get 5 s to finish by themselves. */
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
@@ -128,6 +131,17 @@ async function loadBackend(
   return { store: new CaptureStore({ max: options.max ?? 500, clock }), sinks: new Sinks(sinks) };
 }
 
+/**
+ * A listen failure that names the address: the runtimes' own listeners do not (Deno: "Address
+ * already in use (os error 98)", Bun: "Failed to listen at 127.0.0.1").
+ */
+function namingAddress(e: unknown, host: string, port: number): unknown {
+  if (!(e instanceof ListenError)) return e;
+  const at = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const why = e.message.replace(/ \(os error \d+\)$/, "");
+  return new ListenError(`listen ${at}: ${why}${e.code ? ` (${e.code})` : ""}`, e.code);
+}
+
 /** Records in arrival order: the store lists newest first, as Mailpit does. */
 function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
   return stored.map((s) => s.message).reverse();
@@ -220,10 +234,13 @@ export class ServeServer implements AsyncDisposable {
     // Only the dialect and the transport load before the first 220. Minting (X.509), the store
     // (MIME parsing) and the file sinks start once the listener greets; a STARTTLS or a
     // delivery that comes first waits for them. The caller's own PEM is checked right now.
-    const given = options.tls && "cert" in options.tls ? tlsMaterial(options.tls) : null;
+    // Its module loads only then: node:crypto and node:tls (on Deno, Node's compatibility
+    // layer) would delay the first 220.
+    const loadMaterial = async () => (await import("../tls/material.ts")).tlsMaterial(options.tls);
+    const given = options.tls && "cert" in options.tls ? await loadMaterial() : null;
     let startBackground!: () => void;
     const listening = new Promise<void>((resolve) => startBackground = resolve);
-    const material = listening.then(() => given ?? tlsMaterial(options.tls));
+    const material = listening.then(() => given ?? loadMaterial());
     const backend = listening.then(() => loadBackend(options, clock));
     backend.catch(() => {}); // reported below, once the listeners are up
     // Faults and lint attach to the first session too: loaded before listening (a few ms).
@@ -237,6 +254,20 @@ export class ServeServer implements AsyncDisposable {
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
     /** The live transcript of each session, by session id, for the messages it delivers. */
     const live = new Map<number, Transcript>();
+    /**
+     * Loading the store and minting hold the thread for tens of milliseconds: they start once
+     * the first client has its greeting (written), or {@link BACKGROUND_GRACE_MS} after listening
+     * when none came, so a client that connected as the port opened (a harness polling for it)
+     * does not wait for them.
+     */
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    let waitingForGreeting = true;
+    const greeted = () => {
+      if (!waitingForGreeting) return;
+      waitingForGreeting = false;
+      clearTimeout(graceTimer);
+      startBackground();
+    };
     const auth = options.auth ?? {};
     const smtpOptions = options.smtpOptions ?? {};
     const hooks: EsmtpHooks = {
@@ -244,6 +275,7 @@ export class ServeServer implements AsyncDisposable {
       now: () => new Date(),
       authenticate: authenticator(auth),
       attach: (conv: Conversation) => {
+        if (waitingForGreeting) conv.observe({ reply: greeted });
         if (transcripts) {
           const id = conv.info.id;
           transcripts.attach({
@@ -286,9 +318,12 @@ export class ServeServer implements AsyncDisposable {
           implicitTls,
           maxSessions: smtpOptions.maxConnections,
           clock,
-        }).then((server) => (started.push({ stop: () => server.stop(0) }), server));
+        }).then(
+          (server) => (started.push({ stop: () => server.stop(0) }), server),
+          (e) => Promise.reject(namingAddress(e, address.host ?? "127.0.0.1", address.port ?? 0)),
+        );
       const smtp = await listen(options.smtp ?? {}, options.smtpImplicitTls ?? false);
-      startBackground();
+      graceTimer = setTimeout(greeted, BACKGROUND_GRACE_MS);
       const smtps = options.smtps ? await listen(options.smtps, true) : null;
       const { store } = await backend;
       await tls;

@@ -41,7 +41,7 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
   }
   let options;
   try {
-    options = serveOptions(s);
+    options = await serveOptions(s);
     if (s.faultSources.length > 0) {
       const { loadFaultRules } = await import("../../api/faults.ts");
       options.faults = await loadFaultRules(s.faultSources, s.faultSeed);
