@@ -33,6 +33,9 @@ export function startTlsOver(
 function conduit(raw: RawIO): Duplex {
   let reading = false;
   const duplex: Duplex = new Duplex({
+    // The peer's end of input ends ours too, so that the TLS socket on top closes: a client
+    // gone during the handshake (or a conn closed under it) must fail it, not leave it pending.
+    allowHalfOpen: false,
     read() {
       if (reading) return;
       reading = true;
