@@ -6,6 +6,7 @@
  */
 import { Server, type StopOutcome } from "../server.ts";
 import { ListenError } from "../net/types.ts";
+import { deferredClock } from "./deferred_clock.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { Conversation, Interceptor } from "../smtp/conversation.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
@@ -35,8 +36,8 @@ export interface ServeWaitOptions {
   signal?: AbortSignal;
 }
 
-/** At most this long after listening, the background work starts without a client greeted. */
-const BACKGROUND_GRACE_MS = 5;
+/** So long after listening without a client, the background work starts anyway. */
+const BACKGROUND_GRACE_MS = 10;
 
 /** A session's stop timeout when none is given: sessions get 5 s to finish by themselves. */
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
@@ -256,11 +257,12 @@ export class ServeServer implements AsyncDisposable {
     const live = new Map<number, Transcript>();
     /**
      * Loading the store and minting hold the thread for tens of milliseconds: they start once
-     * the first client has its greeting (written), or {@link BACKGROUND_GRACE_MS} after listening
-     * when none came, so a client that connected as the port opened (a harness polling for it)
-     * does not wait for them.
+     * the first client has its greeting (written; or its session ended without one), or
+     * {@link BACKGROUND_GRACE_MS} after listening when no client came, so a client that
+     * connected as the port opened (a harness polling for it) does not wait for them.
      */
     let waitingForGreeting = true;
+    let firstSession = false;
     const greeted = () => {
       if (!waitingForGreeting) return;
       waitingForGreeting = false;
@@ -273,7 +275,10 @@ export class ServeServer implements AsyncDisposable {
       now: () => new Date(),
       authenticate: authenticator(auth),
       attach: (conv: Conversation) => {
-        if (waitingForGreeting) conv.observe({ reply: greeted });
+        if (waitingForGreeting) {
+          firstSession = true;
+          conv.observe({ reply: greeted, close: greeted });
+        }
         if (transcripts) {
           const id = conv.info.id;
           transcripts.attach({
@@ -315,14 +320,16 @@ export class ServeServer implements AsyncDisposable {
           tls,
           implicitTls,
           maxSessions: smtpOptions.maxConnections,
-          clock,
+          clock: options.clock ? clock : deferredClock(clock, listening),
         }).then(
           (server) => (started.push({ stop: () => server.stop(0) }), server),
           (e) => Promise.reject(namingAddress(e, address.host ?? "127.0.0.1", address.port ?? 0)),
         );
       const smtp = await listen(options.smtp ?? {}, options.smtpImplicitTls ?? false);
       // Not setTimeout: on Deno 2.9 its first call sets up part of Node's layer (~4 ms).
-      AbortSignal.timeout(BACKGROUND_GRACE_MS).addEventListener("abort", greeted);
+      AbortSignal.timeout(BACKGROUND_GRACE_MS).addEventListener("abort", () => {
+        if (!firstSession) greeted();
+      });
       const smtps = options.smtps ? await listen(options.smtps, true) : null;
       const { store } = await backend;
       await tls;
