@@ -6,6 +6,7 @@
  */
 import { Server, type StopOutcome } from "../server.ts";
 import { ListenError } from "../net/types.ts";
+import { preloadTransport } from "../net/runtime.ts";
 import { deferredClock } from "./deferred_clock.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { Conversation, Interceptor } from "../smtp/conversation.ts";
@@ -244,13 +245,18 @@ export class ServeServer implements AsyncDisposable {
     const material = listening.then(() => given ?? loadMaterial());
     const backend = listening.then(() => loadBackend(options, clock));
     backend.catch(() => {}); // reported below, once the listeners are up
-    // Faults and lint attach to the first session too: loaded before listening (a few ms).
+    // Faults and lint attach to the first session too: loaded before listening (a few ms),
+    // side by side with the transport, as each import is a round trip to the module loader.
     // Serve always has rules (none unless given), so /api/v1/faults and /api/v1/chaos work.
-    const faults = (await faultRulesFor({ ...options, faults: options.faults ?? [] }))!;
+    const [rules, { linter, strict }] = await Promise.all([
+      faultRulesFor({ ...options, faults: options.faults ?? [] }),
+      serveLinter(options, log),
+      preloadTransport(),
+    ]);
+    const faults = rules!;
     if (options.chaosTriggers) {
       (await import("../faults/chaos.ts")).applyChaosTriggers(faults, options.chaosTriggers);
     }
-    const { linter, strict } = await serveLinter(options, log);
     const keep = options.transcripts ?? 100;
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
     /** The live transcript of each session, by session id, for the messages it delivers. */

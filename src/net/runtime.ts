@@ -15,12 +15,31 @@ export function runtimeName(): RuntimeName {
   return "node";
 }
 
+type Listen = (opts: ListenOptions) => Promise<Listener>;
+
+let transport: Promise<Listen> | null = null;
+
+/** This runtime's listen function, its module loaded once. */
+function transportListen(): Promise<Listen> {
+  const runtime = runtimeName();
+  return transport ??= runtime === "node"
+    ? import("./node.ts").then((m) => m.listenNode)
+    : runtime === "bun"
+    ? import("./bun.ts").then((m) => m.listenBun)
+    : import("./deno.ts").then((m) => m.listenDeno);
+}
+
+/**
+ * Starts loading the transport {@link listen} will use, so that a caller can load it side by
+ * side with its own modules before listening.
+ */
+export async function preloadTransport(): Promise<void> {
+  await transportListen();
+}
+
 /** Opens a TCP listener with the best transport for this runtime and these options. */
 export async function listen(opts: ListenOptions): Promise<Listener> {
-  const runtime = runtimeName();
-  if (runtime === "node") return (await import("./node.ts")).listenNode(opts);
-  if (runtime === "bun") return (await import("./bun.ts")).listenBun(opts);
-  return (await import("./deno.ts")).listenDeno(opts);
+  return (await transportListen())(opts);
 }
 
 export type HostSignal =
