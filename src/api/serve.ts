@@ -40,6 +40,9 @@ export interface ServeWaitOptions {
 /** So long after listening without a client, the background work starts anyway. */
 const BACKGROUND_GRACE_MS = 10;
 
+/** The background work waits at most this long after listening for the first greeting. */
+const FIRST_GREETING_WAIT_MS = 50;
+
 /** A session's stop timeout when none is given: sessions get 5 s to finish by themselves. */
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
 
@@ -263,9 +266,10 @@ export class ServeServer implements AsyncDisposable {
     const live = new Map<number, Transcript>();
     /**
      * Loading the store and minting hold the thread for tens of milliseconds: they start once
-     * the first client has its greeting (written; or its session ended without one), or
-     * {@link BACKGROUND_GRACE_MS} after listening when no client came, so a client that
-     * connected as the port opened (a harness polling for it) does not wait for them.
+     * the first client has its greeting (written; or its session ended without one; at most
+     * {@link FIRST_GREETING_WAIT_MS} after listening), or {@link BACKGROUND_GRACE_MS} after
+     * listening when no client came, so that a client that connected as the port opened (a
+     * harness polling for it) does not wait for them.
      */
     let waitingForGreeting = true;
     let firstSession = false;
@@ -336,6 +340,9 @@ export class ServeServer implements AsyncDisposable {
       AbortSignal.timeout(BACKGROUND_GRACE_MS).addEventListener("abort", () => {
         if (!firstSession) greeted();
       });
+      // A first session that holds its greeting back (a fault rule: delay, hang) does not
+      // hold up the start.
+      AbortSignal.timeout(FIRST_GREETING_WAIT_MS).addEventListener("abort", greeted);
       const smtps = options.smtps ? await listen(options.smtps, true) : null;
       const { store } = await backend;
       await tls;
