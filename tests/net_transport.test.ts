@@ -263,7 +263,7 @@ const SMTPMOCK: LimitedServer = {
   ]],
 };
 
-/** mockmta with STARTTLS, so on the node:net listener; its files are removed afterwards. */
+/** mockmta with STARTTLS (-c/-k); its files are removed afterwards. */
 async function withMockmtaTls(fn: (limited: LimitedServer) => Promise<void>): Promise<void> {
   const s = await scratch();
   try {
@@ -385,7 +385,7 @@ test("transport: out of file descriptors smtpmock idles, serves its sessions, sa
   await outOfDescriptors(SMTPMOCK);
 });
 
-test("transport: out of file descriptors the STARTTLS listener (node:net) idles and recovers too", async () => {
+test("transport: out of file descriptors the STARTTLS listener (mockmta -c/-k) idles and recovers too", async () => {
   await withMockmtaTls(outOfDescriptors);
 });
 

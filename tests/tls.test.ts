@@ -1,5 +1,6 @@
 /**
- * Transports with STARTTLS: the node:net listener and the stdin/stdout (inetd) conn, driven
+ * Transports with STARTTLS: the node:net listener, the runtime's own listener (Deno.listen,
+ * Bun.listen) and the stdin/stdout (inetd) conn, driven
  * with a tiny line protocol written here (not the SMTP engine):
  *
  *   S: 220 hi   C: STARTTLS   S: 220 go   <TLS handshake>   C: <line>  S: 250 <line> ...
@@ -19,7 +20,14 @@ import {
   type TlsInfo,
   validateTlsOptions,
 } from "../src/net/tls.ts";
-import { type Conn, type Listener, ListenError, type TlsOptions } from "../src/net/types.ts";
+import { listen, runtimeName } from "../src/net/runtime.ts";
+import {
+  type Conn,
+  type Listener,
+  ListenError,
+  type ListenOptions,
+  type TlsOptions,
+} from "../src/net/types.ts";
 import { testCerts } from "./helpers/certs.ts";
 import { bytes, type Lines, type StreamLines, streamLines, wireLines } from "./helpers/lines.ts";
 import { spawnStdioPeer, type StdioPeer } from "./helpers/stdio_child.ts";
@@ -117,165 +125,181 @@ async function pingQuit(secure: tls.TLSSocket, lines: Lines) {
   assert.equal(await lines.next(), null);
 }
 
-async function withListener(run: (listener: Listener) => Promise<void>) {
-  const listener = await listenNode({ hostname: "127.0.0.1", port: 0, tls: true });
-  try {
-    await run(listener);
-  } finally {
-    listener.close();
-    for (const socket of clients) socket.destroy();
-    clients.clear();
-  }
-}
+/**
+ * The STARTTLS listeners: node:net (Node's) and the runtime's own (Deno.listen, Bun.listen),
+ * whose connections upgrade over a duplex with node:tls loaded on the first STARTTLS.
+ */
+const TRANSPORTS: Array<[string, (opts: ListenOptions) => Promise<Listener>]> = [
+  ["node", listenNode],
+  [`runtime (${runtimeName()})`, listen],
+];
 
-test("node: STARTTLS upgrade, then lines both ways over TLS", async () => {
-  await withListener(async (listener) => {
-    const served = serveOne(listener, serverTls);
-    const { socket, lines, closed } = await dial(listener);
-    await requestTls(socket, lines);
-    const client = await clientTls(socket);
-    // What the client negotiated, read while its socket is open (closed it tells nothing).
-    const negotiated = {
-      version: client.secure.getProtocol(),
-      cipher: client.secure.getCipher().name,
-    };
-    await pingQuit(client.secure, client.lines);
-    const result = await served;
-    assert.equal(result.error, undefined);
-    assert.deepEqual(result.lines, ["PING\r\n", "QUIT\r\n"]);
-    assert.match(result.tls?.protocol ?? "", /^TLSv1\.[23]$/);
-    assert.equal(result.tls?.authorized, false); // no ca: no client certificate requested
-    assert.equal(result.tls?.authorizationError, null);
-    // The session facts the message record carries, as the client saw them.
-    assert.equal(result.tls?.version, negotiated.version);
-    assert.equal(result.tls?.cipher, negotiated.cipher);
-    assert.equal(result.tls?.servername, "localhost");
-    await closed;
-  });
-});
+for (const [name, listenTls] of TRANSPORTS) {
+  const withListener = async (run: (listener: Listener) => Promise<void>) => {
+    const listener = await listenTls({ hostname: "127.0.0.1", port: 0, tls: true });
+    try {
+      await run(listener);
+    } finally {
+      listener.close();
+      for (const socket of clients) socket.destroy();
+      clients.clear();
+    }
+  };
 
-test("node: plaintext pipelined after STARTTLS never reaches the TLS conn", async () => {
-  await withListener(async (listener) => {
-    const served = serveOne(listener, serverTls);
-    const { socket, lines, closed } = await dial(listener);
-    await requestTls(socket, lines, "MAIL FROM:<injected@example>\r\n");
-    const client = await clientTls(socket);
-    await pingQuit(client.secure, client.lines);
-    const result = await served;
-    assert.equal(result.error, undefined);
-    assert.deepEqual(result.lines, ["PING\r\n", "QUIT\r\n"]);
-    await closed;
-  });
-});
-
-test("node: garbage instead of a ClientHello fails startTls and closes only that conn", async () => {
-  await withListener(async (listener) => {
-    const served = serveOne(listener, serverTls);
-    const bad = await dial(listener);
-    await requestTls(bad.socket, bad.lines);
-    bad.socket.write("this is not a ClientHello\r\n\r\n");
-    bad.socket.resume(); // drain whatever alert comes back, so that the close is seen
-    const result = await served;
-    assert.ok(result.error instanceof TlsHandshakeError, String(result.error));
-    await bad.closed;
-
-    // The listener is unaffected: the next client gets through.
-    const next = serveOne(listener, serverTls);
-    const good = await dial(listener);
-    await requestTls(good.socket, good.lines);
-    const client = await clientTls(good.socket);
-    await pingQuit(client.secure, client.lines);
-    assert.equal((await next).error, undefined);
-    await good.closed;
-  });
-});
-
-test("node: a client leaving during the handshake fails startTls", async () => {
-  await withListener(async (listener) => {
-    const served = serveOne(listener, serverTls);
-    const { socket, lines } = await dial(listener);
-    await requestTls(socket, lines);
-    socket.destroy();
-    const result = await served;
-    assert.ok(result.error instanceof TlsHandshakeError, String(result.error));
-  });
-});
-
-test("node: closing the plain conn aborts a pending handshake (e.g. on a timeout)", async () => {
-  await withListener(async (listener) => {
-    const accepted = listener.accept();
-    const { socket, lines, closed } = await connect(listener);
-    const plain = (await accepted)!;
-    await plain.write(bytes("220 hi\r\n"));
-    assert.equal(await lines.next(), "220 hi\r\n");
-    lines.release();
-    socket.resume(); // a silent client: it never sends a ClientHello
-    const handshake = plain.startTls!(serverTls);
-    plain.close();
-    await assert.rejects(handshake, TlsHandshakeError);
-    await closed;
-  });
-});
-
-test("node: with ca, a client certificate is requested, verified, not required", async () => {
-  const cases: { name: string; client: { cert?: string; key?: string }; authorized: boolean }[] = [
-    { name: "trusted", client: { cert: certs.clientCert, key: certs.clientKey }, authorized: true },
-    { name: "none", client: {}, authorized: false },
-    {
-      name: "self-signed",
-      client: { cert: certs.rogueCert, key: certs.rogueKey },
-      authorized: false,
-    },
-  ];
-  await withListener(async (listener) => {
-    for (const { name, client, authorized } of cases) {
-      const served = serveOne(listener, serverTlsWithCa);
+  test(`${name}: STARTTLS upgrade, then lines both ways over TLS`, async () => {
+    await withListener(async (listener) => {
+      const served = serveOne(listener, serverTls);
       const { socket, lines, closed } = await dial(listener);
       await requestTls(socket, lines);
-      const session = await clientTls(socket, client);
-      await pingQuit(session.secure, session.lines);
+      const client = await clientTls(socket);
+      // What the client negotiated, read while its socket is open (closed it tells nothing).
+      const negotiated = {
+        version: client.secure.getProtocol(),
+        cipher: client.secure.getCipher().name,
+      };
+      await pingQuit(client.secure, client.lines);
       const result = await served;
-      assert.equal(result.error, undefined, name);
-      assert.equal(result.tls?.authorized, authorized, name);
-      if (authorized) assert.equal(result.tls?.authorizationError, null, name);
-      else assert.ok(result.tls?.authorizationError, name);
-      if (name === "none") assert.equal(result.tls?.authorizationError, "NO_CLIENT_CERTIFICATE");
+      assert.equal(result.error, undefined);
+      assert.deepEqual(result.lines, ["PING\r\n", "QUIT\r\n"]);
+      assert.match(result.tls?.protocol ?? "", /^TLSv1\.[23]$/);
+      assert.equal(result.tls?.authorized, false); // no ca: no client certificate requested
+      assert.equal(result.tls?.authorizationError, null);
+      // The session facts the message record carries, as the client saw them.
+      assert.equal(result.tls?.version, negotiated.version);
+      assert.equal(result.tls?.cipher, negotiated.cipher);
+      assert.equal(result.tls?.servername, "localhost");
       await closed;
-    }
+    });
   });
-});
 
-test("node: plain conn reports addresses, reads EOF as null, close() is idempotent", async () => {
-  await withListener(async (listener) => {
-    assert.equal(listener.addr.hostname, "127.0.0.1");
-    assert.ok(listener.addr.port > 0);
-    const accepted = listener.accept();
-    const { socket, closed } = await connect(listener);
-    const conn = (await accepted)!;
-    assert.deepEqual(conn.remote, { hostname: "127.0.0.1", port: socket.localPort });
-    assert.deepEqual(conn.local, { hostname: "127.0.0.1", port: listener.addr.port });
-    socket.end("bye\r\n");
-    assert.equal(await wireLines(conn).next(), "bye\r\n");
-    assert.equal(await conn.read(), null);
-    conn.close();
-    conn.close();
-    await assert.rejects(conn.write(bytes("late\r\n")), { name: "ConnClosedError" });
-    await closed;
+  test(`${name}: plaintext pipelined after STARTTLS never reaches the TLS conn`, async () => {
+    await withListener(async (listener) => {
+      const served = serveOne(listener, serverTls);
+      const { socket, lines, closed } = await dial(listener);
+      await requestTls(socket, lines, "MAIL FROM:<injected@example>\r\n");
+      const client = await clientTls(socket);
+      await pingQuit(client.secure, client.lines);
+      const result = await served;
+      assert.equal(result.error, undefined);
+      assert.deepEqual(result.lines, ["PING\r\n", "QUIT\r\n"]);
+      await closed;
+    });
   });
-});
 
-test("node: binding a busy port is a ListenError with the code; close() ends accept()", async () => {
-  await withListener(async (listener) => {
-    await assert.rejects(
-      listenNode({ hostname: "127.0.0.1", port: listener.addr.port }),
-      (err) => err instanceof ListenError && err.code === "EADDRINUSE",
-    );
-    const pending = listener.accept();
-    listener.close();
-    assert.equal(await pending, null);
-    assert.equal(await listener.accept(), null);
+  test(`${name}: garbage instead of a ClientHello fails startTls and closes only that conn`, async () => {
+    await withListener(async (listener) => {
+      const served = serveOne(listener, serverTls);
+      const bad = await dial(listener);
+      await requestTls(bad.socket, bad.lines);
+      bad.socket.write("this is not a ClientHello\r\n\r\n");
+      bad.socket.resume(); // drain whatever alert comes back, so that the close is seen
+      const result = await served;
+      assert.ok(result.error instanceof TlsHandshakeError, String(result.error));
+      await bad.closed;
+
+      // The listener is unaffected: the next client gets through.
+      const next = serveOne(listener, serverTls);
+      const good = await dial(listener);
+      await requestTls(good.socket, good.lines);
+      const client = await clientTls(good.socket);
+      await pingQuit(client.secure, client.lines);
+      assert.equal((await next).error, undefined);
+      await good.closed;
+    });
   });
-});
+
+  test(`${name}: a client leaving during the handshake fails startTls`, async () => {
+    await withListener(async (listener) => {
+      const served = serveOne(listener, serverTls);
+      const { socket, lines } = await dial(listener);
+      await requestTls(socket, lines);
+      socket.destroy();
+      const result = await served;
+      assert.ok(result.error instanceof TlsHandshakeError, String(result.error));
+    });
+  });
+
+  test(`${name}: closing the plain conn aborts a pending handshake (e.g. on a timeout)`, async () => {
+    await withListener(async (listener) => {
+      const accepted = listener.accept();
+      const { socket, lines, closed } = await connect(listener);
+      const plain = (await accepted)!;
+      await plain.write(bytes("220 hi\r\n"));
+      assert.equal(await lines.next(), "220 hi\r\n");
+      lines.release();
+      socket.resume(); // a silent client: it never sends a ClientHello
+      const handshake = plain.startTls!(serverTls);
+      plain.close();
+      await assert.rejects(handshake, TlsHandshakeError);
+      await closed;
+    });
+  });
+
+  test(`${name}: with ca, a client certificate is requested, verified, not required`, async () => {
+    const cases: { name: string; client: { cert?: string; key?: string }; authorized: boolean }[] =
+      [
+        {
+          name: "trusted",
+          client: { cert: certs.clientCert, key: certs.clientKey },
+          authorized: true,
+        },
+        { name: "none", client: {}, authorized: false },
+        {
+          name: "self-signed",
+          client: { cert: certs.rogueCert, key: certs.rogueKey },
+          authorized: false,
+        },
+      ];
+    await withListener(async (listener) => {
+      for (const { name, client, authorized } of cases) {
+        const served = serveOne(listener, serverTlsWithCa);
+        const { socket, lines, closed } = await dial(listener);
+        await requestTls(socket, lines);
+        const session = await clientTls(socket, client);
+        await pingQuit(session.secure, session.lines);
+        const result = await served;
+        assert.equal(result.error, undefined, name);
+        assert.equal(result.tls?.authorized, authorized, name);
+        if (authorized) assert.equal(result.tls?.authorizationError, null, name);
+        else assert.ok(result.tls?.authorizationError, name);
+        if (name === "none") assert.equal(result.tls?.authorizationError, "NO_CLIENT_CERTIFICATE");
+        await closed;
+      }
+    });
+  });
+
+  test(`${name}: plain conn reports addresses, reads EOF as null, close() is idempotent`, async () => {
+    await withListener(async (listener) => {
+      assert.equal(listener.addr.hostname, "127.0.0.1");
+      assert.ok(listener.addr.port > 0);
+      const accepted = listener.accept();
+      const { socket, closed } = await connect(listener);
+      const conn = (await accepted)!;
+      assert.deepEqual(conn.remote, { hostname: "127.0.0.1", port: socket.localPort });
+      assert.deepEqual(conn.local, { hostname: "127.0.0.1", port: listener.addr.port });
+      socket.end("bye\r\n");
+      assert.equal(await wireLines(conn).next(), "bye\r\n");
+      assert.equal(await conn.read(), null);
+      conn.close();
+      conn.close();
+      await assert.rejects(conn.write(bytes("late\r\n")), { name: "ConnClosedError" });
+      await closed;
+    });
+  });
+
+  test(`${name}: binding a busy port is a ListenError with the code; close() ends accept()`, async () => {
+    await withListener(async (listener) => {
+      await assert.rejects(
+        listenTls({ hostname: "127.0.0.1", port: listener.addr.port }),
+        (err) => err instanceof ListenError && err.code === "EADDRINUSE",
+      );
+      const pending = listener.accept();
+      listener.close();
+      assert.equal(await pending, null);
+      assert.equal(await listener.accept(), null);
+    });
+  });
+}
 
 test("tls options: garbage certificate or key, or a key of another certificate, fail clearly", () => {
   const cases: Array<[string, TlsOptions, RegExp]> = [

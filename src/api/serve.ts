@@ -5,6 +5,9 @@
  * start, transcripts per session, fault rules and client lint on every session.
  */
 import { Server, type StopOutcome } from "../server.ts";
+import { ListenError } from "../net/types.ts";
+import { preloadTransport } from "../net/runtime.ts";
+import { deferredClock } from "./deferred_clock.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import type { Conversation, Interceptor } from "../smtp/conversation.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../smtp/message.ts";
@@ -12,7 +15,6 @@ import { Sinks } from "../smtp/message.ts";
 import { type Transcript, TranscriptStore } from "../smtp/transcript.ts";
 import { esmtpEngine } from "../smtp/esmtp/engine.ts";
 import type { AuthAttempt, EsmtpConfig, EsmtpHooks } from "../smtp/esmtp/config.ts";
-import { tlsMaterial } from "../tls/material.ts";
 import type { CaptureStore, StoredMessage } from "../capture/store.ts";
 import type { StopOptions } from "./capturing_server.ts";
 import type { LogFn } from "../smtp/session.ts";
@@ -34,6 +36,12 @@ export interface ServeWaitOptions {
   timeout?: number;
   signal?: AbortSignal;
 }
+
+/** So long after listening without a client, the background work starts anyway. */
+const BACKGROUND_GRACE_MS = 10;
+
+/** The background work waits at most this long after listening for the first greeting. */
+const FIRST_GREETING_WAIT_MS = 50;
 
 /** A session's stop timeout when none is given: sessions get 5 s to finish by themselves. */
 const DEFAULT_STOP_TIMEOUT_MS = 5000;
@@ -139,6 +147,17 @@ async function loadBackend(
   return { store, sinks: new Sinks(sinks) };
 }
 
+/**
+ * A listen failure that names the address: the runtimes' own listeners do not (Deno: "Address
+ * already in use (os error 98)", Bun: "Failed to listen at 127.0.0.1").
+ */
+function namingAddress(e: unknown, host: string, port: number): unknown {
+  if (!(e instanceof ListenError)) return e;
+  const at = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const why = e.message.replace(/ \(os error \d+\)$/, "");
+  return new ListenError(`listen ${at}: ${why}${e.code ? ` (${e.code})` : ""}`, e.code);
+}
+
 /** Records in arrival order: the store lists newest first, as Mailpit does. */
 function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
   return stored.map((s) => s.message).reverse();
@@ -231,10 +250,13 @@ export class ServeServer implements AsyncDisposable {
     // Only the dialect and the transport load before the first 220. Minting (X.509), the store
     // (MIME parsing) and the file sinks start once the listener greets; a STARTTLS or a
     // delivery that comes first waits for them. The caller's own PEM is checked right now.
-    const given = options.tls && "cert" in options.tls ? tlsMaterial(options.tls) : null;
+    // Its module loads only then: node:crypto and node:tls (on Deno, Node's compatibility
+    // layer) would delay the first 220.
+    const loadMaterial = async () => (await import("../tls/material.ts")).tlsMaterial(options.tls);
+    const given = options.tls && "cert" in options.tls ? await loadMaterial() : null;
     let startBackground!: () => void;
     const listening = new Promise<void>((resolve) => startBackground = resolve);
-    const material = listening.then(() => given ?? tlsMaterial(options.tls));
+    const material = listening.then(() => given ?? loadMaterial());
     const keep = options.transcripts ?? 100;
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
     const backend = listening.then(() => loadBackend(options, clock, transcripts));
@@ -242,13 +264,32 @@ export class ServeServer implements AsyncDisposable {
     /** The backend once loaded: a delivery then takes it without waiting a turn for it. */
     let loaded: { store: CaptureStore; sinks: Sinks } | null = null;
     backend.then((b) => loaded = b, () => {});
-    // Faults and lint attach to the first session too: loaded before listening (a few ms).
+    // Faults and lint attach to the first session too: loaded before listening (a few ms),
+    // side by side with the transport, as each import is a round trip to the module loader.
     // Serve always has rules (none unless given), so /api/v1/faults and /api/v1/chaos work.
-    const faults = (await faultRulesFor({ ...options, faults: options.faults ?? [] }))!;
+    const [rules, { linter, strict }] = await Promise.all([
+      faultRulesFor({ ...options, faults: options.faults ?? [] }),
+      serveLinter(options, log),
+      preloadTransport(),
+    ]);
+    const faults = rules!;
     if (options.chaosTriggers) {
       (await import("../faults/chaos.ts")).applyChaosTriggers(faults, options.chaosTriggers);
     }
-    const { linter, strict } = await serveLinter(options, log);
+    /**
+     * Loading the store and minting hold the thread for tens of milliseconds: they start once
+     * the first client has its greeting (written; or its session ended without one; at most
+     * {@link FIRST_GREETING_WAIT_MS} after listening), or {@link BACKGROUND_GRACE_MS} after
+     * listening when no client came, so that a client that connected as the port opened (a
+     * harness polling for it) does not wait for them.
+     */
+    let waitingForGreeting = true;
+    let firstSession = false;
+    const greeted = () => {
+      if (!waitingForGreeting) return;
+      waitingForGreeting = false;
+      startBackground();
+    };
     const auth = options.auth ?? {};
     const smtpOptions = options.smtpOptions ?? {};
     const hooks: EsmtpHooks = {
@@ -256,6 +297,10 @@ export class ServeServer implements AsyncDisposable {
       now: () => new Date(),
       authenticate: authenticator(auth),
       attach: (conv: Conversation) => {
+        if (waitingForGreeting) {
+          firstSession = true;
+          conv.observe({ reply: greeted, close: greeted });
+        }
         transcripts?.attach(conv);
         faults.attach(conv, ENHANCED_CONVENTIONS);
         linter?.attach(conv);
@@ -284,10 +329,19 @@ export class ServeServer implements AsyncDisposable {
           tls,
           implicitTls,
           maxSessions: smtpOptions.maxConnections,
-          clock,
-        }).then((server) => (started.push({ stop: () => server.stop(0) }), server));
+          clock: options.clock ? clock : deferredClock(clock, listening),
+        }).then(
+          (server) => (started.push({ stop: () => server.stop(0) }), server),
+          (e) => Promise.reject(namingAddress(e, address.host ?? "127.0.0.1", address.port ?? 0)),
+        );
       const smtp = await listen(options.smtp ?? {}, options.smtpImplicitTls ?? false);
-      startBackground();
+      // Not setTimeout: on Deno 2.9 its first call sets up part of Node's layer (~4 ms).
+      AbortSignal.timeout(BACKGROUND_GRACE_MS).addEventListener("abort", () => {
+        if (!firstSession) greeted();
+      });
+      // A first session that holds its greeting back (a fault rule: delay, hang) does not
+      // hold up the start.
+      AbortSignal.timeout(FIRST_GREETING_WAIT_MS).addEventListener("abort", greeted);
       const smtps = options.smtps ? await listen(options.smtps, true) : null;
       const { store } = await backend;
       await tls;

@@ -1,4 +1,7 @@
-/** Transport over `Bun.listen`. Only the members used here are typed. */
+/**
+ * Transport over `Bun.listen`. Only the members used here are typed. STARTTLS runs over the same
+ * connection with `node:tls`, loaded on the first upgrade (upgrade.ts), the same code as on Deno.
+ */
 import { ChunkQueue } from "./chunk_queue.ts";
 import { errnoCode } from "./errno.ts";
 import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
@@ -10,6 +13,7 @@ import {
   type Listener,
   ListenError,
   type ListenOptions,
+  type TlsOptions,
 } from "./types.ts";
 
 interface BunSocket {
@@ -40,7 +44,9 @@ interface BunHandlers {
   error(s: BunSocket, e: Error): void;
 }
 interface BunApi {
-  listen(opts: { hostname: string; port: number; socket: BunHandlers }): BunServer;
+  listen(
+    opts: { hostname: string; port: number; allowHalfOpen?: boolean; socket: BunHandlers },
+  ): BunServer;
 }
 
 class BunConn implements Conn {
@@ -49,6 +55,8 @@ class BunConn implements Conn {
   readonly queue: ChunkQueue;
   #pending: { data: Uint8Array; resolve(): void; reject(e: Error): void } | null = null;
   closed = false;
+  /** Set by startTls(): queued and later bytes belong to the TLS layer, read() ends. */
+  #upgraded = false;
 
   constructor(private readonly socket: BunSocket) {
     // Read once, at accept: the bytes of a client that has reset are still to be read, but
@@ -59,7 +67,19 @@ class BunConn implements Conn {
   }
 
   read(): Promise<Uint8Array | null> {
-    return this.queue.read();
+    return this.#upgraded ? Promise.resolve(null) : this.queue.read();
+  }
+
+  /** Server-side TLS over this connection; from now on read() ends, close() closes both. */
+  async startTls(options: TlsOptions): Promise<Conn> {
+    this.#upgraded = true;
+    const { startTlsOver } = await import("./upgrade.ts");
+    const raw = {
+      read: () => this.queue.read(),
+      write: (d: Uint8Array) => this.write(d),
+      close: () => this.close(),
+    };
+    return startTlsOver(raw, options, this);
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -143,9 +163,18 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
       s.data?.gone();
     },
   };
+  // STARTTLS listeners are half-open, as the node:net one was: a client that sends its last
+  // commands and shuts down its side still gets the replies written after its FIN (a delivery
+  // under way). The others keep Bun's default, closing on FIN, which the clones were built on.
+  const allowHalfOpen = opts.tls === true;
   let server: BunServer;
   try {
-    server = bun.listen({ hostname: opts.hostname, port: opts.port, socket: handlers });
+    server = bun.listen({
+      hostname: opts.hostname,
+      port: opts.port,
+      allowHalfOpen,
+      socket: handlers,
+    });
   } catch (e) {
     return Promise.reject(new ListenError((e as Error).message, errnoCode(e)));
   }
@@ -175,7 +204,12 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     const code = fdShortage(2);
     if (code) return fdShortageError(code);
     try {
-      server = bun.listen({ hostname: addr.hostname, port: addr.port, socket: handlers });
+      server = bun.listen({
+        hostname: addr.hostname,
+        port: addr.port,
+        allowHalfOpen,
+        socket: handlers,
+      });
     } catch (e) {
       return new AcceptError((e as Error).message, errnoCode(e));
     }

@@ -1,4 +1,7 @@
-/** Transport over `Deno.listen`. */
+/**
+ * Transport over `Deno.listen`. STARTTLS runs over the same connection with `node:tls`, loaded
+ * on the first upgrade (upgrade.ts): Deno's own TLS cannot take over an accepted connection.
+ */
 import { errnoCode } from "./errno.ts";
 import {
   AcceptError,
@@ -7,6 +10,7 @@ import {
   type Listener,
   ListenError,
   type ListenOptions,
+  type TlsOptions,
 } from "./types.ts";
 
 /**
@@ -42,6 +46,8 @@ class DenoConn implements Conn {
   readonly #small = new Uint8Array(SMALL_READ);
   #smallBusy = false;
   #lastFilled = false;
+  /** Set by startTls(): the bytes belong to the TLS layer, this conn reads no more. */
+  #upgraded = false;
 
   constructor(private readonly conn: Deno.Conn) {
     this.remote = addr(conn.remoteAddr);
@@ -54,6 +60,22 @@ class DenoConn implements Conn {
   // read() and write() are plain functions over the op's promise: an async function's frame,
   // awaits and views cost about a kilobyte per call on Deno, several times per message.
   read(): Promise<Uint8Array | null> {
+    return this.#upgraded ? Promise.resolve(null) : this.#read();
+  }
+
+  /** Server-side TLS over this connection; from now on read() ends, close() closes both. */
+  async startTls(options: TlsOptions): Promise<Conn> {
+    this.#upgraded = true;
+    const { startTlsOver } = await import("./upgrade.ts");
+    const raw = {
+      read: () => this.#read(),
+      write: (d: Uint8Array) => this.write(d),
+      close: () => this.close(),
+    };
+    return startTlsOver(raw, options, this);
+  }
+
+  #read(): Promise<Uint8Array | null> {
     if (this.#closed) return Promise.resolve(null);
     const bulk = this.#lastFilled ? bulkPool.pop() ?? new Uint8Array(BULK_READ) : null;
     // Overlapping reads (not done by the sessions, but allowed) must not share the buffer.

@@ -1,7 +1,8 @@
 /**
  * The one place that asks "Deno or Bun?". Everything else gets a {@link Listener} and never
- * looks at runtime globals. Listeners that must offer STARTTLS use `node:net` (see node.ts):
- * neither `Deno.listen` nor `Bun.listen` connections can be upgraded server-side here.
+ * looks at runtime globals. Every listener's connections offer STARTTLS: on Deno and Bun the
+ * runtime's own listener, upgraded with `node:tls` loaded on the first STARTTLS (upgrade.ts), so
+ * nothing of Node's layers loads before the first greeting; `node:net` (node.ts) elsewhere.
  */
 import type { Listener, ListenOptions } from "./types.ts";
 
@@ -14,12 +15,31 @@ export function runtimeName(): RuntimeName {
   return "node";
 }
 
+type Listen = (opts: ListenOptions) => Promise<Listener>;
+
+let transport: Promise<Listen> | null = null;
+
+/** This runtime's listen function, its module loaded once. */
+function transportListen(): Promise<Listen> {
+  const runtime = runtimeName();
+  return transport ??= runtime === "node"
+    ? import("./node.ts").then((m) => m.listenNode)
+    : runtime === "bun"
+    ? import("./bun.ts").then((m) => m.listenBun)
+    : import("./deno.ts").then((m) => m.listenDeno);
+}
+
+/**
+ * Starts loading the transport {@link listen} will use, so that a caller can load it side by
+ * side with its own modules before listening.
+ */
+export async function preloadTransport(): Promise<void> {
+  await transportListen();
+}
+
 /** Opens a TCP listener with the best transport for this runtime and these options. */
 export async function listen(opts: ListenOptions): Promise<Listener> {
-  const runtime = runtimeName();
-  if (opts.tls || runtime === "node") return (await import("./node.ts")).listenNode(opts);
-  if (runtime === "bun") return (await import("./bun.ts")).listenBun(opts);
-  return (await import("./deno.ts")).listenDeno(opts);
+  return (await transportListen())(opts);
 }
 
 export type HostSignal =

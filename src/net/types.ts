@@ -33,7 +33,10 @@ export interface Listener {
 export interface ListenOptions {
   hostname: string;
   port: number;
-  /** Connections must support {@link Conn.startTls}. */
+  /**
+   * Connections will be offered {@link Conn.startTls} (every transport's conns support it), and
+   * stay half-open: a peer's FIN ends reading only, replies still go out.
+   */
   tls?: boolean;
 }
 

@@ -28,6 +28,9 @@ export function startLine(server: ServeServer, s: ServeSettings): string {
 
 /** Runs the persona; resolves with the exit status. */
 export async function serveMain(argv: string[], io: ProgramIO): Promise<number> {
+  // The server's modules load while the command line is read (unused after a usage error).
+  const serveModule = import("../../api/serve.ts");
+  serveModule.catch(() => {}); // a failure is reported where it is awaited
   const parsed = parseServeArgs(argv);
   if (!parsed.ok) {
     io.stderr(`mocksmtp serve: ${parsed.error} (try: mocksmtp serve --help)\n`);
@@ -41,7 +44,7 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
   }
   let options;
   try {
-    options = serveOptions(s);
+    options = await serveOptions(s);
     if (s.faultSources.length > 0) {
       const { loadFaultRules } = await import("../../api/faults.ts");
       options.faults = await loadFaultRules(s.faultSources, s.faultSeed);
@@ -61,7 +64,7 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
   const off = onStopSignals(["SIGINT", "SIGTERM"], () => stopRequested());
   let server: ServeServer;
   try {
-    const { ServeServer } = await import("../../api/serve.ts");
+    const { ServeServer } = await serveModule;
     server = await ServeServer.start({ ...options, log });
   } catch (e) {
     off();

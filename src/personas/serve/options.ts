@@ -2,7 +2,6 @@
  * From parsed settings to the library's options: reads the files the command line names
  * (users file, certificate, key). Every problem is one line for the user.
  */
-import { readFileSync } from "node:fs";
 import type { ServeServerOptions } from "../../api/serve_options.ts";
 import type { ServeSettings } from "./flags.ts";
 
@@ -14,7 +13,12 @@ export class FileArgumentError extends Error {
   }
 }
 
-function readText(flag: string, path: string): string {
+/**
+ * The file's text. `node:fs` loads only when a flag names a file: on Deno the first `node:`
+ * module sets up the Node compatibility layer, which would delay the first greeting.
+ */
+async function readText(flag: string, path: string): Promise<string> {
+  const { readFileSync } = await import("node:fs");
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
@@ -65,13 +69,16 @@ export function parseAuthFile(text: string, path: string): Map<string, string> {
 }
 
 /** The library options for `s`; throws a {@link FileArgumentError} for an unusable file. */
-export function serveOptions(s: ServeSettings): ServeServerOptions {
+export async function serveOptions(s: ServeSettings): Promise<ServeServerOptions> {
   const tls = s.tlsCert !== undefined && s.tlsKey !== undefined
-    ? { cert: readText("smtp-tls-cert", s.tlsCert), key: readText("smtp-tls-key", s.tlsKey) }
+    ? {
+      cert: await readText("smtp-tls-cert", s.tlsCert),
+      key: await readText("smtp-tls-key", s.tlsKey),
+    }
     : { names: s.tlsNames, caOut: s.caOut };
   const users = s.authFile === undefined
     ? undefined
-    : parseAuthFile(readText("smtp-auth-file", s.authFile), s.authFile);
+    : parseAuthFile(await readText("smtp-auth-file", s.authFile), s.authFile);
   return {
     smtp: s.smtp,
     smtpImplicitTls: s.implicitTls,
