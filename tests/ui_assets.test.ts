@@ -4,6 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MESSAGE_CSP, UI_CSP, UI_PATHS, uiAsset } from "../src/ui/assets.ts";
 import { APP_JS } from "../src/ui/app_js.ts";
+import { readFileSync } from "node:fs";
+
+const ROUTES = new URL("../src/http/routes_message.ts", import.meta.url);
 
 test("uiAsset serves the page with its CSP, and the files the page names", () => {
   const page = uiAsset("/");
@@ -46,8 +49,14 @@ test("the page's policy loads nothing remote; the message frame's loads nothing 
     assert.doesNotMatch(directive, /https?:|\*|'unsafe-eval'/, directive);
   }
   assert.match(UI_CSP, /script-src 'self'(;|$)/);
-  assert.equal(MESSAGE_CSP, "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'");
-  assert.ok(APP_JS.includes(MESSAGE_CSP), "the script puts this policy in the frame");
+  assert.equal(
+    MESSAGE_CSP,
+    "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'",
+  );
+  // The frame loads the view route, whose header carries the policy before anything is parsed.
+  assert.match(readFileSync(ROUTES, "utf8"), new RegExp(`MESSAGE_CSP = "${MESSAGE_CSP}"`));
+  assert.ok(APP_JS.includes('"view/"'), "the frame loads a view URL");
+  assert.doesNotMatch(APP_JS, /\.srcdoc\s*=/, "never the message's markup inline");
 });
 
 test("the script parses and inserts no markup from strings", () => {

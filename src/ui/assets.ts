@@ -16,9 +16,8 @@ export interface UiAsset {
 
 /**
  * The page's own policy: its script and style from this server only, API calls and the event
- * stream to this server only, nothing remote. `style-src 'unsafe-inline'` is there because a
- * `srcdoc` frame inherits this policy and a message's HTML keeps its inline styles; the frame
- * adds its own stricter policy on top (see {@link MESSAGE_CSP}).
+ * stream to this server only, frames only from it (a message's HTML from the view route, with
+ * its own policy, {@link MESSAGE_CSP}), nothing remote.
  */
 export const UI_CSP = [
   "default-src 'none'",
@@ -26,13 +25,19 @@ export const UI_CSP = [
   "style-src 'self' 'unsafe-inline'",
   "img-src data:",
   "connect-src 'self'",
+  "frame-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** The policy inside the frame that shows a message's HTML: it loads nothing remote. */
-export const MESSAGE_CSP = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'";
+/**
+ * The policy of the frame that shows a message's HTML, as the HTTP API's view route
+ * (`/view/{ID}.html`) sends it in its header: a sandbox that runs nothing and loads nothing
+ * remote.
+ */
+export const MESSAGE_CSP =
+  "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'";
 
 const PAGE_HEADERS = {
   "content-security-policy": UI_CSP,

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { uiAsset } from "../../src/ui/assets.ts";
+import { MESSAGE_CSP, uiAsset } from "../../src/ui/assets.ts";
 import type { DeliveryResult, ReceivedMessage, Sink } from "../../src/smtp/message.ts";
 import { ROOT } from "./cli.ts";
 
@@ -226,6 +226,14 @@ export async function startUiFixture(): Promise<UiFixture> {
       remove(ids.length ? stored.filter((s) => ids.includes(s.summary.ID as string)) : [...stored]);
       return json(res, 200, "ok");
     }
+    const view = url.pathname.match(/^\/view\/([^/]+)\.html$/);
+    const viewed = view && stored.find((s) => s.summary.ID === decodeURIComponent(view[1]));
+    if (viewed) {
+      return res.writeHead(200, {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": MESSAGE_CSP,
+      }).end(String(viewed.message.HTML));
+    }
     const one = url.pathname.match(
       /^\/api\/v1\/message\/([^/]+)(?:\/(headers|raw)|\/part\/([^/]+))?$/,
     );
@@ -279,4 +287,12 @@ export async function startUiFixture(): Promise<UiFixture> {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * Whether a failed request was refused by a Content-Security-Policy before it left the browser
+ * (Chromium reports "csp" for a policy from a header, net::ERR_BLOCKED_BY_CSP otherwise).
+ */
+export function blockedByCsp(errorText: string | undefined): boolean {
+  return errorText === "csp" || (errorText ?? "").includes("ERR_BLOCKED_BY_CSP");
 }
