@@ -200,14 +200,14 @@ function planMockmta(args, defaults) {
 }
 
 /**
- * msmtpd (GNU getopt_long, long options only, unambiguous prefixes accepted).
+ * The GNU long options (`--name=value`, `--name value`, unambiguous prefixes) of `args` that
+ * name one of `options`, up to `--`; anything else is left for the program to report.
  * @param {string[]} args
- * @param {PlanDefaults} defaults
- * @returns {LaunchPlan}
+ * @param {string[]} options
+ * @param {(name: string) => boolean} takesValue
+ * @returns {Map<string, string>}
  */
-function planMsmtpd(args, defaults) {
-  const OPTIONS = ["version", "help", "inetd", "interface", "port", "log", "command", "auth"];
-  const WITH_VALUE = new Set(["interface", "port", "log", "command", "auth"]);
+function longOptions(args, options, takesValue) {
   /** @type {Map<string, string>} */
   const seen = new Map();
   for (let i = 0; i < args.length; i++) {
@@ -216,13 +216,27 @@ function planMsmtpd(args, defaults) {
     if (!t.startsWith("--")) continue;
     const eq = t.indexOf("=");
     const typed = t.slice(2, eq < 0 ? undefined : eq);
-    const matches = OPTIONS.filter((o) => o === typed || (typed && o.startsWith(typed)));
+    const matches = options.filter((o) => o === typed || (typed && o.startsWith(typed)));
     const name = matches.includes(typed) ? typed : matches.length === 1 ? matches[0] : undefined;
-    if (!name) continue; // msmtpd itself reports unknown or ambiguous options
+    if (!name) continue;
     let value = eq < 0 ? "" : t.slice(eq + 1);
-    if (eq < 0 && WITH_VALUE.has(name)) value = args[++i] ?? "";
+    if (eq < 0 && takesValue(name)) value = args[++i] ?? "";
     seen.set(name, value);
   }
+  return seen;
+}
+
+/**
+ * msmtpd (GNU getopt_long, long options only, unambiguous prefixes accepted).
+ * @param {string[]} args
+ * @param {PlanDefaults} defaults
+ * @returns {LaunchPlan}
+ */
+function planMsmtpd(args, defaults) {
+  const OPTIONS = ["version", "help", "inetd", "interface", "port", "log", "command", "auth"];
+  const WITH_VALUE = new Set(["interface", "port", "log", "command", "auth"]);
+  // msmtpd itself reports unknown or ambiguous options.
+  const seen = longOptions(args, OPTIONS, (name) => WITH_VALUE.has(name));
   if (seen.has("inetd")) {
     throw new Error("args: msmtpd --inetd serves stdin/stdout; the action needs its daemon mode");
   }
@@ -294,21 +308,8 @@ function planServe(args, defaults) {
     "smtp-require-tls",
     ...WITH_VALUE,
   ];
-  /** @type {Map<string, string>} */
-  const seen = new Map();
-  for (let i = 0; i < args.length; i++) {
-    const t = args[i];
-    if (t === "--") break;
-    if (!t.startsWith("--")) continue;
-    const eq = t.indexOf("=");
-    const typed = t.slice(2, eq < 0 ? undefined : eq);
-    const matches = FLAGS.filter((o) => o === typed || (typed && o.startsWith(typed)));
-    const name = matches.includes(typed) ? typed : matches.length === 1 ? matches[0] : undefined;
-    if (!name) continue; // serve itself reports unknown or ambiguous options
-    let value = eq < 0 ? "" : t.slice(eq + 1);
-    if (eq < 0 && WITH_VALUE.includes(name)) value = args[++i] ?? "";
-    seen.set(name, value);
-  }
+  // serve itself reports unknown or ambiguous options.
+  const seen = longOptions(args, FLAGS, (name) => WITH_VALUE.includes(name));
   if (seen.has("help") || seen.has("version")) {
     throw new Error("args: --help and --version print and exit; the action needs a running server");
   }

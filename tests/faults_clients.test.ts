@@ -4,26 +4,13 @@
 // hang ended by the client's own timeout, and the session transcript's F: lines.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import nodemailer from "nodemailer";
 import { MockmtaServer, MsmtpdServer, SmtpmockServer } from "../mod.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
+import { runProcess } from "./helpers/process.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-    child.stdin!.end(input ?? "");
-  });
-}
+/** Runs a client to its end, stdin closed (or fed with `input`). */
+const run = (cmd: string, args: string[], input = "") => runProcess(cmd, args, { input });
 
 /** Sends one mail with smtplib; prints the exception's class, code and text, or "sent". */
 const PYTHON_SEND = `

@@ -87,13 +87,19 @@ function authenticator(auth: ServeAuthOptions): (a: AuthAttempt) => boolean {
 /** The file sinks the options ask for, prepared (folders created) so a bad path fails now. */
 async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
   const sinks: Sink[] = [];
-  if (options.maildir !== undefined) {
-    const { MaildirSink } = await import("../sinks/maildir.ts");
-    const sink = new MaildirSink(options.maildir);
+  /** A sink whose folder is created now, so that a bad path fails the start. */
+  const prepared = async <S extends Sink & { prepare(): Promise<unknown> }>(
+    sink: S,
+    what: string,
+  ) => {
     await sink.prepare().catch((e) => {
-      throw new Error(`cannot create Maildir ${options.maildir}: ${(e as Error).message}`);
+      throw new Error(`cannot create ${what}: ${(e as Error).message}`);
     });
     sinks.push(sink);
+  };
+  if (options.maildir !== undefined) {
+    const { MaildirSink } = await import("../sinks/maildir.ts");
+    await prepared(new MaildirSink(options.maildir), `Maildir ${options.maildir}`);
   }
   if (options.mbox !== undefined) {
     const { MboxSink } = await import("../sinks/mbox.ts");
@@ -101,11 +107,7 @@ async function fileSinks(options: ServeServerOptions): Promise<Sink[]> {
   }
   if (options.emlDir !== undefined) {
     const { EmlSink } = await import("../sinks/eml.ts");
-    const sink = new EmlSink(options.emlDir);
-    await sink.prepare().catch((e) => {
-      throw new Error(`cannot create .eml directory ${options.emlDir}: ${(e as Error).message}`);
-    });
-    sinks.push(sink);
+    await prepared(new EmlSink(options.emlDir), `.eml directory ${options.emlDir}`);
   }
   return [...sinks, ...options.sinks ?? []];
 }
@@ -316,6 +318,7 @@ export class ServeServer implements AsyncDisposable {
         return { ok: true, id: stored.id };
       },
     };
+    const engine = esmtpEngine(esmtpConfig(smtpOptions, auth), hooks);
     const started: Array<{ stop(): Promise<unknown> }> = [];
     try {
       const tls = material.then((m) => m.ready);
@@ -324,7 +327,7 @@ export class ServeServer implements AsyncDisposable {
         Server.start({
           hostname: address.host ?? "127.0.0.1",
           port: address.port ?? 0,
-          engine: esmtpEngine(esmtpConfig(smtpOptions, auth), hooks),
+          engine,
           log,
           tls,
           implicitTls,

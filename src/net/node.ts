@@ -114,8 +114,9 @@ function startServer(
 ): Promise<net.Server> {
   // pauseOnConnect: nothing is read from a new socket until its conn asks for it.
   // allowHalfOpen: a client may pipeline its last commands, shut its sending side down and only
-  // then read the replies (exim does: BDAT … LAST, QUIT, shutdown). Without it Bun's node:net
-  // ends the socket at the client's FIN and those replies are lost; the conn closes it itself.
+  // then read the replies (exim does: BDAT … LAST, QUIT, shutdown; so do `nc -N` and pipelined
+  // scripts), even those written after its FIN came (a delivery under way). Without it node:net
+  // ends our side at the client's FIN and those replies are lost; the conn closes it itself.
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, onConnection);
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(err);
@@ -139,10 +140,6 @@ function socketConn(socket: net.Socket): Conn {
   socket.setNoDelay(true);
   const remote: Address = { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
   const local: Address = { hostname: socket.localAddress ?? "", port: socket.localPort ?? 0 };
-  // Half-open: a client that sends its last commands and shuts down its side (`nc -N`, a
-  // pipelined script) still gets the replies to them, even those written after its FIN came
-  // (a delivery under way); by default node:net would end our side on that FIN.
-  socket.allowHalfOpen = true;
   return new StreamConn({
     input: socket,
     output: socket,

@@ -3,6 +3,11 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 
 let counter = 0;
+/**
+ * The host part, read once (not a system call per message). "/" and ":" would break the path or
+ * Maildir's info suffix; hosts rarely have them.
+ */
+let safeHost: string | undefined;
 /** Random per process: two processes started in the same microsecond still differ. */
 const processTag = randomBytes(4).toString("hex");
 
@@ -16,7 +21,7 @@ export function uniqueMessageName(at: Date, pid: number): string {
   const seconds = Math.floor(ms / 1000);
   const micros = (ms % 1000) * 1000;
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
-  // "/" and ":" would break the path or Maildir's info suffix; hosts rarely have them.
-  const host = hostname().replace(/\//g, "\\057").replace(/:/g, "\\072") || "localhost";
+  const host = safeHost ??= hostname().replace(/\//g, "\\057").replace(/:/g, "\\072") ||
+    "localhost";
   return `${seconds}.M${micros}P${pid}Q${counter}R${processTag}.${host}`;
 }
