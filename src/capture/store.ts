@@ -4,8 +4,7 @@
  * and a byte budget (oldest dropped first). Waits and subscribers are woken by the arrival
  * itself, never by polling.
  */
-import { NO_PARAMS, type ReceivedMessage } from "../smtp/message.ts";
-import type { EsmtpParams } from "../smtp/params.ts";
+import type { ReceivedMessage } from "../smtp/message.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import { type Waiter, type WaitOptions, WaitTimeoutError, waitUntil } from "../sinks/memory.ts";
 import { parseMessage } from "../mime/view.ts";
@@ -14,6 +13,7 @@ import { type Query, toQuery } from "./query.ts";
 import { newId } from "./id.ts";
 import { summarize, type Summary } from "./summary.ts";
 import { envelopeTags, mayCarryTags, messageTags, normalizeTags } from "./tags.ts";
+import { StoredForm } from "./stored_form.ts";
 
 export { WaitTimeoutError };
 export type { Summary };
@@ -48,32 +48,6 @@ export interface StoredMessage {
    * message's session (undefined once that no longer keeps it).
    */
   readonly transcript?: unknown;
-}
-
-/**
- * The bytes in an array of their own: a transport's chunk (a Node `Buffer`, a view into a
- * larger read) would keep all of that chunk, and a `Buffer` object, for as long as the message.
- */
-function ownBytes(data: Uint8Array): Uint8Array {
-  const exact = data.constructor === Uint8Array && data.byteOffset === 0 &&
-    data.byteLength === data.buffer.byteLength;
-  return exact ? data : new Uint8Array(data);
-}
-
-/**
- * Trims what the record holds for as long as it is stored, values unchanged: its bytes in an
- * array of their own, the envelope lists at their length (a list grown by pushes keeps spare
- * room), no parameters as the one shared {@link NO_PARAMS}.
- */
-function compact(message: ReceivedMessage): void {
-  message.data = ownBytes(message.data);
-  message.to = message.to.slice();
-  if (message.mailParams) message.mailParams = ownParams(message.mailParams);
-  if (message.rcptParams) message.rcptParams = message.rcptParams.map(ownParams);
-}
-
-function ownParams(params: EsmtpParams): EsmtpParams {
-  return Object.keys(params).length ? params : NO_PARAMS;
 }
 
 /** No tags, no findings: one frozen array shared by every message that has none. */
@@ -247,6 +221,7 @@ export class CaptureStore {
   #arrival: StoredMessage | null = null;
   /** Keeps `add()` insertions in call order while parsing runs concurrently. */
   #tail: Promise<unknown> = Promise.resolve();
+  readonly #form = new StoredForm();
 
   constructor(options: CaptureStoreOptions = {}) {
     this.#max = options.max ?? 500;
@@ -275,7 +250,7 @@ export class CaptureStore {
    */
   add(message: ReceivedMessage, extras: AddExtras = {}): Promise<StoredMessage> {
     const seq = ++this.#seq;
-    compact(message);
+    this.#form.keep(message);
     const now = this.#eager || this.#parsedReaders > 0 ||
       mayCarryTags(message.data, this.#plusTags);
     const parsed = now ? parseMessage(message.data) : null;
@@ -456,6 +431,7 @@ export class CaptureStore {
     this.#views.clear();
     this.#viewBytes = 0;
     this.#bytes = 0;
+    this.#form.forgetAll();
     this.#emit({ type: "clear" });
   }
 

@@ -1,0 +1,85 @@
+/**
+ * What a record holds for as long as it is stored, trimmed as it is stored with every value
+ * unchanged: thousands of records stay in the heap at once, and the heap grows to a multiple of
+ * what survives each collection.
+ */
+import { NO_PARAMS, type ReceivedMessage } from "../smtp/message.ts";
+import type { EsmtpParams } from "../smtp/params.ts";
+import type { Address } from "../smtp/wire.ts";
+import { ByteSlabs } from "./slabs.ts";
+
+/** Distinct strings remembered at most; past that the table starts again (a bound, not a cache policy). */
+const MAX_INTERNED = 4096;
+
+/**
+ * Shares the strings and objects that repeat from record to record. A dialect's sender, HELO
+ * and recipients are slices of their command lines (a slice keeps the whole line alive), and
+ * every session of a listener has its own copy of the same local address.
+ */
+class Interner {
+  #strings = new Map<string, string>();
+  #local: Address | null = null;
+
+  string(s: string): string {
+    const known = this.#strings.get(s);
+    if (known !== undefined) return known;
+    if (this.#strings.size >= MAX_INTERNED) this.#strings.clear();
+    // A copy of its own: the first occurrence is as much a slice of its line as any other.
+    const own = [...s].join("");
+    this.#strings.set(own, own);
+    return own;
+  }
+
+  /** The address a listener's sessions share (equal fields), else `a` with a shared host string. */
+  local(a: Address): Address {
+    const last = this.#local;
+    if (last?.hostname === a.hostname && last.port === a.port && plain(a)) return last;
+    this.remote(a);
+    if (plain(a)) this.#local = a;
+    return a;
+  }
+
+  /** `a` itself, its host name the shared string of equal value (unless it is read-only). */
+  remote(a: Address): Address {
+    Reflect.set(a, "hostname", this.string(a.hostname));
+    return a;
+  }
+}
+
+/** Only the two fields of an address: another with equal fields is the same value. */
+function plain(a: Address): boolean {
+  return Object.keys(a).length === 2;
+}
+
+/** Keeps records in their stored form; one per store. */
+export class StoredForm {
+  readonly #bytes = new ByteSlabs();
+  readonly #interned = new Interner();
+
+  /**
+   * Trims `message` in place: its bytes copied into a slab (never the transport's chunk or
+   * `Buffer`), sender, recipients and HELO as shared strings, the envelope lists at their
+   * length (a list grown by pushes keeps spare room), no parameters as the one shared
+   * {@link NO_PARAMS}.
+   */
+  keep(message: ReceivedMessage): void {
+    const strings = this.#interned;
+    message.data = this.#bytes.copy(message.data);
+    message.from = strings.string(message.from);
+    message.to = message.to.map((to) => strings.string(to));
+    message.helo = strings.string(message.helo);
+    message.remoteAddress = strings.remote(message.remoteAddress);
+    message.localAddress = strings.local(message.localAddress);
+    if (message.mailParams) message.mailParams = ownParams(message.mailParams);
+    if (message.rcptParams) message.rcptParams = message.rcptParams.map(ownParams);
+  }
+
+  /** Everything stored was dropped: the slab being filled may go with it. */
+  forgetAll(): void {
+    this.#bytes.release();
+  }
+}
+
+function ownParams(params: EsmtpParams): EsmtpParams {
+  return Object.keys(params).length ? params : NO_PARAMS;
+}
