@@ -18,6 +18,12 @@ const MAX_INTERNED = 4096;
  */
 class Interner {
   #strings = new Map<string, string>();
+  /** Lists of one recipient by that recipient. */
+  #single = new Map<string, string[]>();
+  /** Longer lists by all of them written as JSON. */
+  #multiple = new Map<string, string[]>();
+  /** Lists of no parameters, by length. */
+  #noParams: EsmtpParams[][] = [];
   #local: Address | null = null;
 
   string(s: string): string {
@@ -28,6 +34,29 @@ class Interner {
     const own = [...s].join("");
     this.#strings.set(own, own);
     return own;
+  }
+
+  /**
+   * A frozen list equal to `to`, shared by every record with the same recipients: a list of
+   * its own costs two objects per stored message.
+   */
+  recipients(to: readonly string[]): string[] {
+    const lists = to.length === 1 ? this.#single : this.#multiple;
+    const key = to.length === 1 ? to[0] : JSON.stringify(to);
+    const known = lists.get(key);
+    if (known) return known;
+    if (lists.size >= MAX_INTERNED) lists.clear();
+    const own = Object.freeze(to.map((a) => this.string(a))) as string[];
+    lists.set(to.length === 1 ? own[0] : key, own); // not the slice as the key: it keeps its line
+
+    return own;
+  }
+
+  /** `params` with no parameters as {@link NO_PARAMS}; all of them none: one frozen shared list. */
+  rcptParams(params: readonly EsmtpParams[]): EsmtpParams[] {
+    const own = params.map(ownParams);
+    if (own.some((p) => p !== NO_PARAMS) || own.length > 64) return own;
+    return this.#noParams[own.length] ??= Object.freeze(own) as EsmtpParams[];
   }
 
   /** The address a listener's sessions share (equal fields), else `a` with a shared host string. */
@@ -58,20 +87,19 @@ export class StoredForm {
 
   /**
    * Trims `message` in place: its bytes copied into a slab (never the transport's chunk or
-   * `Buffer`), sender, recipients and HELO as shared strings, the envelope lists at their
-   * length (a list grown by pushes keeps spare room), no parameters as the one shared
-   * {@link NO_PARAMS}.
+   * `Buffer`), sender and HELO as shared strings, the recipients and a list of no parameters
+   * as frozen lists shared by equal records, no parameters as the one shared {@link NO_PARAMS}.
    */
   keep(message: ReceivedMessage): void {
     const strings = this.#interned;
     message.data = this.#bytes.copy(message.data);
     message.from = strings.string(message.from);
-    message.to = message.to.map((to) => strings.string(to));
+    message.to = strings.recipients(message.to);
     message.helo = strings.string(message.helo);
     message.remoteAddress = strings.remote(message.remoteAddress);
     message.localAddress = strings.local(message.localAddress);
     if (message.mailParams) message.mailParams = ownParams(message.mailParams);
-    if (message.rcptParams) message.rcptParams = message.rcptParams.map(ownParams);
+    if (message.rcptParams) message.rcptParams = strings.rcptParams(message.rcptParams);
   }
 
   /** Everything stored was dropped: the slab being filled may go with it. */
