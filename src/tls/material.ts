@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateTlsOptions } from "../net/tls.ts";
 import type { TlsOptions } from "../net/types.ts";
+import type { MintedTls } from "./mint.ts";
 
 /** Key material being made ready; {@link TlsMaterial.ready} settles once it can be used. */
 export interface TlsMaterial {
@@ -23,6 +24,29 @@ export interface TlsMaterial {
 export type TlsMaterialOptions =
   | { cert: string; key: string }
   | { names?: string[]; caOut?: string | false };
+
+/**
+ * {@link mintTls} in a worker (see mint_worker.ts); in this thread where no worker can be
+ * started (a compiled binary built without the worker's module, say).
+ */
+async function mintOffThread(names: string[]): Promise<MintedTls> {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL("./mint_worker.ts", import.meta.url).href, { type: "module" });
+  } catch {
+    return (await import("./mint.ts")).mintTls(names);
+  }
+  const answer = await new Promise<MintedTls | { error: string } | null>((resolve) => {
+    worker.onmessage = (e) => resolve(e.data);
+    // The worker's module could not load (not bundled): mint here instead.
+    worker.onerror = (e) => (e.preventDefault(), resolve(null));
+    worker.postMessage(names);
+  });
+  worker.terminate();
+  if (answer === null) return (await import("./mint.ts")).mintTls(names);
+  if ("error" in answer) throw new Error(`cannot mint the TLS certificate: ${answer.error}`);
+  return answer;
+}
 
 /** A CA file name of this run in the OS temp dir: unique, so parallel runs never share one. */
 export function defaultCaFile(): string {
@@ -41,11 +65,7 @@ export function tlsMaterial(options: TlsMaterialOptions = {}): TlsMaterial {
     return { ready: Promise.resolve(given), caPem: Promise.resolve(null), caFile: null };
   }
   const caFile = options.caOut === false ? null : options.caOut ?? defaultCaFile();
-  // In this thread: a few ms of WebCrypto (a worker to hide it cost Deno ~20 MiB it never gave
-  // back); the module loads only now.
-  const minted = import("./mint.ts").then((m) => m.mintTls(options.names ?? [])).catch((e) => {
-    throw new Error(`cannot mint the TLS certificate: ${e instanceof Error ? e.message : e}`);
-  });
+  const minted = mintOffThread(options.names ?? []);
   const written = minted.then(async (m) => {
     // World-readable on purpose: a CA certificate is public; the client may run as another user.
     if (caFile) await writeFile(caFile, m.caPem, { mode: 0o644 });
