@@ -27,6 +27,7 @@ class Interner {
   #local: Address | null = null;
 
   string(s: string): string {
+    if (typeof s !== "string") return s; // a record built by hand, not by a dialect
     const known = this.#strings.get(s);
     if (known !== undefined) return known;
     if (this.#strings.size >= MAX_INTERNED) this.#strings.clear();
@@ -48,7 +49,6 @@ class Interner {
     if (lists.size >= MAX_INTERNED) lists.clear();
     const own = Object.freeze(to.map((a) => this.string(a))) as string[];
     lists.set(to.length === 1 ? own[0] : key, own); // not the slice as the key: it keeps its line
-
     return own;
   }
 
@@ -61,23 +61,23 @@ class Interner {
 
   /** The address a listener's sessions share (equal fields), else `a` with a shared host string. */
   local(a: Address): Address {
+    if (!plain(a)) return this.remote(a);
     const last = this.#local;
-    if (last?.hostname === a.hostname && last.port === a.port && plain(a)) return last;
-    this.remote(a);
-    if (plain(a)) this.#local = a;
+    if (last?.hostname === a.hostname && last.port === a.port) return last;
+    this.#local = this.remote(a);
     return a;
   }
 
   /** `a` itself, its host name the shared string of equal value (unless it is read-only). */
   remote(a: Address): Address {
-    Reflect.set(a, "hostname", this.string(a.hostname));
+    if (typeof a?.hostname === "string") Reflect.set(a, "hostname", this.string(a.hostname));
     return a;
   }
 }
 
 /** Only the two fields of an address: another with equal fields is the same value. */
 function plain(a: Address): boolean {
-  return Object.keys(a).length === 2;
+  return !!a && typeof a === "object" && Object.keys(a).length === 2;
 }
 
 /** Keeps records in their stored form; one per store. */
