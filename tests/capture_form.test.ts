@@ -90,3 +90,23 @@ test("stored form: a one-recipient list is never taken for a longer list written
   assert.deepEqual(two.message.to, ["a", "b"]);
   assert.deepEqual(one.message.to, ['["a","b"]']);
 });
+
+test("stored form: survivors of deletions that left a full slab nearly empty move out of it, reading the same", async () => {
+  const store = new CaptureStore({ max: 0, parseOnArrival: false });
+  const body = "y".repeat(4000);
+  const all = [];
+  for (let i = 0; i < 600; i++) { // ~2.4 MB: two full slabs and a third being filled
+    const raw = te.encode(plainMail({ Subject: `m${i}` }, body));
+    all.push({ raw, stored: await store.add(received(raw)) });
+  }
+  const first = all[0].stored.message.data.buffer;
+  const inFirst = all.filter((e) => e.stored.message.data.buffer === first);
+  const keep = inFirst.slice(0, 5);
+  store.delete(inFirst.slice(5).map((e) => e.stored.id));
+  for (const { raw, stored } of keep) {
+    assert.notEqual(stored.message.data.buffer, first, "moved out of the nearly empty slab");
+    assert.deepEqual(stored.message.data, raw);
+  }
+  for (const { raw, stored } of all.slice(-10)) assert.deepEqual(stored.message.data, raw);
+  assert.equal(store.size, 600 - inFirst.length + 5);
+});

@@ -334,6 +334,7 @@ export class CaptureStore {
   }
 
   #forget(m: StoredMessage): void {
+    this.#form.drop(m.message);
     this.#byId.delete(m.id);
     this.#uncacheView(m.id);
     this.#bytes -= m.size;
@@ -419,6 +420,7 @@ export class CaptureStore {
       else kept.push(m);
     }
     this.#items = kept;
+    this.#form.compact(kept);
     const ids = [...doomed];
     this.#emit({ type: "delete", ids, reason: "deleted" });
     return ids;

@@ -102,9 +102,27 @@ export class StoredForm {
     if (message.rcptParams) message.rcptParams = strings.rcptParams(message.rcptParams);
   }
 
+  /** `message` is no longer stored. */
+  drop(message: ReceivedMessage): void {
+    this.#bytes.drop(message.data);
+  }
+
+  /**
+   * Copies the bytes of `stored` records that sit in a slab deletions left nearly empty into
+   * the slab being filled, so that the nearly empty one can be freed. Values unchanged.
+   */
+  compact(stored: readonly { readonly message: ReceivedMessage }[]): void {
+    const sparse = this.#bytes.sparse();
+    if (sparse.size === 0) return;
+    for (const { message } of stored) {
+      if (sparse.has(message.data.buffer)) message.data = this.#bytes.copy(message.data);
+    }
+    this.#bytes.emptied(sparse);
+  }
+
   /** Everything stored was dropped: the slab being filled may go with it. */
   forgetAll(): void {
-    this.#bytes.release();
+    this.#bytes.reset();
   }
 }
 
