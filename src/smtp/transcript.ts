@@ -23,15 +23,22 @@ const SLICE = 8192;
 /** Characters a transcript keeps; later lines are counted, not kept (memory is bounded). */
 export const TRANSCRIPT_MAX_CHARS = 64 * 1024;
 
-/** A command line as text: without its line end, one char per byte (no byte is lost). */
-function lineText(line: Uint8Array): string {
+/** Where a command line's text ends: before its LF and a CR before that. */
+function textEnd(line: Uint8Array): number {
   let end = line.length;
   if (line[end - 1] === LF) end--;
   if (end > 0 && line[end - 1] === CR) end--;
-  // Whole slices at once: appending char by char leaves a tree of one-char strings behind.
+  return end;
+}
+
+/** `line[0, end)` as text, one char per byte (no byte is lost). */
+function lineText(line: Uint8Array, end: number): string {
+  // Whole slices at once: appending char by char leaves a tree of one-char strings behind,
+  // and spreading goes through the iterator (four times slower than apply, measured).
   let s = "";
   for (let i = 0; i < end; i += SLICE) {
-    s += String.fromCharCode(...line.subarray(i, Math.min(end, i + SLICE)));
+    const slice = line.subarray(i, Math.min(end, i + SLICE));
+    s += String.fromCharCode.apply(null, slice as unknown as number[]);
   }
   return s;
 }
@@ -81,13 +88,23 @@ export class Transcript implements Observer {
   }
 
   #push(side: TranscriptLine["side"], text: string): void {
-    if (this.#chars + text.length > TRANSCRIPT_MAX_CHARS || !this.#live) {
+    if (!this.#fits(text.length)) return;
+    this.#keep(side, text);
+  }
+
+  /** Whether a line of `length` chars is kept; counts it as dropped if not. */
+  #fits(length: number): boolean {
+    if (this.#chars + length > TRANSCRIPT_MAX_CHARS || !this.#live) {
       this.#dropped++;
-      return;
+      return false;
     }
+    return true;
+  }
+
+  #keep(side: TranscriptLine["side"], text: string): void {
     this.#chars += text.length + 2;
     // LF separates lines in the joined form; a reply line cannot carry one, but stay safe.
-    this.#live.push(side + (text.includes("\n") ? text.replaceAll("\n", "\\n") : text));
+    this.#live!.push(side + (text.includes("\n") ? text.replaceAll("\n", "\\n") : text));
   }
 
   open(session: SessionInfo): void {
@@ -95,10 +112,14 @@ export class Transcript implements Observer {
   }
 
   command(line: Uint8Array): void {
-    this.#push("C", lineText(line));
+    // The text is made only for a line that is kept: a long session's later lines are not.
+    const end = textEnd(line);
+    if (this.#fits(end)) this.#keep("C", lineText(line, end));
   }
 
   reply(_reply: Reply, text: string): void {
+    // Most replies are one line: no array of one.
+    if (!text.includes("\n")) return this.#push("S", text);
     for (const line of text.split("\r\n")) this.#push("S", line);
   }
 

@@ -470,18 +470,19 @@ export class EsmtpSession {
   }
 
   #facts(): SessionFacts {
-    return {
-      sessionId: this.#conv.info.id,
-      helo: this.#helo,
-      ...(this.#heloVerb && { heloVerb: this.#heloVerb }),
-      remoteAddress: this.ctx.remote,
-      localAddress: this.ctx.local,
-      sessionStartedAt: this.#startedAt,
-      tls: this.#tls,
-      ...(this.ctx.tls && { tlsSession: this.ctx.tls }),
-      ...(this.#authUser !== undefined &&
-        { authUser: this.#authUser, authMechanism: this.#authMechanism }),
-    };
+    // Built key by key, not by spreading conditional objects (a per-message cost).
+    const facts: SessionFacts = { sessionId: this.#conv.info.id, helo: this.#helo } as SessionFacts;
+    if (this.#heloVerb) facts.heloVerb = this.#heloVerb;
+    facts.remoteAddress = this.ctx.remote;
+    facts.localAddress = this.ctx.local;
+    facts.sessionStartedAt = this.#startedAt;
+    facts.tls = this.#tls;
+    if (this.ctx.tls) facts.tlsSession = this.ctx.tls;
+    if (this.#authUser !== undefined) {
+      facts.authUser = this.#authUser;
+      facts.authMechanism = this.#authMechanism;
+    }
+    return facts;
   }
 
   async #starttls(arg: string): Promise<Next> {
