@@ -59,6 +59,23 @@ class SessionOver extends Error {
 /** A line of an AUTH exchange was longer than the command-line cap (and was dropped). */
 class AuthLineTooLong extends Error {}
 
+/**
+ * The texts of frozen replies (the catalogue's, and the greeting and EHLO replies made once
+ * per config): built once, and the same string each time, so the seam's cache of encoded
+ * replies finds it without hashing a new string.
+ */
+const frozenTexts = new WeakMap<Reply, string>();
+
+function textOf(reply: Reply): string {
+  if (!Object.isFrozen(reply)) return replyText(reply);
+  let text = frozenTexts.get(reply);
+  if (text === undefined) frozenTexts.set(reply, text = replyText(reply));
+  return text;
+}
+
+/** Replies that depend only on the config (EHLO's also on the session's TLS), by config. */
+const configReplies = new WeakMap<EsmtpConfig, Map<string, Reply>>();
+
 /** What a handler returns: `null` to read the next command, or how the session ends. */
 type Next = EsmtpSessionEnd | null;
 
@@ -136,7 +153,9 @@ export class EsmtpSession {
   }
 
   async #converse(): Promise<EsmtpSessionEnd> {
-    await this.#send(greetingReply(this.cfg.hostname, this.cfg.greetingText));
+    await this.#send(
+      this.#configReply("greeting", () => greetingReply(this.cfg.hostname, this.cfg.greetingText)),
+    );
     for (;;) {
       const line = await this.#readCommand();
       let next: Next;
@@ -173,7 +192,7 @@ export class EsmtpSession {
   }
 
   #text(reply: Reply): string {
-    return replyText(this.#sent(reply));
+    return textOf(this.#sent(reply));
   }
 
   /** Writes `reply`; resolves to `null` (a handler's "read the next command") once written. */
@@ -181,7 +200,7 @@ export class EsmtpSession {
     const sent = this.#sent(reply);
     try {
       // The Reply goes along, so observers need not parse the text back.
-      await this.#conv.reply(replyText(sent), sent);
+      await this.#conv.reply(textOf(sent), sent);
     } catch {
       throw new PeerGone();
     }
@@ -309,7 +328,19 @@ export class EsmtpSession {
     this.#helo = arg;
     this.#heloVerb = verb;
     const host = this.cfg.hostname;
-    return this.#answer(verb === "HELO" ? heloReply(host) : ehloReply(host, this.#extensions()));
+    if (verb === "HELO") return this.#answer(this.#configReply("helo", () => heloReply(host)));
+    // The extensions offered vary only with TLS: on already, or possible.
+    const key = this.#tls ? "ehlo-tls" : this.#canStartTls ? "ehlo-starttls" : "ehlo";
+    return this.#answer(this.#configReply(key, () => ehloReply(host, this.#extensions())));
+  }
+
+  /** The reply `make` gives, made once for this session's config under `key`. */
+  #configReply(key: string, make: () => Reply): Reply {
+    let replies = configReplies.get(this.cfg);
+    if (!replies) configReplies.set(this.cfg, replies = new Map());
+    let reply = replies.get(key);
+    if (!reply) replies.set(key, reply = make());
+    return reply;
   }
 
   #mail(arg: string): Promise<Next> {
