@@ -7,7 +7,7 @@
  *
  * Imports only `src/smtp/` (design: lint is an observer on the seam).
  */
-import type { Conversation, Interceptor } from "../smtp/conversation.ts";
+import type { Conversation, Interceptor, Observer } from "../smtp/conversation.ts";
 import type { ReceivedMessage } from "../smtp/message.ts";
 import type { Finding, FindingId, Severity } from "./finding.ts";
 import { type LintCounts, type SessionEvents, SessionLint } from "./session.ts";
@@ -75,9 +75,17 @@ export class Linter {
 
   /** Starts linting a session: call before its greeting (the dialect's `attach` hook). */
   attach(conv: Conversation): void {
-    const session = new SessionLint(conv.info.id, this.#maxScan, this.#events);
-    this.#sessions.set(conv.info.id, session);
-    conv.observe(session);
+    conv.observe(this.observer(conv.info.id));
+  }
+
+  /**
+   * The observer that lints session `sessionId`, registered under that id; for an observer
+   * that hands a session's events on (src/lint/pending.ts). {@link attach} uses it.
+   */
+  observer(sessionId: number): Observer {
+    const session = new SessionLint(sessionId, this.#maxScan, this.#events);
+    this.#sessions.set(sessionId, session);
+    return session;
   }
 
   /**
