@@ -9,7 +9,6 @@ import { type DeliveryResult, smtpErrorResult } from "../message.ts";
 import { type Reply, replyText } from "../reply.ts";
 import type { SessionContext } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
-import { authenticate } from "./auth.ts";
 import { bareLineEnding, DROP_PIECE, SERVE_ENDING } from "./body.ts";
 import { checkMailbox, commandLine, parseCommand, pathArgument } from "./command.ts";
 import {
@@ -75,6 +74,12 @@ function textOf(reply: Reply): string {
 
 /** Replies that depend only on the config (EHLO's also on the session's TLS), by config. */
 const configReplies = new WeakMap<EsmtpConfig, Map<string, Reply>>();
+
+/**
+ * The AUTH exchanges and MD5 for CRAM-MD5, loaded at the first AUTH: most sessions never
+ * authenticate, and the first greeting need not wait for them.
+ */
+let authModule: Promise<typeof import("./auth.ts")> | null = null;
 
 /** What a handler returns: `null` to read the next command, or how the session ends. */
 type Next = EsmtpSessionEnd | null;
@@ -558,6 +563,7 @@ export class EsmtpSession {
     if (!this.#tls && !this.cfg.allowInsecureAuth) return this.#refuse(REPLY.authEncryption);
     let outcome;
     try {
+      const { authenticate } = await (authModule ??= import("./auth.ts"));
       outcome = await authenticate(mechanism, m[2], {
         challenge: (reply) => this.#challenge(reply),
         hooks: this.hooks,
