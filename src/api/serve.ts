@@ -24,7 +24,7 @@ import type { MailpitApi } from "../http/mailpit.ts";
 import type { FaultRules } from "../faults/rules.ts";
 import type { Linter } from "../lint/linter.ts";
 import { ENHANCED_CONVENTIONS } from "../faults/conventions.ts";
-import { faultInterceptor } from "../faults/session.ts";
+import { LateFaults } from "../faults/session.ts";
 import { PendingLint } from "../lint/pending.ts";
 import { faultRulesFor } from "./faults.ts";
 
@@ -287,11 +287,15 @@ export class ServeServer implements AsyncDisposable {
       lintNow ? serveLinter(options, log) : null,
       preloadTransport(),
     ]);
-    let faults: FaultRules | null = earlyFaults;
-    const faultsReady = faults
-      ? Promise.resolve(faults)
-      : listening.then(() => serveFaults(options));
-    faultsReady.then((f) => faults = f, () => {}); // a failure is reported below
+    // Sessions are intercepted only once a rule exists (none may exist for the whole run).
+    const lateFaults = new LateFaults(ENHANCED_CONVENTIONS);
+    if (earlyFaults) lateFaults.arrived(earlyFaults);
+    const faultsReady = earlyFaults ? Promise.resolve(earlyFaults) : listening.then(async () => {
+      const faults = await serveFaults(options);
+      lateFaults.arrived(faults);
+      return faults;
+    });
+    faultsReady.catch(() => {}); // reported below, once the listeners are up
     const strict = earlyLint?.strict ?? null;
     const pendingLint = lintNow ? null : new PendingLint();
     const lintReady = earlyLint ? Promise.resolve(earlyLint.linter) : listening.then(async () => {
@@ -336,7 +340,7 @@ export class ServeServer implements AsyncDisposable {
           conv.observe({ reply: greeted, close: greeted });
         }
         transcripts?.attach(conv);
-        conv.intercept(faultInterceptor(() => faults, conv.ctx.clock, ENHANCED_CONVENTIONS));
+        lateFaults.attach(conv);
         if (pendingLint) pendingLint.attach(conv);
         else earlyLint?.linter?.attach(conv);
         if (strict) conv.intercept(strict);

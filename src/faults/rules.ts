@@ -97,6 +97,8 @@ export class FaultRules {
   #random: () => number;
   #rules: LiveRule[] = [];
   #nextId = 1;
+  /** Told after each rule is added. */
+  readonly #onAdded: Array<() => void> = [];
   /** Greylist triplet → when it was first seen (ms on the session's clock). */
   readonly #greylist = new Map<string, number>();
 
@@ -118,6 +120,7 @@ export class FaultRules {
       group,
     };
     this.#rules = [...this.#rules, live];
+    for (const listener of this.#onAdded) listener();
     const remove = () => this.remove(live.id);
     return {
       id: live.id,
@@ -127,6 +130,11 @@ export class FaultRules {
       },
       remove,
     };
+  }
+
+  /** Calls `listener` after each rule added from now on. */
+  onAdded(listener: () => void): void {
+    this.#onAdded.push(listener);
   }
 
   /** Takes out the rule with this id; `false` when there is none. */

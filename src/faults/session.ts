@@ -1,9 +1,10 @@
 /**
- * The interceptor fault rules put on each session, apart from the rules themselves: a server
- * whose rules are not loaded yet (serve without `--fault`, whose rules come from the HTTP API
- * later) attaches it before listening without loading the rule grammar.
+ * The interceptor fault rules put on each session, apart from the rules themselves, and
+ * {@link LateFaults}, which attaches it only once a rule exists: serve without `--fault`
+ * listens without loading the rule grammar, and its sessions pay nothing per command until
+ * a rule comes (from the HTTP API, later).
  */
-import type { Interceptor } from "../smtp/conversation.ts";
+import { commandStage, type Conversation, type Interceptor } from "../smtp/conversation.ts";
 import type { Clock } from "../smtp/clock.ts";
 import type { FaultConventions } from "./conventions.ts";
 import type { FaultRules } from "./rules.ts";
@@ -20,14 +21,14 @@ export type FaultDecider = Pick<FaultRules, "active" | "decide">;
 
 /**
  * One session's interceptor; `rules()` gives the rules at each event (`null` while they are
- * not loaded: no rule can exist before they are).
+ * not loaded: no rule can exist before they are). `state` is the session's (new by default).
  */
 export function faultInterceptor(
   rules: () => FaultDecider | null,
   clock: Clock,
   conventions: FaultConventions,
+  state: FaultSessionState = { counts: null, sender: "" },
 ): Interceptor {
-  const state: FaultSessionState = { counts: null, sender: "" };
   return {
     before: (stage, argument, session) => {
       if (stage === "mail") state.sender = argument;
@@ -36,4 +37,76 @@ export function faultInterceptor(
       return decider.decide(stage, argument, session, state, clock.now(), conventions);
     },
   };
+}
+
+/** A session whose interceptor waits for the first rule. */
+interface Waiting {
+  readonly conv: Conversation;
+  readonly state: FaultSessionState;
+}
+
+const SPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]);
+const MAIL = [0x4d, 0x41, 0x49, 0x4c];
+
+/**
+ * Whether `line` may be a MAIL command as the seam classifies them ({@link commandStage}:
+ * `MAIL` after white space, any case): false only when it surely is not, without decoding.
+ */
+function mayBeMail(line: Uint8Array): boolean {
+  let i = 0;
+  while (i < line.length && SPACE.has(line[i])) i++;
+  for (let k = 0; k < 4; k++) {
+    const b = line[i + k];
+    // Beyond ASCII (other white space; `ı` upper-cases to `I`): the seam's own test judges.
+    if (b >= 0x80) return true;
+    if ((b & 0xdf) !== MAIL[k]) return false;
+  }
+  return true;
+}
+
+/**
+ * Fault rules attached as late as they can be. While no rule exists a session gets only an
+ * observer that notes its sender (the one thing rules use from before they existed, for
+ * greylisting), so its commands are not classified by stage and its replies go straight to
+ * the wire. The first rule intercepts every live session, and sessions opening from then on
+ * from their start.
+ */
+export class LateFaults {
+  #rules: FaultRules | null = null;
+  readonly #waiting = new Set<Waiting>();
+
+  constructor(private readonly conventions: FaultConventions) {}
+
+  /** A session opening (before its greeting). */
+  attach(conv: Conversation): void {
+    const state: FaultSessionState = { counts: null, sender: "" };
+    if (this.#rules?.active) return this.#intercept(conv, state);
+    const waiting = { conv, state };
+    this.#waiting.add(waiting);
+    conv.observe({
+      command(line) {
+        if (!mayBeMail(line)) return;
+        const { stage, argument } = commandStage(line);
+        if (stage === "mail") state.sender = argument;
+      },
+      close: () => this.#waiting.delete(waiting),
+    });
+  }
+
+  /** The rules (loaded, or given): from their first rule on, sessions are intercepted. */
+  arrived(rules: FaultRules): void {
+    this.#rules = rules;
+    rules.onAdded(() => this.#activate());
+    this.#activate();
+  }
+
+  #activate(): void {
+    if (!this.#rules?.active) return;
+    for (const { conv, state } of this.#waiting) this.#intercept(conv, state);
+    this.#waiting.clear();
+  }
+
+  #intercept(conv: Conversation, state: FaultSessionState): void {
+    conv.intercept(faultInterceptor(() => this.#rules, conv.ctx.clock, this.conventions, state));
+  }
 }
