@@ -9,6 +9,7 @@ import { type DeliveryResult, smtpErrorResult } from "../message.ts";
 import { type Reply, replyText } from "../reply.ts";
 import type { SessionContext } from "../session.ts";
 import { TimeoutError } from "../wire.ts";
+import { authenticate } from "./auth.ts";
 import { bareLineEnding, DROP_PIECE, SERVE_ENDING } from "./body.ts";
 import { checkMailbox, commandLine, parseCommand, pathArgument } from "./command.ts";
 import {
@@ -38,14 +39,28 @@ import { buildRecord, type SessionFacts, type Transaction } from "./transaction.
 /** A reply could not be written, or a read failed: the peer is gone. */
 class PeerGone extends Error {}
 
-/** `read`, with a failing wire read as {@link PeerGone}; a line cap or timeout stays itself. */
-async function input<T>(read: Promise<T>): Promise<T> {
-  try {
-    return await read;
-  } catch (e) {
-    if (e instanceof LineTooLongError || e instanceof TimeoutError) throw e;
-    throw new PeerGone();
-  }
+/** A failed read as the session sees it: {@link PeerGone}; a line cap or timeout stays itself. */
+function inputError(e: unknown): unknown {
+  return e instanceof LineTooLongError || e instanceof TimeoutError ? e : new PeerGone();
+}
+
+function rethrowInput(e: unknown): never {
+  throw inputError(e);
+}
+
+/**
+ * `read`, failing as {@link inputError} says. A `catch`, not an async function: one promise
+ * per read instead of an async function's promise and frame.
+ */
+function input<T>(read: Promise<T>): Promise<T> {
+  return read.catch(rethrowInput);
+}
+
+/** A reply was written: a handler's "read the next command". */
+const wrote = (): null => null;
+
+function replyFailed(): never {
+  throw new PeerGone();
 }
 
 /** Ends the session from deep inside a handler. */
@@ -74,12 +89,6 @@ function textOf(reply: Reply): string {
 
 /** Replies that depend only on the config (EHLO's also on the session's TLS), by config. */
 const configReplies = new WeakMap<EsmtpConfig, Map<string, Reply>>();
-
-/**
- * The AUTH exchanges and MD5 for CRAM-MD5, loaded at the first AUTH: most sessions never
- * authenticate, and the first greeting need not wait for them.
- */
-let authModule: Promise<typeof import("./auth.ts")> | null = null;
 
 /** What a handler returns: `null` to read the next command, or how the session ends. */
 type Next = EsmtpSessionEnd | null;
@@ -174,12 +183,12 @@ export class EsmtpSession {
   /** The next command line; a line over the cap is dropped whole and reported once. */
   async #readCommand(): Promise<Uint8Array | "too-long" | null> {
     try {
-      const line = await input(this.#conv.readCommand());
+      const line = await this.#conv.readCommand();
       // A final fragment without a line end: the client has gone, nothing to answer.
       if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) return null;
       return line;
     } catch (e) {
-      if (!(e instanceof LineTooLongError)) throw e;
+      if (!(e instanceof LineTooLongError)) throw inputError(e);
     }
     const dropped = await input(this.#conv.reader.dropLine());
     return dropped === null || this.#idle.expired ? null : "too-long";
@@ -200,16 +209,25 @@ export class EsmtpSession {
     return textOf(this.#sent(reply));
   }
 
-  /** Writes `reply`; resolves to `null` (a handler's "read the next command") once written. */
-  async #send(reply: Reply): Promise<null> {
-    const sent = this.#sent(reply);
+  /**
+   * Writes `reply`; resolves to `null` (a handler's "read the next command") once written.
+   * Not an async function: one reply per command, each saving an async function's frame.
+   */
+  #send(reply: Reply): Promise<null> {
+    let sent: Reply;
+    try {
+      sent = this.#sent(reply);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let written: Promise<void>;
     try {
       // The Reply goes along, so observers need not parse the text back.
-      await this.#conv.reply(textOf(sent), sent);
+      written = this.#conv.reply(textOf(sent), sent);
     } catch {
-      throw new PeerGone();
+      return Promise.reject(new PeerGone());
     }
-    return null;
+    return written.then(wrote, replyFailed);
   }
 
   /** Answers a refused command: counted, and one too many ends the session instead. */
@@ -231,19 +249,16 @@ export class EsmtpSession {
   // ---------------------------------------------------------------------------------------
   // The guard and the verbs
 
-  async #command(line: Uint8Array): Promise<Next> {
+  /**
+   * Not an async function: a handler's promise is handed on as it is, where an async
+   * function would wrap it in one more (and take two more turns to settle).
+   */
+  #command(line: Uint8Array): Promise<Next> {
     const { text, end, bareCr } = commandLine(line);
-    if (this.#early?.seen) {
-      await this.#send(earlyTalkerReply(this.cfg.hostname));
-      return "early";
-    }
-    if (isHttpRequest(text)) {
-      await this.#send(REPLY.http);
-      return "http";
-    }
+    if (this.#early?.seen) return this.#sendAndEnd(earlyTalkerReply(this.cfg.hostname), "early");
+    if (isHttpRequest(text)) return this.#sendAndEnd(REPLY.http, "http");
     if (this.ctx.stopping.aborted) {
-      await this.#send(shuttingDownReply(this.cfg.hostname));
-      return "closed";
+      return this.#sendAndEnd(shuttingDownReply(this.cfg.hostname), "closed");
     }
     if (this.cfg.bareLineEndings === "reject" && (end !== "crlf" || bareCr)) {
       return this.#refuse(end !== "crlf" ? REPLY.bareLf : REPLY.bareCr);
@@ -275,8 +290,7 @@ export class EsmtpSession {
         return this.#answer(REPLY.ok);
       case "QUIT":
         if (arg) return this.#refuse(REPLY.syntaxQuit);
-        await this.#send(REPLY.bye);
-        return "quit";
+        return this.#sendAndEnd(REPLY.bye, "quit");
       case "VRFY":
         return this.#answer(arg ? REPLY.vrfy : REPLY.syntaxVrfy);
       case "EXPN":
@@ -289,6 +303,12 @@ export class EsmtpSession {
         return this.#auth(arg);
     }
     return this.#refuse(REPLY.unrecognized);
+  }
+
+  /** Answers `reply`, then the session ends as `end`. */
+  async #sendAndEnd(reply: Reply, end: EsmtpSessionEnd): Promise<Next> {
+    await this.#send(reply);
+    return end;
   }
 
   /** An extension is on (not disabled; BINARYMIME needs CHUNKING). */
@@ -563,7 +583,6 @@ export class EsmtpSession {
     if (!this.#tls && !this.cfg.allowInsecureAuth) return this.#refuse(REPLY.authEncryption);
     let outcome;
     try {
-      const { authenticate } = await (authModule ??= import("./auth.ts"));
       outcome = await authenticate(mechanism, m[2], {
         challenge: (reply) => this.#challenge(reply),
         hooks: this.hooks,
