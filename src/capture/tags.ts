@@ -80,10 +80,10 @@ function tagHeader(data: Uint8Array, start: number, end: number): number {
   names: for (let n = 0; n < TAG_HEADERS.length; n++) {
     const name = TAG_HEADERS[n];
     let i = start;
-    for (const c of name) {
+    for (let k = 0; k < name.length; k++) {
       if (i >= stop) continue names;
       const b = data[i++];
-      if ((b >= 0x41 && b <= 0x5a ? b + 0x20 : b) !== c) continue names;
+      if ((b >= 0x41 && b <= 0x5a ? b + 0x20 : b) !== name[k]) continue names;
     }
     while (i < stop && isSpace(data[i])) i++;
     if (i < stop && data[i] === 0x3a) return n;

@@ -125,7 +125,9 @@ export function scanHeaders(
       if (fields.length >= maxFields) {
         return { fields, problems, bodyAt: at, bodyLine: line, eightBitAt };
       }
-      const colon = bytes.subarray(at, textEnd).indexOf(0x3a);
+      let colon = at;
+      while (colon < textEnd && bytes[colon] !== 0x3a) colon++;
+      colon = colon < textEnd ? colon - at : -1; // no view of the line per field
       if (colon < 0) problems.push({ line, at, reason: "no colon" });
       else if (!validName(bytes, at, at + colon)) {
         problems.push({ line, at, reason: "field name with a space or control character" });
