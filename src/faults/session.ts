@@ -4,7 +4,12 @@
  * listens without loading the rule grammar, and its sessions pay nothing per command until
  * a rule comes (from the HTTP API, later).
  */
-import { commandStage, type Conversation, type Interceptor } from "../smtp/conversation.ts";
+import {
+  commandStage,
+  type Conversation,
+  type Interceptor,
+  type Observer,
+} from "../smtp/conversation.ts";
 import type { Clock } from "../smtp/clock.ts";
 import type { FaultConventions } from "./conventions.ts";
 import type { FaultRules } from "./rules.ts";
@@ -39,12 +44,6 @@ export function faultInterceptor(
   };
 }
 
-/** A session whose interceptor waits for the first rule. */
-interface Waiting {
-  readonly conv: Conversation;
-  readonly state: FaultSessionState;
-}
-
 const SPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]);
 const MAIL = [0x4d, 0x41, 0x49, 0x4c];
 
@@ -65,6 +64,61 @@ function mayBeMail(line: Uint8Array): boolean {
 }
 
 /**
+ * A session waiting for the first rule: notes its sender, and is a link in the list of
+ * waiting sessions (no per-session set entry to add and delete, no closures).
+ */
+class Waiting implements Observer {
+  readonly state: FaultSessionState = { counts: null, sender: "" };
+  prev: Waiting | null = null;
+  next: Waiting | null = null;
+  linked = false;
+
+  constructor(readonly conv: Conversation, readonly list: WaitingList) {}
+
+  command(line: Uint8Array): void {
+    if (!mayBeMail(line)) return;
+    const { stage, argument } = commandStage(line);
+    if (stage === "mail") this.state.sender = argument;
+  }
+
+  close(): void {
+    this.list.remove(this);
+  }
+}
+
+/** The sessions waiting for the first rule, in the order they opened. */
+class WaitingList {
+  #head: Waiting | null = null;
+  #tail: Waiting | null = null;
+
+  add(w: Waiting): void {
+    w.prev = this.#tail;
+    if (this.#tail) this.#tail.next = w;
+    else this.#head = w;
+    this.#tail = w;
+    w.linked = true;
+  }
+
+  remove(w: Waiting): void {
+    if (!w.linked) return;
+    if (w.prev) w.prev.next = w.next;
+    else this.#head = w.next;
+    if (w.next) w.next.prev = w.prev;
+    else this.#tail = w.prev;
+    w.prev = w.next = null;
+    w.linked = false;
+  }
+
+  /** Every waiting session, the list emptied. */
+  take(): Waiting[] {
+    const all: Waiting[] = [];
+    for (let w = this.#head; w; w = w.next) all.push(w);
+    for (const w of all) this.remove(w);
+    return all;
+  }
+}
+
+/**
  * Fault rules attached as late as they can be. While no rule exists a session gets only an
  * observer that notes its sender (the one thing rules use from before they existed, for
  * greylisting), so its commands are not classified by stage and its replies go straight to
@@ -73,24 +127,16 @@ function mayBeMail(line: Uint8Array): boolean {
  */
 export class LateFaults {
   #rules: FaultRules | null = null;
-  readonly #waiting = new Set<Waiting>();
+  readonly #waiting = new WaitingList();
 
   constructor(private readonly conventions: FaultConventions) {}
 
   /** A session opening (before its greeting). */
   attach(conv: Conversation): void {
-    const state: FaultSessionState = { counts: null, sender: "" };
-    if (this.#rules?.active) return this.#intercept(conv, state);
-    const waiting = { conv, state };
+    if (this.#rules?.active) return this.#intercept(conv, { counts: null, sender: "" });
+    const waiting = new Waiting(conv, this.#waiting);
     this.#waiting.add(waiting);
-    conv.observe({
-      command(line) {
-        if (!mayBeMail(line)) return;
-        const { stage, argument } = commandStage(line);
-        if (stage === "mail") state.sender = argument;
-      },
-      close: () => this.#waiting.delete(waiting),
-    });
+    conv.observe(waiting);
   }
 
   /** The rules (loaded, or given): from their first rule on, sessions are intercepted. */
@@ -102,8 +148,7 @@ export class LateFaults {
 
   #activate(): void {
     if (!this.#rules?.active) return;
-    for (const { conv, state } of this.#waiting) this.#intercept(conv, state);
-    this.#waiting.clear();
+    for (const { conv, state } of this.#waiting.take()) this.#intercept(conv, state);
   }
 
   #intercept(conv: Conversation, state: FaultSessionState): void {
