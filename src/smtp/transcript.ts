@@ -43,6 +43,29 @@ function lineText(line: Uint8Array, end: number): string {
   return s;
 }
 
+/** A line as kept: LF separates lines in the joined form (a reply line cannot carry one). */
+function escaped(text: string): string {
+  return text.includes("\n") ? text.replaceAll("\n", "\\n") : text;
+}
+
+/** One reply line as a transcript keeps it, with the length it counts for. */
+interface KeptLine {
+  readonly length: number;
+  readonly kept: string;
+}
+
+/** The kept lines of frozen replies (a dialect's constant ones), made once per reply. */
+const keptReplies = new WeakMap<Reply, { text: string; lines: readonly KeptLine[] }>();
+
+/** The lines of a frozen `reply` written as `text`, as a transcript keeps them. */
+function keptLines(reply: Reply, text: string): readonly KeptLine[] {
+  const known = keptReplies.get(reply);
+  if (known !== undefined && known.text === text) return known.lines;
+  const lines = text.split("\r\n").map((l) => ({ length: l.length, kept: "S" + escaped(l) }));
+  keptReplies.set(reply, { text, lines });
+  return lines;
+}
+
 function dataText(result: DataResult): string {
   if (result.end === "data") {
     return `(message data: ${result.lines} lines, ${result.bytes.length} bytes)`;
@@ -103,8 +126,7 @@ export class Transcript implements Observer {
 
   #keep(side: TranscriptLine["side"], text: string): void {
     this.#chars += text.length + 2;
-    // LF separates lines in the joined form; a reply line cannot carry one, but stay safe.
-    this.#live!.push(side + (text.includes("\n") ? text.replaceAll("\n", "\\n") : text));
+    this.#live!.push(side + escaped(text));
   }
 
   open(session: SessionInfo): void {
@@ -117,7 +139,16 @@ export class Transcript implements Observer {
     if (this.#fits(end)) this.#keep("C", lineText(line, end));
   }
 
-  reply(_reply: Reply, text: string): void {
+  reply(reply: Reply, text: string): void {
+    // A constant reply's lines are kept as made the first time (EHLO's, once per session).
+    if (Object.isFrozen(reply)) {
+      for (const line of keptLines(reply, text)) {
+        if (!this.#fits(line.length)) continue;
+        this.#chars += line.length + 2;
+        this.#live!.push(line.kept);
+      }
+      return;
+    }
     // Most replies are one line: no array of one.
     if (!text.includes("\n")) return this.#push("S", text);
     for (const line of text.split("\r\n")) this.#push("S", line);

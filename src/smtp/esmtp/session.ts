@@ -171,7 +171,17 @@ export class EsmtpSession {
       this.#configReply("greeting", () => greetingReply(this.cfg.hostname, this.cfg.greetingText)),
     );
     for (;;) {
-      const line = await this.#readCommand();
+      // Read here, not in a method of its own: an async call per command is a promise and
+      // a frame more.
+      let line: Uint8Array | "too-long" | null;
+      try {
+        line = await this.#conv.readCommand();
+        // A final fragment without a line end: the client has gone, nothing to answer.
+        if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) line = null;
+      } catch (e) {
+        if (!(e instanceof LineTooLongError)) throw inputError(e);
+        line = await this.#dropTooLong();
+      }
       let next: Next;
       if (line === null) return this.ctx.closed.aborted ? "closed" : "eof";
       if (line === "too-long") next = await this.#refuse(REPLY.lineTooLong);
@@ -180,16 +190,8 @@ export class EsmtpSession {
     }
   }
 
-  /** The next command line; a line over the cap is dropped whole and reported once. */
-  async #readCommand(): Promise<Uint8Array | "too-long" | null> {
-    try {
-      const line = await this.#conv.readCommand();
-      // A final fragment without a line end: the client has gone, nothing to answer.
-      if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) return null;
-      return line;
-    } catch (e) {
-      if (!(e instanceof LineTooLongError)) throw inputError(e);
-    }
+  /** A command line over the cap: dropped whole, and reported once. */
+  async #dropTooLong(): Promise<"too-long" | null> {
     const dropped = await input(this.#conv.reader.dropLine());
     return dropped === null || this.#idle.expired ? null : "too-long";
   }
