@@ -203,33 +203,45 @@ export class Transcript implements Observer {
  * server keeps bounded memory). `attach` goes into a dialect's hooks.
  */
 export class TranscriptStore {
+  /** A ring: once full, the next transcript replaces the oldest, at {@link #oldest}. */
   #kept: Transcript[] = [];
+  #oldest = 0;
+  /** How many are kept: `max` as a count (NaN keeps all, as a length compared with it did). */
+  readonly #cap: number;
 
-  constructor(readonly max = 100) {}
+  constructor(readonly max = 100) {
+    this.#cap = Number.isNaN(max) ? Infinity : Math.max(0, Math.floor(max));
+  }
 
   /** A new transcript for the session, observing `conversation`. */
   readonly attach = (conversation: { observe(o: Observer): unknown }): void => {
     const t = new Transcript();
-    this.#kept.push(t);
-    if (this.#kept.length > this.max) this.#kept.shift();
+    if (this.#kept.length < this.#cap) this.#kept.push(t);
+    else if (this.#cap > 0) {
+      this.#kept[this.#oldest] = t;
+      this.#oldest = (this.#oldest + 1) % this.#cap;
+    }
     conversation.observe(t);
   };
 
   /** The kept transcript of the session with this id (`Conversation.info.id`), if any. */
   get(sessionId: number): Transcript | undefined {
     // Newest first: a message is mostly looked up soon after its session.
-    for (let i = this.#kept.length - 1; i >= 0; i--) {
-      if (this.#kept[i].session?.id === sessionId) return this.#kept[i];
+    const n = this.#kept.length;
+    for (let k = 1; k <= n; k++) {
+      const t = this.#kept[(this.#oldest - k + n) % n];
+      if (t.session?.id === sessionId) return t;
     }
     return undefined;
   }
 
   /** Kept transcripts, oldest first. */
   list(): Transcript[] {
-    return [...this.#kept];
+    return [...this.#kept.slice(this.#oldest), ...this.#kept.slice(0, this.#oldest)];
   }
 
   clear(): void {
     this.#kept = [];
+    this.#oldest = 0;
   }
 }
