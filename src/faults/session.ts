@@ -47,20 +47,23 @@ export function faultInterceptor(
 const SPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]);
 const MAIL = [0x4d, 0x41, 0x49, 0x4c];
 
-/**
- * Whether `line` may be a MAIL command as the seam classifies them ({@link commandStage}:
- * `MAIL` after white space, any case): false only when it surely is not, without decoding.
- */
-function mayBeMail(line: Uint8Array): boolean {
+// What mailLine tells of a command line: not a MAIL command as the seam classifies them; one
+// for sure (`MAIL` in any case after ASCII white space); or not ASCII where it matters (other
+// white space; `ı` upper-cases to `I`), for the seam to judge.
+const NOT_MAIL = 0;
+const MAIL_SURE = 1;
+const MAIL_ASK = 2;
+
+/** Whether `line` is a MAIL command for {@link commandStage}, read off the bytes. */
+function mailLine(line: Uint8Array): number {
   let i = 0;
   while (i < line.length && SPACE.has(line[i])) i++;
   for (let k = 0; k < 4; k++) {
     const b = line[i + k];
-    // Beyond ASCII (other white space; `ı` upper-cases to `I`): the seam's own test judges.
-    if (b >= 0x80) return true;
-    if ((b & 0xdf) !== MAIL[k]) return false;
+    if (b >= 0x80) return MAIL_ASK;
+    if ((b & 0xdf) !== MAIL[k]) return NOT_MAIL;
   }
-  return true;
+  return MAIL_SURE;
 }
 
 /**
@@ -68,17 +71,34 @@ function mayBeMail(line: Uint8Array): boolean {
  * waiting sessions (no per-session set entry to add and delete, no closures).
  */
 class Waiting implements Observer {
-  readonly state: FaultSessionState = { counts: null, sender: "" };
+  readonly #state: FaultSessionState = { counts: null, sender: "" };
+  /** The last sure MAIL line (a copy), whose sender is read only if a rule comes. */
+  #lastMail: Uint8Array | null = null;
   prev: Waiting | null = null;
   next: Waiting | null = null;
   linked = false;
 
   constructor(readonly conv: Conversation, readonly list: WaitingList) {}
 
+  /** The session's state for its interceptor: it notes the sender from now on. */
+  stateNow(): FaultSessionState {
+    if (this.#lastMail) this.#state.sender = commandStage(this.#lastMail).argument;
+    this.#lastMail = null;
+    return this.#state;
+  }
+
   command(line: Uint8Array): void {
-    if (!mayBeMail(line)) return;
+    if (!this.linked) return; // intercepted: the interceptor notes it
+    const mail = mailLine(line);
+    if (mail === NOT_MAIL) return;
+    if (mail === MAIL_SURE) {
+      this.#lastMail = line.slice();
+      return;
+    }
     const { stage, argument } = commandStage(line);
-    if (stage === "mail") this.state.sender = argument;
+    if (stage !== "mail") return;
+    this.#state.sender = argument;
+    this.#lastMail = null;
   }
 
   close(): void {
@@ -148,7 +168,7 @@ export class LateFaults {
 
   #activate(): void {
     if (!this.#rules?.active) return;
-    for (const { conv, state } of this.#waiting.take()) this.#intercept(conv, state);
+    for (const w of this.#waiting.take()) this.#intercept(w.conv, w.stateNow());
   }
 
   #intercept(conv: Conversation, state: FaultSessionState): void {
