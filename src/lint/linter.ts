@@ -157,16 +157,20 @@ export function summaryLine(sessionId: number, counts: LintCounts): string {
  * when empty (for the session line and a process total).
  */
 export function countsText(counts: LintCounts): string {
-  const parts: string[] = [];
+  // Once per session (its summary line): no arrays per severity.
+  const entries = Object.entries(counts) as [FindingId, number][];
+  let text = "";
   for (const severity of SEVERITIES) {
-    const ids = (Object.entries(counts) as [FindingId, number][])
-      .filter(([id]) => severityOf(id) === severity);
-    if (ids.length === 0) continue;
-    const n = ids.reduce((sum, [, k]) => sum + k, 0);
-    const names = ids.map(([id, k]) => (k > 1 ? `${id} ×${k}` : id)).join(", ");
-    parts.push(`${n} ${severity}${n === 1 ? "" : "s"} (${names})`);
+    let n = 0;
+    let names = "";
+    for (const [id, k] of entries) {
+      if (severityOf(id) !== severity) continue;
+      n += k;
+      names += `${names ? ", " : ""}${k > 1 ? `${id} ×${k}` : id}`;
+    }
+    if (names) text += `${text ? ", " : ""}${n} ${severity}${n === 1 ? "" : "s"} (${names})`;
   }
-  return parts.length ? parts.join(", ") : "clean";
+  return text || "clean";
 }
 
 /**
