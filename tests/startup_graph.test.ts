@@ -19,8 +19,8 @@ const BEFORE_GREETING = [
   "src/cli/main.ts",
   "src/personas/serve/main.ts",
   "src/api/serve.ts",
-  "src/faults/rules.ts", // api/faults.ts loads it: serve always has rules
-  "src/lint/linter.ts",
+  "src/faults/rules.ts", // loaded before listening when rules are given (else after)
+  "src/lint/linter.ts", // likewise with --strict
   "src/net/runtime.ts",
   "src/net/deno.ts", // the listener on Deno
 ];

@@ -1,7 +1,8 @@
 /**
  * CPU per serve-like session without sockets or the store: EHLO, MAIL, RCPT, DATA with the
  * 1 KiB message smtp-source sends, QUIT, over an in-memory wire, with serve's attachments
- * (a transcript, fault rules with no rule, lint) and a delivery that answers at once. What it
+ * (a transcript, fault rules with no rule attached as serve attaches them, lint) and a delivery
+ * that answers at once. What it
  * measures is the seam, the esmtp dialect and lint, in `process.cpuUsage()` microseconds, which
  * other processes on the machine move far less than msg/s (docs/benchmarks.md, helper hotpath).
  *
@@ -15,6 +16,7 @@ import { systemClock } from "../../src/smtp/clock.ts";
 import { TranscriptStore } from "../../src/smtp/transcript.ts";
 import { FaultRules } from "../../src/faults/rules.ts";
 import { ENHANCED_CONVENTIONS } from "../../src/faults/conventions.ts";
+import { LateFaults } from "../../src/faults/session.ts";
 import { Linter } from "../../src/lint/linter.ts";
 import type { Wire } from "../../src/smtp/wire.ts";
 
@@ -35,7 +37,8 @@ const input = [
 ].map((s) => encoder.encode(s));
 
 const transcripts = new TranscriptStore(100);
-const faults = new FaultRules();
+const faults = new LateFaults(ENHANCED_CONVENTIONS);
+faults.arrived(new FaultRules());
 const linter = new Linter();
 let delivered = 0;
 const engine = esmtpEngine({ hostname: "bench" }, {
@@ -43,7 +46,7 @@ const engine = esmtpEngine({ hostname: "bench" }, {
   authenticate: () => true,
   attach: (conv: Conversation) => {
     transcripts.attach(conv);
-    faults.attach(conv, ENHANCED_CONVENTIONS);
+    faults.attach(conv);
     linter.attach(conv);
   },
   deliver: (m) => {

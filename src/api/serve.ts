@@ -24,6 +24,8 @@ import type { MailpitApi } from "../http/mailpit.ts";
 import type { FaultRules } from "../faults/rules.ts";
 import type { Linter } from "../lint/linter.ts";
 import { ENHANCED_CONVENTIONS } from "../faults/conventions.ts";
+import { LateFaults } from "../faults/session.ts";
+import { PendingLint } from "../lint/pending.ts";
 import { faultRulesFor } from "./faults.ts";
 
 export type { ServeServerOptions } from "./serve_options.ts";
@@ -124,6 +126,15 @@ async function serveLinter(
   const { Linter, strictInterceptor } = await import("../lint/linter.ts");
   const linter = new Linter({ onSessionEnd: (s) => log("info", s.line) });
   return { linter, strict: options.strict ? strictInterceptor(linter) : null };
+}
+
+/** The server's fault rules, with the chaos triggers' among them. */
+async function serveFaults(options: ServeServerOptions): Promise<FaultRules> {
+  const faults = (await faultRulesFor({ ...options, faults: options.faults ?? [] }))!;
+  if (options.chaosTriggers) {
+    (await import("../faults/chaos.ts")).applyChaosTriggers(faults, options.chaosTriggers);
+  }
+  return faults;
 }
 
 /** The capture store and the file sinks, loaded apart from the listener's modules. */
@@ -261,23 +272,48 @@ export class ServeServer implements AsyncDisposable {
     const material = listening.then(() => given ?? loadMaterial());
     const keep = options.transcripts ?? 100;
     const transcripts = keep ? new TranscriptStore(keep === true ? 100 : keep) : null;
-    const backend = listening.then(() => loadBackend(options, clock, transcripts));
-    backend.catch(() => {}); // reported below, once the listeners are up
-    /** The backend once loaded: a delivery then takes it without waiting a turn for it. */
-    let loaded: { store: CaptureStore; sinks: Sinks } | null = null;
-    backend.then((b) => loaded = b, () => {});
-    // Faults and lint attach to the first session too: loaded before listening (a few ms),
-    // side by side with the transport, as each import is a round trip to the module loader.
-    // Serve always has rules (none unless given), so /api/v1/faults and /api/v1/chaos work.
-    const [rules, { linter, strict }] = await Promise.all([
-      faultRulesFor({ ...options, faults: options.faults ?? [] }),
-      serveLinter(options, log),
+    // Rules given act from the first byte: loaded before listening (a few ms). Without any,
+    // the rule grammar and engine load once the listener greets: no rule can exist before
+    // (the API that adds them is up only then). Serve always has rules (none unless given),
+    // so /api/v1/faults and /api/v1/chaos work.
+    const rules = options.faults;
+    const rulesNow = Boolean(options.chaosTriggers) ||
+      (rules !== undefined && !(Array.isArray(rules) && rules.length === 0));
+    // Lint likewise loads after the greeting, unless `strict` needs it to refuse from the
+    // first message on; sessions that open before are recorded and replayed into it.
+    const lintNow = options.lint === false || Boolean(options.strict);
+    const [earlyFaults, earlyLint] = await Promise.all([
+      rulesNow ? serveFaults(options) : null,
+      lintNow ? serveLinter(options, log) : null,
       preloadTransport(),
     ]);
-    const faults = rules!;
-    if (options.chaosTriggers) {
-      (await import("../faults/chaos.ts")).applyChaosTriggers(faults, options.chaosTriggers);
-    }
+    // Sessions are intercepted only once a rule exists (none may exist for the whole run).
+    const lateFaults = new LateFaults(ENHANCED_CONVENTIONS);
+    if (earlyFaults) lateFaults.arrived(earlyFaults);
+    const faultsReady = earlyFaults ? Promise.resolve(earlyFaults) : listening.then(async () => {
+      const faults = await serveFaults(options);
+      lateFaults.arrived(faults);
+      return faults;
+    });
+    faultsReady.catch(() => {}); // reported below, once the listeners are up
+    const strict = earlyLint?.strict ?? null;
+    const pendingLint = lintNow ? null : new PendingLint();
+    const lintReady = earlyLint ? Promise.resolve(earlyLint.linter) : listening.then(async () => {
+      const { linter } = await serveLinter(options, log);
+      pendingLint!.arrived(linter!);
+      return linter;
+    });
+    const backend = listening.then(async () => {
+      const [parts, linter] = await Promise.all([
+        loadBackend(options, clock, transcripts),
+        lintReady,
+      ]);
+      return { ...parts, linter };
+    });
+    backend.catch(() => {}); // reported below, once the listeners are up
+    /** The backend once loaded: a delivery then takes it without waiting a turn for it. */
+    let loaded: { store: CaptureStore; sinks: Sinks; linter: Linter | null } | null = null;
+    backend.then((b) => loaded = b, () => {});
     /**
      * Loading the store and minting hold the thread for tens of milliseconds: they start once
      * the first client has its greeting (written; or its session ended without one; at most
@@ -304,12 +340,13 @@ export class ServeServer implements AsyncDisposable {
           conv.observe({ reply: greeted, close: greeted });
         }
         transcripts?.attach(conv);
-        faults.attach(conv, ENHANCED_CONVENTIONS);
-        linter?.attach(conv);
+        lateFaults.attach(conv);
+        if (pendingLint) pendingLint.attach(conv);
+        else earlyLint?.linter?.attach(conv);
         if (strict) conv.intercept(strict);
       },
       deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
-        const { store, sinks } = loaded ?? await backend;
+        const { store, sinks, linter } = loaded ?? await backend;
         if (sinks.list.length > 0) {
           const written = await sinks.deliver(message);
           if (!written.ok) return written;
@@ -346,7 +383,8 @@ export class ServeServer implements AsyncDisposable {
       // hold up the start.
       AbortSignal.timeout(FIRST_GREETING_WAIT_MS).addEventListener("abort", greeted);
       const smtps = options.smtps ? await listen(options.smtps, true) : null;
-      const { store } = await backend;
+      const { store, linter } = await backend;
+      const loadedFaults = await faultsReady;
       await tls;
       const { caPem: pem, caFile } = await material;
       const caPem = await pem;
@@ -358,12 +396,12 @@ export class ServeServer implements AsyncDisposable {
           host: options.http?.host ?? "127.0.0.1",
           port: options.http?.port ?? 0,
           info: caPem ? { caPem } : undefined,
-          faults: (await import("../http/faults_routes.ts")).faultRoutes(faults),
+          faults: (await import("../http/faults_routes.ts")).faultRoutes(loadedFaults),
           ui: (await import("../ui/assets.ts")).uiAsset,
         });
       }
       return new ServeServer({
-        faults,
+        faults: loadedFaults,
         linter,
         store,
         smtp,

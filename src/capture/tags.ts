@@ -60,7 +60,38 @@ export function envelopeTags(message: ReceivedMessage, plus: boolean): string[] 
   return plus ? message.to.flatMap(plusTags) : [];
 }
 
-const HEADER_NAME = /^(to|cc|bcc|from|x-tags)\s*:/i;
+/** The header names that can give tags, lower case; X-Tags last (see {@link tagHeader}). */
+const TAG_HEADERS = ["to", "cc", "bcc", "from", "x-tags"].map((n) =>
+  [...n].map((c) => c.charCodeAt(0))
+);
+
+/** What `\s` matches among Latin-1 characters: TAB, LF, VT, FF, CR, SPACE and NBSP. */
+function isSpace(b: number): boolean {
+  return (b >= 0x09 && b <= 0x0d) || b === 0x20 || b === 0xa0;
+}
+
+/**
+ * Which tag header the line `data[start, end)` begins: the index in {@link TAG_HEADERS}, or
+ * -1. The name, then any white space, then `:`, all within the line's first 12 bytes; names
+ * match ignoring ASCII case. Compared byte by byte: no string per header line.
+ */
+function tagHeader(data: Uint8Array, start: number, end: number): number {
+  const stop = Math.min(end, start + 12);
+  names: for (let n = 0; n < TAG_HEADERS.length; n++) {
+    const name = TAG_HEADERS[n];
+    let i = start;
+    for (let k = 0; k < name.length; k++) {
+      if (i >= stop) continue names;
+      const b = data[i++];
+      if ((b >= 0x41 && b <= 0x5a ? b + 0x20 : b) !== name[k]) continue names;
+    }
+    while (i < stop && isSpace(data[i])) i++;
+    if (i < stop && data[i] === 0x3a) return n;
+  }
+  return -1;
+}
+
+const X_TAGS = TAG_HEADERS.length - 1;
 
 /**
  * Whether the header section of `data` could give tags: an `X-Tags` header, or a `+` in a
@@ -69,24 +100,22 @@ const HEADER_NAME = /^(to|cc|bcc|from|x-tags)\s*:/i;
  */
 export function mayCarryTags(data: Uint8Array, plus: boolean): boolean {
   let inAddressHeader = false;
-  let start = 0;
-  for (let i = 0; i <= data.length; i++) {
-    if (i < data.length && data[i] !== 0x0a) continue;
+  for (let start = 0; start <= data.length;) {
+    let i = data.indexOf(0x0a, start);
+    if (i < 0) i = data.length;
     let end = i;
     if (end > start && data[end - 1] === 0x0d) end--;
     if (end === start) return false; // the empty line: end of the header section
     const folded = data[start] === 0x20 || data[start] === 0x09;
     if (!folded) {
-      const name = HEADER_NAME.exec(latin1(data, start, Math.min(end, start + 12)));
-      if (name?.[1].toLowerCase() === "x-tags") return true;
-      inAddressHeader = name !== null;
+      const name = tagHeader(data, start, end);
+      if (name === X_TAGS) return true;
+      inAddressHeader = name >= 0;
     }
-    if (plus && inAddressHeader && data.subarray(start, end).includes(0x2b)) return true;
+    if (plus && inAddressHeader) {
+      for (let j = start; j < end; j++) if (data[j] === 0x2b) return true;
+    }
     start = i + 1;
   }
   return false;
-}
-
-function latin1(data: Uint8Array, from: number, to: number): string {
-  return String.fromCharCode(...data.subarray(from, to));
 }

@@ -8,6 +8,7 @@ import type { Conversation, Intervention, SessionInfo, Stage } from "../smtp/con
 import type { Reply } from "../smtp/reply.ts";
 import { type FaultAction, type FaultRule, FaultRuleError, parseRule } from "./grammar.ts";
 import { type FaultConventions, PLAIN_CONVENTIONS } from "./conventions.ts";
+import { faultInterceptor, type FaultSessionState } from "./session.ts";
 
 export { FaultRuleError };
 export type { FaultConventions };
@@ -49,12 +50,6 @@ interface LiveRule {
   hits: number;
   /** Which group added it (`chaos` rules are replaced as a whole). */
   readonly group: string;
-}
-
-/** Per-session state: counts of `@session` rules and the sender greylisting keys on. */
-interface SessionState {
-  readonly counts: Map<string, number>;
-  sender: string;
 }
 
 /** `*` any run, `?` one character; everything else literal; case-insensitive, whole text. */
@@ -102,6 +97,8 @@ export class FaultRules {
   #random: () => number;
   #rules: LiveRule[] = [];
   #nextId = 1;
+  /** Told after each rule is added. */
+  readonly #onAdded: Array<() => void> = [];
   /** Greylist triplet → when it was first seen (ms on the session's clock). */
   readonly #greylist = new Map<string, number>();
 
@@ -123,6 +120,7 @@ export class FaultRules {
       group,
     };
     this.#rules = [...this.#rules, live];
+    for (const listener of this.#onAdded) listener();
     const remove = () => this.remove(live.id);
     return {
       id: live.id,
@@ -132,6 +130,11 @@ export class FaultRules {
       },
       remove,
     };
+  }
+
+  /** Calls `listener` after each rule added from now on. */
+  onAdded(listener: () => void): void {
+    this.#onAdded.push(listener);
   }
 
   /** Takes out the rule with this id; `false` when there is none. */
@@ -164,22 +167,23 @@ export class FaultRules {
    * words a reply given as a bare code the way the persona does.
    */
   attach(conv: Conversation, conventions: FaultConventions = PLAIN_CONVENTIONS): void {
-    const state: SessionState = { counts: new Map(), sender: "" };
-    const clock = conv.ctx.clock;
-    conv.intercept({
-      before: (stage, argument, session) => {
-        if (stage === "mail") state.sender = argument;
-        if (this.#rules.length === 0) return undefined;
-        return this.#decide(stage, argument, session, state, clock.now(), conventions);
-      },
-    });
+    conv.intercept(faultInterceptor(() => this, conv.ctx.clock, conventions));
   }
 
-  #decide(
+  /** Whether any rule exists. */
+  get active(): boolean {
+    return this.#rules.length > 0;
+  }
+
+  /**
+   * What the rules do at a session's event (the interceptor's question): every rule whose
+   * stage and MATCH fit counts it, the first selected one acts.
+   */
+  decide(
     stage: Stage,
     argument: string,
     session: SessionInfo,
-    state: SessionState,
+    state: FaultSessionState,
     now: number,
     conventions: FaultConventions,
   ): Intervention | undefined {
@@ -190,8 +194,9 @@ export class FaultRules {
       if (r.glob && !r.glob.test(argument)) continue;
       let n: number;
       if (p.perSession) {
-        n = (state.counts.get(r.id) ?? 0) + 1;
-        state.counts.set(r.id, n);
+        const counts = state.counts ??= new Map();
+        n = (counts.get(r.id) ?? 0) + 1;
+        counts.set(r.id, n);
       } else n = ++r.count;
       const s = p.select;
       const selected = s.kind === "every" ||
@@ -221,7 +226,7 @@ export class FaultRules {
     stage: Stage,
     argument: string,
     session: SessionInfo,
-    state: SessionState,
+    state: FaultSessionState,
     now: number,
     conventions: FaultConventions,
   ): Intervention | undefined {

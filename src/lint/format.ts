@@ -21,6 +21,13 @@ const SINGLETONS = new Set([
   "subject",
 ]);
 
+/** Fields RFC 5322 §3.6 requires: key, finding, name as written. */
+const REQUIRED = [
+  ["date", "missing-date", "Date"],
+  ["from", "missing-from", "From"],
+  ["message-id", "missing-message-id", "Message-ID"],
+] as const;
+
 /** Required and singleton fields, and lines that are not fields. */
 export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
   const out: Finding[] = [];
@@ -39,15 +46,10 @@ export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
     }
   }
   const n = h.fields.length;
-  const among = `among ${n} header field${n === 1 ? "" : "s"}`;
-  for (
-    const [key, id, name] of [
-      ["date", "missing-date", "Date"],
-      ["from", "missing-from", "From"],
-      ["message-id", "missing-message-id", "Message-ID"],
-    ] as const
-  ) {
-    if (!seen.has(key)) out.push(finding(id, `no ${name}: header ${among}`));
+  for (const [key, id, name] of REQUIRED) {
+    if (!seen.has(key)) {
+      out.push(finding(id, `no ${name}: header among ${n} header field${n === 1 ? "" : "s"}`));
+    }
   }
   const p = h.problems[0];
   if (p) {

@@ -44,14 +44,24 @@ const latin1 = new TextDecoder("latin1");
 /** Runs up to this long are built in JavaScript (see {@link latin1Text}). */
 const SHORT = 16;
 
+/** Runs up to this long go to `String.fromCharCode` at once (well under argument limits). */
+const APPLY = 4096;
+
 /**
- * `bytes[from, to)` as Latin-1 text (windows-1252, as the decoder reads it). A short run is
- * built here: a decoder call for a verb or a field name costs more than the loop (on Deno a
- * decode with this label crosses into Rust, ~0.2 µs). Bytes 0x80–0x9F, where windows-1252
- * differs from the code points, go to the decoder.
+ * `bytes[from, to)` as Latin-1 text (windows-1252, as the decoder reads it). Built here
+ * unless a byte 0x80–0x9F (where windows-1252 differs from the code points) needs the
+ * decoder: a decoder call costs more (on Deno it crosses into Rust, ~0.2 µs). A short run by
+ * a loop, a longer one by `String.fromCharCode` over all its bytes.
  */
 export function latin1Text(bytes: Uint8Array, from = 0, to = bytes.length): string {
-  if (to - from > SHORT) return latin1.decode(bytes.subarray(from, to));
+  if (to - from > SHORT) {
+    if (to - from > APPLY) return latin1.decode(bytes.subarray(from, to));
+    for (let i = from; i < to; i++) {
+      const b = bytes[i];
+      if (b >= 0x80 && b < 0xa0) return latin1.decode(bytes.subarray(from, to));
+    }
+    return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]);
+  }
   let text = "";
   for (let i = from; i < to; i++) {
     const b = bytes[i];
@@ -125,7 +135,9 @@ export function scanHeaders(
       if (fields.length >= maxFields) {
         return { fields, problems, bodyAt: at, bodyLine: line, eightBitAt };
       }
-      const colon = bytes.subarray(at, textEnd).indexOf(0x3a);
+      let colon = at;
+      while (colon < textEnd && bytes[colon] !== 0x3a) colon++;
+      colon = colon < textEnd ? colon - at : -1; // no view of the line per field
       if (colon < 0) problems.push({ line, at, reason: "no colon" });
       else if (!validName(bytes, at, at + colon)) {
         problems.push({ line, at, reason: "field name with a space or control character" });

@@ -7,7 +7,7 @@
  *
  * Imports only `src/smtp/` (design: lint is an observer on the seam).
  */
-import type { Conversation, Interceptor } from "../smtp/conversation.ts";
+import type { Conversation, Interceptor, Observer } from "../smtp/conversation.ts";
 import type { ReceivedMessage } from "../smtp/message.ts";
 import type { Finding, FindingId, Severity } from "./finding.ts";
 import { type LintCounts, type SessionEvents, SessionLint } from "./session.ts";
@@ -75,9 +75,17 @@ export class Linter {
 
   /** Starts linting a session: call before its greeting (the dialect's `attach` hook). */
   attach(conv: Conversation): void {
-    const session = new SessionLint(conv.info.id, this.#maxScan, this.#events);
-    this.#sessions.set(conv.info.id, session);
-    conv.observe(session);
+    conv.observe(this.observer(conv.info.id));
+  }
+
+  /**
+   * The observer that lints session `sessionId`, registered under that id; for an observer
+   * that hands a session's events on (src/lint/pending.ts). {@link attach} uses it.
+   */
+  observer(sessionId: number): Observer {
+    const session = new SessionLint(sessionId, this.#maxScan, this.#events);
+    this.#sessions.set(sessionId, session);
+    return session;
   }
 
   /**
@@ -149,16 +157,20 @@ export function summaryLine(sessionId: number, counts: LintCounts): string {
  * when empty (for the session line and a process total).
  */
 export function countsText(counts: LintCounts): string {
-  const parts: string[] = [];
+  // Once per session (its summary line): no arrays per severity.
+  const entries = Object.entries(counts) as [FindingId, number][];
+  let text = "";
   for (const severity of SEVERITIES) {
-    const ids = (Object.entries(counts) as [FindingId, number][])
-      .filter(([id]) => severityOf(id) === severity);
-    if (ids.length === 0) continue;
-    const n = ids.reduce((sum, [, k]) => sum + k, 0);
-    const names = ids.map(([id, k]) => (k > 1 ? `${id} ×${k}` : id)).join(", ");
-    parts.push(`${n} ${severity}${n === 1 ? "" : "s"} (${names})`);
+    let n = 0;
+    let names = "";
+    for (const [id, k] of entries) {
+      if (severityOf(id) !== severity) continue;
+      n += k;
+      names += `${names ? ", " : ""}${k > 1 ? `${id} ×${k}` : id}`;
+    }
+    if (names) text += `${text ? ", " : ""}${n} ${severity}${n === 1 ? "" : "s"} (${names})`;
   }
-  return parts.length ? parts.join(", ") : "clean";
+  return text || "clean";
 }
 
 /**

@@ -10,6 +10,18 @@ const IPV6 = /^\[IPv6:[0-9A-Fa-f:.]+\]$/i;
  * and test machines commonly have such names.
  */
 export function heloProblem(argument: string): string | null {
+  // A client says the same name in every session: the last answer is kept.
+  if (argument !== lastArgument) {
+    lastProblem = problemOf(argument);
+    lastArgument = argument;
+  }
+  return lastProblem;
+}
+
+let lastArgument: string | null = null;
+let lastProblem: string | null = null;
+
+function problemOf(argument: string): string | null {
   const arg = argument.trim();
   if (arg === "") return "no domain";
   if (arg.startsWith("[")) {

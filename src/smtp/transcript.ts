@@ -23,17 +23,47 @@ const SLICE = 8192;
 /** Characters a transcript keeps; later lines are counted, not kept (memory is bounded). */
 export const TRANSCRIPT_MAX_CHARS = 64 * 1024;
 
-/** A command line as text: without its line end, one char per byte (no byte is lost). */
-function lineText(line: Uint8Array): string {
+/** Where a command line's text ends: before its LF and a CR before that. */
+function textEnd(line: Uint8Array): number {
   let end = line.length;
   if (line[end - 1] === LF) end--;
   if (end > 0 && line[end - 1] === CR) end--;
-  // Whole slices at once: appending char by char leaves a tree of one-char strings behind.
+  return end;
+}
+
+/** `line[0, end)` as text, one char per byte (no byte is lost). */
+function lineText(line: Uint8Array, end: number): string {
+  // Whole slices at once: appending char by char leaves a tree of one-char strings behind,
+  // and spreading goes through the iterator (four times slower than apply, measured).
   let s = "";
   for (let i = 0; i < end; i += SLICE) {
-    s += String.fromCharCode(...line.subarray(i, Math.min(end, i + SLICE)));
+    const slice = line.subarray(i, Math.min(end, i + SLICE));
+    s += String.fromCharCode.apply(null, slice as unknown as number[]);
   }
   return s;
+}
+
+/** A line as kept: LF separates lines in the joined form (a reply line cannot carry one). */
+function escaped(text: string): string {
+  return text.includes("\n") ? text.replaceAll("\n", "\\n") : text;
+}
+
+/** One reply line as a transcript keeps it, with the length it counts for. */
+interface KeptLine {
+  readonly length: number;
+  readonly kept: string;
+}
+
+/** The kept lines of frozen replies (a dialect's constant ones), made once per reply. */
+const keptReplies = new WeakMap<Reply, { text: string; lines: readonly KeptLine[] }>();
+
+/** The lines of a frozen `reply` written as `text`, as a transcript keeps them. */
+function keptLines(reply: Reply, text: string): readonly KeptLine[] {
+  const known = keptReplies.get(reply);
+  if (known !== undefined && known.text === text) return known.lines;
+  const lines = text.split("\r\n").map((l) => ({ length: l.length, kept: "S" + escaped(l) }));
+  keptReplies.set(reply, { text, lines });
+  return lines;
 }
 
 function dataText(result: DataResult): string {
@@ -81,13 +111,22 @@ export class Transcript implements Observer {
   }
 
   #push(side: TranscriptLine["side"], text: string): void {
-    if (this.#chars + text.length > TRANSCRIPT_MAX_CHARS || !this.#live) {
+    if (!this.#fits(text.length)) return;
+    this.#keep(side, text);
+  }
+
+  /** Whether a line of `length` chars is kept; counts it as dropped if not. */
+  #fits(length: number): boolean {
+    if (this.#chars + length > TRANSCRIPT_MAX_CHARS || !this.#live) {
       this.#dropped++;
-      return;
+      return false;
     }
+    return true;
+  }
+
+  #keep(side: TranscriptLine["side"], text: string): void {
     this.#chars += text.length + 2;
-    // LF separates lines in the joined form; a reply line cannot carry one, but stay safe.
-    this.#live.push(side + (text.includes("\n") ? text.replaceAll("\n", "\\n") : text));
+    this.#live!.push(side + escaped(text));
   }
 
   open(session: SessionInfo): void {
@@ -95,10 +134,23 @@ export class Transcript implements Observer {
   }
 
   command(line: Uint8Array): void {
-    this.#push("C", lineText(line));
+    // The text is made only for a line that is kept: a long session's later lines are not.
+    const end = textEnd(line);
+    if (this.#fits(end)) this.#keep("C", lineText(line, end));
   }
 
-  reply(_reply: Reply, text: string): void {
+  reply(reply: Reply, text: string): void {
+    // A constant reply's lines are kept as made the first time (EHLO's, once per session).
+    if (Object.isFrozen(reply)) {
+      for (const line of keptLines(reply, text)) {
+        if (!this.#fits(line.length)) continue;
+        this.#chars += line.length + 2;
+        this.#live!.push(line.kept);
+      }
+      return;
+    }
+    // Most replies are one line: no array of one.
+    if (!text.includes("\n")) return this.#push("S", text);
     for (const line of text.split("\r\n")) this.#push("S", line);
   }
 
@@ -151,33 +203,45 @@ export class Transcript implements Observer {
  * server keeps bounded memory). `attach` goes into a dialect's hooks.
  */
 export class TranscriptStore {
+  /** A ring: once full, the next transcript replaces the oldest, at {@link #oldest}. */
   #kept: Transcript[] = [];
+  #oldest = 0;
+  /** How many are kept: `max` as a count (NaN keeps all, as a length compared with it did). */
+  readonly #cap: number;
 
-  constructor(readonly max = 100) {}
+  constructor(readonly max = 100) {
+    this.#cap = Number.isNaN(max) ? Infinity : Math.max(0, Math.floor(max));
+  }
 
   /** A new transcript for the session, observing `conversation`. */
   readonly attach = (conversation: { observe(o: Observer): unknown }): void => {
     const t = new Transcript();
-    this.#kept.push(t);
-    if (this.#kept.length > this.max) this.#kept.shift();
+    if (this.#kept.length < this.#cap) this.#kept.push(t);
+    else if (this.#cap > 0) {
+      this.#kept[this.#oldest] = t;
+      this.#oldest = (this.#oldest + 1) % this.#cap;
+    }
     conversation.observe(t);
   };
 
   /** The kept transcript of the session with this id (`Conversation.info.id`), if any. */
   get(sessionId: number): Transcript | undefined {
     // Newest first: a message is mostly looked up soon after its session.
-    for (let i = this.#kept.length - 1; i >= 0; i--) {
-      if (this.#kept[i].session?.id === sessionId) return this.#kept[i];
+    const n = this.#kept.length;
+    for (let k = 1; k <= n; k++) {
+      const t = this.#kept[(this.#oldest - k + n) % n];
+      if (t.session?.id === sessionId) return t;
     }
     return undefined;
   }
 
   /** Kept transcripts, oldest first. */
   list(): Transcript[] {
-    return [...this.#kept];
+    return [...this.#kept.slice(this.#oldest), ...this.#kept.slice(0, this.#oldest)];
   }
 
   clear(): void {
     this.#kept = [];
+    this.#oldest = 0;
   }
 }

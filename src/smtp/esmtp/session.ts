@@ -39,14 +39,28 @@ import { buildRecord, type SessionFacts, type Transaction } from "./transaction.
 /** A reply could not be written, or a read failed: the peer is gone. */
 class PeerGone extends Error {}
 
-/** `read`, with a failing wire read as {@link PeerGone}; a line cap or timeout stays itself. */
-async function input<T>(read: Promise<T>): Promise<T> {
-  try {
-    return await read;
-  } catch (e) {
-    if (e instanceof LineTooLongError || e instanceof TimeoutError) throw e;
-    throw new PeerGone();
-  }
+/** A failed read as the session sees it: {@link PeerGone}; a line cap or timeout stays itself. */
+function inputError(e: unknown): unknown {
+  return e instanceof LineTooLongError || e instanceof TimeoutError ? e : new PeerGone();
+}
+
+function rethrowInput(e: unknown): never {
+  throw inputError(e);
+}
+
+/**
+ * `read`, failing as {@link inputError} says. A `catch`, not an async function: one promise
+ * per read instead of an async function's promise and frame.
+ */
+function input<T>(read: Promise<T>): Promise<T> {
+  return read.catch(rethrowInput);
+}
+
+/** A reply was written: a handler's "read the next command". */
+const wrote = (): null => null;
+
+function replyFailed(): never {
+  throw new PeerGone();
 }
 
 /** Ends the session from deep inside a handler. */
@@ -58,6 +72,23 @@ class SessionOver extends Error {
 
 /** A line of an AUTH exchange was longer than the command-line cap (and was dropped). */
 class AuthLineTooLong extends Error {}
+
+/**
+ * The texts of frozen replies (the catalogue's, and the greeting and EHLO replies made once
+ * per config): built once, and the same string each time, so the seam's cache of encoded
+ * replies finds it without hashing a new string.
+ */
+const frozenTexts = new WeakMap<Reply, string>();
+
+function textOf(reply: Reply): string {
+  if (!Object.isFrozen(reply)) return replyText(reply);
+  let text = frozenTexts.get(reply);
+  if (text === undefined) frozenTexts.set(reply, text = replyText(reply));
+  return text;
+}
+
+/** Replies that depend only on the config (EHLO's also on the session's TLS), by config. */
+const configReplies = new WeakMap<EsmtpConfig, Map<string, Reply>>();
 
 /** What a handler returns: `null` to read the next command, or how the session ends. */
 type Next = EsmtpSessionEnd | null;
@@ -136,9 +167,21 @@ export class EsmtpSession {
   }
 
   async #converse(): Promise<EsmtpSessionEnd> {
-    await this.#send(greetingReply(this.cfg.hostname, this.cfg.greetingText));
+    await this.#send(
+      this.#configReply("greeting", () => greetingReply(this.cfg.hostname, this.cfg.greetingText)),
+    );
     for (;;) {
-      const line = await this.#readCommand();
+      // Read here, not in a method of its own: an async call per command is a promise and
+      // a frame more.
+      let line: Uint8Array | "too-long" | null;
+      try {
+        line = await this.#conv.readCommand();
+        // A final fragment without a line end: the client has gone, nothing to answer.
+        if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) line = null;
+      } catch (e) {
+        if (!(e instanceof LineTooLongError)) throw inputError(e);
+        line = await this.#dropTooLong();
+      }
       let next: Next;
       if (line === null) return this.ctx.closed.aborted ? "closed" : "eof";
       if (line === "too-long") next = await this.#refuse(REPLY.lineTooLong);
@@ -147,16 +190,8 @@ export class EsmtpSession {
     }
   }
 
-  /** The next command line; a line over the cap is dropped whole and reported once. */
-  async #readCommand(): Promise<Uint8Array | "too-long" | null> {
-    try {
-      const line = await input(this.#conv.readCommand());
-      // A final fragment without a line end: the client has gone, nothing to answer.
-      if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) return null;
-      return line;
-    } catch (e) {
-      if (!(e instanceof LineTooLongError)) throw e;
-    }
+  /** A command line over the cap: dropped whole, and reported once. */
+  async #dropTooLong(): Promise<"too-long" | null> {
     const dropped = await input(this.#conv.reader.dropLine());
     return dropped === null || this.#idle.expired ? null : "too-long";
   }
@@ -173,19 +208,28 @@ export class EsmtpSession {
   }
 
   #text(reply: Reply): string {
-    return replyText(this.#sent(reply));
+    return textOf(this.#sent(reply));
   }
 
-  /** Writes `reply`; resolves to `null` (a handler's "read the next command") once written. */
-  async #send(reply: Reply): Promise<null> {
-    const sent = this.#sent(reply);
+  /**
+   * Writes `reply`; resolves to `null` (a handler's "read the next command") once written.
+   * Not an async function: one reply per command, each saving an async function's frame.
+   */
+  #send(reply: Reply): Promise<null> {
+    let sent: Reply;
+    try {
+      sent = this.#sent(reply);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let written: Promise<void>;
     try {
       // The Reply goes along, so observers need not parse the text back.
-      await this.#conv.reply(replyText(sent), sent);
+      written = this.#conv.reply(textOf(sent), sent);
     } catch {
-      throw new PeerGone();
+      return Promise.reject(new PeerGone());
     }
-    return null;
+    return written.then(wrote, replyFailed);
   }
 
   /** Answers a refused command: counted, and one too many ends the session instead. */
@@ -207,19 +251,16 @@ export class EsmtpSession {
   // ---------------------------------------------------------------------------------------
   // The guard and the verbs
 
-  async #command(line: Uint8Array): Promise<Next> {
+  /**
+   * Not an async function: a handler's promise is handed on as it is, where an async
+   * function would wrap it in one more (and take two more turns to settle).
+   */
+  #command(line: Uint8Array): Promise<Next> {
     const { text, end, bareCr } = commandLine(line);
-    if (this.#early?.seen) {
-      await this.#send(earlyTalkerReply(this.cfg.hostname));
-      return "early";
-    }
-    if (isHttpRequest(text)) {
-      await this.#send(REPLY.http);
-      return "http";
-    }
+    if (this.#early?.seen) return this.#sendAndEnd(earlyTalkerReply(this.cfg.hostname), "early");
+    if (isHttpRequest(text)) return this.#sendAndEnd(REPLY.http, "http");
     if (this.ctx.stopping.aborted) {
-      await this.#send(shuttingDownReply(this.cfg.hostname));
-      return "closed";
+      return this.#sendAndEnd(shuttingDownReply(this.cfg.hostname), "closed");
     }
     if (this.cfg.bareLineEndings === "reject" && (end !== "crlf" || bareCr)) {
       return this.#refuse(end !== "crlf" ? REPLY.bareLf : REPLY.bareCr);
@@ -251,8 +292,7 @@ export class EsmtpSession {
         return this.#answer(REPLY.ok);
       case "QUIT":
         if (arg) return this.#refuse(REPLY.syntaxQuit);
-        await this.#send(REPLY.bye);
-        return "quit";
+        return this.#sendAndEnd(REPLY.bye, "quit");
       case "VRFY":
         return this.#answer(arg ? REPLY.vrfy : REPLY.syntaxVrfy);
       case "EXPN":
@@ -265,6 +305,12 @@ export class EsmtpSession {
         return this.#auth(arg);
     }
     return this.#refuse(REPLY.unrecognized);
+  }
+
+  /** Answers `reply`, then the session ends as `end`. */
+  async #sendAndEnd(reply: Reply, end: EsmtpSessionEnd): Promise<Next> {
+    await this.#send(reply);
+    return end;
   }
 
   /** An extension is on (not disabled; BINARYMIME needs CHUNKING). */
@@ -309,7 +355,19 @@ export class EsmtpSession {
     this.#helo = arg;
     this.#heloVerb = verb;
     const host = this.cfg.hostname;
-    return this.#answer(verb === "HELO" ? heloReply(host) : ehloReply(host, this.#extensions()));
+    if (verb === "HELO") return this.#answer(this.#configReply("helo", () => heloReply(host)));
+    // The extensions offered vary only with TLS: on already, or possible.
+    const key = this.#tls ? "ehlo-tls" : this.#canStartTls ? "ehlo-starttls" : "ehlo";
+    return this.#answer(this.#configReply(key, () => ehloReply(host, this.#extensions())));
+  }
+
+  /** The reply `make` gives, made once for this session's config under `key`. */
+  #configReply(key: string, make: () => Reply): Reply {
+    let replies = configReplies.get(this.cfg);
+    if (!replies) configReplies.set(this.cfg, replies = new Map());
+    let reply = replies.get(key);
+    if (!reply) replies.set(key, reply = make());
+    return reply;
   }
 
   #mail(arg: string): Promise<Next> {
@@ -470,18 +528,19 @@ export class EsmtpSession {
   }
 
   #facts(): SessionFacts {
-    return {
-      sessionId: this.#conv.info.id,
-      helo: this.#helo,
-      ...(this.#heloVerb && { heloVerb: this.#heloVerb }),
-      remoteAddress: this.ctx.remote,
-      localAddress: this.ctx.local,
-      sessionStartedAt: this.#startedAt,
-      tls: this.#tls,
-      ...(this.ctx.tls && { tlsSession: this.ctx.tls }),
-      ...(this.#authUser !== undefined &&
-        { authUser: this.#authUser, authMechanism: this.#authMechanism }),
-    };
+    // Built key by key, not by spreading conditional objects (a per-message cost).
+    const facts: SessionFacts = { sessionId: this.#conv.info.id, helo: this.#helo } as SessionFacts;
+    if (this.#heloVerb) facts.heloVerb = this.#heloVerb;
+    facts.remoteAddress = this.ctx.remote;
+    facts.localAddress = this.ctx.local;
+    facts.sessionStartedAt = this.#startedAt;
+    facts.tls = this.#tls;
+    if (this.ctx.tls) facts.tlsSession = this.ctx.tls;
+    if (this.#authUser !== undefined) {
+      facts.authUser = this.#authUser;
+      facts.authMechanism = this.#authMechanism;
+    }
+    return facts;
   }
 
   async #starttls(arg: string): Promise<Next> {

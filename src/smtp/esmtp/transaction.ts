@@ -37,8 +37,8 @@ export function buildRecord(
   session: SessionFacts,
   receivedAt: Date,
 ): ReceivedMessage {
-  const { authUser, authMechanism, tlsSession, heloVerb } = session;
-  return {
+  // Built key by key in the record's key order, not by spreading conditional objects.
+  const record = {
     sessionId: session.sessionId,
     from: tx.from,
     to: tx.to,
@@ -51,11 +51,17 @@ export function buildRecord(
     receivedAt,
     sessionStartedAt: session.sessionStartedAt,
     tls: session.tls,
-    ...(tlsSession && { tlsSession }),
-    ...(authUser !== undefined && { authUser, authMechanism }),
-    ...(heloVerb && { heloVerb }),
-    transport,
-    ...(tx.mail.body && { bodyType: tx.mail.body }),
-    smtpUtf8: tx.mail.smtpUtf8,
-  };
+  } as Writable<ReceivedMessage>;
+  if (session.tlsSession) record.tlsSession = session.tlsSession;
+  if (session.authUser !== undefined) {
+    record.authUser = session.authUser;
+    record.authMechanism = session.authMechanism;
+  }
+  if (session.heloVerb) record.heloVerb = session.heloVerb;
+  record.transport = transport;
+  if (tx.mail.body) record.bodyType = tx.mail.body;
+  record.smtpUtf8 = tx.mail.smtpUtf8;
+  return record;
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };

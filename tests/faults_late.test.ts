@@ -1,0 +1,48 @@
+// serve attaches fault rules to its sessions only once a rule exists (src/faults/session.ts,
+// LateFaults): a rule added while a session runs acts on that session's next command, and a
+// greylist rule still knows the sender given before any rule existed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ServeServer } from "../src/api/serve.ts";
+import { RawClient } from "./helpers/raw_client.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
+
+test("faults: a rule added during a session acts on its next command, with its earlier sender", async () => {
+  const clock = new FakeClock();
+  await using server = await ServeServer.start({ http: false, clock });
+  const client = await RawClient.connect(server.port);
+  await client.readReply();
+  await client.send("EHLO client.example\r\n");
+  await client.readReply();
+  await client.send("MAIL FROM:<Sender@Example.com>\r\n");
+  assert.equal(await client.readReply(), "250 2.1.0 Ok\r\n");
+  server.faults.add("rcpt => greylist 60");
+  await client.send("RCPT TO:<b@example.com>\r\n");
+  assert.equal(
+    await client.readReply(),
+    "451 4.7.1 Greylisted, try again in 60 seconds\r\n",
+  );
+  // A second session from the same client and sender, 20 s later: the same triple.
+  clock.advance(20_000);
+  const again = await RawClient.connect(server.port);
+  await again.readReply();
+  await again.send("EHLO client.example\r\nMAIL FROM:<sender@example.com>\r\n");
+  await again.readReply();
+  await again.readReply();
+  await again.send("RCPT TO:<B@example.com>\r\n");
+  assert.equal(await again.readReply(), "451 4.7.1 Greylisted, try again in 40 seconds\r\n");
+  server.faults.clear();
+  await client.send("RCPT TO:<b@example.com>\r\nQUIT\r\n");
+  assert.equal(await client.readReply(), "250 2.1.5 Ok\r\n");
+  assert.equal(await client.readReply(), "221 2.0.0 Bye\r\n");
+  await client.closed();
+  again.end();
+});
+
+test("faults: a connect rule added before a session opens holds its greeting", async () => {
+  await using server = await ServeServer.start({ http: false });
+  server.faults.add("connect => 554 5.3.2 Not now");
+  const client = await RawClient.connect(server.port);
+  assert.equal(await client.readReply(), "554 5.3.2 Not now\r\n");
+  await client.closed();
+});
