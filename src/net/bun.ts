@@ -4,7 +4,7 @@
  */
 import { ChunkQueue } from "./chunk_queue.ts";
 import { errnoCode } from "./errno.ts";
-import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
+import { fdShortage, fdShortageError, probeFds, watchFds } from "./fd_probe.ts";
 import {
   AcceptError,
   addressOf,
@@ -144,8 +144,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
         w.resolve(conn);
       } else ready.push(conn);
       // The next accept would fail and Bun would retry it in a busy loop: stop listening now.
-      const code = fdShortage();
-      if (code) suspend(code);
+      probeFds(suspend);
     },
     data(s, d) {
       s.data?.queue.push(d);

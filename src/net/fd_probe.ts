@@ -5,19 +5,34 @@
  * also silently. The transports ask this instead after each accepted connection, and stop
  * listening before the kernel's accept would fail; and, for descriptors taken by anything else
  * (files, pipes to commands), every {@link WATCH_INTERVAL_MS}.
+ *
+ * `node:fs` is loaded on first need, after the first accepted connection's turn: its first
+ * import costs Bun ~2 ms, which every start would otherwise pay before its first greeting.
  */
-import { closeSync, openSync } from "node:fs";
-import { clearInterval, setInterval } from "node:timers";
 import { AcceptError } from "./types.ts";
+
+type Fs = Pick<typeof import("node:fs"), "openSync" | "closeSync">;
+
+let fs: Fs | null = null;
+let loading: Promise<Fs> | null = null;
+
+/** node:fs, imported once, in a later turn than the caller's (so its greeting goes out first). */
+function loadFs(): Promise<Fs> {
+  return loading ??= new Promise((later) => setTimeout(later, 0))
+    .then(() => import("node:fs"))
+    .then((m) => fs = m);
+}
 
 /**
  * `null` while `count` more descriptors can be opened, else the errno (`EMFILE`: this process
- * is at its limit; `ENFILE`: the system is).
+ * is at its limit; `ENFILE`: the system is). Also `null` until a probe has loaded node:fs
+ * ({@link probeFds}, {@link watchFds}); a shortage is only ever reported by a loaded one.
  */
 export function fdShortage(count = 1): string | null {
+  if (!fs) return null;
   const opened: number[] = [];
   try {
-    while (opened.length < count) opened.push(openSync("/dev/null", "r"));
+    while (opened.length < count) opened.push(fs.openSync("/dev/null", "r"));
     return null;
   } catch (e) {
     const code = (e as { code?: unknown }).code;
@@ -25,8 +40,21 @@ export function fdShortage(count = 1): string | null {
     // No /dev/null (a sandbox, another OS): no way to tell, so no shortage is assumed.
     return null;
   } finally {
-    for (const fd of opened) closeSync(fd);
+    for (const fd of opened) fs.closeSync(fd);
   }
+}
+
+/**
+ * Calls `onShortage` with the errno if no descriptor is free: at once, or (the first times)
+ * once node:fs has loaded.
+ */
+export function probeFds(onShortage: (code: string) => void): void {
+  if (!fs) {
+    loadFs().then(() => probeFds(onShortage));
+    return;
+  }
+  const code = fdShortage();
+  if (code) onShortage(code);
 }
 
 /** What accept() reports while a transport does not listen for want of descriptors. */
@@ -38,15 +66,25 @@ export function fdShortageError(code: string): AcceptError {
 /** How long a shortage not caused by an accept may go unnoticed (and Bun spin) at most. */
 export const WATCH_INTERVAL_MS = 1000;
 
+/** Bun's and Node's timers (Deno's are numbers and have no transport here that uses this). */
+interface Timer {
+  unref(): void;
+}
+
 /**
  * Probes every {@link WATCH_INTERVAL_MS} and calls `onShortage` with the errno when no
  * descriptor is free. Returns the function that stops it. Never keeps the process alive.
  */
 export function watchFds(onShortage: (code: string) => void): () => void {
-  const timer = setInterval(() => {
-    const code = fdShortage();
-    if (code) onShortage(code);
-  }, WATCH_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  let watching = true;
+  // The global timer, not node:timers: that import alone costs Bun ~0.5 ms of start-up.
+  const timer = setInterval(
+    () => probeFds((code) => watching && onShortage(code)),
+    WATCH_INTERVAL_MS,
+  );
+  (timer as unknown as Timer).unref();
+  return () => {
+    watching = false;
+    clearInterval(timer);
+  };
 }

@@ -4,7 +4,7 @@
  */
 import * as net from "node:net";
 import { errnoCode } from "./errno.ts";
-import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
+import { fdShortage, fdShortageError, probeFds, watchFds } from "./fd_probe.ts";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
 import { serverTls } from "./tls.ts";
 import {
@@ -42,8 +42,7 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
     if (closed) conn.close();
     else if (waiters.length > 0) waiters.shift()!.resolve(conn);
     else backlog.push(conn);
-    const code = closed ? null : fdShortage();
-    if (code) suspend(code);
+    if (!closed) probeFds(suspend);
   };
 
   let server: net.Server;
