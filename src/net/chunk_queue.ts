@@ -11,9 +11,9 @@ export class ChunkQueue {
   #ended = false;
   #paused = false;
 
+  /** `source` is paused past `highWater` queued bytes and resumed below half of it. */
   constructor(
-    private readonly pause: () => void,
-    private readonly resume: () => void,
+    private readonly source: { pause(): void; resume(): void },
     private readonly highWater = 256 * 1024,
   ) {}
 
@@ -29,7 +29,7 @@ export class ChunkQueue {
     this.#bytes += chunk.length;
     if (!this.#paused && this.#bytes > this.highWater) {
       this.#paused = true;
-      this.pause();
+      this.source.pause();
     }
   }
 
@@ -49,7 +49,7 @@ export class ChunkQueue {
       this.#bytes -= chunk.length;
       if (this.#paused && this.#bytes <= this.highWater / 2) {
         this.#paused = false;
-        this.resume();
+        this.source.resume();
       }
       return Promise.resolve(chunk);
     }
