@@ -4,7 +4,7 @@
  */
 import { ChunkQueue } from "./chunk_queue.ts";
 import { errnoCode } from "./errno.ts";
-import { fdShortage, fdShortageError, probeFds, watchFds } from "./fd_probe.ts";
+import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
 import {
   AcceptError,
   type Address,
@@ -131,7 +131,13 @@ class BunConn implements Conn {
 export function listenBun(opts: ListenOptions): Promise<Listener> {
   const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
   const ready: BunConn[] = [];
-  let waiter: { resolve(c: Conn | null): void; reject(e: Error): void } | null = null;
+  /** The pending accept(): its promise's functions, kept apart (no object per connection). */
+  let waiting: ((c: Conn | null) => void) | null = null;
+  let failWaiting: ((e: Error) => void) | null = null;
+  const park = (resolve: (c: Conn | null) => void, reject: (e: Error) => void) => {
+    waiting = resolve;
+    failWaiting = reject;
+  };
   let closed = false;
   /** Set while not listening for want of file descriptors: the errno. */
   let shortage: string | null = null;
@@ -145,13 +151,14 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
       s.setNoDelay?.(true);
       const conn = new BunConn(s, local);
       s.data = conn;
-      if (waiter) {
-        const w = waiter;
-        waiter = null;
-        w.resolve(conn);
+      const w = waiting;
+      if (w) {
+        waiting = failWaiting = null;
+        w(conn);
       } else ready.push(conn);
       // The next accept would fail and Bun would retry it in a busy loop: stop listening now.
-      probeFds(suspend);
+      const code = fdShortage();
+      if (code) suspend(code);
     },
     data(s, d) {
       s.data?.queue.push(d);
@@ -197,9 +204,9 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     unwatch();
     server.stop(false);
     const error = fdShortageError(code);
-    const w = waiter;
-    waiter = null;
-    if (w) w.reject(error);
+    const fail = failWaiting;
+    waiting = failWaiting = null;
+    if (fail) fail(error);
     else unreported = error;
   }
 
@@ -238,7 +245,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
         const failed = resume();
         if (failed) return Promise.reject(failed);
       }
-      return new Promise<Conn | null>((resolve, reject) => waiter = { resolve, reject });
+      return new Promise<Conn | null>(park);
     },
     close() {
       if (closed) return;
@@ -246,8 +253,9 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
       unwatch();
       if (!shortage) server.stop(false);
       for (const c of ready.splice(0)) c.close();
-      waiter?.resolve(null);
-      waiter = null;
+      const w = waiting;
+      waiting = failWaiting = null;
+      w?.(null);
     },
   });
 }

@@ -1,8 +1,8 @@
 /**
  * Push-to-pull adapter for the Bun transport, whose runtime delivers data by callback (the
- * `node:stream` transports pull through StreamConn instead): chunks queue until `read()` asks. The queue pauses the source past `highWater`
- * bytes, so a client that sends faster than the session reads meets TCP backpressure
- * instead of growing our memory.
+ * `node:stream` transports pull through StreamConn instead): chunks queue until `read()`
+ * asks. The queue pauses the source past `highWater` bytes, so a client that sends faster than
+ * the session reads meets TCP backpressure instead of growing our memory.
  */
 export class ChunkQueue {
   #chunks: Uint8Array[] = [];
@@ -54,6 +54,11 @@ export class ChunkQueue {
       return Promise.resolve(chunk);
     }
     if (this.#ended) return Promise.resolve(null);
-    return new Promise((resolve) => this.#waiter = resolve);
+    return new Promise(this.#park);
   }
+
+  /** The executor of every waiting read: one per queue, not a closure per read. */
+  readonly #park = (resolve: (chunk: Uint8Array | null) => void): void => {
+    this.#waiter = resolve;
+  };
 }

@@ -6,8 +6,10 @@
  * listening before the kernel's accept would fail; and, for descriptors taken by anything else
  * (files, pipes to commands), every {@link WATCH_INTERVAL_MS}.
  *
- * `node:fs` is loaded on first need, after the first accepted connection's turn: its first
- * import costs Bun ~2 ms, which every start would otherwise pay before its first greeting.
+ * The probe needs `node:fs`, whose first import costs Bun ~2 ms: a transport that has not
+ * loaded it ({@link loadFdProbe}) has it loaded after its first accepted connection's turn,
+ * so that the first greeting does not wait for it. Until then no accept is probed; the watch
+ * covers those first milliseconds as it covers descriptors taken by anything else.
  */
 import { AcceptError } from "./types.ts";
 
@@ -16,8 +18,13 @@ type Fs = Pick<typeof import("node:fs"), "openSync" | "closeSync">;
 let fs: Fs | null = null;
 let loading: Promise<Fs> | null = null;
 
-/** node:fs, imported once, in a later turn than the caller's (so its greeting goes out first). */
-function loadFs(): Promise<Fs> {
+/** Loads what the probe needs now (a transport for which node:fs costs nothing more). */
+export async function loadFdProbe(): Promise<void> {
+  await (loading ??= import("node:fs").then((m) => fs = m));
+}
+
+/** Loads what the probe needs in a later turn than the caller's, once. */
+function loadLater(): Promise<Fs> {
   return loading ??= new Promise((later) => setTimeout(later, 0))
     .then(() => import("node:fs"))
     .then((m) => fs = m);
@@ -25,11 +32,14 @@ function loadFs(): Promise<Fs> {
 
 /**
  * `null` while `count` more descriptors can be opened, else the errno (`EMFILE`: this process
- * is at its limit; `ENFILE`: the system is). Also `null` until a probe has loaded node:fs
- * ({@link probeFds}, {@link watchFds}); a shortage is only ever reported by a loaded one.
+ * is at its limit; `ENFILE`: the system is). Also `null` before the probe is loaded (the first
+ * call loads it, see above).
  */
 export function fdShortage(count = 1): string | null {
-  if (!fs) return null;
+  if (!fs) {
+    loadLater();
+    return null;
+  }
   const opened: number[] = [];
   try {
     while (opened.length < count) opened.push(fs.openSync("/dev/null", "r"));
@@ -44,19 +54,6 @@ export function fdShortage(count = 1): string | null {
   }
 }
 
-/**
- * Calls `onShortage` with the errno if no descriptor is free: at once, or (the first times)
- * once node:fs has loaded.
- */
-export function probeFds(onShortage: (code: string) => void): void {
-  if (!fs) {
-    loadFs().then(() => probeFds(onShortage));
-    return;
-  }
-  const code = fdShortage();
-  if (code) onShortage(code);
-}
-
 /** What accept() reports while a transport does not listen for want of descriptors. */
 export function fdShortageError(code: string): AcceptError {
   const who = code === "ENFILE" ? "the system" : "the process";
@@ -66,7 +63,7 @@ export function fdShortageError(code: string): AcceptError {
 /** How long a shortage not caused by an accept may go unnoticed (and Bun spin) at most. */
 export const WATCH_INTERVAL_MS = 1000;
 
-/** Bun's and Node's timers (Deno's are numbers and have no transport here that uses this). */
+/** Bun's and Node's timers (the transports that use this run there). */
 interface Timer {
   unref(): void;
 }
@@ -77,11 +74,12 @@ interface Timer {
  */
 export function watchFds(onShortage: (code: string) => void): () => void {
   let watching = true;
+  const probe = () => {
+    const code = fdShortage();
+    if (code && watching) onShortage(code);
+  };
   // The global timer, not node:timers: that import alone costs Bun ~0.5 ms of start-up.
-  const timer = setInterval(
-    () => probeFds((code) => watching && onShortage(code)),
-    WATCH_INTERVAL_MS,
-  );
+  const timer = setInterval(() => fs ? probe() : loadLater().then(probe), WATCH_INTERVAL_MS);
   (timer as unknown as Timer).unref();
   return () => {
     watching = false;

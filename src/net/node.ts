@@ -4,7 +4,7 @@
  */
 import * as net from "node:net";
 import { errnoCode } from "./errno.ts";
-import { fdShortage, fdShortageError, probeFds, watchFds } from "./fd_probe.ts";
+import { fdShortage, fdShortageError, loadFdProbe, watchFds } from "./fd_probe.ts";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
 import { serverTls } from "./tls.ts";
 import {
@@ -42,9 +42,11 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
     if (closed) conn.close();
     else if (waiters.length > 0) waiters.shift()!.resolve(conn);
     else backlog.push(conn);
-    if (!closed) probeFds(suspend);
+    const code = closed ? null : fdShortage();
+    if (code) suspend(code);
   };
 
+  await loadFdProbe(); // node:net has loaded node:fs already: every accept is probed
   let server: net.Server;
   try {
     server = await startServer(opts.hostname, opts.port, onConnection);
