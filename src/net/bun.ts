@@ -7,6 +7,7 @@ import { errnoCode } from "./errno.ts";
 import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
 import {
   AcceptError,
+  type Address,
   addressOf,
   type Conn,
   ConnClosedError,
@@ -49,6 +50,9 @@ interface BunApi {
   ): BunServer;
 }
 
+/** What write() returns for bytes the socket took at once: one settled promise for all. */
+const WRITTEN: Promise<void> = Promise.resolve();
+
 class BunConn implements Conn {
   readonly remote;
   readonly local;
@@ -58,12 +62,15 @@ class BunConn implements Conn {
   /** Set by startTls(): queued and later bytes belong to the TLS layer, read() ends. */
   #upgraded = false;
 
-  constructor(private readonly socket: BunSocket) {
+  /** `local`: the listener's own address when it is one (see {@link fixedLocal}). */
+  constructor(private readonly socket: BunSocket, local: Address | null) {
     // Read once, at accept: the bytes of a client that has reset are still to be read, but
     // from then on the kernel no longer tells its address.
     this.remote = addressOf(socket.remoteAddress, socket.remotePort);
-    this.local = addressOf(socket.localAddress, socket.localPort);
-    this.queue = new ChunkQueue(() => socket.pause(), () => socket.resume());
+    this.local = local
+      ? { hostname: local.hostname, port: local.port }
+      : addressOf(socket.localAddress, socket.localPort);
+    this.queue = new ChunkQueue(socket);
   }
 
   read(): Promise<Uint8Array | null> {
@@ -85,7 +92,7 @@ class BunConn implements Conn {
   write(data: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(new ConnClosedError());
     const n = this.socket.write(data);
-    if (n === data.length) return Promise.resolve();
+    if (n === data.length) return WRITTEN;
     if (n < 0) return Promise.reject(new ConnClosedError());
     // Partial write: the rest goes out on the next drain.
     return new Promise((resolve, reject) => {
@@ -124,7 +131,13 @@ class BunConn implements Conn {
 export function listenBun(opts: ListenOptions): Promise<Listener> {
   const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
   const ready: BunConn[] = [];
-  let waiter: { resolve(c: Conn | null): void; reject(e: Error): void } | null = null;
+  /** The pending accept(): its promise's functions, kept apart (no object per connection). */
+  let waiting: ((c: Conn | null) => void) | null = null;
+  let failWaiting: ((e: Error) => void) | null = null;
+  const park = (resolve: (c: Conn | null) => void, reject: (e: Error) => void) => {
+    waiting = resolve;
+    failWaiting = reject;
+  };
   let closed = false;
   /** Set while not listening for want of file descriptors: the errno. */
   let shortage: string | null = null;
@@ -136,12 +149,12 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
   const handlers: BunHandlers = {
     open(s) {
       s.setNoDelay?.(true);
-      const conn = new BunConn(s);
+      const conn = new BunConn(s, local);
       s.data = conn;
-      if (waiter) {
-        const w = waiter;
-        waiter = null;
-        w.resolve(conn);
+      const w = waiting;
+      if (w) {
+        waiting = failWaiting = null;
+        w(conn);
       } else ready.push(conn);
       // The next accept would fail and Bun would retry it in a busy loop: stop listening now.
       const code = fdShortage();
@@ -179,6 +192,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     return Promise.reject(new ListenError((e as Error).message, errnoCode(e)));
   }
   const addr = { hostname: server.hostname, port: server.port };
+  const local = fixedLocal(addr);
   let unwatch = watchFds(suspend);
   /**
    * Closes the listening socket (sessions keep running); clients are refused until
@@ -190,9 +204,9 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     unwatch();
     server.stop(false);
     const error = fdShortageError(code);
-    const w = waiter;
-    waiter = null;
-    if (w) w.reject(error);
+    const fail = failWaiting;
+    waiting = failWaiting = null;
+    if (fail) fail(error);
     else unreported = error;
   }
 
@@ -231,7 +245,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
         const failed = resume();
         if (failed) return Promise.reject(failed);
       }
-      return new Promise<Conn | null>((resolve, reject) => waiter = { resolve, reject });
+      return new Promise<Conn | null>(park);
     },
     close() {
       if (closed) return;
@@ -239,8 +253,21 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
       unwatch();
       if (!shortage) server.stop(false);
       for (const c of ready.splice(0)) c.close();
-      waiter?.resolve(null);
-      waiter = null;
+      const w = waiting;
+      waiting = failWaiting = null;
+      w?.(null);
     },
   });
 }
+
+/**
+ * The local address of every connection a listener on `addr` accepts, when it is `addr`
+ * itself (a listener on one IPv4 address): asking the kernel costs two system calls per
+ * connection. `null` for a wildcard or IPv6 listener, whose connections are asked.
+ */
+function fixedLocal(addr: Address): Address | null {
+  return IPV4.test(addr.hostname) && addr.hostname !== "0.0.0.0" ? addr : null;
+}
+
+/** A dotted quad as the kernel writes it (no leading zeros), so the text is the same. */
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;

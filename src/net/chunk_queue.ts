@@ -1,8 +1,8 @@
 /**
  * Push-to-pull adapter for the Bun transport, whose runtime delivers data by callback (the
- * `node:stream` transports pull through StreamConn instead): chunks queue until `read()` asks. The queue pauses the source past `highWater`
- * bytes, so a client that sends faster than the session reads meets TCP backpressure
- * instead of growing our memory.
+ * `node:stream` transports pull through StreamConn instead): chunks queue until `read()`
+ * asks. The queue pauses the source past `highWater` bytes, so a client that sends faster than
+ * the session reads meets TCP backpressure instead of growing our memory.
  */
 export class ChunkQueue {
   #chunks: Uint8Array[] = [];
@@ -11,9 +11,9 @@ export class ChunkQueue {
   #ended = false;
   #paused = false;
 
+  /** `source` is paused past `highWater` queued bytes and resumed below half of it. */
   constructor(
-    private readonly pause: () => void,
-    private readonly resume: () => void,
+    private readonly source: { pause(): void; resume(): void },
     private readonly highWater = 256 * 1024,
   ) {}
 
@@ -29,7 +29,7 @@ export class ChunkQueue {
     this.#bytes += chunk.length;
     if (!this.#paused && this.#bytes > this.highWater) {
       this.#paused = true;
-      this.pause();
+      this.source.pause();
     }
   }
 
@@ -49,11 +49,16 @@ export class ChunkQueue {
       this.#bytes -= chunk.length;
       if (this.#paused && this.#bytes <= this.highWater / 2) {
         this.#paused = false;
-        this.resume();
+        this.source.resume();
       }
       return Promise.resolve(chunk);
     }
     if (this.#ended) return Promise.resolve(null);
-    return new Promise((resolve) => this.#waiter = resolve);
+    return new Promise(this.#park);
   }
+
+  /** The executor of every waiting read: one per queue, not a closure per read. */
+  readonly #park = (resolve: (chunk: Uint8Array | null) => void): void => {
+    this.#waiter = resolve;
+  };
 }

@@ -4,7 +4,7 @@
  */
 import * as net from "node:net";
 import { errnoCode } from "./errno.ts";
-import { fdShortage, fdShortageError, watchFds } from "./fd_probe.ts";
+import { fdShortage, fdShortageError, loadFdProbe, watchFds } from "./fd_probe.ts";
 import { endThenDestroy, StreamConn } from "./stream_conn.ts";
 import { serverTls } from "./tls.ts";
 import {
@@ -46,6 +46,7 @@ export async function listenNode(opts: ListenOptions): Promise<Listener> {
     if (code) suspend(code);
   };
 
+  await loadFdProbe(); // node:net has loaded node:fs already: every accept is probed
   let server: net.Server;
   try {
     server = await startServer(opts.hostname, opts.port, onConnection);

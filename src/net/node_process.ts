@@ -1,6 +1,8 @@
-/** {@link ProcessHost} on `node:process` (Bun, Node). */
-import process from "node:process";
+/** {@link ProcessHost} on Node's `process` (Bun, Node). */
 import type { ProcessHost } from "./runtime.ts";
+
+/** The global both runtimes define; importing `node:process` costs Bun ~0.2 ms of each start. */
+const process = (globalThis as unknown as { process: NodeJS.Process }).process;
 
 export function nodeProcess(): ProcessHost {
   const stream = (fd: 1 | 2) => fd === 1 ? process.stdout : process.stderr;

@@ -54,7 +54,7 @@ export type HostSignal =
 /**
  * What the command line needs from its process. On Deno it is built on `Deno.*` because the
  * first use of `node:process` sets up Deno's Node compatibility layer, ~9 ms of every start
- * (docs/benchmarks.md); elsewhere it is `node:process`.
+ * (docs/benchmarks.md); elsewhere it is Node's global `process`.
  */
 export interface ProcessHost {
   /** The arguments after the script (after the executable, when compiled). */

@@ -17,7 +17,6 @@ import {
   parseGoFlags,
 } from "../../flags/goflag.ts";
 import type { PersonaHttpApi } from "../../http/persona_api.ts";
-import { smtpmockJson, smtpmockRaw } from "../../http/smtpmock_json.ts";
 import { goFatalLine, goLogLine } from "../../log/gostyle.ts";
 import { ListenError } from "../../net/types.ts";
 import { hostPort } from "../../smtp/reply.ts";
@@ -150,6 +149,7 @@ export async function smtpmockMain(argv: string[], io: ProgramIO): Promise<numbe
   }
   let api: PersonaHttpApi | null = null;
   if (apiAt && persona && capture) {
+    const { smtpmockJson, smtpmockRaw } = await import("../../http/smtpmock_json.ts");
     try {
       api = await persona.startPersonaHttpApi({
         ...apiAt,
