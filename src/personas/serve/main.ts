@@ -5,9 +5,7 @@
 import { flushOutput, onStopSignals, type ProgramIO } from "../../cli/io.ts";
 import { ListenError } from "../../net/types.ts";
 import type { LogLevel } from "../../smtp/session.ts";
-// Static: the persona and the server load as one graph (one chunk in the binary), one
-// dynamic import before listening instead of two; a usage error loads the server unused.
-import { ServeServer } from "../../api/serve.ts";
+import type { ServeServer } from "../../api/serve.ts";
 import { parseServeArgs, type ServeSettings } from "./flags.ts";
 import { FileArgumentError, serveOptions } from "./options.ts";
 import { EXIT, SERVE_HELP, SERVE_VERSION } from "./texts.ts";
@@ -30,6 +28,9 @@ export function startLine(server: ServeServer, s: ServeSettings): string {
 
 /** Runs the persona; resolves with the exit status. */
 export async function serveMain(argv: string[], io: ProgramIO): Promise<number> {
+  // The server's modules load while the command line is read (unused after a usage error).
+  const serveModule = import("../../api/serve.ts");
+  serveModule.catch(() => {}); // a failure is reported where it is awaited
   const parsed = parseServeArgs(argv);
   if (!parsed.ok) {
     io.stderr(`mocksmtp serve: ${parsed.error} (try: mocksmtp serve --help)\n`);
@@ -63,6 +64,7 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
   const off = onStopSignals(["SIGINT", "SIGTERM"], () => stopRequested());
   let server: ServeServer;
   try {
+    const { ServeServer } = await serveModule;
     server = await ServeServer.start({ ...options, log });
   } catch (e) {
     off();
