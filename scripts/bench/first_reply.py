@@ -7,8 +7,11 @@ Each run picks a free port, spawns the command, connect-retries 127.0.0.1:port e
 (a refused connect on loopback returns at once, so this is as good as an event) and stops the
 clock when a complete `220` line has arrived. The process is then terminated. One unmeasured
 warm-up run comes first (file cache, Deno's compile cache). Prints
-"median_ms min_ms max_ms" on stdout.
+"median_ms min_ms max_ms" on stdout. FIRST_REPLY_PAUSE_MS (default 0) idles that long before
+each measured run, so every start begins on a settled machine rather than right after the
+previous server exited.
 """
+import os
 import signal
 import socket
 import statistics
@@ -19,6 +22,7 @@ import time
 HOST = "127.0.0.1"
 RETRY_S = 0.0005
 RUN_LIMIT_S = 15
+PAUSE_S = float(os.environ.get("FIRST_REPLY_PAUSE_MS", "0")) / 1000
 
 
 def free_port():
@@ -72,7 +76,10 @@ def main(argv):
         return 2
     runs, cmd = int(argv[1]), argv[2:]
     one_run(cmd)  # warm-up
-    times = [one_run(cmd) for _ in range(runs)]
+    times = []
+    for _ in range(runs):
+        time.sleep(PAUSE_S)
+        times.append(one_run(cmd))
     print(f"{statistics.median(times):.1f} {min(times):.1f} {max(times):.1f}")
     return 0
 
