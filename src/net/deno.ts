@@ -77,13 +77,35 @@ class DenoConn implements Conn {
 
   #read(): Promise<Uint8Array | null> {
     if (this.#closed) return Promise.resolve(null);
+    if (this.#lastFilled || this.#smallBusy) return this.#readOther();
+    // The common case, a command into the owned buffer, with this conn's own handlers: two
+    // closures and a context per read were a good part of a command's garbage.
+    let op: Promise<number | null>;
+    try {
+      op = this.conn.read(this.#small);
+    } catch {
+      return Promise.resolve(null);
+    }
+    this.#smallBusy = true;
+    return op.then(this.#smallRead, this.#smallFailed);
+  }
+
+  readonly #smallRead = (n: number | null): Uint8Array | null => {
+    this.#smallBusy = false;
+    this.#lastFilled = n === SMALL_READ;
+    return n === null ? null : this.#small.slice(0, n);
+  };
+
+  readonly #smallFailed = (): null => {
+    this.#smallBusy = false;
+    return null; // reset or closed under us: same as end of input for a session
+  };
+
+  /** A read into a bulk buffer (data is flowing), or beside a read already in the owned one. */
+  #readOther(): Promise<Uint8Array | null> {
     const bulk = this.#lastFilled ? bulkPool.pop() ?? new Uint8Array(BULK_READ) : null;
-    // Overlapping reads (not done by the sessions, but allowed) must not share the buffer.
-    const small = !bulk && !this.#smallBusy;
-    const buf = bulk ?? (small ? this.#small : new Uint8Array(SMALL_READ));
-    if (small) this.#smallBusy = true;
+    const buf = bulk ?? new Uint8Array(SMALL_READ);
     const release = () => {
-      if (small) this.#smallBusy = false;
       if (bulk && bulkPool.length < BULK_POOL_MAX) bulkPool.push(bulk);
     };
     const eof = () => {

@@ -168,6 +168,8 @@ export class LineReader {
   readonly #wait: ReadWait;
   #eof = false;
   #droppedCrlf = false;
+  /** The deadline of the {@link readLine} waiting in {@link #lineFrom}. */
+  #lineDeadline: number | undefined = undefined;
   readonly #deadlines: DeadlineQueue;
 
   constructor(
@@ -213,8 +215,27 @@ export class LineReader {
       }
       return Promise.resolve(this.#take(at + 1));
     }
+    // Nothing buffered, the next command still to come: a then() on the read, not #fill's frame.
+    if (this.#buf.length === this.#start && !this.#eof) {
+      this.#lineDeadline = deadline;
+      return this.#next(deadline).then(this.#lineFrom);
+    }
     return this.#fill(deadline, this.maxLine, false) as Promise<Uint8Array | null>;
   }
+
+  /** {@link readLine} once a chunk arrived into an empty buffer; made once per reader. */
+  readonly #lineFrom = (
+    chunk: Uint8Array | null,
+  ): Uint8Array | null | Promise<Uint8Array | null> => {
+    if (chunk === null) {
+      this.#eof = true;
+      return null;
+    }
+    this.#append(chunk);
+    const at = this.#buf.indexOf(LF, this.#scanned);
+    if (at >= 0 && at + 1 - this.#start <= this.maxLine) return this.#take(at + 1);
+    return this.#fill(this.#lineDeadline, this.maxLine, false) as Promise<Uint8Array | null>;
+  };
 
   /**
    * Starts reading the next chunk now (it is buffered by the next read that needs input) and
