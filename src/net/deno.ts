@@ -133,11 +133,30 @@ class DenoConn implements Conn {
     } catch (e) {
       return Promise.reject(new ConnClosedError((e as Error).message));
     }
+    // Replies are written one at a time: the conn's own handlers then, no closure per write.
+    if (this.#writing === null) {
+      this.#writing = data;
+      return op.then(this.#written, this.#writeFailed);
+    }
     return op.then(
       (n) => n < data.length ? this.#writeRest(data.subarray(n)) : undefined,
       closedError,
     );
   }
+
+  /** What the write with this conn's own handlers is writing. */
+  #writing: Uint8Array | null = null;
+
+  readonly #written = (n: number): Promise<void> | undefined => {
+    const data = this.#writing!;
+    this.#writing = null;
+    return n < data.length ? this.#writeRest(data.subarray(n)) : undefined;
+  };
+
+  readonly #writeFailed = (e: unknown): never => {
+    this.#writing = null;
+    return closedError(e);
+  };
 
   async #writeRest(data: Uint8Array): Promise<void> {
     let off = 0;
