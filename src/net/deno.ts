@@ -25,6 +25,15 @@ const BULK_READ = 64 * 1024;
 /** Bulk buffers are only held while data is flowing, so a few serve every connection. */
 const bulkPool: Uint8Array[] = [];
 const BULK_POOL_MAX = 16;
+/**
+ * Owned buffers of closed connections, for the next ones. A buffer per connection was an
+ * allocation outside the JS heap that, once its connection had lived through two minor GCs,
+ * was only freed by a full one: under a stream of short sessions that grew the process.
+ */
+const smallPool: Uint8Array[] = [];
+const SMALL_POOL_MAX = 64;
+
+const EMPTY = new Uint8Array(0);
 
 function addr(a: Deno.Addr): { hostname: string; port: number } {
   return a.transport === "tcp" ? { hostname: a.hostname, port: a.port } : { hostname: "", port: 0 };
@@ -43,7 +52,7 @@ class DenoConn implements Conn {
   readonly remote;
   readonly local;
   #closed = false;
-  readonly #small = new Uint8Array(SMALL_READ);
+  #small = smallPool.pop() ?? new Uint8Array(SMALL_READ);
   #smallBusy = false;
   #lastFilled = false;
   /** Set by startTls(): the bytes belong to the TLS layer, this conn reads no more. */
@@ -93,13 +102,22 @@ class DenoConn implements Conn {
   readonly #smallRead = (n: number | null): Uint8Array | null => {
     this.#smallBusy = false;
     this.#lastFilled = n === SMALL_READ;
-    return n === null ? null : this.#small.slice(0, n);
+    const chunk = n === null ? null : this.#small.slice(0, n);
+    if (this.#closed) this.#releaseSmall();
+    return chunk;
   };
 
   readonly #smallFailed = (): null => {
     this.#smallBusy = false;
+    if (this.#closed) this.#releaseSmall();
     return null; // reset or closed under us: same as end of input for a session
   };
+
+  /** Once closed and no read uses it: the owned buffer goes to the next connection. */
+  #releaseSmall(): void {
+    if (this.#small !== EMPTY && smallPool.length < SMALL_POOL_MAX) smallPool.push(this.#small);
+    this.#small = EMPTY;
+  }
 
   /** A read into a bulk buffer (data is flowing), or beside a read already in the owned one. */
   #readOther(): Promise<Uint8Array | null> {
@@ -173,6 +191,7 @@ class DenoConn implements Conn {
     try {
       this.conn.close();
     } catch { /* already closed */ }
+    if (!this.#smallBusy) this.#releaseSmall();
   }
 }
 

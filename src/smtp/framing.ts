@@ -507,13 +507,35 @@ export class LineReader {
 
   /**
    * A read from the source, reported to whoever waits for it with a deadline then, else kept
-   * for the next call: a read costs two closures, however many calls wait for it.
+   * for the next call.
    */
   #read(): Promise<Uint8Array | null> {
     const read = this.#source();
-    read.then((v) => this.#arrive(read, v), (e) => this.#fail(read, e));
+    if (this.#hooked === null) {
+      this.#hooked = read;
+      read.then(this.#hookedArrived, this.#hookedFailed);
+    } else {
+      // A read of the source replaced meanwhile is still out (after STARTTLS): its own hooks.
+      read.then((v) => this.#arrive(read, v), (e) => this.#fail(read, e));
+    }
     return read;
   }
+
+  /** The read {@link #hookedArrived} and {@link #hookedFailed} wait for: one at a time. */
+  #hooked: Promise<Uint8Array | null> | null = null;
+
+  /** This reader's hooks of its reads, made once rather than per read. */
+  readonly #hookedArrived = (v: Uint8Array | null): void => {
+    const read = this.#hooked!;
+    this.#hooked = null;
+    this.#arrive(read, v);
+  };
+
+  readonly #hookedFailed = (e: unknown): void => {
+    const read = this.#hooked!;
+    this.#hooked = null;
+    this.#fail(read, e);
+  };
 
   #arrive(read: Promise<Uint8Array | null>, v: Uint8Array | null): void {
     const wait = this.#wait;
