@@ -206,7 +206,8 @@ class SmtpmockSession {
     if (!hasKeyword(line)) {
       return this.#write(this.cfg.msgInvalidCmd); // never delayed, not an error for fail-fast
     }
-    const verb = line.split(" ", 1)[0].toUpperCase();
+    const space = line.indexOf(" ");
+    const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
     switch (verb) {
       case "HELO":
       case "EHLO":
