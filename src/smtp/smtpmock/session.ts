@@ -77,7 +77,8 @@ export function smtpmockEngine(config: SmtpmockConfig, hooks: SmtpmockHooks = {}
 
 class SmtpmockSession {
   readonly #conv: Conversation;
-  #tx = new Transaction();
+  /** Made at HELO, or when a command needs it before: an idle connection holds none. */
+  #current: Transaction | null = null;
   /** Absolute deadline on ctx.clock for reads and writes, set before each command read. */
   #deadline = 0;
   /** The last handler recorded an error (fail-fast closes on it). */
@@ -133,12 +134,16 @@ class SmtpmockSession {
         if (this.ctx.stopping.aborted) break;
       }
     } finally {
-      this.hooks.sessionRecord?.(this.#tx.snapshot(this.ctx.remote));
+      this.hooks.sessionRecord?.(this.#tx().snapshot(this.ctx.remote));
       this.#conv.close();
       // A forced stop drops the connection under the session; go-smtp-mock exits without
       // finishing such sessions, so nothing more is logged for them.
       if (!this.ctx.closed.aborted) this.#info("SMTP session finished");
     }
+  }
+
+  #tx(): Transaction {
+    return this.#current ??= new Transaction();
   }
 
   /** A command read failed (timeout, line cap, read error): the session ends after this. */
@@ -231,8 +236,7 @@ class SmtpmockSession {
 
   #helo(line: string): Handled {
     const c = this.cfg;
-    this.#tx = new Transaction();
-    const tx = this.#tx;
+    const tx = this.#current = new Transaction();
     const arg = heloArgument(line);
     this.#heloName = arg ?? "";
     let reply = c.msgHeloReceived;
@@ -248,11 +252,11 @@ class SmtpmockSession {
 
   #mail(line: string): Handled {
     const c = this.cfg;
-    let tx = this.#tx;
+    let tx = this.#tx();
     if (c.multipleMessageReceiving && tx.rset && tx.isConsistent) {
       // The message kept across RSET is recorded now and a new one inherits the greeting.
       this.hooks.sessionRecord?.(tx.snapshot(this.ctx.remote));
-      tx = this.#tx = tx.successor();
+      tx = this.#current = tx.successor();
     }
     tx.clearMailfrom();
     tx.clearRcptto();
@@ -275,7 +279,7 @@ class SmtpmockSession {
 
   #rcpt(line: string): Handled {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     if (!c.multipleRcptto) {
       tx.clearRcptto();
       tx.clearData();
@@ -300,7 +304,7 @@ class SmtpmockSession {
 
   async #data(line: string): Promise<void> {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     tx.clearData();
     tx.clearMsg();
     tx.clearRsetNoop();
@@ -323,7 +327,7 @@ class SmtpmockSession {
    */
   async #body(): Promise<void> {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     let result: DataResult;
     try {
       result = await this.#conv.readData({
@@ -405,13 +409,13 @@ class SmtpmockSession {
   #tooBig(): Handled {
     const c = this.cfg;
     this.#conv.reader.discardBuffered();
-    this.#tx.msgResponse = c.msgMsgSizeIsTooBig;
+    this.#tx().msgResponse = c.msgMsgSizeIsTooBig;
     return this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
   }
 
   #rset(line: string): Handled {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     const keep = c.multipleMessageReceiving && tx.isConsistent;
     if (!keep) {
       tx.clearMailfrom();
@@ -431,13 +435,13 @@ class SmtpmockSession {
 
   #noop(line: string): Handled {
     if (!isBareVerb(line, "noop")) return; // quirk §8.1: silence
-    this.#tx.noop = true;
+    this.#tx().noop = true;
     return this.#reply(this.cfg.responseDelayNoop, this.cfg.msgNoopReceived, false);
   }
 
   #quit(line: string): Handled {
     if (!isBareVerb(line, "quit")) return;
-    this.#tx.quitSent = true;
+    this.#tx().quitSent = true;
     this.#quitting = true;
     return this.#reply(this.cfg.responseDelayQuit, this.cfg.msgQuitCmd, false);
   }
