@@ -253,90 +253,67 @@ export class Server {
     }
   }
 
+  /**
+   * Runs one engine over one connection until the conversation ends, then closes it: for
+   * every session, accepted or served (inetd, streams). One async function per session: a
+   * second one with its options spread into a fresh object, and a closure to follow STARTTLS,
+   * were most of what a connection cost the server.
+   */
   async #run(conn: Conn): Promise<void> {
+    const opts = this.#opts;
     const closed = new AbortController();
     this.#sessions.set(conn, closed);
+    const log = opts.log ?? NO_LOG;
     try {
-      await runSession(conn, {
-        ...this.#opts,
+      if (opts.implicitTls) {
+        const secured = await implicitHandshake(conn, opts, log, closed.signal);
+        if (!secured) return;
+        conn = this.#upgraded(conn, secured);
+      }
+      const ctx: SessionContext = {
+        wire: conn,
+        remote: conn.remote,
+        local: conn.local,
+        clock: opts.clock ?? systemClock,
+        log,
         stopping: this.#stopping.signal,
-        closed,
-        onUpgrade: (secured) => {
-          // Force-stop must be able to close the protected connection too.
-          this.#sessions.delete(conn);
-          this.#sessions.set(secured, closed);
-          conn = secured;
-        },
-      });
+        closed: closed.signal,
+      };
+      if (conn.tls) ctx.tls = sessionFacts(conn.tls);
+      const { tls } = opts;
+      if (tls && conn.startTls && !opts.implicitTls) {
+        const start = conn.startTls.bind(conn);
+        ctx.upgradeTls = async () => {
+          const secured = await start(await tls);
+          conn = this.#upgraded(conn, secured);
+          return secured;
+        };
+      }
+      try {
+        await opts.engine(ctx);
+      } catch (e) {
+        log("err", `session failed: ${(e as Error).message}`);
+      }
     } finally {
+      conn.close();
+      closed.abort(SESSION_ENDED);
       this.#sessions.delete(conn);
       this.#slotWaiters.shift()?.();
       if (this.#sessions.size === 0) { for (const w of this.#idleWaiters.splice(0)) w(); }
     }
   }
+
+  /** The session of `conn` now runs over `secured`: a forced stop must close that one. */
+  #upgraded(conn: Conn, secured: Conn): Conn {
+    const closed = this.#sessions.get(conn)!;
+    this.#sessions.delete(conn);
+    this.#sessions.set(secured, closed);
+    return secured;
+  }
 }
 
-interface RunSessionOptions {
-  engine: SessionEngine;
-  log?: LogFn;
-  tls?: TlsOptions | Promise<TlsOptions>;
-  implicitTls?: boolean;
-  handshakeTimeoutMs?: number;
-  clock?: Clock;
-  /** Aborted when a graceful stop begins. */
-  stopping?: AbortSignal;
-  /** Aborted to end the session by force; also aborted when it ends. */
-  closed?: AbortController;
-  /** Told about the protected connection after a successful STARTTLS. */
-  onUpgrade?(secured: Conn): void;
-}
-
-/**
- * Runs one engine over one connection until the conversation ends, then closes it: for every
- * session of a {@link Server}, accepted or served (inetd, streams).
- */
-async function runSession(conn: Conn, opts: RunSessionOptions): Promise<void> {
-  const closed = opts.closed ?? new AbortController();
-  const log = opts.log ?? (() => {});
-  if (opts.implicitTls) {
-    const secured = await implicitHandshake(conn, opts, closed.signal);
-    if (!secured) {
-      conn.close();
-      closed.abort(SESSION_ENDED);
-      return;
-    }
-    conn = secured;
-    opts.onUpgrade?.(secured);
-  }
-  const ctx: SessionContext = {
-    wire: conn,
-    remote: conn.remote,
-    local: conn.local,
-    clock: opts.clock ?? systemClock,
-    log,
-    stopping: opts.stopping ?? new AbortController().signal,
-    closed: closed.signal,
-  };
-  if (conn.tls) ctx.tls = sessionFacts(conn.tls);
-  const { tls } = opts;
-  if (tls && conn.startTls && !opts.implicitTls) {
-    const start = conn.startTls.bind(conn);
-    ctx.upgradeTls = async () => {
-      const secured = await start(await tls);
-      conn = secured;
-      opts.onUpgrade?.(secured);
-      return secured;
-    };
-  }
-  try {
-    await opts.engine(ctx);
-  } catch (e) {
-    log("err", `session failed: ${(e as Error).message}`);
-  } finally {
-    conn.close();
-    closed.abort(SESSION_ENDED);
-  }
-}
+/** The log of a server given none. */
+const NO_LOG: LogFn = () => {};
 
 /** Plain facts of a TLS session (a transport's own object may carry more and live handles). */
 function sessionFacts(t: TlsSession): TlsSession {
@@ -356,10 +333,10 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
  */
 async function implicitHandshake(
   conn: Conn,
-  opts: RunSessionOptions,
+  opts: SessionOptions,
+  log: LogFn,
   closed: AbortSignal,
 ): Promise<Conn | null> {
-  const log = opts.log ?? (() => {});
   if (!opts.tls || !conn.startTls) {
     log("err", "implicit TLS needs key material and a transport that supports TLS");
     return null;

@@ -25,6 +25,15 @@ const BULK_READ = 64 * 1024;
 /** Bulk buffers are only held while data is flowing, so a few serve every connection. */
 const bulkPool: Uint8Array[] = [];
 const BULK_POOL_MAX = 16;
+/**
+ * Owned buffers of closed connections, for the next ones. A buffer per connection was an
+ * allocation outside the JS heap that, once its connection had lived through two minor GCs,
+ * was only freed by a full one: under a stream of short sessions that grew the process.
+ */
+const smallPool: Uint8Array[] = [];
+const SMALL_POOL_MAX = 64;
+
+const EMPTY = new Uint8Array(0);
 
 function addr(a: Deno.Addr): { hostname: string; port: number } {
   return a.transport === "tcp" ? { hostname: a.hostname, port: a.port } : { hostname: "", port: 0 };
@@ -43,7 +52,7 @@ class DenoConn implements Conn {
   readonly remote;
   readonly local;
   #closed = false;
-  readonly #small = new Uint8Array(SMALL_READ);
+  #small = smallPool.pop() ?? new Uint8Array(SMALL_READ);
   #smallBusy = false;
   #lastFilled = false;
   /** Set by startTls(): the bytes belong to the TLS layer, this conn reads no more. */
@@ -77,13 +86,44 @@ class DenoConn implements Conn {
 
   #read(): Promise<Uint8Array | null> {
     if (this.#closed) return Promise.resolve(null);
+    if (this.#lastFilled || this.#smallBusy) return this.#readOther();
+    // The common case, a command into the owned buffer, with this conn's own handlers: two
+    // closures and a context per read were a good part of a command's garbage.
+    let op: Promise<number | null>;
+    try {
+      op = this.conn.read(this.#small);
+    } catch {
+      return Promise.resolve(null);
+    }
+    this.#smallBusy = true;
+    return op.then(this.#smallRead, this.#smallFailed);
+  }
+
+  readonly #smallRead = (n: number | null): Uint8Array | null => {
+    this.#smallBusy = false;
+    this.#lastFilled = n === SMALL_READ;
+    const chunk = n === null ? null : this.#small.slice(0, n);
+    if (this.#closed) this.#releaseSmall();
+    return chunk;
+  };
+
+  readonly #smallFailed = (): null => {
+    this.#smallBusy = false;
+    if (this.#closed) this.#releaseSmall();
+    return null; // reset or closed under us: same as end of input for a session
+  };
+
+  /** Once closed and no read uses it: the owned buffer goes to the next connection. */
+  #releaseSmall(): void {
+    if (this.#small !== EMPTY && smallPool.length < SMALL_POOL_MAX) smallPool.push(this.#small);
+    this.#small = EMPTY;
+  }
+
+  /** A read into a bulk buffer (data is flowing), or beside a read already in the owned one. */
+  #readOther(): Promise<Uint8Array | null> {
     const bulk = this.#lastFilled ? bulkPool.pop() ?? new Uint8Array(BULK_READ) : null;
-    // Overlapping reads (not done by the sessions, but allowed) must not share the buffer.
-    const small = !bulk && !this.#smallBusy;
-    const buf = bulk ?? (small ? this.#small : new Uint8Array(SMALL_READ));
-    if (small) this.#smallBusy = true;
+    const buf = bulk ?? new Uint8Array(SMALL_READ);
     const release = () => {
-      if (small) this.#smallBusy = false;
       if (bulk && bulkPool.length < BULK_POOL_MAX) bulkPool.push(bulk);
     };
     const eof = () => {
@@ -111,11 +151,30 @@ class DenoConn implements Conn {
     } catch (e) {
       return Promise.reject(new ConnClosedError((e as Error).message));
     }
+    // Replies are written one at a time: the conn's own handlers then, no closure per write.
+    if (this.#writing === null) {
+      this.#writing = data;
+      return op.then(this.#written, this.#writeFailed);
+    }
     return op.then(
       (n) => n < data.length ? this.#writeRest(data.subarray(n)) : undefined,
       closedError,
     );
   }
+
+  /** What the write with this conn's own handlers is writing. */
+  #writing: Uint8Array | null = null;
+
+  readonly #written = (n: number): Promise<void> | undefined => {
+    const data = this.#writing!;
+    this.#writing = null;
+    return n < data.length ? this.#writeRest(data.subarray(n)) : undefined;
+  };
+
+  readonly #writeFailed = (e: unknown): never => {
+    this.#writing = null;
+    return closedError(e);
+  };
 
   async #writeRest(data: Uint8Array): Promise<void> {
     let off = 0;
@@ -132,6 +191,7 @@ class DenoConn implements Conn {
     try {
       this.conn.close();
     } catch { /* already closed */ }
+    if (!this.#smallBusy) this.#releaseSmall();
   }
 }
 

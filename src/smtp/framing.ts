@@ -41,6 +41,8 @@ export const LINE_DROPPED: unique symbol = Symbol("line dropped");
 /** A read waiting on a deadline. */
 interface Waiter {
   readonly deadline: number;
+  /** Where the queue holds it; -1 when it is not queued. */
+  index: number;
   expire(): void;
 }
 
@@ -53,7 +55,11 @@ interface Waiter {
  * alive.
  */
 class DeadlineQueue {
-  readonly #waiters = new Set<Waiter>();
+  /**
+   * An array with swap-removal rather than a Set: a Set rehashes as it grows and shrinks,
+   * which with dozens of sessions waiting in turn was garbage on every read.
+   */
+  readonly #waiters: Waiter[] = [];
   #timer: unknown = null;
   /** When the armed timer fires; Infinity when none is armed. */
   #armedFor = Infinity;
@@ -61,15 +67,31 @@ class DeadlineQueue {
   constructor(private readonly clock: Clock) {}
 
   add(w: Waiter): void {
-    this.#waiters.add(w);
+    if (w.index < 0) {
+      w.index = this.#waiters.length;
+      this.#waiters.push(w);
+    }
     if (w.deadline < this.#armedFor) this.#arm(w.deadline);
   }
 
   delete(w: Waiter): void {
-    if (!this.#waiters.delete(w) || this.#waiters.size > 0) return;
+    if (!this.#remove(w) || this.#waiters.length > 0) return;
     this.clock.clearTimeout(this.#timer);
     this.#timer = null;
     this.#armedFor = Infinity;
+  }
+
+  /** Takes `w` out of the queue: false when it was not in it. */
+  #remove(w: Waiter): boolean {
+    const i = w.index;
+    if (i < 0) return false;
+    const last = this.#waiters.pop()!;
+    if (last !== w) {
+      this.#waiters[i] = last;
+      last.index = i;
+    }
+    w.index = -1;
+    return true;
   }
 
   #arm(at: number): void {
@@ -84,15 +106,36 @@ class DeadlineQueue {
     const now = Math.max(this.clock.now(), this.#armedFor);
     this.#timer = null;
     this.#armedFor = Infinity;
+    const due: Waiter[] = [];
     let next = Infinity;
     for (const w of this.#waiters) {
-      if (w.deadline <= now) {
-        this.#waiters.delete(w);
-        w.expire();
-      } else if (w.deadline < next) next = w.deadline;
+      if (w.deadline <= now) due.push(w);
+      else if (w.deadline < next) next = w.deadline;
+    }
+    // Expired after the scan: removal reorders the array, and an expiry may add a waiter.
+    for (const w of due) {
+      this.#remove(w);
+      w.expire();
     }
     if (next < Infinity) this.#arm(next);
   }
+}
+
+/**
+ * The read a reader's caller waits for with a deadline. One per reader, reused: a promise,
+ * a waiter and closures made per read were most of what a session allocated per command.
+ */
+interface ReadWait extends Waiter {
+  deadline: number;
+  /** The source read it waits for. */
+  read: Promise<Uint8Array | null> | null;
+  resolve: ((chunk: Uint8Array | null) => void) | null;
+  reject: ((e: unknown) => void) | null;
+  /** The executor of the waiting call's promise. */
+  readonly park: (
+    resolve: (chunk: Uint8Array | null) => void,
+    reject: (e: unknown) => void,
+  ) => void;
 }
 
 const queues = new WeakMap<Clock, DeadlineQueue>();
@@ -113,8 +156,20 @@ export class LineReader {
   /** Index in #buf up to which the input is known to hold no LF. */
   #scanned = 0;
   #pending: Promise<Uint8Array | null> | null = null;
+  /** #pending brought this chunk while no call waited with a deadline. */
+  #arrivedFor: Promise<Uint8Array | null> | null = null;
+  #arrived: Uint8Array | null = null;
+  /** #pending failed with this while no call waited with a deadline (nor had timed out). */
+  #failedFor: Promise<Uint8Array | null> | null = null;
+  #failure: unknown = undefined;
+  /** The read a call with a deadline stopped waiting for. */
+  #expiredFor: Promise<Uint8Array | null> | null = null;
+  /** The one call waiting with a deadline, made once per reader (see {@link ReadWait}). */
+  readonly #wait: ReadWait;
   #eof = false;
   #droppedCrlf = false;
+  /** The deadline of the {@link readLine} waiting in {@link #lineFrom}. */
+  #lineDeadline: number | undefined = undefined;
   readonly #deadlines: DeadlineQueue;
 
   constructor(
@@ -124,6 +179,19 @@ export class LineReader {
   ) {
     this.#source = source;
     this.#deadlines = deadlineQueue(clock);
+    const wait: ReadWait = {
+      deadline: 0,
+      index: -1,
+      read: null,
+      resolve: null,
+      reject: null,
+      park: (resolve, reject) => {
+        wait.resolve = resolve;
+        wait.reject = reject;
+      },
+      expire: () => this.#expire(),
+    };
+    this.#wait = wait;
   }
 
   /** Number of bytes read from the wire but not yet returned as lines. */
@@ -147,15 +215,34 @@ export class LineReader {
       }
       return Promise.resolve(this.#take(at + 1));
     }
+    // Nothing buffered, the next command still to come: a then() on the read, not #fill's frame.
+    if (this.#buf.length === this.#start && !this.#eof) {
+      this.#lineDeadline = deadline;
+      return this.#next(deadline).then(this.#lineFrom);
+    }
     return this.#fill(deadline, this.maxLine, false) as Promise<Uint8Array | null>;
   }
+
+  /** {@link readLine} once a chunk arrived into an empty buffer; made once per reader. */
+  readonly #lineFrom = (
+    chunk: Uint8Array | null,
+  ): Uint8Array | null | Promise<Uint8Array | null> => {
+    if (chunk === null) {
+      this.#eof = true;
+      return null;
+    }
+    this.#append(chunk);
+    const at = this.#buf.indexOf(LF, this.#scanned);
+    if (at >= 0 && at + 1 - this.#start <= this.maxLine) return this.#take(at + 1);
+    return this.#fill(this.#lineDeadline, this.maxLine, false) as Promise<Uint8Array | null>;
+  };
 
   /**
    * Starts reading the next chunk now (it is buffered by the next read that needs input) and
    * returns that read, so a caller can tell whether input arrived before some moment.
    */
   readAhead(): Promise<Uint8Array | null> {
-    return this.#pending ??= this.#source();
+    return this.#pending ??= this.#read();
   }
 
   /**
@@ -401,13 +488,114 @@ export class LineReader {
    * brings is returned by the next call.
    */
   #next(deadline?: number): Promise<Uint8Array | null> {
-    const read = this.#pending ??= this.#source();
+    const read = this.#pending ??= this.#read();
     if (deadline === undefined) return read.then((v) => this.#settle(read, v));
     if (deadline - this.clock.now() <= 0) return Promise.reject(new TimeoutError());
+    if (this.#arrivedFor === read) return Promise.resolve(this.#settle(read, this.#arrived));
+    if (this.#failedFor === read) {
+      const e = this.#failure;
+      this.#settle(read, null);
+      return Promise.reject(e);
+    }
+    const wait = this.#wait;
+    if (wait.reject !== null) return this.#nextBesides(read, deadline);
+    wait.deadline = deadline;
+    wait.read = read;
+    this.#deadlines.add(wait);
+    return new Promise(wait.park);
+  }
+
+  /**
+   * A read from the source, reported to whoever waits for it with a deadline then, else kept
+   * for the next call.
+   */
+  #read(): Promise<Uint8Array | null> {
+    const read = this.#source();
+    if (this.#hooked === null) {
+      this.#hooked = read;
+      read.then(this.#hookedArrived, this.#hookedFailed);
+    } else {
+      // A read of the source replaced meanwhile is still out (after STARTTLS): its own hooks.
+      read.then((v) => this.#arrive(read, v), (e) => this.#fail(read, e));
+    }
+    return read;
+  }
+
+  /** The read {@link #hookedArrived} and {@link #hookedFailed} wait for: one at a time. */
+  #hooked: Promise<Uint8Array | null> | null = null;
+
+  /** This reader's hooks of its reads, made once rather than per read. */
+  readonly #hookedArrived = (v: Uint8Array | null): void => {
+    const read = this.#hooked!;
+    this.#hooked = null;
+    this.#arrive(read, v);
+  };
+
+  readonly #hookedFailed = (e: unknown): void => {
+    const read = this.#hooked!;
+    this.#hooked = null;
+    this.#fail(read, e);
+  };
+
+  #arrive(read: Promise<Uint8Array | null>, v: Uint8Array | null): void {
+    const wait = this.#wait;
+    const resolve = wait.read === read ? wait.resolve : null;
+    if (resolve !== null) {
+      this.#unwait();
+      resolve(this.#settle(read, v));
+    } else if (this.#pending === read) {
+      // Timed out, read ahead, or waited for without a deadline (which takes it itself).
+      this.#arrivedFor = read;
+      this.#arrived = v;
+    }
+  }
+
+  #fail(read: Promise<Uint8Array | null>, e: unknown): void {
+    const wait = this.#wait;
+    const reject = wait.read === read ? wait.reject : null;
+    if (reject !== null) {
+      this.#unwait();
+      this.#settle(read, null);
+      reject(e);
+    } else if (this.#pending !== read) {
+      return;
+    } else if (this.#expiredFor === read) {
+      this.#pending = null; // a read that outlived its deadline fails unseen
+    } else {
+      this.#failedFor = read;
+      this.#failure = e;
+    }
+  }
+
+  #unwait(): void {
+    const wait = this.#wait;
+    wait.resolve = wait.reject = null;
+    wait.read = null;
+    this.#deadlines.delete(wait);
+  }
+
+  #expire(): void {
+    const reject = this.#wait.reject;
+    if (reject === null) return;
+    this.#expiredFor = this.#wait.read;
+    this.#wait.resolve = this.#wait.reject = null;
+    this.#wait.read = null;
+    reject(new TimeoutError());
+  }
+
+  /**
+   * A second caller waiting with a deadline while one already does (no dialect does this):
+   * its own wrapper around the same read, as before the one-waiter path existed.
+   */
+  #nextBesides(
+    read: Promise<Uint8Array | null>,
+    deadline: number,
+  ): Promise<Uint8Array | null> {
     return new Promise((resolve, reject) => {
       let live = true;
       const waiter: Waiter = {
         deadline,
+        index: -1,
         expire() {
           live = false;
           reject(new TimeoutError());
@@ -416,7 +604,7 @@ export class LineReader {
       this.#deadlines.add(waiter);
       read.then(
         (v) => {
-          if (!live) return; // timed out: #pending keeps the chunk for the next call
+          if (!live) return;
           this.#deadlines.delete(waiter);
           resolve(this.#settle(read, v));
         },
@@ -431,6 +619,14 @@ export class LineReader {
 
   #settle(read: Promise<Uint8Array | null>, v: Uint8Array | null): Uint8Array | null {
     if (this.#pending === read) this.#pending = null;
+    if (this.#arrivedFor === read) {
+      this.#arrivedFor = null;
+      this.#arrived = null;
+    }
+    if (this.#failedFor === read) {
+      this.#failedFor = null;
+      this.#failure = undefined;
+    }
     return v;
   }
 }

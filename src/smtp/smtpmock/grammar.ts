@@ -57,7 +57,10 @@ const LOCALHOST = /^localhost$/iu;
 
 export function isDomain(s: string): boolean {
   if (LOCALHOST.test(s)) return true;
-  const chars = Array.from(s); // code points, so \p{L} sees whole characters
+  // Code points, so \p{L} sees whole characters; an ASCII string's are its chars, no array.
+  const chars: ArrayLike<string> & { lastIndexOf(c: string): number } = isAscii(s)
+    ? s
+    : Array.from(s);
   let runs = 0;
   let runStart = 0;
   let lastSep = "";
@@ -75,8 +78,16 @@ export function isDomain(s: string): boolean {
     if (!isAsciiDigit(ch) && !LETTER.test(ch)) return false;
   }
   if (runs < 2 || prevSep !== ".") return false;
-  const last = chars.slice(chars.lastIndexOf(".") + 1);
-  return last.length >= 2 && last.length <= 63 && last.every((ch) => LETTER.test(ch));
+  const from = chars.lastIndexOf(".") + 1;
+  const length = chars.length - from;
+  if (length < 2 || length > 63) return false;
+  for (let i = from; i < chars.length; i++) if (!LETTER.test(chars[i])) return false;
+  return true;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 const OCTET = /^(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$/;

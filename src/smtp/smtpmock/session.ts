@@ -64,7 +64,12 @@ const GO_SMTP_MOCK_ENDING: DataEnding = {
 /** `strictDataEnd`: only CRLF starts a line for SMTP (RFC 5321 §2.3.8). */
 const STRICT_ENDING: DataEnding = { ...GO_SMTP_MOCK_ENDING, lineStart: "crlf" };
 
-type Outcome = "continue" | "close";
+/**
+ * What a command handler returns: the reply being written, or nothing when it sent none. Plain
+ * functions over the write's promise rather than async ones: an async function's frame and
+ * each await cost a few hundred bytes, and a command went through five of them.
+ */
+type Handled = Promise<void> | undefined;
 
 export function smtpmockEngine(config: SmtpmockConfig, hooks: SmtpmockHooks = {}): SessionEngine {
   return (ctx) => new SmtpmockSession(ctx, config, hooks).run();
@@ -72,7 +77,8 @@ export function smtpmockEngine(config: SmtpmockConfig, hooks: SmtpmockHooks = {}
 
 class SmtpmockSession {
   readonly #conv: Conversation;
-  #tx = new Transaction();
+  /** Made at HELO, or when a command needs it before: an idle connection holds none. */
+  #current: Transaction | null = null;
   /** Absolute deadline on ctx.clock for reads and writes, set before each command read. */
   #deadline = 0;
   /** The last handler recorded an error (fail-fast closes on it). */
@@ -81,6 +87,13 @@ class SmtpmockSession {
   readonly #startedAt: Date | null;
   /** The argument of the latest HELO/EHLO (`""` if it had none), for the record. */
   #heloName = "";
+  /** QUIT was answered: the session ends. */
+  #quitting = false;
+  /** The reply being written, for the log line once it is out (replies never overlap). */
+  #replyText = "";
+  /** Made once per session, not per reply (see {@link Handled}). */
+  readonly #written = () => this.#info(`SMTP response: ${this.#replyText}`);
+  readonly #writeFailed = (e: unknown) => this.ctx.log("warning", (e as Error).message);
 
   constructor(
     private readonly ctx: SessionContext,
@@ -102,14 +115,26 @@ class SmtpmockSession {
     try {
       for (;;) {
         this.#deadline = this.ctx.clock.now() + this.cfg.sessionTimeout * 1000;
-        const line = await this.#readLine();
-        if (line === null) break;
-        if ((await this.#command(line)) === "close") break;
+        let line: Uint8Array | null;
+        try {
+          line = await this.#conv.readCommand(this.#deadline);
+        } catch (e) {
+          await this.#readFailed(e);
+          break;
+        }
+        // Like Go's ReadString, a fragment cut off by end of input is not a command.
+        if (line === null || line[line.length - 1] !== 0x0a) {
+          if (!this.ctx.closed.aborted) this.ctx.log("err", "EOF");
+          break;
+        }
+        const replying = this.#command(line);
+        if (replying) await replying;
+        if (this.#quitting) break;
         if (this.#err && this.cfg.failFast) break;
         if (this.ctx.stopping.aborted) break;
       }
     } finally {
-      this.hooks.sessionRecord?.(this.#tx.snapshot(this.ctx.remote));
+      this.hooks.sessionRecord?.(this.#tx().snapshot(this.ctx.remote));
       this.#conv.close();
       // A forced stop drops the connection under the session; go-smtp-mock exits without
       // finishing such sessions, so nothing more is logged for them.
@@ -117,27 +142,20 @@ class SmtpmockSession {
     }
   }
 
-  /** A line, or null when the session must end (EOF, timeout, line cap). */
-  async #readLine(): Promise<Uint8Array | null> {
-    try {
-      const line = await this.#conv.readCommand(this.#deadline);
-      // Like Go's ReadString, a fragment cut off by end of input is not a command.
-      if (line === null || line[line.length - 1] !== 0x0a) {
-        if (!this.ctx.closed.aborted) this.ctx.log("err", "EOF");
-        return null;
-      }
-      return line;
-    } catch (e) {
-      if (e instanceof LineTooLongError) {
-        await this.#lineTooLong(e);
-      } else if (e instanceof TimeoutError) {
-        this.ctx.log(
-          "err",
-          `read tcp ${hostPort(this.ctx.local)}->${hostPort(this.ctx.remote)}: i/o timeout`,
-        );
-      } else this.ctx.log("err", (e as Error).message);
-      return null;
-    }
+  #tx(): Transaction {
+    return this.#current ??= new Transaction();
+  }
+
+  /** A command read failed (timeout, line cap, read error): the session ends after this. */
+  async #readFailed(e: unknown): Promise<void> {
+    if (e instanceof LineTooLongError) {
+      await this.#lineTooLong(e);
+    } else if (e instanceof TimeoutError) {
+      this.ctx.log(
+        "err",
+        `read tcp ${hostPort(this.ctx.local)}->${hostPort(this.ctx.remote)}: i/o timeout`,
+      );
+    } else this.ctx.log("err", (e as Error).message);
   }
 
   /**
@@ -152,8 +170,11 @@ class SmtpmockSession {
     await sleep(this.ctx.clock, LINGER_MS, this.ctx.closed);
   }
 
-  /** Writes a reply unless the session deadline has passed (as a Go write deadline would). */
-  async #write(text: string, deadlineApplies = true): Promise<void> {
+  /**
+   * Writes a reply unless the session deadline has passed (as a Go write deadline would).
+   * Never rejects: a failed write is logged.
+   */
+  #write(text: string, deadlineApplies = true): Handled {
     if (deadlineApplies && this.ctx.clock.now() > this.#deadline) {
       this.ctx.log(
         "warning",
@@ -161,31 +182,37 @@ class SmtpmockSession {
       );
       return;
     }
+    this.#replyText = text;
+    let writing: Promise<void>;
     try {
-      await this.#conv.reply(text);
-      this.#info(`SMTP response: ${text}`);
+      writing = this.#conv.reply(text);
     } catch (e) {
-      this.ctx.log("warning", (e as Error).message);
+      this.#writeFailed(e);
+      return;
     }
+    return writing.then(this.#written, this.#writeFailed);
   }
 
-  async #reply(delaySeconds: number, text: string, error: boolean): Promise<void> {
+  #reply(delaySeconds: number, text: string, error: boolean): Handled {
     this.#err = error;
-    if (delaySeconds > 0) {
-      this.#info(`SMTP response delay: ${delaySeconds} sec`);
-      await sleep(this.ctx.clock, delaySeconds * 1000, this.ctx.closed);
-    }
+    if (delaySeconds > 0) return this.#delayedReply(delaySeconds, text);
+    return this.#write(text);
+  }
+
+  async #delayedReply(delaySeconds: number, text: string): Promise<void> {
+    this.#info(`SMTP response delay: ${delaySeconds} sec`);
+    await sleep(this.ctx.clock, delaySeconds * 1000, this.ctx.closed);
     await this.#write(text);
   }
 
-  async #command(bytes: Uint8Array): Promise<Outcome> {
+  #command(bytes: Uint8Array): Handled {
     const line = trimSpace(decodeLine(bytes));
     this.#info(`SMTP request: ${line}`);
     if (!hasKeyword(line)) {
-      await this.#write(this.cfg.msgInvalidCmd); // never delayed, not an error for fail-fast
-      return "continue";
+      return this.#write(this.cfg.msgInvalidCmd); // never delayed, not an error for fail-fast
     }
-    const verb = line.split(" ", 1)[0].toUpperCase();
+    const space = line.indexOf(" ");
+    const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
     switch (verb) {
       case "HELO":
       case "EHLO":
@@ -203,14 +230,13 @@ class SmtpmockSession {
       case "QUIT":
         return this.#quit(line);
       default:
-        return "continue"; // quirk §8.1: a keyword elsewhere in the line gets no reply at all
+        return; // quirk §8.1: a keyword elsewhere in the line gets no reply at all
     }
   }
 
-  async #helo(line: string): Promise<Outcome> {
+  #helo(line: string): Handled {
     const c = this.cfg;
-    this.#tx = new Transaction();
-    const tx = this.#tx;
+    const tx = this.#current = new Transaction();
     const arg = heloArgument(line);
     this.#heloName = arg ?? "";
     let reply = c.msgHeloReceived;
@@ -221,17 +247,16 @@ class SmtpmockSession {
     tx.heloRequest = line;
     tx.heloResponse = reply;
     tx.helo = ok;
-    await this.#reply(c.responseDelayHelo, reply, !tx.helo);
-    return "continue";
+    return this.#reply(c.responseDelayHelo, reply, !tx.helo);
   }
 
-  async #mail(line: string): Promise<Outcome> {
+  #mail(line: string): Handled {
     const c = this.cfg;
-    let tx = this.#tx;
+    let tx = this.#tx();
     if (c.multipleMessageReceiving && tx.rset && tx.isConsistent) {
       // The message kept across RSET is recorded now and a new one inherits the greeting.
       this.hooks.sessionRecord?.(tx.snapshot(this.ctx.remote));
-      tx = this.#tx = tx.successor();
+      tx = this.#current = tx.successor();
     }
     tx.clearMailfrom();
     tx.clearRcptto();
@@ -249,13 +274,12 @@ class SmtpmockSession {
     tx.mailfromResponse = reply;
     tx.mailfrom = ok;
     if (ok) tx.from = addr!;
-    await this.#reply(c.responseDelayMailfrom, reply, !ok);
-    return "continue";
+    return this.#reply(c.responseDelayMailfrom, reply, !ok);
   }
 
-  async #rcpt(line: string): Promise<Outcome> {
+  #rcpt(line: string): Handled {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     if (!c.multipleRcptto) {
       tx.clearRcptto();
       tx.clearData();
@@ -275,13 +299,12 @@ class SmtpmockSession {
     // §4.9: with multipleRcptto one earlier success keeps the recipient state true.
     tx.rcptto = ok ||
       (c.multipleRcptto && tx.rcpttoRequestResponse.some(([, r]) => r === c.msgRcpttoReceived));
-    await this.#reply(c.responseDelayRcptto, reply, !ok);
-    return "continue";
+    return this.#reply(c.responseDelayRcptto, reply, !ok);
   }
 
-  async #data(line: string): Promise<Outcome> {
+  async #data(line: string): Promise<void> {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     tx.clearData();
     tx.clearMsg();
     tx.clearRsetNoop();
@@ -293,8 +316,7 @@ class SmtpmockSession {
     tx.dataResponse = reply;
     tx.data = ok;
     await this.#reply(c.responseDelayData, reply, !ok);
-    if (!ok) return "continue";
-    return this.#body();
+    if (ok) await this.#body();
   }
 
   /**
@@ -303,9 +325,9 @@ class SmtpmockSession {
    * cap: a line that cannot fit is read to its end without being kept, then answered 552
    * there, as go-smtp-mock answers once its line read returns.
    */
-  async #body(): Promise<Outcome> {
+  async #body(): Promise<void> {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     let result: DataResult;
     try {
       result = await this.#conv.readData({
@@ -320,18 +342,18 @@ class SmtpmockSession {
     } catch {
       // §8.7: a body deadline drops silently back to command mode.
       this.#err = true;
-      return "continue";
+      return;
     }
     if (result.end === "too-big") return this.#tooBig();
     if (result.end !== "data") {
       this.#err = true;
-      return "continue"; // the next command read sees EOF and ends the session
+      return; // the next command read sees EOF and ends the session
     }
     // A fault rule may answer the message instead (it is then not taken: no record, no sink).
     const go = this.#conv.gate("dot", "");
     if (go !== true && !(await go)) {
       this.#err = true;
-      return "continue";
+      return;
     }
     tx.raw = result.bytes;
     // Made only for a reader (a sink, or the hook that keeps go-smtp-mock's views): built for
@@ -341,13 +363,12 @@ class SmtpmockSession {
     if (refused) {
       tx.msgResponse = refused;
       await this.#reply(c.responseDelayMessage, refused, true);
-      return "continue";
+      return;
     }
     tx.msgResponse = c.msgMsgReceived;
     tx.msg = true;
     await this.#reply(c.responseDelayMessage, c.msgMsgReceived, false);
     if (message) this.hooks.message?.(tx.snapshot(this.ctx.remote, message));
-    return "continue";
   }
 
   /** The one message record of the body just read: what sinks get and the view is made of. */
@@ -385,17 +406,16 @@ class SmtpmockSession {
   }
 
   /** §4.7: answered at once; what is already buffered is dropped, the rest parsed as commands. */
-  async #tooBig(): Promise<Outcome> {
+  #tooBig(): Handled {
     const c = this.cfg;
     this.#conv.reader.discardBuffered();
-    this.#tx.msgResponse = c.msgMsgSizeIsTooBig;
-    await this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
-    return "continue";
+    this.#tx().msgResponse = c.msgMsgSizeIsTooBig;
+    return this.#reply(c.responseDelayMessage, c.msgMsgSizeIsTooBig, true);
   }
 
-  async #rset(line: string): Promise<Outcome> {
+  #rset(line: string): Handled {
     const c = this.cfg;
-    const tx = this.#tx;
+    const tx = this.#tx();
     const keep = c.multipleMessageReceiving && tx.isConsistent;
     if (!keep) {
       tx.clearMailfrom();
@@ -410,21 +430,19 @@ class SmtpmockSession {
     tx.rsetRequest = line;
     tx.rsetResponse = reply;
     tx.rset = ok;
-    await this.#reply(c.responseDelayRset, reply, !ok);
-    return "continue";
+    return this.#reply(c.responseDelayRset, reply, !ok);
   }
 
-  async #noop(line: string): Promise<Outcome> {
-    if (!isBareVerb(line, "noop")) return "continue"; // quirk §8.1: silence
-    this.#tx.noop = true;
-    await this.#reply(this.cfg.responseDelayNoop, this.cfg.msgNoopReceived, false);
-    return "continue";
+  #noop(line: string): Handled {
+    if (!isBareVerb(line, "noop")) return; // quirk §8.1: silence
+    this.#tx().noop = true;
+    return this.#reply(this.cfg.responseDelayNoop, this.cfg.msgNoopReceived, false);
   }
 
-  async #quit(line: string): Promise<Outcome> {
-    if (!isBareVerb(line, "quit")) return "continue";
-    this.#tx.quitSent = true;
-    await this.#reply(this.cfg.responseDelayQuit, this.cfg.msgQuitCmd, false);
-    return "close";
+  #quit(line: string): Handled {
+    if (!isBareVerb(line, "quit")) return;
+    this.#tx().quitSent = true;
+    this.#quitting = true;
+    return this.#reply(this.cfg.responseDelayQuit, this.cfg.msgQuitCmd, false);
   }
 }
