@@ -109,9 +109,10 @@ server_cmd() {
   esac
 }
 
-# The --v8-flags=… of `deno task start` (and README), read from deno.json so they cannot drift.
+# The --v8-flags=… of `deno task smtpmock` (and README's smtpmock lines), read from deno.json so they
+# cannot drift.
 deno_task_v8_flags() {
-  python3 -c 'import json; print(next(w for w in json.load(open("deno.json"))["tasks"]["start"].split() if w.startswith("--v8-flags=")))'
+  python3 -c 'import json; print(next(w for w in json.load(open("deno.json"))["tasks"]["smtpmock"].split() if w.startswith("--v8-flags=")))'
 }
 
 # start_server NAME PORT: starts server NAME on 127.0.0.1:PORT, waits for its greeting.
