@@ -96,9 +96,9 @@ server_cmd() {
     floor-deno) CMD=(deno run -A scripts/bench/floor_deno.ts "{port}") ;;
     bin) CMD=("$BIN" smtpmock "-port={port}") ;;
     bun) CMD=(bun run cli.ts smtpmock "-port={port}") ;;
-    deno) CMD=(deno run -A "$(deno_task_v8_flags)" cli.ts smtpmock "-port={port}") ;;
+    deno) CMD=(deno run -A "${DENO_FLAGS[@]}" cli.ts smtpmock "-port={port}") ;;
     deno-url)
-      CMD=(env DENO_DIR="$DENO_DIR_URL" deno run -A "$(deno_task_v8_flags)"
+      CMD=(env DENO_DIR="$DENO_DIR_URL" deno run -A "${DENO_FLAGS[@]}"
         "http://127.0.0.1:$URL_PORT/cli.ts" smtpmock "-port={port}")
       ;;
     deno-noflag) CMD=(deno run -A cli.ts smtpmock "-port={port}") ;;
@@ -109,11 +109,9 @@ server_cmd() {
   esac
 }
 
-# The --v8-flags=… of `deno task smtpmock` (and README's smtpmock lines), read from deno.json so they
-# cannot drift.
-deno_task_v8_flags() {
-  python3 -c 'import json; print(next(w for w in json.load(open("deno.json"))["tasks"]["smtpmock"].split() if w.startswith("--v8-flags=")))'
-}
+# The flags `deno task smtpmock` (and README's smtpmock lines) give `deno run` (V8's memory flags,
+# lazy dynamic imports), read from deno.json so they cannot drift.
+read -ra DENO_FLAGS <<<"$(python3 scripts/bench/task_flags.py smtpmock)"
 
 # start_server NAME PORT: starts server NAME on 127.0.0.1:PORT, waits for its greeting.
 start_server() {

@@ -42,7 +42,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-V8=$(python3 -c 'import json; print(next(w for w in json.load(open("deno.json"))["tasks"]["start"].split() if w.startswith("--v8-flags=")))')
+# Each persona started on Deno as its deno.json task starts it (`deno task start`, `deno task smtpmock`).
+read -ra SERVE_DENO_FLAGS <<<"$(python3 scripts/bench/task_flags.py start)"
+read -ra SMTPMOCK_DENO_FLAGS <<<"$(python3 scripts/bench/task_flags.py smtpmock)"
 SERVE_ARGS=("--smtp=127.0.0.1:{port}" "--listen=127.0.0.1:0" "--max=$MSGS" -q)
 
 # server_cmd NAME: CMD for sink, serve-<way> or smtpmock-<way> ("{port}" for the port).
@@ -51,10 +53,10 @@ server_cmd() {
     sink) CMD=(smtp-sink "${SINK_USER[@]}" -m 2000 "127.0.0.1:{port}" 2000) ;;
     serve-bin) CMD=("$BIN" serve "${SERVE_ARGS[@]}") ;;
     serve-bun) CMD=(bun run cli.ts serve "${SERVE_ARGS[@]}") ;;
-    serve-deno) CMD=(deno run -A "$V8" cli.ts serve "${SERVE_ARGS[@]}") ;;
+    serve-deno) CMD=(deno run -A "${SERVE_DENO_FLAGS[@]}" cli.ts serve "${SERVE_ARGS[@]}") ;;
     smtpmock-bin) CMD=("$BIN" smtpmock "-port={port}") ;;
     smtpmock-bun) CMD=(bun run cli.ts smtpmock "-port={port}") ;;
-    smtpmock-deno) CMD=(deno run -A "$V8" cli.ts smtpmock "-port={port}") ;;
+    smtpmock-deno) CMD=(deno run -A "${SMTPMOCK_DENO_FLAGS[@]}" cli.ts smtpmock "-port={port}") ;;
     *) echo "bench: unknown server '$1'" >&2; exit 2 ;;
   esac
 }
