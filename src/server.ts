@@ -45,6 +45,8 @@ export interface ServerOptions {
    */
   maxSessions?: number;
   clock?: Clock;
+  /** See {@link ListenOptions.collectEvery}. */
+  collectEvery?: number;
   /** Listener factory; defaults to the runtime's own transport. */
   listen?: (opts: ListenOptions) => Promise<Listener>;
 }
@@ -118,7 +120,12 @@ export class Server {
   /** Binds and starts accepting. Rejects with a ListenError when the address is unusable. */
   static async start(opts: ServerOptions): Promise<Server> {
     const listen = opts.listen ?? runtimeListen;
-    const listener = await listen({ hostname: opts.hostname, port: opts.port, tls: !!opts.tls });
+    const listener = await listen({
+      hostname: opts.hostname,
+      port: opts.port,
+      tls: !!opts.tls,
+      ...(opts.collectEvery && { collectEvery: opts.collectEvery }),
+    });
     return new Server(listener, opts);
   }
 

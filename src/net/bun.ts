@@ -52,16 +52,6 @@ interface BunApi {
   ): BunServer;
 }
 
-/**
- * Closed connections after which the transport asks Bun to collect. What a closed session
- * leaves (its socket, its chunks' buffers, its session objects) is freed only when
- * JavaScriptCore collects, and it collects after so many bytes of JS allocation, which the
- * reader and the sessions keep low: hundreds of sessions' remains waited per collection, and
- * RSS after 20,000 one-message sessions was 5 MiB higher (docs/benchmarks.md). A hint per 64
- * closes costs no measurable CPU; per 32 it did.
- */
-const GC_EVERY_CLOSED = 64;
-
 /** What write() returns for bytes the socket took at once: one settled promise for all. */
 const WRITTEN: Promise<void> = Promise.resolve();
 
@@ -158,7 +148,9 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
    * of it (to log it and back off) even if descriptors seem free by then.
    */
   let unreported: AcceptError | null = null;
+  /** Closed connections since the last collection hint (see {@link ListenOptions.collectEvery}). */
   let closedSinceGc = 0;
+  const collectEvery = opts.collectEvery ?? Infinity;
   const handlers: BunHandlers = {
     open(s) {
       s.setNoDelay?.(true);
@@ -184,7 +176,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
     },
     close(s) {
       s.data?.gone();
-      if (++closedSinceGc === GC_EVERY_CLOSED) {
+      if (++closedSinceGc >= collectEvery) {
         closedSinceGc = 0;
         bun.gc(false);
       }

@@ -38,6 +38,15 @@ export interface ListenOptions {
    * stay half-open: a peer's FIN ends reading only, replies still go out.
    */
   tls?: boolean;
+  /**
+   * Bun: asks for a young-generation collection every this many closed connections. What a
+   * closed session leaves (its socket, its chunks' buffers, its objects) is freed only when
+   * JavaScriptCore collects, which it does after so many bytes of JS allocation: a server
+   * whose sessions allocate little (smtpmock) otherwise holds hundreds of sessions' remains
+   * (+5 MiB RSS after 20,000 one-message sessions). Each hint costs a collection, ~1.5 ms
+   * with a large live heap (serve's captures: -14 % throughput), so it is opt-in.
+   */
+  collectEvery?: number;
 }
 
 /**
