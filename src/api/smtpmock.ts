@@ -98,8 +98,9 @@ export class SmtpmockServer extends CapturingServer<SmtpmockRecord & LintField> 
       port: options.port ?? 0,
       log: toLogFn(options.logger),
       clock: options.clock,
-      // Its sessions allocate so little that Bun would collect closed ones late (RSS +5 MiB).
-      collectEvery: 64,
+      // Keeping nothing, its sessions allocate so little that Bun would collect closed ones late
+      // (RSS +5 MiB); with kept records each collection costs more than it saves (-8 % msg/s).
+      ...(!keep && !keepSessions && { collectEvery: 64 }),
       engine: smtpmockEngine(config, {
         maxLine: options.maxLine,
         ...(attach && { attach }),
