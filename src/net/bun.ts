@@ -45,7 +45,7 @@ interface BunHandlers {
   error(s: BunSocket, e: Error): void;
 }
 interface BunApi {
-  /** Asks for a collection: `true` a full one at once, `false` a young-generation one. */
+  /** `true`: a full collection, synchronously, and mimalloc's cleanup. */
   gc(force: boolean): void;
   listen(
     opts: { hostname: string; port: number; allowHalfOpen?: boolean; socket: BunHandlers },
@@ -178,7 +178,7 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
       s.data?.gone();
       if (++closedSinceGc >= collectEvery) {
         closedSinceGc = 0;
-        bun.gc(false);
+        bun.gc(true);
       }
     },
     error(s) {

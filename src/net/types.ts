@@ -39,12 +39,13 @@ export interface ListenOptions {
    */
   tls?: boolean;
   /**
-   * Bun: asks for a young-generation collection every this many closed connections. What a
-   * closed session leaves (its socket, its chunks' buffers, its objects) is freed only when
-   * JavaScriptCore collects, which it does after so many bytes of JS allocation: a server
-   * whose sessions allocate little (smtpmock) otherwise holds hundreds of sessions' remains
-   * (+5 MiB RSS after 20,000 one-message sessions). Each hint costs a collection, ~1.5 ms
-   * with a large live heap (serve's captures: -14 % throughput), so it is opt-in.
+   * Bun: a full collection every this many closed connections. What a closed session leaves
+   * (its socket, its chunks' buffers, its objects) outlives a young collection and is freed
+   * when JavaScriptCore next collects in full, which it does after so much JS allocation: a
+   * server whose sessions allocate little (smtpmock) otherwise holds thousands of sessions'
+   * remains (+6 MiB RSS after 20,000 one-message sessions). A full collection costs in
+   * proportion to the live heap, so it is opt-in: a server that keeps its messages (serve)
+   * would pay for all of them each time.
    */
   collectEvery?: number;
 }
