@@ -396,3 +396,38 @@ test("transport: descriptors taken by something else: smtpmock notices, idles, r
 test("transport: descriptors taken by something else: the STARTTLS listener notices, recovers", async () => {
   await withMockmtaTls(descriptorsTakenElsewhere);
 });
+
+test("transport: a listener collecting after every closed connection serves on (collectEvery)", async () => {
+  const greeting = new TextEncoder().encode("220 hi\r\n");
+  // On Bun each close asks for a full collection; the other transports ignore the option.
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  const gc = bun?.gc;
+  const asked: boolean[] = [];
+  if (bun && gc) bun.gc = (force) => (asked.push(force), gc(force));
+  const server = await Server.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    collectEvery: 1,
+    engine: (ctx) => ctx.wire.write(greeting),
+  });
+  try {
+    for (let i = 0; i < 5; i++) {
+      const c = await RawClient.connect(server.address.port);
+      try {
+        assert.equal(await within(2000, c.readLine(), "greeting"), "220 hi\r\n");
+      } finally {
+        c.close();
+      }
+    }
+    // Bun reports a close a turn or more after the session closed its socket.
+    for (let t = 0; isBun && asked.length < 5 && t < 200; t++) await sleepMs(10);
+  } finally {
+    await server.stop(1000);
+    if (bun && gc) bun.gc = gc;
+  }
+  if (isBun) assert.deepEqual(asked, [true, true, true, true, true]);
+});
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
