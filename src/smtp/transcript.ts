@@ -5,6 +5,7 @@
  */
 import type { Intervention, Observer, SessionInfo, Stage } from "./conversation.ts";
 import type { DataResult } from "./framing.ts";
+import { latin1 } from "./latin1.ts";
 import type { Reply } from "./reply.ts";
 
 /**
@@ -18,8 +19,6 @@ export interface TranscriptLine {
 
 const CR = 0x0d;
 const LF = 0x0a;
-/** Bytes turned into a string per call (well under any engine's argument limit). */
-const SLICE = 8192;
 /** Characters a transcript keeps; later lines are counted, not kept (memory is bounded). */
 export const TRANSCRIPT_MAX_CHARS = 64 * 1024;
 
@@ -29,18 +28,6 @@ function textEnd(line: Uint8Array): number {
   if (line[end - 1] === LF) end--;
   if (end > 0 && line[end - 1] === CR) end--;
   return end;
-}
-
-/** `line[0, end)` as text, one char per byte (no byte is lost). */
-function lineText(line: Uint8Array, end: number): string {
-  // Whole slices at once: appending char by char leaves a tree of one-char strings behind,
-  // and spreading goes through the iterator (four times slower than apply, measured).
-  let s = "";
-  for (let i = 0; i < end; i += SLICE) {
-    const slice = line.subarray(i, Math.min(end, i + SLICE));
-    s += String.fromCharCode.apply(null, slice as unknown as number[]);
-  }
-  return s;
 }
 
 /** A line as kept: LF separates lines in the joined form (a reply line cannot carry one). */
@@ -136,7 +123,7 @@ export class Transcript implements Observer {
   command(line: Uint8Array): void {
     // The text is made only for a line that is kept: a long session's later lines are not.
     const end = textEnd(line);
-    if (this.#fits(end)) this.#keep("C", lineText(line, end));
+    if (this.#fits(end)) this.#keep("C", latin1(line.subarray(0, end)));
   }
 
   reply(reply: Reply, text: string): void {

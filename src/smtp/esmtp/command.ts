@@ -3,6 +3,8 @@
  * `FROM:<path>` / `TO:<path>` argument of MAIL and RCPT split into mailbox and parameters.
  */
 
+import { latin1 } from "../latin1.ts";
+
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -42,13 +44,11 @@ export function commandLine(line: Uint8Array): CommandLine {
     else if (b === CR) bareCr = true;
   }
   const body = line.subarray(0, n);
-  const text = ascii
-    ? String.fromCharCode.apply(null, body as unknown as number[])
-    : decoder.decode(body);
+  const text = ascii ? latin1(body) : decoder.decode(body);
   return { text, end, bareCr };
 }
 
-/** Lines up to this long are made text by `String.fromCharCode` (well under argument limits). */
+/** Lines up to this long, if ASCII, are made text without the decoder (see latin1.ts). */
 const SHORT_LINE = 1024;
 
 /** A verb (upper-cased) and its argument (after one or more blanks; `""` when none). */

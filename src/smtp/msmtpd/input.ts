@@ -13,7 +13,7 @@
 import { Conversation } from "../conversation.ts";
 import { type DataEnding, ReservedBody } from "../framing.ts";
 import type { SessionContext } from "../session.ts";
-import { latin1 } from "./text.ts";
+import { latin1 } from "../latin1.ts";
 
 /** msmtpd's 1024-byte command buffer holds 1023 bytes and the terminating NUL. */
 export const MAX_COMMAND_LINE = 1023;

@@ -14,15 +14,6 @@ export function concatBytes(
   return out;
 }
 
-/** Bytes as ISO-8859-1 text: one char per byte, so lengths and positions stay byte counts. */
-export function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  return s;
-}
-
 /** ASCII-only upper case (`strcasecmp` in the C locale folds nothing else). */
 export function asciiUpper(s: string): string {
   return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
