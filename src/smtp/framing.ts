@@ -567,19 +567,24 @@ export class LineReader {
     }
   }
 
-  #unwait(): void {
+  /** No call waits with a deadline any more. */
+  #clearWait(): void {
     const wait = this.#wait;
     wait.resolve = wait.reject = null;
     wait.read = null;
-    this.#deadlines.delete(wait);
   }
 
+  #unwait(): void {
+    this.#clearWait();
+    this.#deadlines.delete(this.#wait);
+  }
+
+  /** The deadline passed (the queue has already let go of the wait). */
   #expire(): void {
     const reject = this.#wait.reject;
     if (reject === null) return;
     this.#expiredFor = this.#wait.read;
-    this.#wait.resolve = this.#wait.reject = null;
-    this.#wait.read = null;
+    this.#clearWait();
     reject(new TimeoutError());
   }
 
