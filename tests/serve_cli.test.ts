@@ -9,7 +9,8 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli, runCliToEnd } from "./helpers/cli.ts";
+import { freePort, runCli, runCliToEnd } from "./helpers/cli.ts";
+import { connectWhenUp } from "./helpers/raw_client.ts";
 import { startServeCli, stopServe } from "./helpers/serve.ts";
 import { mintTls } from "../src/tls/mint.ts";
 
@@ -36,6 +37,19 @@ test("serve: one start line naming SMTP, HTTP and the CA file (written by then);
     assert.equal(cli.stdout, cli.line, "nothing but the start line");
     assert.equal(cli.stderr, "");
   }
+});
+
+test("serve: SIGTERM while it starts (right after the first 220) exits 0 at once, without a start line", async () => {
+  const port = await freePort();
+  const cli = runCli(["serve", `--smtp=127.0.0.1:${port}`, "--listen=127.0.0.1:0"]);
+  const client = await connectWhenUp(port, cli.exited);
+  assert.match(await client.readLine(), /^220 /);
+  // Minting and the HTTP API are still starting (they begin once this greeting is out).
+  assert.equal(await stopServe(cli), 0);
+  client.close();
+  assert.equal(cli.stdout, "", "the start was given up: no start line");
+  assert.equal(cli.stderr, "");
+  assert.equal(await bindable(port), true, "the SMTP port is free again");
 });
 
 test("serve: plain mocksmtp (no arguments) is serve on 127.0.0.1:1025 and :8025", async () => {

@@ -14,6 +14,8 @@ import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { ServeServer } from "../mod.ts";
 import { WaitTimeoutError } from "../src/sinks/memory.ts";
+import { freePort } from "./helpers/cli.ts";
+import { connectWhenUp, RawClient } from "./helpers/raw_client.ts";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "serve-lib-"));
@@ -32,6 +34,30 @@ function session(port: number, script: string): Promise<string> {
     socket.write(script);
   });
 }
+
+test("an abort while starting (after the first 220): start rejects with its reason and stops what it started", async () => {
+  const port = await freePort();
+  const starting = new AbortController();
+  const started = ServeServer.start({
+    smtp: { port },
+    tls: { caOut: false },
+    signal: starting.signal,
+  });
+  started.catch(() => {}); // asserted below
+  const client = await connectWhenUp(port);
+  assert.match(await client.readLine(), /^220 /);
+  // Minting and the store are loading now (they begin once that greeting is out).
+  const reason = new Error("stopped while starting");
+  starting.abort(reason);
+  await assert.rejects(started, (e) => e === reason);
+  client.close();
+  await assert.rejects(RawClient.connect(port), /ECONNREFUSED/, "the listener is closed");
+  // Aborted before the call: nothing starts.
+  await assert.rejects(
+    ServeServer.start({ signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+});
 
 test("nodemailer, pooled over STARTTLS with AUTH: DSN options and UTF-8 addresses land in the records", async () => {
   await using server = await ServeServer.start({

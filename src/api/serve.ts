@@ -171,6 +171,18 @@ function namingAddress(e: unknown, host: string, port: number): unknown {
   return new ListenError(`listen ${at}: ${why}${e.code ? ` (${e.code})` : ""}`, e.code);
 }
 
+/** `work`'s outcome, or a rejection with `signal`'s reason if it aborts first. */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const done = () => signal.removeEventListener("abort", onAbort);
+    work.then((value) => (done(), resolve(value)), (e) => (done(), reject(e)));
+  });
+}
+
 /** Records in arrival order: the store lists newest first, as Mailpit does. */
 function arrivalOrder(stored: readonly StoredMessage[]): ReceivedMessage[] {
   return stored.map((s) => s.message).reverse();
@@ -254,10 +266,16 @@ export class ServeServer implements AsyncDisposable {
   /**
    * Starts listening (SMTP first, so clients are greeted while the key material is still
    * being minted; a STARTTLS waits for it), then the HTTP API. Resolves once all of it is
-   * ready. Rejects with a `ListenError` when an address cannot be bound, or with the reason
-   * the key material could not be made; whatever was started is stopped again.
+   * ready. Rejects with a `ListenError` when an address cannot be bound, with the reason
+   * the key material could not be made, or with `signal`'s reason when it aborts first;
+   * whatever was started is stopped again.
    */
   static async start(options: ServeServerOptions = {}): Promise<ServeServer> {
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    // A stop asked for while starting (SIGTERM right after the first 220): the start gives up
+    // at its next step instead of minting and loading on for tens of milliseconds first.
+    const step = <T>(work: Promise<T>) => unlessAborted(work, signal);
     const clock: Clock = options.clock ?? systemClock;
     const log = options.log ?? toLogFn(options.logger);
     // Only the dialect and the transport load before the first 220. Minting (X.509), the store
@@ -265,7 +283,8 @@ export class ServeServer implements AsyncDisposable {
     // delivery that comes first waits for them. The caller's own PEM is checked right now.
     // Its module loads only then: node:crypto and node:tls (on Deno, Node's compatibility
     // layer) would delay the first 220.
-    const loadMaterial = async () => (await import("../tls/material.ts")).tlsMaterial(options.tls);
+    const loadMaterial = async () =>
+      (await import("../tls/material.ts")).tlsMaterial(options.tls, signal);
     const given = options.tls && "cert" in options.tls ? await loadMaterial() : null;
     let startBackground!: () => void;
     const listening = new Promise<void>((resolve) => startBackground = resolve);
@@ -371,10 +390,17 @@ export class ServeServer implements AsyncDisposable {
           maxSessions: smtpOptions.maxConnections,
           clock: options.clock ? clock : deferredClock(clock, listening),
         }).then(
-          (server) => (started.push({ stop: () => server.stop(0) }), server),
+          (server) => {
+            if (signal?.aborted) { // abandoned while it bound: nobody else will stop it
+              void server.stop(0);
+              throw signal.reason;
+            }
+            started.push({ stop: () => server.stop(0) });
+            return server;
+          },
           (e) => Promise.reject(namingAddress(e, address.host ?? "127.0.0.1", address.port ?? 0)),
         );
-      const smtp = await listen(options.smtp ?? {}, options.smtpImplicitTls ?? false);
+      const smtp = await step(listen(options.smtp ?? {}, options.smtpImplicitTls ?? false));
       // Not setTimeout: on Deno 2.9 its first call sets up part of Node's layer (~4 ms).
       AbortSignal.timeout(BACKGROUND_GRACE_MS).addEventListener("abort", () => {
         if (!firstSession) greeted();
@@ -382,23 +408,35 @@ export class ServeServer implements AsyncDisposable {
       // A first session that holds its greeting back (a fault rule: delay, hang) does not
       // hold up the start.
       AbortSignal.timeout(FIRST_GREETING_WAIT_MS).addEventListener("abort", greeted);
-      const smtps = options.smtps ? await listen(options.smtps, true) : null;
-      const { store, linter } = await backend;
-      const loadedFaults = await faultsReady;
-      await tls;
+      const smtps = options.smtps ? await step(listen(options.smtps, true)) : null;
+      const { store, linter } = await step(backend);
+      const loadedFaults = await step(faultsReady);
+      await step(tls);
       const { caPem: pem, caFile } = await material;
       const caPem = await pem;
       let http: MailpitApi | null = null;
       if (options.http !== false) {
-        const { startMailpitApi } = await import("../http/mailpit.ts");
-        http = await startMailpitApi({
-          store,
-          host: options.http?.host ?? "127.0.0.1",
-          port: options.http?.port ?? 0,
-          info: caPem ? { caPem } : undefined,
-          faults: (await import("../http/faults_routes.ts")).faultRoutes(loadedFaults),
-          ui: (await import("../ui/assets.ts")).uiAsset,
-        });
+        const [{ startMailpitApi }, { faultRoutes }, { uiAsset }] = await step(Promise.all([
+          import("../http/mailpit.ts"),
+          import("../http/faults_routes.ts"),
+          import("../ui/assets.ts"),
+        ]));
+        http = await step(
+          startMailpitApi({
+            store,
+            host: options.http?.host ?? "127.0.0.1",
+            port: options.http?.port ?? 0,
+            info: caPem ? { caPem } : undefined,
+            faults: faultRoutes(loadedFaults),
+            ui: uiAsset,
+          }).then((api) => {
+            if (signal?.aborted) { // abandoned while it bound: nobody else will close it
+              void api.close();
+              throw signal.reason;
+            }
+            return api;
+          }),
+        );
       }
       return new ServeServer({
         faults: loadedFaults,

@@ -110,6 +110,11 @@ export interface ServeServerOptions extends TranscriptOptions, FaultOptions {
    * (docs/faults.md). Rules and chaos can be changed at run time over HTTP either way.
    */
   chaosTriggers?: string;
+  /**
+   * Aborts the start: whatever was started (listeners, the minting worker) stops and
+   * {@link ServeServer.start} rejects with the signal's reason. No effect once started.
+   */
+  signal?: AbortSignal;
 }
 
 /** The defaults of the `serve` CLI (the library picks free ports instead). */

@@ -29,17 +29,25 @@ export type TlsMaterialOptions =
  * {@link mintTls} in a worker (see mint_worker.ts); in this thread where no worker can be
  * started (a compiled binary built without the worker's module, say).
  */
-async function mintOffThread(names: string[]): Promise<MintedTls> {
+async function mintOffThread(names: string[], signal?: AbortSignal): Promise<MintedTls> {
+  signal?.throwIfAborted();
   let worker: Worker;
   try {
     worker = new Worker(new URL("./mint_worker.ts", import.meta.url).href, { type: "module" });
   } catch {
     return (await import("./mint.ts")).mintTls(names);
   }
-  const answer = await new Promise<MintedTls | { error: string } | null>((resolve) => {
-    worker.onmessage = (e) => resolve(e.data);
+  const answer = await new Promise<MintedTls | { error: string } | null>((resolve, reject) => {
+    // Stopped while minting: the worker goes at once (an exiting process would wait for it).
+    const onAbort = () => (worker.terminate(), reject(signal!.reason));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const settle = (answer: MintedTls | { error: string } | null) => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(answer);
+    };
+    worker.onmessage = (e) => settle(e.data);
     // The worker's module could not load (not bundled): mint here instead.
-    worker.onerror = (e) => (e.preventDefault(), resolve(null));
+    worker.onerror = (e) => (e.preventDefault(), settle(null));
     worker.postMessage(names);
   });
   worker.terminate();
@@ -56,16 +64,16 @@ export function defaultCaFile(): string {
 /**
  * Key material for `options`: given PEM is validated now (throws an Error naming the unusable
  * part); otherwise minting starts (its module loaded only then) and the CA is written to
- * `caOut` (default {@link defaultCaFile}; `false` writes nothing).
+ * `caOut` (default {@link defaultCaFile}; `false` writes nothing). `signal` stops the minting.
  */
-export function tlsMaterial(options: TlsMaterialOptions = {}): TlsMaterial {
+export function tlsMaterial(options: TlsMaterialOptions = {}, signal?: AbortSignal): TlsMaterial {
   if ("cert" in options) {
     const given: TlsOptions = { cert: options.cert, key: options.key };
     validateTlsOptions(given);
     return { ready: Promise.resolve(given), caPem: Promise.resolve(null), caFile: null };
   }
   const caFile = options.caOut === false ? null : options.caOut ?? defaultCaFile();
-  const minted = mintOffThread(options.names ?? []);
+  const minted = mintOffThread(options.names ?? [], signal);
   const written = minted.then(async (m) => {
     // World-readable on purpose: a CA certificate is public; the client may run as another user.
     if (caFile) await writeFile(caFile, m.caPem, { mode: 0o644 });

@@ -58,16 +58,22 @@ export async function serveMain(argv: string[], io: ProgramIO): Promise<number> 
     if (level === "debug" || (s.quiet && level !== "err" && level !== "crit")) return;
     io.stderr(`mocksmtp serve: ${message}\n`);
   };
-  // Handlers first: a signal while starting (or right after the start line) still stops cleanly.
+  // Handlers first: a signal while starting (or right after the start line) still stops cleanly;
+  // while starting, the start gives up (minting, loading) and the program exits at once.
   let stopRequested!: () => void;
   const stop = new Promise<void>((resolve) => stopRequested = resolve);
-  const off = onStopSignals(["SIGINT", "SIGTERM"], () => stopRequested());
+  const starting = new AbortController();
+  const off = onStopSignals(["SIGINT", "SIGTERM"], () => {
+    starting.abort();
+    stopRequested();
+  });
   let server: ServeServer;
   try {
     const { ServeServer } = await serveModule;
-    server = await ServeServer.start({ ...options, log });
+    server = await ServeServer.start({ ...options, log, signal: starting.signal });
   } catch (e) {
     off();
+    if (starting.signal.aborted) return EXIT.ok;
     const message = (e as Error).message;
     io.stderr(`mocksmtp serve: ${e instanceof ListenError ? "cannot listen: " : ""}${message}\n`);
     await flushOutput();
