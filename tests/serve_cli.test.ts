@@ -41,7 +41,7 @@ test("serve: one start line naming SMTP, HTTP and the CA file (written by then);
 
 test("serve: SIGTERM while it starts (right after the first 220) exits 0 at once, without a start line", async () => {
   const port = await freePort();
-  const cli = runCli(["serve", `--smtp=127.0.0.1:${port}`, "--listen=127.0.0.1:0"]);
+  const cli = runCli(["serve", `--smtp=127.0.0.1:${port}`, "--listen=127.0.0.1:0", "-q"]);
   const client = await connectWhenUp(port, cli.exited);
   assert.match(await client.readLine(), /^220 /);
   // Minting and the HTTP API are still starting (they begin once this greeting is out).
