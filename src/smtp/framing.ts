@@ -168,6 +168,8 @@ export class LineReader {
   readonly #wait: ReadWait;
   #eof = false;
   #droppedCrlf = false;
+  /** See {@link linesTaken}. */
+  #linesTaken = 0;
   /** The deadline of the {@link readLine} waiting in {@link #lineFrom}. */
   #lineDeadline: number | undefined = undefined;
   readonly #deadlines: DeadlineQueue;
@@ -218,10 +220,32 @@ export class LineReader {
     // Nothing buffered, the next command still to come: a then() on the read, not #fill's frame.
     if (this.#buf.length === this.#start && !this.#eof) {
       this.#lineDeadline = deadline;
+      if (deadline === undefined && this.#lineRead === null) {
+        // No deadline: one then() on the source's read for the whole line. Through #next it
+        // was three (its hook, its settling, the line), each a promise, one also a closure.
+        const read = this.#lineRead = this.#pending ??= this.#source();
+        return read.then(this.#lineArrived, this.#lineFailed);
+      }
       return this.#next(deadline).then(this.#lineFrom);
     }
     return this.#fill(deadline, this.maxLine, false) as Promise<Uint8Array | null>;
   }
+
+  /** The read {@link #lineArrived} waits for; `null` when none does. */
+  #lineRead: Promise<Uint8Array | null> | null = null;
+
+  readonly #lineArrived = (
+    chunk: Uint8Array | null,
+  ): Uint8Array | null | Promise<Uint8Array | null> => {
+    const read = this.#lineRead!;
+    this.#lineRead = null;
+    return this.#lineFrom(this.#settle(read, chunk));
+  };
+
+  readonly #lineFailed = (e: unknown): never => {
+    this.#lineRead = null;
+    throw e; // the read stays pending, as a failed read does (see #fail)
+  };
 
   /** {@link readLine} once a chunk arrived into an empty buffer; made once per reader. */
   readonly #lineFrom = (
@@ -242,7 +266,9 @@ export class LineReader {
    * returns that read, so a caller can tell whether input arrived before some moment.
    */
   readAhead(): Promise<Uint8Array | null> {
-    return this.#pending ??= this.#read();
+    const read = this.#pending ??= this.#source();
+    this.#hook(read); // what nobody waits for yet must still be heard of (a failure, say)
+    return read;
   }
 
   /**
@@ -313,31 +339,44 @@ export class LineReader {
    * Waits for the next chunk and buffers it: `false` at end of input. For a caller that takes
    * what is buffered itself ({@link takeLines}, {@link takePiece}) and found too little.
    */
-  async more(deadline?: number): Promise<boolean> {
-    if (this.#eof) return false;
-    const chunk = await this.#next(deadline);
+  more(deadline?: number): Promise<boolean> {
+    if (this.#eof) return Promise.resolve(false);
+    return this.#next(deadline).then(this.#buffer);
+  }
+
+  /** {@link more} once its chunk came: a then() made once per reader, not an async frame per call. */
+  readonly #buffer = (chunk: Uint8Array | null): boolean => {
     if (chunk === null) {
       this.#eof = true;
       return false;
     }
     this.#append(chunk);
     return true;
-  }
+  };
 
   /**
    * Every buffered whole line up to the first one that starts with a dot (which may end a body
    * or lose its dot), in one piece of at most `max` bytes; `undefined` when no whole line fits.
-   * Reading a body in bulk makes one view per chunk instead of one per line.
+   * Reading a body in bulk makes one view per chunk instead of one per line. How many lines the
+   * piece holds is then {@link linesTaken}.
    */
   takeLines(max = Infinity): Uint8Array | undefined {
     const buf = this.#buf;
     let end = -1;
+    let lines = 0;
     for (let at = this.#start; (at = buf.indexOf(LF, at) + 1) > 0;) {
       if (at - this.#start > max) break;
       end = at;
+      lines++;
       if (at === buf.length || buf[at] === DOT) break;
     }
+    this.#linesTaken = lines;
     return end < 0 ? undefined : this.#take(end);
+  }
+
+  /** Lines in the last piece {@link takeLines} returned: counted as it found them, not again. */
+  get linesTaken(): number {
+    return this.#linesTaken;
   }
 
   /** The next buffered byte, -1 when none is. */
@@ -488,8 +527,15 @@ export class LineReader {
    * brings is returned by the next call.
    */
   #next(deadline?: number): Promise<Uint8Array | null> {
-    const read = this.#pending ??= this.#read();
-    if (deadline === undefined) return read.then((v) => this.#settle(read, v));
+    if (deadline === undefined) {
+      // Without a deadline nothing needs the hooks (#arrive): the read itself is waited for.
+      const read = this.#pending ??= this.#source();
+      if (this.#plainRead !== null) return read.then((v) => this.#settle(read, v));
+      this.#plainRead = read;
+      return read.then(this.#plainArrived, this.#plainFailed);
+    }
+    const read = this.#pending ??= this.#source();
+    this.#hook(read);
     if (deadline - this.clock.now() <= 0) return Promise.reject(new TimeoutError());
     if (this.#arrivedFor === read) return Promise.resolve(this.#settle(read, this.#arrived));
     if (this.#failedFor === read) {
@@ -505,12 +551,28 @@ export class LineReader {
     return new Promise(wait.park);
   }
 
+  /** The read {@link #plainArrived} waits for (a {@link #next} without deadline); or `null`. */
+  #plainRead: Promise<Uint8Array | null> | null = null;
+
+  readonly #plainArrived = (v: Uint8Array | null): Uint8Array | null => {
+    const read = this.#plainRead!;
+    this.#plainRead = null;
+    return this.#settle(read, v);
+  };
+
+  readonly #plainFailed = (e: unknown): never => {
+    this.#plainRead = null;
+    throw e;
+  };
+
   /**
-   * A read from the source, reported to whoever waits for it with a deadline then, else kept
-   * for the next call.
+   * Has `read` reported to whoever waits for it with a deadline then, else kept for the next
+   * call; once per read. Reads waited for without a deadline need none of this: it is done
+   * for a read the first time one is waited for with a deadline, or read ahead.
    */
-  #read(): Promise<Uint8Array | null> {
-    const read = this.#source();
+  #hook(read: Promise<Uint8Array | null>): void {
+    if (read === this.#hookedRead) return;
+    this.#hookedRead = read;
     if (this.#hooked === null) {
       this.#hooked = read;
       read.then(this.#hookedArrived, this.#hookedFailed);
@@ -518,8 +580,10 @@ export class LineReader {
       // A read of the source replaced meanwhile is still out (after STARTTLS): its own hooks.
       read.then((v) => this.#arrive(read, v), (e) => this.#fail(read, e));
     }
-    return read;
   }
+
+  /** The read {@link #hook} was last given. */
+  #hookedRead: Promise<Uint8Array | null> | null = null;
 
   /** The read {@link #hookedArrived} and {@link #hookedFailed} wait for: one at a time. */
   #hooked: Promise<Uint8Array | null> | null = null;
@@ -624,6 +688,7 @@ export class LineReader {
 
   #settle(read: Promise<Uint8Array | null>, v: Uint8Array | null): Uint8Array | null {
     if (this.#pending === read) this.#pending = null;
+    if (this.#hookedRead === read) this.#hookedRead = null;
     if (this.#arrivedFor === read) {
       this.#arrivedFor = null;
       this.#arrived = null;
@@ -741,10 +806,9 @@ async function streamData(reader: LineReader, o: DataOptions): Promise<DataResul
     if (!midLine && bulkOk && reader.nextByte !== DOT) {
       const bulk = reader.takeLines(o.overflow === "drain" ? Infinity : o.maxSize - body.length);
       if (bulk !== undefined) {
-        for (let at = 0; (at = bulk.indexOf(LF, at) + 1) > 0;) {
-          lines++;
-          o.onLine?.();
-        }
+        const taken = reader.linesTaken;
+        lines += taken;
+        if (o.onLine) { for (let i = 0; i < taken; i++) o.onLine(); }
         if (!failed) {
           if (body.length + bulk.length > o.maxSize) {
             failed = "too-big";
