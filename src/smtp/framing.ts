@@ -164,8 +164,11 @@ export class LineReader {
   #failure: unknown = undefined;
   /** The read a call with a deadline stopped waiting for. */
   #expiredFor: Promise<Uint8Array | null> | null = null;
-  /** The one call waiting with a deadline, made once per reader (see {@link ReadWait}). */
-  readonly #wait: ReadWait;
+  /**
+   * The one call waiting with a deadline, made once per reader (see {@link ReadWait}), on its
+   * first wait with a deadline: a session that reads without deadlines never needs it.
+   */
+  #wait: ReadWait | null = null;
   #eof = false;
   #droppedCrlf = false;
   /** See {@link linesTaken}. */
@@ -181,6 +184,10 @@ export class LineReader {
   ) {
     this.#source = source;
     this.#deadlines = deadlineQueue(clock);
+  }
+
+  /** What {@link #wait} holds once a call first waits with a deadline. */
+  #makeWait(): ReadWait {
     const wait: ReadWait = {
       deadline: 0,
       index: -1,
@@ -193,7 +200,7 @@ export class LineReader {
       },
       expire: () => this.#expire(),
     };
-    this.#wait = wait;
+    return wait;
   }
 
   /** Number of bytes read from the wire but not yet returned as lines. */
@@ -224,14 +231,17 @@ export class LineReader {
         // No deadline: one then() on the source's read for the whole line. Through #next it
         // was three (its hook, its settling, the line), each a promise, one also a closure.
         const read = this.#lineRead = this.#pending ??= this.#source();
-        return read.then(this.#lineArrived, this.#lineFailed);
+        return read.then(this.#lineArrived);
       }
       return this.#next(deadline).then(this.#lineFrom);
     }
     return this.#fill(deadline, this.maxLine, false) as Promise<Uint8Array | null>;
   }
 
-  /** The read {@link #lineArrived} waits for; `null` when none does. */
+  /**
+   * The read {@link #lineArrived} waits for; `null` when none does. A read that fails leaves it
+   * set (no handler per reader for what ends a session): later lines take the general path.
+   */
   #lineRead: Promise<Uint8Array | null> | null = null;
 
   readonly #lineArrived = (
@@ -240,11 +250,6 @@ export class LineReader {
     const read = this.#lineRead!;
     this.#lineRead = null;
     return this.#lineFrom(this.#settle(read, chunk));
-  };
-
-  readonly #lineFailed = (e: unknown): never => {
-    this.#lineRead = null;
-    throw e; // the read stays pending, as a failed read does (see #fail)
   };
 
   /** {@link readLine} once a chunk arrived into an empty buffer; made once per reader. */
@@ -532,7 +537,7 @@ export class LineReader {
       const read = this.#pending ??= this.#source();
       if (this.#plainRead !== null) return read.then((v) => this.#settle(read, v));
       this.#plainRead = read;
-      return read.then(this.#plainArrived, this.#plainFailed);
+      return read.then(this.#plainArrived);
     }
     const read = this.#pending ??= this.#source();
     this.#hook(read);
@@ -543,7 +548,7 @@ export class LineReader {
       this.#settle(read, null);
       return Promise.reject(e);
     }
-    const wait = this.#wait;
+    const wait = this.#wait ??= this.#makeWait();
     if (wait.reject !== null) return this.#nextBesides(read, deadline);
     wait.deadline = deadline;
     wait.read = read;
@@ -551,18 +556,13 @@ export class LineReader {
     return new Promise(wait.park);
   }
 
-  /** The read {@link #plainArrived} waits for (a {@link #next} without deadline); or `null`. */
+  /** The read {@link #plainArrived} waits for (a {@link #next} without deadline), as above. */
   #plainRead: Promise<Uint8Array | null> | null = null;
 
   readonly #plainArrived = (v: Uint8Array | null): Uint8Array | null => {
     const read = this.#plainRead!;
     this.#plainRead = null;
     return this.#settle(read, v);
-  };
-
-  readonly #plainFailed = (e: unknown): never => {
-    this.#plainRead = null;
-    throw e;
   };
 
   /**
@@ -603,7 +603,7 @@ export class LineReader {
 
   #arrive(read: Promise<Uint8Array | null>, v: Uint8Array | null): void {
     const wait = this.#wait;
-    const resolve = wait.read === read ? wait.resolve : null;
+    const resolve = wait?.read === read ? wait.resolve : null;
     if (resolve !== null) {
       this.#unwait();
       resolve(this.#settle(read, v));
@@ -616,7 +616,7 @@ export class LineReader {
 
   #fail(read: Promise<Uint8Array | null>, e: unknown): void {
     const wait = this.#wait;
-    const reject = wait.read === read ? wait.reject : null;
+    const reject = wait?.read === read ? wait.reject : null;
     if (reject !== null) {
       this.#unwait();
       this.#settle(read, null);
@@ -631,23 +631,24 @@ export class LineReader {
     }
   }
 
-  /** No call waits with a deadline any more. */
+  /** No call waits with a deadline any more (one did: the wait exists). */
   #clearWait(): void {
-    const wait = this.#wait;
+    const wait = this.#wait!;
     wait.resolve = wait.reject = null;
     wait.read = null;
   }
 
   #unwait(): void {
     this.#clearWait();
-    this.#deadlines.delete(this.#wait);
+    this.#deadlines.delete(this.#wait!);
   }
 
   /** The deadline passed (the queue has already let go of the wait). */
   #expire(): void {
-    const reject = this.#wait.reject;
+    const wait = this.#wait!;
+    const reject = wait.reject;
     if (reject === null) return;
-    this.#expiredFor = this.#wait.read;
+    this.#expiredFor = wait.read;
     this.#clearWait();
     reject(new TimeoutError());
   }
