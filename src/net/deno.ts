@@ -203,18 +203,19 @@ export function listenDeno(opts: ListenOptions): Promise<Listener> {
     return Promise.reject(new ListenError((e as Error).message, errnoCode(e)));
   }
   let closed = false;
+  // A then() with these two rather than an async function's frame per connection.
+  const accepted = (conn: Deno.Conn) => new DenoConn(conn);
+  const failed = (e: unknown): null => {
+    if (closed || e instanceof Deno.errors.BadResource) return null;
+    // Deno gives up on a connection reset while it was queued (it asks for the peer's
+    // address after the reset) and throws NotConnected; the accept loop decides what next.
+    throw acceptError(e);
+  };
   return Promise.resolve({
     addr: addr(listener.addr),
-    async accept() {
-      if (closed) return null;
-      try {
-        return new DenoConn(await listener.accept());
-      } catch (e) {
-        if (closed || e instanceof Deno.errors.BadResource) return null;
-        // Deno gives up on a connection reset while it was queued (it asks for the peer's
-        // address after the reset) and throws NotConnected; the accept loop decides what next.
-        throw acceptError(e);
-      }
+    accept() {
+      if (closed) return Promise.resolve(null);
+      return listener.accept().then(accepted, failed);
     },
     close() {
       if (closed) return;
