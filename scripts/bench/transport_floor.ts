@@ -103,7 +103,7 @@ function rawBun(bun: { listen(o: unknown): unknown }): void {
 
 async function rawDenoSession(conn: Deno.TcpConn): Promise<void> {
   conn.setNoDelay(true);
-  const buf = new Uint8Array(65536);
+  const buf = new Uint8Array(4096);
   let inData = false;
   let tail = "";
   await conn.write(GREETING);
@@ -126,6 +126,8 @@ async function rawDenoSession(conn: Deno.TcpConn): Promise<void> {
   conn.close();
 }
 
+// A profiler writes its profile on exit.
+process.on("SIGINT", () => process.exit(0));
 const bun = (globalThis as { Bun?: { listen(o: unknown): unknown } }).Bun;
 if (mode === "ours") {
   await Server.start({ hostname: "127.0.0.1", port, engine });
@@ -136,5 +138,3 @@ if (mode === "ours") {
     rawDenoSession(conn as Deno.TcpConn).catch(() => {});
   }
 }
-// A profiler writes its profile on exit.
-process.on("SIGINT", () => process.exit(0));
