@@ -289,9 +289,9 @@ export class Server {
       if (conn.tls) ctx.tls = sessionFacts(conn.tls);
       const { tls } = opts;
       if (tls && conn.startTls && !opts.implicitTls) {
-        const start = conn.startTls.bind(conn);
+        const plain = conn;
         ctx.upgradeTls = async () => {
-          const secured = await start(await tls);
+          const secured = await plain.startTls!(await tls);
           conn = this.#upgraded(conn, secured);
           return secured;
         };

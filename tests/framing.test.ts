@@ -93,6 +93,33 @@ test("framing: readLine refuses a line over maxLine whether its LF came with it 
   }
 });
 
+test("framing: a failed read fails the waits for it, with or without a deadline, then reading goes on", async () => {
+  // Reads without a deadline wait on the source's read itself, those with one through the
+  // reader's hooks: a failure reaches both kinds, is consumed by a wait with a deadline, and
+  // the next read asks the source again.
+  const replies = [
+    () => Promise.reject(new Error("reset")),
+    () => Promise.resolve(te.encode("NOOP\r\nQUIT\r\n")),
+    () => Promise.resolve(null),
+  ];
+  let calls = 0;
+  const reader = new LineReader(() => replies[calls++](), 512);
+  await assert.rejects(reader.readLine(), { message: "reset" });
+  await assert.rejects(reader.readLine(), { message: "reset" });
+  assert.equal(calls, 1, "the failed read is the one still waited for");
+  await assert.rejects(reader.readLine(Date.now() + 60_000), { message: "reset" });
+  assert.equal(calls, 1);
+  assert.equal(td.decode((await reader.readLine())!), "NOOP\r\n");
+  assert.equal(td.decode((await reader.readLine(Date.now() + 60_000))!), "QUIT\r\n");
+  assert.equal(await reader.readLine(), null);
+  assert.equal(calls, 3);
+  // A read started ahead, waited for without a deadline once it has arrived.
+  const ahead = new LineReader(source(te.encode("EHLO x\r\n"), []), 512);
+  await ahead.readAhead();
+  assert.equal(td.decode((await ahead.readLine())!), "EHLO x\r\n");
+  assert.equal(await ahead.readLine(Date.now() + 60_000), null);
+});
+
 test("framing: a dropped line keeps at most its cap and a chunk buffered", async () => {
   // One 1 MiB line without LF in 4 KiB chunks, a cap of 8 KiB: watch the buffer while it drops.
   const chunk = 4096;

@@ -29,7 +29,6 @@ interface BunSocket {
   terminate(): void;
   pause(): void;
   resume(): void;
-  setNoDelay?(on: boolean): void;
 }
 interface BunServer {
   hostname: string;
@@ -152,8 +151,9 @@ export function listenBun(opts: ListenOptions): Promise<Listener> {
   let closedSinceGc = 0;
   const collectEvery = opts.collectEvery ?? Infinity;
   const handlers: BunHandlers = {
+    // No setNoDelay: Bun sets TCP_NODELAY on every accepted socket itself (strace: a second
+    // call was one more system call per connection, setting it again).
     open(s) {
-      s.setNoDelay?.(true);
       const conn = new BunConn(s, local);
       s.data = conn;
       const w = waiting;

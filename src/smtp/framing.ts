@@ -164,10 +164,15 @@ export class LineReader {
   #failure: unknown = undefined;
   /** The read a call with a deadline stopped waiting for. */
   #expiredFor: Promise<Uint8Array | null> | null = null;
-  /** The one call waiting with a deadline, made once per reader (see {@link ReadWait}). */
-  readonly #wait: ReadWait;
+  /**
+   * The one call waiting with a deadline, made once per reader (see {@link ReadWait}), on its
+   * first wait with a deadline: a session that reads without deadlines never needs it.
+   */
+  #wait: ReadWait | null = null;
   #eof = false;
   #droppedCrlf = false;
+  /** See {@link linesTaken}. */
+  #linesTaken = 0;
   /** The deadline of the {@link readLine} waiting in {@link #lineFrom}. */
   #lineDeadline: number | undefined = undefined;
   readonly #deadlines: DeadlineQueue;
@@ -179,6 +184,10 @@ export class LineReader {
   ) {
     this.#source = source;
     this.#deadlines = deadlineQueue(clock);
+  }
+
+  /** What {@link #wait} holds once a call first waits with a deadline. */
+  #makeWait(): ReadWait {
     const wait: ReadWait = {
       deadline: 0,
       index: -1,
@@ -191,7 +200,7 @@ export class LineReader {
       },
       expire: () => this.#expire(),
     };
-    this.#wait = wait;
+    return wait;
   }
 
   /** Number of bytes read from the wire but not yet returned as lines. */
@@ -218,10 +227,30 @@ export class LineReader {
     // Nothing buffered, the next command still to come: a then() on the read, not #fill's frame.
     if (this.#buf.length === this.#start && !this.#eof) {
       this.#lineDeadline = deadline;
+      if (deadline === undefined && this.#lineRead === null) {
+        // No deadline: one then() on the source's read for the whole line. Through #next it
+        // was three (its hook, its settling, the line), each a promise, one also a closure.
+        const read = this.#lineRead = this.#pending ??= this.#source();
+        return read.then(this.#lineArrived);
+      }
       return this.#next(deadline).then(this.#lineFrom);
     }
     return this.#fill(deadline, this.maxLine, false) as Promise<Uint8Array | null>;
   }
+
+  /**
+   * The read {@link #lineArrived} waits for; `null` when none does. A read that fails leaves it
+   * set (no handler per reader for what ends a session): later lines take the general path.
+   */
+  #lineRead: Promise<Uint8Array | null> | null = null;
+
+  readonly #lineArrived = (
+    chunk: Uint8Array | null,
+  ): Uint8Array | null | Promise<Uint8Array | null> => {
+    const read = this.#lineRead!;
+    this.#lineRead = null;
+    return this.#lineFrom(this.#settle(read, chunk));
+  };
 
   /** {@link readLine} once a chunk arrived into an empty buffer; made once per reader. */
   readonly #lineFrom = (
@@ -242,7 +271,9 @@ export class LineReader {
    * returns that read, so a caller can tell whether input arrived before some moment.
    */
   readAhead(): Promise<Uint8Array | null> {
-    return this.#pending ??= this.#read();
+    const read = this.#pending ??= this.#source();
+    this.#hook(read); // what nobody waits for yet must still be heard of (a failure, say)
+    return read;
   }
 
   /**
@@ -313,31 +344,44 @@ export class LineReader {
    * Waits for the next chunk and buffers it: `false` at end of input. For a caller that takes
    * what is buffered itself ({@link takeLines}, {@link takePiece}) and found too little.
    */
-  async more(deadline?: number): Promise<boolean> {
-    if (this.#eof) return false;
-    const chunk = await this.#next(deadline);
+  more(deadline?: number): Promise<boolean> {
+    if (this.#eof) return Promise.resolve(false);
+    return this.#next(deadline).then(this.#buffer);
+  }
+
+  /** {@link more} once its chunk came: a then() made once per reader, not an async frame per call. */
+  readonly #buffer = (chunk: Uint8Array | null): boolean => {
     if (chunk === null) {
       this.#eof = true;
       return false;
     }
     this.#append(chunk);
     return true;
-  }
+  };
 
   /**
    * Every buffered whole line up to the first one that starts with a dot (which may end a body
    * or lose its dot), in one piece of at most `max` bytes; `undefined` when no whole line fits.
-   * Reading a body in bulk makes one view per chunk instead of one per line.
+   * Reading a body in bulk makes one view per chunk instead of one per line. How many lines the
+   * piece holds is then {@link linesTaken}.
    */
   takeLines(max = Infinity): Uint8Array | undefined {
     const buf = this.#buf;
     let end = -1;
+    let lines = 0;
     for (let at = this.#start; (at = buf.indexOf(LF, at) + 1) > 0;) {
       if (at - this.#start > max) break;
       end = at;
+      lines++;
       if (at === buf.length || buf[at] === DOT) break;
     }
+    this.#linesTaken = lines;
     return end < 0 ? undefined : this.#take(end);
+  }
+
+  /** Lines in the last piece {@link takeLines} returned: counted as it found them, not again. */
+  get linesTaken(): number {
+    return this.#linesTaken;
   }
 
   /** The next buffered byte, -1 when none is. */
@@ -488,8 +532,15 @@ export class LineReader {
    * brings is returned by the next call.
    */
   #next(deadline?: number): Promise<Uint8Array | null> {
-    const read = this.#pending ??= this.#read();
-    if (deadline === undefined) return read.then((v) => this.#settle(read, v));
+    if (deadline === undefined) {
+      // Without a deadline nothing needs the hooks (#arrive): the read itself is waited for.
+      const read = this.#pending ??= this.#source();
+      if (this.#plainRead !== null) return read.then((v) => this.#settle(read, v));
+      this.#plainRead = read;
+      return read.then(this.#plainArrived);
+    }
+    const read = this.#pending ??= this.#source();
+    this.#hook(read);
     if (deadline - this.clock.now() <= 0) return Promise.reject(new TimeoutError());
     if (this.#arrivedFor === read) return Promise.resolve(this.#settle(read, this.#arrived));
     if (this.#failedFor === read) {
@@ -497,7 +548,7 @@ export class LineReader {
       this.#settle(read, null);
       return Promise.reject(e);
     }
-    const wait = this.#wait;
+    const wait = this.#wait ??= this.#makeWait();
     if (wait.reject !== null) return this.#nextBesides(read, deadline);
     wait.deadline = deadline;
     wait.read = read;
@@ -505,12 +556,23 @@ export class LineReader {
     return new Promise(wait.park);
   }
 
+  /** The read {@link #plainArrived} waits for (a {@link #next} without deadline), as above. */
+  #plainRead: Promise<Uint8Array | null> | null = null;
+
+  readonly #plainArrived = (v: Uint8Array | null): Uint8Array | null => {
+    const read = this.#plainRead!;
+    this.#plainRead = null;
+    return this.#settle(read, v);
+  };
+
   /**
-   * A read from the source, reported to whoever waits for it with a deadline then, else kept
-   * for the next call.
+   * Has `read` reported to whoever waits for it with a deadline then, else kept for the next
+   * call; once per read. Reads waited for without a deadline need none of this: it is done
+   * for a read the first time one is waited for with a deadline, or read ahead.
    */
-  #read(): Promise<Uint8Array | null> {
-    const read = this.#source();
+  #hook(read: Promise<Uint8Array | null>): void {
+    if (read === this.#hookedRead) return;
+    this.#hookedRead = read;
     if (this.#hooked === null) {
       this.#hooked = read;
       read.then(this.#hookedArrived, this.#hookedFailed);
@@ -518,8 +580,10 @@ export class LineReader {
       // A read of the source replaced meanwhile is still out (after STARTTLS): its own hooks.
       read.then((v) => this.#arrive(read, v), (e) => this.#fail(read, e));
     }
-    return read;
   }
+
+  /** The read {@link #hook} was last given. */
+  #hookedRead: Promise<Uint8Array | null> | null = null;
 
   /** The read {@link #hookedArrived} and {@link #hookedFailed} wait for: one at a time. */
   #hooked: Promise<Uint8Array | null> | null = null;
@@ -539,7 +603,7 @@ export class LineReader {
 
   #arrive(read: Promise<Uint8Array | null>, v: Uint8Array | null): void {
     const wait = this.#wait;
-    const resolve = wait.read === read ? wait.resolve : null;
+    const resolve = wait?.read === read ? wait.resolve : null;
     if (resolve !== null) {
       this.#unwait();
       resolve(this.#settle(read, v));
@@ -552,7 +616,7 @@ export class LineReader {
 
   #fail(read: Promise<Uint8Array | null>, e: unknown): void {
     const wait = this.#wait;
-    const reject = wait.read === read ? wait.reject : null;
+    const reject = wait?.read === read ? wait.reject : null;
     if (reject !== null) {
       this.#unwait();
       this.#settle(read, null);
@@ -567,23 +631,24 @@ export class LineReader {
     }
   }
 
-  /** No call waits with a deadline any more. */
+  /** No call waits with a deadline any more (one did: the wait exists). */
   #clearWait(): void {
-    const wait = this.#wait;
+    const wait = this.#wait!;
     wait.resolve = wait.reject = null;
     wait.read = null;
   }
 
   #unwait(): void {
     this.#clearWait();
-    this.#deadlines.delete(this.#wait);
+    this.#deadlines.delete(this.#wait!);
   }
 
   /** The deadline passed (the queue has already let go of the wait). */
   #expire(): void {
-    const reject = this.#wait.reject;
+    const wait = this.#wait!;
+    const reject = wait.reject;
     if (reject === null) return;
-    this.#expiredFor = this.#wait.read;
+    this.#expiredFor = wait.read;
     this.#clearWait();
     reject(new TimeoutError());
   }
@@ -624,6 +689,7 @@ export class LineReader {
 
   #settle(read: Promise<Uint8Array | null>, v: Uint8Array | null): Uint8Array | null {
     if (this.#pending === read) this.#pending = null;
+    if (this.#hookedRead === read) this.#hookedRead = null;
     if (this.#arrivedFor === read) {
       this.#arrivedFor = null;
       this.#arrived = null;
@@ -741,10 +807,9 @@ async function streamData(reader: LineReader, o: DataOptions): Promise<DataResul
     if (!midLine && bulkOk && reader.nextByte !== DOT) {
       const bulk = reader.takeLines(o.overflow === "drain" ? Infinity : o.maxSize - body.length);
       if (bulk !== undefined) {
-        for (let at = 0; (at = bulk.indexOf(LF, at) + 1) > 0;) {
-          lines++;
-          o.onLine?.();
-        }
+        const taken = reader.linesTaken;
+        lines += taken;
+        if (o.onLine) { for (let i = 0; i < taken; i++) o.onLine(); }
         if (!failed) {
           if (body.length + bulk.length > o.maxSize) {
             failed = "too-big";
