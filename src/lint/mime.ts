@@ -13,6 +13,9 @@ const LF = 0x0a;
 const CR = 0x0d;
 const MAX_DEPTH = 10;
 
+/** An entity without a Content-Type (RFC 2045 §5.2): shared, not parsed per message. */
+const TEXT_PLAIN = parseContentType("text/plain");
+
 /** Walk state: findings (one per id per message) and the part budget. */
 interface Walk {
   readonly bytes: Uint8Array;
@@ -51,7 +54,7 @@ export function mimeFindings(
 function entity(w: Walk, h: HeaderSection, end: number, depth: number): void {
   if (++w.parts > MAX_PARTS || depth > MAX_DEPTH) return;
   const ctField = field(h, "content-type");
-  const ct = parseContentType(ctField?.value ?? "text/plain");
+  const ct = ctField ? parseContentType(ctField.value) : TEXT_PLAIN;
   if (ct.type.startsWith("multipart/")) {
     return multipart(w, h, ctField!.at, ct.params.get("boundary"), end, depth);
   }

@@ -43,8 +43,7 @@ export function commandLine(line: Uint8Array): CommandLine {
     if (b >= 0x80) ascii = false;
     else if (b === CR) bareCr = true;
   }
-  const body = line.subarray(0, n);
-  const text = ascii ? latin1(body) : decoder.decode(body);
+  const text = ascii ? latin1(line, 0, n) : decoder.decode(line.subarray(0, n));
   return { text, end, bareCr };
 }
 
