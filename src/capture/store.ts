@@ -221,6 +221,8 @@ export class CaptureStore {
   #arrival: StoredMessage | null = null;
   /** Keeps `add()` insertions in call order while parsing runs concurrently. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** Adds waiting in {@link #tail}'s queue (to be parsed, or behind one that is). */
+  #queued = 0;
   readonly #form = new StoredForm();
 
   constructor(options: CaptureStoreOptions = {}) {
@@ -253,35 +255,57 @@ export class CaptureStore {
     this.#form.keep(message);
     const now = this.#eager || this.#parsedReaders > 0 ||
       mayCarryTags(message.data, this.#plusTags);
+    if (!now && this.#queued === 0) {
+      // Nothing to parse and no add queued ahead: stored at once, not a turn of the queue
+      // later (a promise chain and an async function per message saved).
+      try {
+        return Promise.resolve(this.#store(message, seq, null, extras));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    this.#queued++;
     const parsed = now ? parseMessage(message.data) : null;
     const done = this.#tail.then(async () => {
-      let view = parsed && await parsed;
-      // A wait or subscriber that reads parsed fields may have come meanwhile: checked again
-      // after the last await, so the arrival they see is always parsed.
-      while (!view && this.#parsedReaders > 0) view = await parseMessage(message.data);
-      const tags = normalizeTags([
-        ...(view
-          ? messageTags(view, message, this.#plusTags)
-          : envelopeTags(message, this.#plusTags)),
-        ...(extras.tags ?? []),
-      ]);
-      const stored = new Stored(
-        newId(),
-        seq,
-        message,
-        view && summarize(view, message),
-        tags.length ? tags : NONE,
-        extras,
-        this.#transcriptOf,
-      );
-      // Cached first: a listener of the `new` event that asks for the view gets this one.
-      if (view) this.#cacheView(stored.id, Promise.resolve(view), stored.size);
-      this.#insert(stored);
-      return stored;
+      try {
+        let view = parsed && await parsed;
+        // A wait or subscriber that reads parsed fields may have come meanwhile: checked
+        // again after the last await, so the arrival they see is always parsed.
+        while (!view && this.#parsedReaders > 0) view = await parseMessage(message.data);
+        return this.#store(message, seq, view, extras);
+      } finally {
+        this.#queued--;
+      }
     });
     // A failed add must not block the ones queued behind it.
     this.#tail = done.catch(() => {});
     return done;
+  }
+
+  /** Stores `message` (parsed into `view`, or not yet) as number `seq`. */
+  #store(
+    message: ReceivedMessage,
+    seq: number,
+    view: MessageView | null,
+    extras: AddExtras,
+  ): StoredMessage {
+    const own = view
+      ? messageTags(view, message, this.#plusTags)
+      : envelopeTags(message, this.#plusTags);
+    const tags = normalizeTags(extras.tags ? [...own, ...extras.tags] : own);
+    const stored = new Stored(
+      newId(),
+      seq,
+      message,
+      view && summarize(view, message),
+      tags.length ? tags : NONE,
+      extras,
+      this.#transcriptOf,
+    );
+    // Cached first: a listener of the `new` event that asks for the view gets this one.
+    if (view) this.#cacheView(stored.id, Promise.resolve(view), stored.size);
+    this.#insert(stored);
+    return stored;
   }
 
   /**
