@@ -12,11 +12,10 @@ let taken = pool.length;
 /** The alphabet's char codes. */
 const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
 /**
- * Reused for every ID (one string made, no arrays per ID): the limbs, and the digits' char
- * codes, which `String.fromCharCode.apply` reads in place.
+ * The digits' char codes, reused for every ID (one string made, no array per ID): a packed
+ * array of small integers, which `String.fromCharCode.apply` reads in place.
  */
-const limbs = [0, 0, 0, 0];
-const digits = new Array<number>(LENGTH).fill(0);
+const digits = Array.from({ length: LENGTH }, () => 0);
 
 /**
  * A new random ID: 22 characters of base57 carrying a version-4 UUID's 122 random bits.
@@ -32,7 +31,7 @@ export function newId(): string {
   taken += 16;
   pool[at + 6] = (pool[at + 6] & 0x0f) | 0x40;
   pool[at + 8] = (pool[at + 8] & 0x3f) | 0x80;
-  limbs.fill(0);
+  const limbs = [0, 0, 0, 0];
   for (let i = 0; i < 16; i++) limbs[i >> 2] = limbs[i >> 2] * 256 + pool[at + i];
   for (let d = LENGTH - 1; d >= 0; d--) {
     let rest = 0;
