@@ -177,7 +177,9 @@ export function scanHeaders(
 
 /** The first field named `key` (lower case). */
 export function field(section: HeaderSection, key: string): HeaderField | undefined {
-  return section.fields.find((f) => f.key === key);
+  const fields = section.fields;
+  for (let i = 0; i < fields.length; i++) if (fields[i].key === key) return fields[i];
+  return undefined; // a loop, not find(): no closure per lookup
 }
 
 /** A Content-Type value: its type/subtype (lower case) and parameters (keys lower case). */

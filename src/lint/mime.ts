@@ -22,15 +22,17 @@ interface Walk {
   /** The message goes on past `bytes` (the scan cap): a boundary may come later. */
   readonly truncated: boolean;
   readonly out: Finding[];
-  readonly fired: Set<FindingId>;
+  /** Made when a first finding fires: most messages have none. */
+  fired: Set<FindingId> | null;
   /** No byte of the message is ≥ 0x80: a part not base64/QP-encoded is ASCII text. */
   readonly ascii: boolean;
   parts: number;
 }
 
 function report(w: Walk, id: FindingId, at: number, what: string): void {
-  if (w.fired.has(id)) return;
-  w.fired.add(id);
+  const fired = w.fired ??= new Set();
+  if (fired.has(id)) return;
+  fired.add(id);
   const line = lineAt(w.bytes, at);
   w.out.push(finding(id, `line ${line}: ${what}`, line));
 }
@@ -45,7 +47,7 @@ export function mimeFindings(
   truncated = false,
   ascii = false,
 ): Finding[] {
-  const w: Walk = { bytes, truncated, out: [], fired: new Set(), ascii, parts: 0 };
+  const w: Walk = { bytes, truncated, out: [], fired: null, ascii, parts: 0 };
   entity(w, h, bytes.length, 0);
   return w.out;
 }
