@@ -185,6 +185,17 @@ let lastSessionId = 0;
 function ignore(): void {}
 
 /**
+ * A new list of `list`'s items and `item`: attaching never changes a list being walked. Made
+ * at its length (a spread grows its array as it goes, and leaves it larger).
+ */
+function appended<T>(list: readonly T[], item: T): T[] {
+  const out = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) out[i] = list[i];
+  out[list.length] = item;
+  return out;
+}
+
+/**
  * The observer and decorator lists of a conversation nobody attached to: shared, since adding
  * copies the list anyway (no per-session arrays for the common case).
  */
@@ -302,7 +313,7 @@ export class Conversation {
 
   /** Adds an observer; it is told `open` at once. */
   observe(observer: Observer): this {
-    this.#observers = [...this.#observers, observer];
+    this.#observers = appended(this.#observers, observer);
     observer.open?.(this.info);
     if (observer.early && this.#noReplyYet && !this.#early) {
       const ahead = this.reader.readAhead();
@@ -318,7 +329,7 @@ export class Conversation {
 
   /** Adds a decorator after those already attached. */
   decorate(decorator: Decorator): this {
-    this.#decorators = [...this.#decorators, decorator];
+    this.#decorators = appended(this.#decorators, decorator);
     this.#direct = false;
     return this;
   }
@@ -328,7 +339,7 @@ export class Conversation {
    * their verb as {@link readCommand} reads them, and `connect` before the first reply.
    */
   intercept(interceptor: Interceptor): this {
-    this.#interceptors = [...this.#interceptors, interceptor];
+    this.#interceptors = appended(this.#interceptors, interceptor);
     this.#connectPending = this.#connectPending || this.#noReplyYet;
     this.#direct = false;
     return this;

@@ -4,7 +4,7 @@
  * the {@link Conversation}; storage and credentials belong to the embedder ({@link EsmtpHooks}).
  */
 import { Conversation } from "../conversation.ts";
-import { GrowingBody, LineTooLongError } from "../framing.ts";
+import { type DataOptions, GrowingBody, LineTooLongError } from "../framing.ts";
 import { type DeliveryResult, smtpErrorResult } from "../message.ts";
 import { type Reply, replyText } from "../reply.ts";
 import type { SessionContext } from "../session.ts";
@@ -426,14 +426,16 @@ export class EsmtpSession {
     if (tx.mail.body === "BINARYMIME") return this.#refuse(REPLY.binaryNeedsBdat);
     await this.#send(REPLY.dataGo);
     const max = this.cfg.maxMessageSize;
-    const result = await input(this.#conv.readData({
+    // Key by key, not by spreading a conditional object (a per-message cost).
+    const options: DataOptions = {
       ending: SERVE_ENDING,
       body: new GrowingBody(max),
       maxSize: max,
       overflow: "drain",
-      ...(this.cfg.maxDataLine > 0 && { maxLine: this.cfg.maxDataLine }),
-      signal: this.ctx.closed,
-    }));
+    };
+    if (this.cfg.maxDataLine > 0) options.maxLine = this.cfg.maxDataLine;
+    options.signal = this.ctx.closed;
+    const result = await input(this.#conv.readData(options));
     if (this.#idle.expired) return "timeout";
     if (result.end === "cut") return "eof";
     if (result.end === "aborted") return "closed";
