@@ -337,7 +337,7 @@ export class CaptureStore {
     this.#items.push(stored);
     this.#byId.set(stored.id, stored);
     this.#bytes += stored.size;
-    const evicted: string[] = [];
+    let evicted: string[] | null = null; // made for the first one: most arrivals evict none
     while (
       this.#items.length > 1 &&
       ((this.#max > 0 && this.#items.length > this.#max) ||
@@ -345,10 +345,15 @@ export class CaptureStore {
     ) {
       const old = this.#items.shift()!;
       this.#forget(old);
-      evicted.push(old.id);
+      (evicted ??= []).push(old.id);
     }
-    if (evicted.length) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
-    this.#emit({ type: "new", message: stored });
+    // Events and the waiters' check only for someone there to get them (no event objects
+    // and list copies per arrival for nobody).
+    if (this.#listeners.size > 0) {
+      if (evicted) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
+      this.#emit({ type: "new", message: stored });
+    }
+    if (this.#waiters.size === 0) return;
     this.#arrival = stored;
     try {
       for (const w of [...this.#waiters]) w.check();
