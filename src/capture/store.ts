@@ -264,8 +264,21 @@ export class CaptureStore {
         return Promise.reject(e);
       }
     }
+    return this.#queue(message, seq, now, extras);
+  }
+
+  /**
+   * {@link add} behind the adds queued ahead, parsed first when `parse`. A method of its own:
+   * its closure would cost the fast path an allocation per call.
+   */
+  #queue(
+    message: ReceivedMessage,
+    seq: number,
+    parse: boolean,
+    extras: AddExtras,
+  ): Promise<StoredMessage> {
     this.#queued++;
-    const parsed = now ? parseMessage(message.data) : null;
+    const parsed = parse ? parseMessage(message.data) : null;
     const done = this.#tail.then(async () => {
       try {
         let view = parsed && await parsed;

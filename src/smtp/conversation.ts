@@ -472,14 +472,26 @@ export class Conversation {
     const read = this.reader.readLine(deadline);
     if (this.#observers.length === 0 && this.#interceptors.length === 0) return read;
     if (deadline === undefined) {
-      return read.then(this.#commandReadNow ??= (line) => this.#commandRead(line, undefined));
+      return read.then(this.#commandReadNow ??= this.#commandRead.bind(this));
     }
+    return this.#commandReadBy(read, deadline);
+  }
+
+  /**
+   * {@link readCommand}'s reaction with a deadline. Its closure is made here, not in
+   * `readCommand`: a function with a closure that captures allocates the captured variables
+   * on every call, whether or not the closure is made (likewise below for replies).
+   */
+  #commandReadBy(
+    read: Promise<Uint8Array | null>,
+    deadline: number,
+  ): Promise<Uint8Array | null> {
     return read.then((line) => this.#commandRead(line, deadline));
   }
 
   #commandRead(
     line: Uint8Array | null,
-    deadline: number | undefined,
+    deadline?: number,
   ): Uint8Array | null | Promise<Uint8Array | null> {
     if (line === null || line[line.length - 1] !== LF) return line;
     for (const o of this.#observers) o.command?.(line);
@@ -510,12 +522,12 @@ export class Conversation {
   readData(options: DataOptions): Promise<DataResult> {
     const read = readData(this.reader, options);
     if (this.#observers.length === 0) return read;
-    return read.then(
-      this.#dataRead ??= (result) => {
-        for (const o of this.#observers) o.data?.(result);
-        return result;
-      },
-    );
+    return read.then(this.#dataRead ??= this.#dataArrived.bind(this));
+  }
+
+  #dataArrived(result: DataResult): DataResult {
+    for (const o of this.#observers) o.data?.(result);
+    return result;
   }
 
   /** Exactly `n` bytes (a BDAT chunk), or `null` at end of input. */
@@ -542,21 +554,26 @@ export class Conversation {
       const ahead = this.reader.buffered;
       const written = this.ctx.wire.write(encodeReply(text));
       if (this.#observers.length === 0) return written;
-      if (this.#held !== null) {
-        return written.then(() => this.#replied(parsed ?? parsedReply(text), text, ahead));
-      }
-      this.#held = parsed ?? parsedReply(text);
+      const reply = parsed ?? parsedReply(text);
+      if (this.#held !== null) return this.#tellWhenWritten(written, reply, text, ahead);
+      this.#held = reply;
       this.#heldText = text;
       this.#heldAhead = ahead;
-      return written.then(
-        this.#tellHeld ??= () => {
-          const reply = this.#held!;
-          this.#held = null;
-          this.#replied(reply, this.#heldText, this.#heldAhead);
-        },
-      );
+      return written.then(this.#tellHeld ??= this.#tellHeldReply.bind(this));
     }
     return this.#indirect(text, parsed);
+  }
+
+  /** Observers are told of the reply {@link #held} for its write. */
+  #tellHeldReply(): void {
+    const reply = this.#held!;
+    this.#held = null;
+    this.#replied(reply, this.#heldText, this.#heldAhead);
+  }
+
+  /** Observers are told of `reply` once `written` (while another reply is held). */
+  #tellWhenWritten(written: Promise<void>, reply: Reply, text: string, ahead: number) {
+    return written.then(() => this.#replied(reply, text, ahead));
   }
 
   async #indirect(text: string, parsed: Reply | undefined): Promise<void> {
