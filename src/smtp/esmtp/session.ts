@@ -93,6 +93,20 @@ const configReplies = new WeakMap<EsmtpConfig, Map<string, Reply>>();
 /** What a handler returns: `null` to read the next command, or how the session ends. */
 type Next = EsmtpSessionEnd | null;
 
+/** `() => end` for each way a session ends, made once. */
+const endings = new Map<EsmtpSessionEnd, () => EsmtpSessionEnd>();
+
+function endingAs(end: EsmtpSessionEnd): () => EsmtpSessionEnd {
+  let ending = endings.get(end);
+  if (!ending) endings.set(end, ending = constant(end));
+  return ending;
+}
+
+/** Apart from {@link endingAs}: its closure would allocate on every call of that. */
+function constant(end: EsmtpSessionEnd): () => EsmtpSessionEnd {
+  return () => end;
+}
+
 /** One serve session on its context: {@link EsmtpSession.run} talks it to its end. */
 export class EsmtpSession {
   readonly #conv: Conversation;
@@ -307,10 +321,9 @@ export class EsmtpSession {
     return this.#refuse(REPLY.unrecognized);
   }
 
-  /** Answers `reply`, then the session ends as `end`. */
-  async #sendAndEnd(reply: Reply, end: EsmtpSessionEnd): Promise<Next> {
-    await this.#send(reply);
-    return end;
+  /** Answers `reply`, then the session ends as `end` (a reaction made once per end). */
+  #sendAndEnd(reply: Reply, end: EsmtpSessionEnd): Promise<Next> {
+    return this.#send(reply).then(endingAs(end));
   }
 
   /** An extension is on (not disabled; BINARYMIME needs CHUNKING). */
