@@ -102,7 +102,8 @@ const KEEP_MESSAGES = 8;
  */
 export class SessionLint implements Observer {
   readonly #findings: Finding[] = [];
-  readonly #counts = new Map<FindingId, number>();
+  /** Made at the first finding: most sessions have none. */
+  #counts: Map<FindingId, number> | null = null;
   #line = 0;
   #greeted: "EHLO" | "HELO" | null = null;
   /** The lines of the last EHLO's 250 reply (the first is the server's name). */
@@ -140,7 +141,8 @@ export class SessionLint implements Observer {
   }
 
   #count(id: FindingId): void {
-    this.#counts.set(id, (this.#counts.get(id) ?? 0) + 1);
+    const counts = this.#counts ??= new Map();
+    counts.set(id, (counts.get(id) ?? 0) + 1);
   }
 
   early(bytes: Uint8Array): void {
@@ -336,6 +338,6 @@ export class SessionLint implements Observer {
 
   /** Every finding so far (session and messages), counted by id. */
   counts(): LintCounts {
-    return Object.fromEntries(this.#counts);
+    return this.#counts ? Object.fromEntries(this.#counts) : {};
   }
 }
