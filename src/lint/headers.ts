@@ -66,26 +66,38 @@ function trimmed(b: number): boolean {
 }
 
 /**
- * The field whose first line has its name at `at` and its value (after the colon) in
- * `bytes[from, to)`, `more` its continuation lines: the value trimmed as `trim` would, a
- * one-line value without the untrimmed string made first.
+ * A field as scanned: its value is made from the bytes when first read (the checks read the
+ * values of two fields, Content-Type and Content-Transfer-Encoding, of a message's many).
  */
-function fieldOf(
-  bytes: Uint8Array,
-  name: string,
-  at: number,
-  line: number,
-  from: number,
-  to: number,
-  more: string,
-): HeaderField {
-  let value;
-  if (more === "") {
-    while (from < to && trimmed(bytes[from])) from++;
-    while (to > from && trimmed(bytes[to - 1])) to--;
-    value = latin1Text(bytes, from, to);
-  } else value = (latin1Text(bytes, from, to) + more).trim();
-  return { name, key: name.toLowerCase(), value, line, at };
+class ScannedField implements HeaderField {
+  readonly key: string;
+  #value: string | null = null;
+
+  /** Its value after the colon is `bytes[from, to)`, its continuation lines `more`. */
+  constructor(
+    readonly name: string,
+    readonly at: number,
+    readonly line: number,
+    private readonly bytes: Uint8Array,
+    private readonly from: number,
+    private readonly to: number,
+    private readonly more: string,
+  ) {
+    this.key = name.toLowerCase();
+  }
+
+  /** Trimmed as `trim` would; a one-line value without the untrimmed string made first. */
+  get value(): string {
+    if (this.#value !== null) return this.#value;
+    let { from, to } = this;
+    const bytes = this.bytes;
+    if (this.more === "") {
+      while (from < to && trimmed(bytes[from])) from++;
+      while (to > from && trimmed(bytes[to - 1])) to--;
+      return this.#value = latin1Text(bytes, from, to);
+    }
+    return this.#value = (latin1Text(bytes, from, to) + this.more).trim();
+  }
 }
 
 /** Whether every byte of `name` is a printable ASCII character other than `:`. */
@@ -129,7 +141,7 @@ export function scanHeaders(
     const textEnd = end > at && bytes[end - 1] === CR ? end - 1 : end;
     if (textEnd === at) { // the empty line: the body follows
       if (name !== null) {
-        fields.push(fieldOf(bytes, name, nameAt, nameLine, valueFrom, valueTo, more));
+        fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
       }
       return { fields, problems, bodyAt: next, bodyLine: line + 1, eightBitAt };
     }
@@ -147,7 +159,7 @@ export function scanHeaders(
       else problems.push({ line, at, reason: "continuation line without a field before it" });
     } else {
       if (name !== null) {
-        fields.push(fieldOf(bytes, name, nameAt, nameLine, valueFrom, valueTo, more));
+        fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
       }
       name = null;
       if (fields.length >= maxFields) {
@@ -171,7 +183,9 @@ export function scanHeaders(
     at = next;
     line++;
   }
-  if (name !== null) fields.push(fieldOf(bytes, name, nameAt, nameLine, valueFrom, valueTo, more));
+  if (name !== null) {
+    fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
+  }
   return { fields, problems, bodyAt: to, bodyLine: line, eightBitAt };
 }
 
