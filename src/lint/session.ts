@@ -299,7 +299,9 @@ export class SessionLint implements Observer {
     this.#rsets = 0;
     const own = messageFindings({ data, size, mailParams: this.#tx?.params }, this);
     for (const f of own) this.#count(f.id);
-    const findings = [...this.#findings, ...own];
+    // The session's findings so far, then the message's own: `own` itself (a list of its
+    // own, only read through copies) when the session has none, as nearly always.
+    const findings = this.#findings.length === 0 ? own : this.#findings.concat(own);
     this.#current = findings;
     this.#recent.push({ length: size, findings });
     if (this.#recent.length > KEEP_MESSAGES) this.#recent.shift();
