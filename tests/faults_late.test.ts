@@ -39,6 +39,32 @@ test("faults: a rule added during a session acts on its next command, with its e
   again.end();
 });
 
+test("faults: the sender kept before any rule is the last MAIL's, after a longer one", async () => {
+  const clock = new FakeClock();
+  await using server = await ServeServer.start({ http: false, clock });
+  const client = await RawClient.connect(server.port);
+  await client.readReply();
+  // The second MAIL line is shorter than the first, whose copy's storage it reuses.
+  await client.send(
+    "EHLO client.example\r\nMAIL FROM:<a-much-longer-sender@example.com>\r\nRSET\r\n" +
+      "MAIL FROM:<s@x.io>\r\n",
+  );
+  for (let i = 0; i < 4; i++) await client.readReply();
+  server.faults.add("rcpt => greylist 60");
+  await client.send("RCPT TO:<b@example.com>\r\n");
+  assert.equal(await client.readReply(), "451 4.7.1 Greylisted, try again in 60 seconds\r\n");
+  // The same triple from a second session 20 s later: the first one's sender was s@x.io.
+  clock.advance(20_000);
+  const again = await RawClient.connect(server.port);
+  await again.readReply();
+  await again.send("EHLO client.example\r\nMAIL FROM:<s@x.io>\r\nRCPT TO:<b@example.com>\r\n");
+  await again.readReply();
+  await again.readReply();
+  assert.equal(await again.readReply(), "451 4.7.1 Greylisted, try again in 40 seconds\r\n");
+  client.end();
+  again.end();
+});
+
 test("faults: a connect rule added before a session opens holds its greeting", async () => {
   await using server = await ServeServer.start({ http: false });
   server.faults.add("connect => 554 5.3.2 Not now");

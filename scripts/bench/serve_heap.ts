@@ -7,8 +7,8 @@
  * Environment: N (default 20000), KEEP=1; smtp-source (postfix) on PATH, e.g. /usr/sbin.
  */
 import process from "node:process";
-import { spawn } from "node:child_process";
 import { ServeServer } from "../../src/api/serve.ts";
+import { smtpSource } from "./smtp_source.ts";
 
 const N = Number(process.env.N ?? 20000);
 const keep = process.env.KEEP === "1";
@@ -22,16 +22,7 @@ function gc(): void {
 
 const server = await ServeServer.start({ http: false, max: N, tls: { caOut: false } });
 
-function drive(n: number): Promise<void> {
-  const args = [...(keep ? ["-d"] : []), "-c", "-s", "50", "-m", String(n), "-l", "1024"];
-  args.push("-M", "bench.example.com", "-f", "a@example.com", "-t", "b@example.com");
-  args.push(`127.0.0.1:${server.port}`);
-  return new Promise((resolve, reject) => {
-    const p = spawn("smtp-source", args, { stdio: ["ignore", "ignore", "inherit"] });
-    p.on("error", reject);
-    p.on("exit", (code) => code === 0 ? resolve() : reject(new Error(`smtp-source: ${code}`)));
-  });
-}
+const drive = (n: number) => smtpSource(server.port, n, keep);
 
 await drive(200); // code paths warm, then forgotten
 server.purge();

@@ -9,6 +9,13 @@ const LENGTH = 22;
 const BATCH = 256;
 const pool = new Uint8Array(16 * BATCH);
 let taken = pool.length;
+/** The alphabet's char codes. */
+const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+/**
+ * The digits' char codes, reused for every ID (one string made, no array per ID): a packed
+ * array of small integers, which `String.fromCharCode.apply` reads in place.
+ */
+const digits = Array.from({ length: LENGTH }, () => 0);
 
 /**
  * A new random ID: 22 characters of base57 carrying a version-4 UUID's 122 random bits.
@@ -26,7 +33,6 @@ export function newId(): string {
   pool[at + 8] = (pool[at + 8] & 0x3f) | 0x80;
   const limbs = [0, 0, 0, 0];
   for (let i = 0; i < 16; i++) limbs[i >> 2] = limbs[i >> 2] * 256 + pool[at + i];
-  const digits = new Array<string>(LENGTH);
   for (let d = LENGTH - 1; d >= 0; d--) {
     let rest = 0;
     for (let i = 0; i < 4; i++) {
@@ -34,9 +40,9 @@ export function newId(): string {
       limbs[i] = Math.floor(n / 57);
       rest = n - limbs[i] * 57;
     }
-    digits[d] = ALPHABET[rest];
+    digits[d] = CODES[rest];
   }
-  return digits.join("");
+  return String.fromCharCode.apply(null, digits);
 }
 
 /** Whether `s` could be an ID made by {@link newId}. */

@@ -221,6 +221,8 @@ export class CaptureStore {
   #arrival: StoredMessage | null = null;
   /** Keeps `add()` insertions in call order while parsing runs concurrently. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** Adds waiting in {@link #tail}'s queue (to be parsed, or behind one that is). */
+  #queued = 0;
   readonly #form = new StoredForm();
 
   constructor(options: CaptureStoreOptions = {}) {
@@ -253,35 +255,70 @@ export class CaptureStore {
     this.#form.keep(message);
     const now = this.#eager || this.#parsedReaders > 0 ||
       mayCarryTags(message.data, this.#plusTags);
-    const parsed = now ? parseMessage(message.data) : null;
+    if (!now && this.#queued === 0) {
+      // Nothing to parse and no add queued ahead: stored at once, not a turn of the queue
+      // later (a promise chain and an async function per message saved).
+      try {
+        return Promise.resolve(this.#store(message, seq, null, extras));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.#queue(message, seq, now, extras);
+  }
+
+  /**
+   * {@link add} behind the adds queued ahead, parsed first when `parse`. A method of its own:
+   * its closure would cost the fast path an allocation per call.
+   */
+  #queue(
+    message: ReceivedMessage,
+    seq: number,
+    parse: boolean,
+    extras: AddExtras,
+  ): Promise<StoredMessage> {
+    this.#queued++;
+    const parsed = parse ? parseMessage(message.data) : null;
     const done = this.#tail.then(async () => {
-      let view = parsed && await parsed;
-      // A wait or subscriber that reads parsed fields may have come meanwhile: checked again
-      // after the last await, so the arrival they see is always parsed.
-      while (!view && this.#parsedReaders > 0) view = await parseMessage(message.data);
-      const tags = normalizeTags([
-        ...(view
-          ? messageTags(view, message, this.#plusTags)
-          : envelopeTags(message, this.#plusTags)),
-        ...(extras.tags ?? []),
-      ]);
-      const stored = new Stored(
-        newId(),
-        seq,
-        message,
-        view && summarize(view, message),
-        tags.length ? tags : NONE,
-        extras,
-        this.#transcriptOf,
-      );
-      // Cached first: a listener of the `new` event that asks for the view gets this one.
-      if (view) this.#cacheView(stored.id, Promise.resolve(view), stored.size);
-      this.#insert(stored);
-      return stored;
+      try {
+        let view = parsed && await parsed;
+        // A wait or subscriber that reads parsed fields may have come meanwhile: checked
+        // again after the last await, so the arrival they see is always parsed.
+        while (!view && this.#parsedReaders > 0) view = await parseMessage(message.data);
+        return this.#store(message, seq, view, extras);
+      } finally {
+        this.#queued--;
+      }
     });
     // A failed add must not block the ones queued behind it.
     this.#tail = done.catch(() => {});
     return done;
+  }
+
+  /** Stores `message` (parsed into `view`, or not yet) as number `seq`. */
+  #store(
+    message: ReceivedMessage,
+    seq: number,
+    view: MessageView | null,
+    extras: AddExtras,
+  ): StoredMessage {
+    const own = view
+      ? messageTags(view, message, this.#plusTags)
+      : envelopeTags(message, this.#plusTags);
+    const tags = normalizeTags(extras.tags ? [...own, ...extras.tags] : own);
+    const stored = new Stored(
+      newId(),
+      seq,
+      message,
+      view && summarize(view, message),
+      tags.length ? tags : NONE,
+      extras,
+      this.#transcriptOf,
+    );
+    // Cached first: a listener of the `new` event that asks for the view gets this one.
+    if (view) this.#cacheView(stored.id, Promise.resolve(view), stored.size);
+    this.#insert(stored);
+    return stored;
   }
 
   /**
@@ -313,7 +350,7 @@ export class CaptureStore {
     this.#items.push(stored);
     this.#byId.set(stored.id, stored);
     this.#bytes += stored.size;
-    const evicted: string[] = [];
+    let evicted: string[] | null = null; // made for the first one: most arrivals evict none
     while (
       this.#items.length > 1 &&
       ((this.#max > 0 && this.#items.length > this.#max) ||
@@ -321,10 +358,15 @@ export class CaptureStore {
     ) {
       const old = this.#items.shift()!;
       this.#forget(old);
-      evicted.push(old.id);
+      (evicted ??= []).push(old.id);
     }
-    if (evicted.length) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
-    this.#emit({ type: "new", message: stored });
+    // Events and the waiters' check only for someone there to get them (no event objects
+    // and list copies per arrival for nobody).
+    if (this.#listeners.size > 0) {
+      if (evicted) this.#emit({ type: "delete", ids: evicted, reason: "evicted" });
+      this.#emit({ type: "new", message: stored });
+    }
+    if (this.#waiters.size === 0) return;
     this.#arrival = stored;
     try {
       for (const w of [...this.#waiters]) w.check();

@@ -54,9 +54,11 @@ class Interner {
 
   /** `params` with no parameters as {@link NO_PARAMS}; all of them none: one frozen shared list. */
   rcptParams(params: readonly EsmtpParams[]): EsmtpParams[] {
-    const own = params.map(ownParams);
-    if (own.some((p) => p !== NO_PARAMS) || own.length > 64) return own;
-    return this.#noParams[own.length] ??= Object.freeze(own) as EsmtpParams[];
+    // Looked over before any list is made: nearly every record has none.
+    for (let i = 0; i < params.length; i++) {
+      if (ownParams(params[i]) !== NO_PARAMS || params.length > 64) return params.map(ownParams);
+    }
+    return this.#noParams[params.length] ??= Object.freeze(params.map(ownParams)) as EsmtpParams[];
   }
 
   /** The address a listener's sessions share (equal fields), else `a` with a shared host string. */
@@ -127,5 +129,6 @@ export class StoredForm {
 }
 
 function ownParams(params: EsmtpParams): EsmtpParams {
+  if (params === NO_PARAMS) return params; // no list of its keys to make
   return Object.keys(params).length ? params : NO_PARAMS;
 }

@@ -19,6 +19,7 @@ export function cleanTag(tag: string): string {
  * unit (upper case first) — Mailpit's `sortedUniqueTags`.
  */
 export function normalizeTags(tags: readonly string[]): string[] {
+  if (tags.length === 0) return []; // most messages: no map, no sort
   const seen = new Map<string, string>();
   for (const t of tags) {
     const c = cleanTag(t);

@@ -72,8 +72,13 @@ function mailLine(line: Uint8Array): number {
  */
 class Waiting implements Observer {
   readonly #state: FaultSessionState = { counts: null, sender: "" };
-  /** The last sure MAIL line (a copy), whose sender is read only if a rule comes. */
-  #lastMail: Uint8Array | null = null;
+  /**
+   * A copy of the last sure MAIL line, whose sender is read only if a rule comes: its first
+   * `#mailLength` bytes (-1: none). The storage is reused by the session's later MAIL lines
+   * (a kept-alive session sends one per message); a new one only for a longer line.
+   */
+  #mail: Uint8Array | null = null;
+  #mailLength = -1;
   prev: Waiting | null = null;
   next: Waiting | null = null;
   linked = false;
@@ -82,8 +87,10 @@ class Waiting implements Observer {
 
   /** The session's state for its interceptor: it notes the sender from now on. */
   stateNow(): FaultSessionState {
-    if (this.#lastMail) this.#state.sender = commandStage(this.#lastMail).argument;
-    this.#lastMail = null;
+    if (this.#mailLength >= 0) {
+      this.#state.sender = commandStage(this.#mail!.subarray(0, this.#mailLength)).argument;
+    }
+    this.#mailLength = -1;
     return this.#state;
   }
 
@@ -92,13 +99,15 @@ class Waiting implements Observer {
     const mail = mailLine(line);
     if (mail === NOT_MAIL) return;
     if (mail === MAIL_SURE) {
-      this.#lastMail = line.slice();
+      if (this.#mail === null || this.#mail.length < line.length) this.#mail = line.slice();
+      else this.#mail.set(line);
+      this.#mailLength = line.length;
       return;
     }
     const { stage, argument } = commandStage(line);
     if (stage !== "mail") return;
     this.#state.sender = argument;
-    this.#lastMail = null;
+    this.#mailLength = -1;
   }
 
   close(): void {

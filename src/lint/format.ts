@@ -28,26 +28,37 @@ const REQUIRED = [
   ["message-id", "missing-message-id", "Message-ID"],
 ] as const;
 
+/** Each singleton's place in {@link firstLines}. */
+const SLOTS = new Map([...SINGLETONS].map((key, slot) => [key, slot]));
+
+/**
+ * The line each singleton field was first seen on in the message being checked, by slot (0:
+ * not seen): one array for every message, reset for each, not a map per message.
+ */
+const firstLines: number[] = Array.from(SLOTS, () => 0);
+
 /** Required and singleton fields, and lines that are not fields. */
 export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
   const out: Finding[] = [];
-  const seen = new Map<string, number>();
+  firstLines.fill(0);
   for (const f of h.fields) {
-    if (!SINGLETONS.has(f.key)) continue;
-    const first = seen.get(f.key);
-    if (first === undefined) seen.set(f.key, f.line);
+    const slot = SLOTS.get(f.key);
+    if (slot === undefined) continue;
+    const first = firstLines[slot];
+    if (first === 0) firstLines[slot] = f.line;
     else {
       out.push(finding(
         "duplicate-header",
         `line ${f.line}: ${f.name} again (first on line ${first}): ${excerpt(bytes, f.at, f.at)}`,
         f.line,
       ));
-      seen.set(f.key, Infinity); // one finding per field name
+      firstLines[slot] = Infinity; // one finding per field name
     }
   }
   const n = h.fields.length;
-  for (const [key, id, name] of REQUIRED) {
-    if (!seen.has(key)) {
+  for (let i = 0; i < REQUIRED.length; i++) {
+    const [key, id, name] = REQUIRED[i];
+    if (firstLines[SLOTS.get(key)!] === 0) {
       out.push(finding(id, `no ${name}: header among ${n} header field${n === 1 ? "" : "s"}`));
     }
   }

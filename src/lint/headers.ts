@@ -4,6 +4,8 @@
  * 8-bit bytes survive for the evidence; nothing is decoded.
  */
 
+import { latin1 } from "../smtp/latin1.ts";
+
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -39,36 +41,63 @@ export interface HeaderSection {
   readonly eightBitAt: number;
 }
 
-const latin1 = new TextDecoder("latin1");
+const windows1252 = new TextDecoder("latin1");
 
-/** Runs up to this long are built in JavaScript (see {@link latin1Text}). */
-const SHORT = 16;
-
-/** Runs up to this long go to `String.fromCharCode` at once (well under argument limits). */
+/** Runs longer than this go to the decoder at once (well under argument limits). */
 const APPLY = 4096;
 
 /**
- * `bytes[from, to)` as Latin-1 text (windows-1252, as the decoder reads it). Built here
- * unless a byte 0x80–0x9F (where windows-1252 differs from the code points) needs the
- * decoder: a decoder call costs more (on Deno it crosses into Rust, ~0.2 µs). A short run by
- * a loop, a longer one by `String.fromCharCode` over all its bytes.
+ * `bytes[from, to)` as Latin-1 text (windows-1252, as the decoder reads it). Made from the
+ * char codes unless a byte 0x80–0x9F (where windows-1252 differs from the code points) needs
+ * the decoder: a decoder call costs more (on Deno it crosses into Rust, ~0.2 µs).
  */
 export function latin1Text(bytes: Uint8Array, from = 0, to = bytes.length): string {
-  if (to - from > SHORT) {
-    if (to - from > APPLY) return latin1.decode(bytes.subarray(from, to));
-    for (let i = from; i < to; i++) {
-      const b = bytes[i];
-      if (b >= 0x80 && b < 0xa0) return latin1.decode(bytes.subarray(from, to));
-    }
-    return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]);
-  }
-  let text = "";
+  if (to - from > APPLY) return windows1252.decode(bytes.subarray(from, to));
   for (let i = from; i < to; i++) {
     const b = bytes[i];
-    if (b >= 0x80 && b < 0xa0) return latin1.decode(bytes.subarray(from, to));
-    text += String.fromCharCode(b);
+    if (b >= 0x80 && b < 0xa0) return windows1252.decode(bytes.subarray(from, to));
   }
-  return text;
+  return latin1(bytes, from, to);
+}
+
+/** What `String.prototype.trim` removes, among the chars one byte can be (Latin-1). */
+function trimmed(b: number): boolean {
+  return (b >= 0x09 && b <= 0x0d) || b === 0x20 || b === 0xa0;
+}
+
+/**
+ * A field as scanned: its value is made from the bytes when first read (the checks read the
+ * values of two fields, Content-Type and Content-Transfer-Encoding, of a message's many).
+ */
+class ScannedField implements HeaderField {
+  readonly key: string;
+  #value: string | null = null;
+
+  /** Its value after the colon is `bytes[from, to)`, its continuation lines `more`. */
+  constructor(
+    readonly name: string,
+    readonly at: number,
+    readonly line: number,
+    private readonly bytes: Uint8Array,
+    private readonly from: number,
+    private readonly to: number,
+    private readonly more: string,
+  ) {
+    this.key = name.toLowerCase();
+  }
+
+  /** Trimmed as `trim` would; a one-line value without the untrimmed string made first. */
+  get value(): string {
+    if (this.#value !== null) return this.#value;
+    let { from, to } = this;
+    const bytes = this.bytes;
+    if (this.more === "") {
+      while (from < to && trimmed(bytes[from])) from++;
+      while (to > from && trimmed(bytes[to - 1])) to--;
+      return this.#value = latin1Text(bytes, from, to);
+    }
+    return this.#value = (latin1Text(bytes, from, to) + this.more).trim();
+  }
 }
 
 /** Whether every byte of `name` is a printable ASCII character other than `:`. */
@@ -97,25 +126,23 @@ export function scanHeaders(
   let eightBitAt = -1;
   let at = from;
   let line = firstLine;
-  let open: { name: string; at: number; line: number; value: string } | null = null;
-  const closeOpen = () => {
-    if (!open) return;
-    fields.push({
-      name: open.name,
-      key: open.name.toLowerCase(),
-      value: open.value.trim(),
-      line: open.line,
-      at: open.at,
-    });
-    open = null;
-  };
+  // The field being read (its name `null` when none), in locals: no object per field and
+  // no closure per message.
+  let name: string | null = null;
+  let nameAt = 0;
+  let nameLine = 0;
+  let valueFrom = 0;
+  let valueTo = 0;
+  let more = "";
   while (at < to) {
     let end = bytes.indexOf(LF, at);
     if (end < 0 || end >= to) end = to;
     const next = end < to ? end + 1 : to;
     const textEnd = end > at && bytes[end - 1] === CR ? end - 1 : end;
     if (textEnd === at) { // the empty line: the body follows
-      closeOpen();
+      if (name !== null) {
+        fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
+      }
       return { fields, problems, bodyAt: next, bodyLine: line + 1, eightBitAt };
     }
     if (eightBitAt < 0) {
@@ -128,10 +155,13 @@ export function scanHeaders(
     }
     const first = bytes[at];
     if (first === 0x20 || first === 0x09) {
-      if (open) (open as { value: string }).value += latin1Text(bytes, at, textEnd);
+      if (name !== null) more += latin1Text(bytes, at, textEnd);
       else problems.push({ line, at, reason: "continuation line without a field before it" });
     } else {
-      closeOpen();
+      if (name !== null) {
+        fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
+      }
+      name = null;
       if (fields.length >= maxFields) {
         return { fields, problems, bodyAt: at, bodyLine: line, eightBitAt };
       }
@@ -142,24 +172,28 @@ export function scanHeaders(
       else if (!validName(bytes, at, at + colon)) {
         problems.push({ line, at, reason: "field name with a space or control character" });
       } else {
-        open = {
-          name: latin1Text(bytes, at, at + colon),
-          at,
-          line,
-          value: latin1Text(bytes, at + colon + 1, textEnd),
-        };
+        name = latin1Text(bytes, at, at + colon);
+        nameAt = at;
+        nameLine = line;
+        valueFrom = at + colon + 1;
+        valueTo = textEnd;
+        more = "";
       }
     }
     at = next;
     line++;
   }
-  closeOpen();
+  if (name !== null) {
+    fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
+  }
   return { fields, problems, bodyAt: to, bodyLine: line, eightBitAt };
 }
 
 /** The first field named `key` (lower case). */
 export function field(section: HeaderSection, key: string): HeaderField | undefined {
-  return section.fields.find((f) => f.key === key);
+  const fields = section.fields;
+  for (let i = 0; i < fields.length; i++) if (fields[i].key === key) return fields[i];
+  return undefined; // a loop, not find(): no closure per lookup
 }
 
 /** A Content-Type value: its type/subtype (lower case) and parameters (keys lower case). */

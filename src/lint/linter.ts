@@ -159,6 +159,7 @@ export function summaryLine(sessionId: number, counts: LintCounts): string {
 export function countsText(counts: LintCounts): string {
   // Once per session (its summary line): no arrays per severity.
   const entries = Object.entries(counts) as [FindingId, number][];
+  if (entries.length === 0) return "clean";
   let text = "";
   for (const severity of SEVERITIES) {
     let n = 0;

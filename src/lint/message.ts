@@ -34,19 +34,20 @@ export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[]
     : m.data;
   const headers = scanHeaders(data);
   const scan = scanBytes(data);
-  const out = [
-    ...dataLineEndings(data, scan),
-    ...eightBitFindings(data, m.mailParams, headers.eightBitAt, scan.eightBit),
-  ];
+  const out = dataLineEndings(data, scan);
+  append(out, eightBitFindings(data, m.mailParams, headers.eightBitAt, scan.eightBit));
   const size = sizeMismatch(m.size ?? m.data.length, m.mailParams);
   if (size) out.push(size);
   const long = longLine(data, scan);
   if (long) out.push(long);
-  out.push(
-    ...headerFindings(data, headers),
-    ...mimeFindings(data, headers, truncated, scan.eightBit < 0),
-  );
+  append(out, headerFindings(data, headers));
+  append(out, mimeFindings(data, headers, truncated, scan.eightBit < 0));
   return out;
+}
+
+/** Adds `more` to `out` (no spread: most lists are empty). */
+function append(out: Finding[], more: readonly Finding[]): void {
+  for (let i = 0; i < more.length; i++) out.push(more[i]);
 }
 
 /** `size-mismatch`: more octets sent than MAIL FROM's SIZE= announced (RFC 1870 §3). */

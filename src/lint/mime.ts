@@ -13,21 +13,26 @@ const LF = 0x0a;
 const CR = 0x0d;
 const MAX_DEPTH = 10;
 
+/** An entity without a Content-Type (RFC 2045 §5.2): shared, not parsed per message. */
+const TEXT_PLAIN = parseContentType("text/plain");
+
 /** Walk state: findings (one per id per message) and the part budget. */
 interface Walk {
   readonly bytes: Uint8Array;
   /** The message goes on past `bytes` (the scan cap): a boundary may come later. */
   readonly truncated: boolean;
   readonly out: Finding[];
-  readonly fired: Set<FindingId>;
+  /** Made when a first finding fires: most messages have none. */
+  fired: Set<FindingId> | null;
   /** No byte of the message is ≥ 0x80: a part not base64/QP-encoded is ASCII text. */
   readonly ascii: boolean;
   parts: number;
 }
 
 function report(w: Walk, id: FindingId, at: number, what: string): void {
-  if (w.fired.has(id)) return;
-  w.fired.add(id);
+  const fired = w.fired ??= new Set();
+  if (fired.has(id)) return;
+  fired.add(id);
   const line = lineAt(w.bytes, at);
   w.out.push(finding(id, `line ${line}: ${what}`, line));
 }
@@ -42,7 +47,7 @@ export function mimeFindings(
   truncated = false,
   ascii = false,
 ): Finding[] {
-  const w: Walk = { bytes, truncated, out: [], fired: new Set(), ascii, parts: 0 };
+  const w: Walk = { bytes, truncated, out: [], fired: null, ascii, parts: 0 };
   entity(w, h, bytes.length, 0);
   return w.out;
 }
@@ -51,7 +56,7 @@ export function mimeFindings(
 function entity(w: Walk, h: HeaderSection, end: number, depth: number): void {
   if (++w.parts > MAX_PARTS || depth > MAX_DEPTH) return;
   const ctField = field(h, "content-type");
-  const ct = parseContentType(ctField?.value ?? "text/plain");
+  const ct = ctField ? parseContentType(ctField.value) : TEXT_PLAIN;
   if (ct.type.startsWith("multipart/")) {
     return multipart(w, h, ctField!.at, ct.params.get("boundary"), end, depth);
   }

@@ -61,18 +61,36 @@ function lineText(raw: Uint8Array): string {
   return latin1Text(raw, 0, end);
 }
 
+/** The verbs of the commands clients send most, as {@link verbOf} finds them. */
+const VERBS = ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "NOOP", "BDAT", "AUTH"];
+
 /**
- * The verb (upper case) and the argument after the first space or tab. Reads the verb off
- * the bytes and decodes only the argument of the verbs whose rules read it.
+ * The verb of `raw[0, end)` (upper case): a common one read off the bytes as its constant,
+ * without a string made per command; any other as its text.
  */
-function splitCommand(raw: Uint8Array): { verb: string; arg: string } {
-  const end = textEnd(raw);
-  let space = 0;
-  while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
-  const verb = latin1Text(raw, 0, space).toUpperCase();
-  const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
-  const arg = needsArg && space < end ? latin1Text(raw, space + 1, end) : "";
-  return { verb, arg };
+function verbOf(raw: Uint8Array, end: number): string {
+  if (end === 4) {
+    for (let v = 0; v < VERBS.length; v++) {
+      if (sameLetters(raw, VERBS[v])) return VERBS[v];
+    }
+  }
+  return latin1Text(raw, 0, end).toUpperCase();
+}
+
+/** Whether `raw` starts with the ASCII letters of `verb` (upper case), in either case. */
+function sameLetters(raw: Uint8Array, verb: string): boolean {
+  for (let i = 0; i < verb.length; i++) {
+    if ((raw[i] | 0x20) !== (verb.charCodeAt(i) | 0x20)) return false;
+  }
+  return true;
+}
+
+/**
+ * A command line as evidence shows it: text made only when a rule fires (a function, not a
+ * closure per command: clean commands cost nothing).
+ */
+function shown(lineNo: number, line: Uint8Array): string {
+  return `line ${lineNo}: "${escapeBytes(line)}"`;
 }
 
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
@@ -84,7 +102,8 @@ const KEEP_MESSAGES = 8;
  */
 export class SessionLint implements Observer {
   readonly #findings: Finding[] = [];
-  readonly #counts = new Map<FindingId, number>();
+  /** Made at the first finding: most sessions have none. */
+  #counts: Map<FindingId, number> | null = null;
   #line = 0;
   #greeted: "EHLO" | "HELO" | null = null;
   /** The lines of the last EHLO's 250 reply (the first is the server's name). */
@@ -122,7 +141,8 @@ export class SessionLint implements Observer {
   }
 
   #count(id: FindingId): void {
-    this.#counts.set(id, (this.#counts.get(id) ?? 0) + 1);
+    const counts = this.#counts ??= new Map();
+    counts.set(id, (counts.get(id) ?? 0) + 1);
   }
 
   early(bytes: Uint8Array): void {
@@ -131,15 +151,19 @@ export class SessionLint implements Observer {
 
   command(raw: Uint8Array): void {
     const lineNo = ++this.#line;
-    const { verb, arg } = splitCommand(raw);
+    // The argument is made only for the verbs whose rules read it.
+    const end = textEnd(raw);
+    let space = 0;
+    while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
+    const verb = verbOf(raw, space);
+    const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
+    const arg = needsArg && space < end ? latin1Text(raw, space + 1, end) : "";
     // Evidence never shows an AUTH command's initial response (credentials).
     const line = verb === "AUTH" ? withoutCredentials(raw, lineText(raw)) : raw;
     const ending = commandLineEnding(line, lineNo);
     if (ending) this.#add1(ending);
     this.#lastVerb = verb;
     this.#lastCommand = line;
-    // Evidence is text made only when a rule fires: clean commands cost no string.
-    const shown = () => `line ${lineNo}: "${escapeBytes(line)}"`;
     switch (verb) {
       case "EHLO":
       case "HELO": {
@@ -147,14 +171,14 @@ export class SessionLint implements Observer {
         this.#advertised = null;
         this.#tx = null;
         const problem = heloProblem(arg);
-        if (problem) this.#add("helo-invalid", `${shown()}: ${problem}`, lineNo);
+        if (problem) this.#add("helo-invalid", `${shown(lineNo, line)}: ${problem}`, lineNo);
         break;
       }
       case "MAIL": {
         if (!this.#greeted) {
           this.#add(
             "no-ehlo",
-            `${shown()}: no EHLO or HELO${this.#tls ? " since STARTTLS" : ""}`,
+            `${shown(lineNo, line)}: no EHLO or HELO${this.#tls ? " since STARTTLS" : ""}`,
             lineNo,
           );
         }
@@ -164,7 +188,11 @@ export class SessionLint implements Observer {
         this.#tx = { params, chunks: [], size: 0, last: false };
         this.#current = [];
         if (params.SMTPUTF8 === undefined && nonAscii(line)) {
-          this.#add("utf8-address-without-smtputf8", `${shown()}: no SMTPUTF8 parameter`, lineNo);
+          this.#add(
+            "utf8-address-without-smtputf8",
+            `${shown(lineNo, line)}: no SMTPUTF8 parameter`,
+            lineNo,
+          );
         }
         break;
       }
@@ -172,7 +200,7 @@ export class SessionLint implements Observer {
         if (this.#tx?.params.SMTPUTF8 === undefined && nonAscii(line)) {
           this.#add(
             "utf8-address-without-smtputf8",
-            `${shown()}: MAIL FROM had no SMTPUTF8`,
+            `${shown(lineNo, line)}: MAIL FROM had no SMTPUTF8`,
             lineNo,
           );
         }
@@ -271,7 +299,9 @@ export class SessionLint implements Observer {
     this.#rsets = 0;
     const own = messageFindings({ data, size, mailParams: this.#tx?.params }, this);
     for (const f of own) this.#count(f.id);
-    const findings = [...this.#findings, ...own];
+    // The session's findings so far, then the message's own: `own` itself (a list of its
+    // own, only read through copies) when the session has none, as nearly always.
+    const findings = this.#findings.length === 0 ? own : this.#findings.concat(own);
     this.#current = findings;
     this.#recent.push({ length: size, findings });
     if (this.#recent.length > KEEP_MESSAGES) this.#recent.shift();
@@ -310,6 +340,6 @@ export class SessionLint implements Observer {
 
   /** Every finding so far (session and messages), counted by id. */
   counts(): LintCounts {
-    return Object.fromEntries(this.#counts);
+    return this.#counts ? Object.fromEntries(this.#counts) : {};
   }
 }

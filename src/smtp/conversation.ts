@@ -182,8 +182,18 @@ function pathOf(text: string): string {
 
 let lastSessionId = 0;
 
-/** Already settled: loses a race only to a read that had arrived before it was asked. */
-const NOT_ARRIVED: Promise<undefined> = Promise.resolve(undefined);
+function ignore(): void {}
+
+/**
+ * A new list of `list`'s items and `item`: attaching never changes a list being walked. Made
+ * at its length (a spread grows its array as it goes, and leaves it larger).
+ */
+function appended<T>(list: readonly T[], item: T): T[] {
+  const out = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) out[i] = list[i];
+  out[list.length] = item;
+  return out;
+}
 
 /**
  * The observer and decorator lists of a conversation nobody attached to: shared, since adding
@@ -258,6 +268,24 @@ export class Conversation {
   #noReplyYet = true;
   /** The read started ahead of the greeting for `early` observers, until the first reply. */
   #early: Promise<Uint8Array | null> | null = null;
+  /** What that read brought, if it did before the first reply looked. */
+  #earlyChunk: Uint8Array | null = null;
+  #earlyLooked = false;
+  /**
+   * The reply whose write observers wait for, when only one does (nearly always): its facts
+   * wait here and one handler per conversation tells them, not a closure per reply. The
+   * handlers below are made on first use: a conversation nobody observes makes none.
+   */
+  #held: Reply | null = null;
+  #heldText = "";
+  #heldAhead = 0;
+  #tellHeld: (() => void) | null = null;
+  /** Hands a command line read without a deadline to observers and interceptors. */
+  #commandReadNow:
+    | ((line: Uint8Array | null) => Uint8Array | null | Promise<Uint8Array | null>)
+    | null = null;
+  /** Hands a DATA body read to observers. */
+  #dataRead: ((result: DataResult) => DataResult) | null = null;
 
   constructor(
     readonly ctx: SessionContext,
@@ -285,11 +313,15 @@ export class Conversation {
 
   /** Adds an observer; it is told `open` at once. */
   observe(observer: Observer): this {
-    this.#observers = [...this.#observers, observer];
+    this.#observers = appended(this.#observers, observer);
     observer.open?.(this.info);
     if (observer.early && this.#noReplyYet && !this.#early) {
-      this.#early = this.reader.readAhead();
-      this.#early.catch(() => {}); // its reader's next read reports a failure
+      const ahead = this.reader.readAhead();
+      this.#early = ahead;
+      // A failure is left to its reader's next read to report.
+      ahead.then((chunk) => {
+        if (!this.#earlyLooked) this.#earlyChunk = chunk;
+      }, ignore);
       this.#direct = false;
     }
     return this;
@@ -297,7 +329,7 @@ export class Conversation {
 
   /** Adds a decorator after those already attached. */
   decorate(decorator: Decorator): this {
-    this.#decorators = [...this.#decorators, decorator];
+    this.#decorators = appended(this.#decorators, decorator);
     this.#direct = false;
     return this;
   }
@@ -307,7 +339,7 @@ export class Conversation {
    * their verb as {@link readCommand} reads them, and `connect` before the first reply.
    */
   intercept(interceptor: Interceptor): this {
-    this.#interceptors = [...this.#interceptors, interceptor];
+    this.#interceptors = appended(this.#interceptors, interceptor);
     this.#connectPending = this.#connectPending || this.#noReplyYet;
     this.#direct = false;
     return this;
@@ -439,12 +471,27 @@ export class Conversation {
   readCommand(deadline?: number): Promise<Uint8Array | null> {
     const read = this.reader.readLine(deadline);
     if (this.#observers.length === 0 && this.#interceptors.length === 0) return read;
+    if (deadline === undefined) {
+      return read.then(this.#commandReadNow ??= this.#commandRead.bind(this));
+    }
+    return this.#commandReadBy(read, deadline);
+  }
+
+  /**
+   * {@link readCommand}'s reaction with a deadline. Its closure is made here, not in
+   * `readCommand`: a function with a closure that captures allocates the captured variables
+   * on every call, whether or not the closure is made (likewise below for replies).
+   */
+  #commandReadBy(
+    read: Promise<Uint8Array | null>,
+    deadline: number,
+  ): Promise<Uint8Array | null> {
     return read.then((line) => this.#commandRead(line, deadline));
   }
 
   #commandRead(
     line: Uint8Array | null,
-    deadline: number | undefined,
+    deadline?: number,
   ): Uint8Array | null | Promise<Uint8Array | null> {
     if (line === null || line[line.length - 1] !== LF) return line;
     for (const o of this.#observers) o.command?.(line);
@@ -475,10 +522,12 @@ export class Conversation {
   readData(options: DataOptions): Promise<DataResult> {
     const read = readData(this.reader, options);
     if (this.#observers.length === 0) return read;
-    return read.then((result) => {
-      for (const o of this.#observers) o.data?.(result);
-      return result;
-    });
+    return read.then(this.#dataRead ??= this.#dataArrived.bind(this));
+  }
+
+  #dataArrived(result: DataResult): DataResult {
+    for (const o of this.#observers) o.data?.(result);
+    return result;
   }
 
   /** Exactly `n` bytes (a BDAT chunk), or `null` at end of input. */
@@ -505,9 +554,26 @@ export class Conversation {
       const ahead = this.reader.buffered;
       const written = this.ctx.wire.write(encodeReply(text));
       if (this.#observers.length === 0) return written;
-      return written.then(() => this.#replied(parsed ?? parsedReply(text), text, ahead));
+      const reply = parsed ?? parsedReply(text);
+      if (this.#held !== null) return this.#tellWhenWritten(written, reply, text, ahead);
+      this.#held = reply;
+      this.#heldText = text;
+      this.#heldAhead = ahead;
+      return written.then(this.#tellHeld ??= this.#tellHeldReply.bind(this));
     }
     return this.#indirect(text, parsed);
+  }
+
+  /** Observers are told of the reply {@link #held} for its write. */
+  #tellHeldReply(): void {
+    const reply = this.#held!;
+    this.#held = null;
+    this.#replied(reply, this.#heldText, this.#heldAhead);
+  }
+
+  /** Observers are told of `reply` once `written` (while another reply is held). */
+  #tellWhenWritten(written: Promise<void>, reply: Reply, text: string, ahead: number) {
+    return written.then(() => this.#replied(reply, text, ahead));
   }
 
   async #indirect(text: string, parsed: Reply | undefined): Promise<void> {
@@ -587,15 +653,17 @@ export class Conversation {
 
   /**
    * Before the first reply: tells `early` observers the chunk read ahead if it had already
-   * arrived. A settled read wins the race against the resolved marker (reactions run in the
-   * order they were registered), so this costs no timer.
+   * arrived. A read settled by now has its reaction (registered when it began) queued ahead
+   * of this one turn's, so after the turn its chunk is noted: no timer, no race.
    */
   async #tellEarly(): Promise<void> {
-    const ahead = this.#early!;
     this.#early = null;
     this.#updateDirect();
-    const chunk = await Promise.race([ahead, NOT_ARRIVED]).catch(() => null);
-    if (chunk instanceof Uint8Array && chunk.length > 0) {
+    await undefined;
+    this.#earlyLooked = true;
+    const chunk = this.#earlyChunk;
+    this.#earlyChunk = null;
+    if (chunk !== null && chunk.length > 0) {
       for (const o of this.#observers) o.early?.(chunk);
     }
   }

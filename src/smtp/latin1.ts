@@ -3,16 +3,35 @@
 /** Bytes per `String.fromCharCode` call: well under any engine's argument limit. */
 const SLICE = 8192;
 
+/** Runs up to this long are copied into a reused array first (see {@link latin1}). */
+const SHORT = 64;
+
 /**
- * `bytes` as text, no byte lost. Whole slices at once: appending char by char leaves a tree of
- * one-char strings behind, and spreading goes through the iterator (four times slower than
+ * One reused array of char codes per length up to {@link SHORT}. `apply` reads a packed array
+ * of small integers in place, where it first copies a typed array into a new list: for a
+ * command line, no view and no list per call (on Deno half the time and a fifth of the
+ * garbage of `apply` over a view, measured).
+ */
+const codes: number[][] = [];
+
+/**
+ * `bytes[from, to)` as text, no byte lost. Whole runs at once: appending char by char leaves
+ * a string per char behind, and spreading goes through the iterator (four times slower than
  * `apply`, measured); no decoder call (on Deno one crosses into Rust).
  */
-export function latin1(bytes: Uint8Array): string {
-  if (bytes.length <= SLICE) return String.fromCharCode.apply(null, bytes as unknown as number[]);
-  let s = "";
-  for (let i = 0; i < bytes.length; i += SLICE) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, i + SLICE) as unknown as number[]);
+export function latin1(bytes: Uint8Array, from = 0, to = bytes.length): string {
+  const n = to - from;
+  if (n <= SHORT) {
+    const run = codes[n] ??= new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) run[i] = bytes[from + i];
+    return String.fromCharCode.apply(null, run);
   }
+  if (n <= SLICE) return fromCodes(bytes.subarray(from, to));
+  let s = "";
+  for (let i = from; i < to; i += SLICE) s += fromCodes(bytes.subarray(i, Math.min(i + SLICE, to)));
   return s;
+}
+
+function fromCodes(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }

@@ -123,7 +123,7 @@ export class Transcript implements Observer {
   command(line: Uint8Array): void {
     // The text is made only for a line that is kept: a long session's later lines are not.
     const end = textEnd(line);
-    if (this.#fits(end)) this.#keep("C", latin1(line.subarray(0, end)));
+    if (this.#fits(end)) this.#keep("C", latin1(line, 0, end));
   }
 
   reply(reply: Reply, text: string): void {

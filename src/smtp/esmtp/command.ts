@@ -43,8 +43,7 @@ export function commandLine(line: Uint8Array): CommandLine {
     if (b >= 0x80) ascii = false;
     else if (b === CR) bareCr = true;
   }
-  const body = line.subarray(0, n);
-  const text = ascii ? latin1(body) : decoder.decode(body);
+  const text = ascii ? latin1(line, 0, n) : decoder.decode(line.subarray(0, n));
   return { text, end, bareCr };
 }
 
@@ -72,7 +71,7 @@ export function parseCommand(text: string): Command {
   return { verb, arg: text.slice(i, end) };
 }
 
-/** A space or a tab. */
+/** A space or a tab (the code of one). */
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
@@ -91,23 +90,31 @@ export interface PathArgument {
  * A source route (`<@a,@b:user@c>`, RFC 5321 §4.1.2) is dropped, as §3.3 asks.
  */
 export function pathArgument(arg: string, prefix: "FROM:" | "TO:"): PathArgument | null {
-  if (arg.slice(0, prefix.length).toUpperCase() !== prefix) return null;
-  const rest = arg.slice(prefix.length).replace(/^[ \t]+/, "");
-  if (rest[0] !== "<") return null;
-  const close = closingBracket(rest);
+  // By offsets, not by slices: no string is made but the mailbox (and any parameters). No
+  // character beyond ASCII upper-cases to a letter of the prefixes, so comparing ASCII
+  // letters in either case is what upper-casing and comparing did.
+  const n = prefix.length;
+  if (arg.length < n) return null;
+  for (let i = 0; i < n; i++) {
+    const c = arg.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a ? c - 0x20 : c) !== prefix.charCodeAt(i)) return null;
+  }
+  let open = n;
+  while (isBlank(arg.charCodeAt(open))) open++;
+  if (arg[open] !== "<") return null;
+  const close = closingBracket(arg, open);
   if (close < 0) return null;
-  const after = rest.slice(close + 1);
-  if (after !== "" && after[0] !== " " && after[0] !== "\t") return null;
-  let mailbox = rest.slice(1, close);
+  if (close + 1 < arg.length && !isBlank(arg.charCodeAt(close + 1))) return null;
+  let mailbox = arg.slice(open + 1, close);
   const route = /^@[^:]*:/.exec(mailbox);
   if (route) mailbox = mailbox.slice(route[0].length);
-  return { mailbox, params: after.trim() };
+  return { mailbox, params: close + 1 === arg.length ? "" : arg.slice(close + 1).trim() };
 }
 
-/** The `>` that closes the path starting at 0, skipping quoted parts (`<"a>b"@c>`). */
-function closingBracket(s: string): number {
+/** The `>` that closes the path opened at `open`, skipping quoted parts (`<"a>b"@c>`). */
+function closingBracket(s: string, open: number): number {
   let quoted = false;
-  for (let i = 1; i < s.length; i++) {
+  for (let i = open + 1; i < s.length; i++) {
     const c = s[i];
     if (quoted) {
       if (c === "\\") i++;
@@ -121,11 +128,15 @@ function closingBracket(s: string): number {
 /** What is wrong with a mailbox: nothing, its syntax, or non-ASCII without SMTPUTF8. */
 export type MailboxCheck = "ok" | "syntax" | "utf8";
 
-// RFC 5321 §4.1.2 atext, and beyond ASCII the UTF-8 of RFC 6531 (checked separately).
-const ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+$/;
+// RFC 5321 §4.1.2 atext, and beyond ASCII the UTF-8 of RFC 6531 (checked separately):
+// a dot-string of atoms, and a domain of dot-separated labels, each matched whole rather than
+// split into parts first.
+const DOT_STRING =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/;
 const QUOTED = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e\u0080-\uFFFF]|\\[\x20-\x7e])*"$/;
 const LABEL =
-  /^[A-Za-z0-9_\u0080-\uFFFF](?:[A-Za-z0-9_\u0080-\uFFFF-]*[A-Za-z0-9_\u0080-\uFFFF])?$/;
+  "[A-Za-z0-9_\\u0080-\\uFFFF](?:[A-Za-z0-9_\\u0080-\\uFFFF-]*[A-Za-z0-9_\\u0080-\\uFFFF])?";
+const DOMAIN = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
 const LITERAL = /^\[[\x21-\x5a\x5e-\x7e]+\]$/;
 
 /**
@@ -151,11 +162,11 @@ export function checkMailbox(mailbox: string, utf8: boolean, bareLocal = false):
 function validLocal(local: string): boolean {
   if (local.length === 0) return false;
   if (local[0] === '"') return QUOTED.test(local);
-  return local.split(".").every((atom) => ATOM.test(atom));
+  return DOT_STRING.test(local);
 }
 
 function validDomain(domain: string): boolean {
   if (domain.length === 0) return false;
   if (domain[0] === "[") return LITERAL.test(domain);
-  return domain.split(".").every((label) => LABEL.test(label));
+  return DOMAIN.test(domain);
 }

@@ -6,7 +6,12 @@
  * What it answers, byte for byte, and why its policies default as they do: docs/esmtp.md.
  */
 import type { SessionEngine } from "../session.ts";
-import { type EsmtpConfig, type EsmtpHooks, resolveEsmtpConfig } from "./config.ts";
+import {
+  type EsmtpConfig,
+  type EsmtpHooks,
+  type EsmtpSessionEnd,
+  resolveEsmtpConfig,
+} from "./config.ts";
 import { EsmtpSession } from "./session.ts";
 
 export type { EsmtpConfig, EsmtpHooks } from "./config.ts";
@@ -28,8 +33,7 @@ export type { EsmtpConfig, EsmtpHooks } from "./config.ts";
  */
 export function esmtpEngine(config: Partial<EsmtpConfig>, hooks: EsmtpHooks): SessionEngine {
   const resolved = resolveEsmtpConfig(config);
-  return async (ctx) => {
-    const end = await new EsmtpSession(ctx, resolved, hooks).run();
-    hooks.ended?.(end);
-  };
+  // A reaction made once, not an async function per session.
+  const ended = (end: EsmtpSessionEnd): void => hooks.ended?.(end);
+  return (ctx) => new EsmtpSession(ctx, resolved, hooks).run().then(ended);
 }

@@ -1,7 +1,8 @@
 /**
  * The idle timeout of a serve session: every wait for client input may last at most `ms` on
- * the session's clock. One timer per session, re-armed only when it fires early, rather than a
- * timer per read (a read costs less than arming and clearing one; docs/benchmarks.md).
+ * the session's clock. The sessions of one clock and idle time share one timer, armed for the
+ * oldest wait, rather than a timer per session (on Deno each is a Node `Timeout` and two calls
+ * into Rust: most of what a short session's idle bookkeeping cost; docs/benchmarks.md).
  *
  * The wire's reads are handed on as they are, not wrapped: the seam tells an early talker by
  * whether the read it started before the greeting has already settled, which a wrapping
@@ -11,13 +12,100 @@
 import type { Clock } from "../clock.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
 
+/** A session's place in its watch's list of waiting reads (one per session, reused). */
+interface Waiting {
+  readonly session: IdleTimeout;
+  /** When its read began waiting, on the clock. */
+  since: number;
+  prev: Waiting | null;
+  next: Waiting | null;
+  listed: boolean;
+}
+
+/**
+ * The sessions of one clock and idle time: their waiting reads in the order they began (a
+ * linked list: moving a session to the end allocates nothing, where a Map's entries would
+ * be rehashed every few reads), and one timer.
+ */
+class IdleWatch {
+  #first: Waiting | null = null;
+  #last: Waiting | null = null;
+  /** Sessions that have read and not yet stopped: the timer goes when the last one stops. */
+  #sessions = 0;
+  #timer: unknown = null;
+  readonly #fire = () => this.#expireDue();
+
+  constructor(readonly clock: Clock, readonly ms: number) {}
+
+  /** `session` reads for the first time: its place in the list. */
+  join(session: IdleTimeout): Waiting {
+    this.#sessions++;
+    return { session, since: 0, prev: null, next: null, listed: false };
+  }
+
+  /** A read began waiting now. */
+  wait(w: Waiting): void {
+    this.done(w);
+    w.since = this.clock.now();
+    w.prev = this.#last;
+    if (this.#last) this.#last.next = w;
+    else this.#first = w;
+    this.#last = w;
+    w.listed = true;
+    if (this.#timer === null) this.#timer = this.clock.setTimeout(this.#fire, this.ms);
+  }
+
+  /** The read settled (or never began). */
+  done(w: Waiting): void {
+    if (!w.listed) return;
+    if (w.prev) w.prev.next = w.next;
+    else this.#first = w.next;
+    if (w.next) w.next.prev = w.prev;
+    else this.#last = w.prev;
+    w.prev = w.next = null;
+    w.listed = false;
+  }
+
+  /** The session is over. */
+  leave(w: Waiting): void {
+    this.done(w);
+    if (--this.#sessions > 0 || this.#timer === null) return;
+    this.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #expireDue(): void {
+    this.#timer = null;
+    const now = this.clock.now();
+    for (let w = this.#first; w !== null; w = this.#first) {
+      const left = w.since + this.ms - now;
+      if (left > 0) {
+        this.#timer = this.clock.setTimeout(this.#fire, left);
+        return;
+      }
+      this.done(w);
+      w.session.expire();
+    }
+  }
+}
+
+const watches = new WeakMap<Clock, Map<number, IdleWatch>>();
+
+function idleWatch(clock: Clock, ms: number): IdleWatch {
+  let byMs = watches.get(clock);
+  if (!byMs) watches.set(clock, byMs = new Map());
+  let watch = byMs.get(ms);
+  if (!watch) byMs.set(ms, watch = new IdleWatch(clock, ms));
+  return watch;
+}
+
 /** Watches a session's reads against its idle time; see the module comment. */
 export class IdleTimeout {
-  /** When the pending read began waiting; null when no read waits. */
-  #since: number | null = null;
-  /** Names the pending read, so that an older read settling late does not clear it. */
-  #read = 0;
-  #timer: unknown = null;
+  readonly #watch: IdleWatch | null;
+  /** The wire whose reads count: a read of an earlier one (before STARTTLS) settling is not. */
+  #wire: Wire | null = null;
+  /** Its place in the watch, from its first read on. */
+  #waiting: Waiting | null = null;
   #stopped = false;
   #expired = false;
 
@@ -26,7 +114,9 @@ export class IdleTimeout {
     private readonly clock: Clock,
     private readonly ms: number,
     private readonly onExpire: () => void,
-  ) {}
+  ) {
+    this.#watch = ms > 0 ? idleWatch(clock, ms) : null;
+  }
 
   /** True once a read has waited too long. */
   get expired(): boolean {
@@ -34,17 +124,21 @@ export class IdleTimeout {
   }
 
   /** A Conversation `source`: every read of every wire (plain, then TLS) is watched. */
-  readonly source = (wire: Wire): () => Promise<Uint8Array | null> => () => {
-    if (this.ms <= 0 || this.#stopped) return wire.read();
-    const read = ++this.#read;
-    this.#since = this.clock.now();
-    this.#arm(this.ms);
-    const chunk = wire.read();
-    const done = () => {
-      if (this.#read === read) this.#since = null;
+  readonly source = (wire: Wire): () => Promise<Uint8Array | null> => {
+    // One handler per wire, not per read: a reader has one read of its source pending at a
+    // time, so what settles is the latest read of that wire.
+    const settled = () => {
+      if (this.#wire === wire && !this.#stopped) this.#watch!.done(this.#waiting!);
     };
-    chunk.then(done, done);
-    return chunk;
+    return () => {
+      const watch = this.#watch;
+      if (watch === null || this.#stopped) return wire.read();
+      this.#wire = wire;
+      watch.wait(this.#waiting ??= watch.join(this));
+      const chunk = wire.read();
+      chunk.then(settled, settled);
+      return chunk;
+    };
   };
 
   /**
@@ -60,27 +154,17 @@ export class IdleTimeout {
     });
   }
 
-  /** Clears the timer for good (the session is over). */
+  /** Stops watching for good (the session is over). */
   stop(): void {
+    if (this.#stopped) return;
     this.#stopped = true;
-    this.#since = null;
-    if (this.#timer !== null) this.clock.clearTimeout(this.#timer);
-    this.#timer = null;
+    if (this.#waiting) this.#watch!.leave(this.#waiting);
   }
 
-  #arm(delay: number): void {
-    if (this.#timer !== null) return;
-    this.#timer = this.clock.setTimeout(() => this.#fire(), delay);
-  }
-
-  #fire(): void {
-    this.#timer = null;
-    if (this.#since === null || this.#stopped) return;
-    const left = this.#since + this.ms - this.clock.now();
-    if (left > 0) return this.#arm(left);
-    this.#since = null;
-    this.#stopped = true;
+  /** Called by the watch: a read waited too long. */
+  expire(): void {
     this.#expired = true;
+    this.stop();
     this.onExpire();
   }
 }

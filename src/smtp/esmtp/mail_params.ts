@@ -5,7 +5,7 @@
  * because it greeted with HELO, is unsupported (`555`), like one nobody defined.
  */
 import type { Reply } from "../reply.ts";
-import type { EsmtpParams } from "../params.ts";
+import { type EsmtpParams, NO_PARAMS } from "../params.ts";
 import { invalidParamReply, REPLY, unsupportedParamReply } from "./replies.ts";
 
 /** The extensions in force for a command (not disabled, and the client said EHLO). */
@@ -34,6 +34,8 @@ const XTEXT = /^(?:[\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-9A-F]{2})*$/;
  * for a bare keyword), or the reply for a malformed or repeated one.
  */
 export function splitParams(text: string): EsmtpParams | Reply {
+  // Most commands have none: the shared frozen record, as the other dialects' records have.
+  if (text === "") return NO_PARAMS;
   const params: EsmtpParams = {};
   for (const word of text.split(/[ \t]+/)) {
     if (word === "") continue;

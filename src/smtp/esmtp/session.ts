@@ -4,7 +4,7 @@
  * the {@link Conversation}; storage and credentials belong to the embedder ({@link EsmtpHooks}).
  */
 import { Conversation } from "../conversation.ts";
-import { GrowingBody, LineTooLongError } from "../framing.ts";
+import { type DataOptions, GrowingBody, LineTooLongError } from "../framing.ts";
 import { type DeliveryResult, smtpErrorResult } from "../message.ts";
 import { type Reply, replyText } from "../reply.ts";
 import type { SessionContext } from "../session.ts";
@@ -92,6 +92,20 @@ const configReplies = new WeakMap<EsmtpConfig, Map<string, Reply>>();
 
 /** What a handler returns: `null` to read the next command, or how the session ends. */
 type Next = EsmtpSessionEnd | null;
+
+/** `() => end` for each way a session ends, made once. */
+const endings = new Map<EsmtpSessionEnd, () => EsmtpSessionEnd>();
+
+function endingAs(end: EsmtpSessionEnd): () => EsmtpSessionEnd {
+  let ending = endings.get(end);
+  if (!ending) endings.set(end, ending = constant(end));
+  return ending;
+}
+
+/** Apart from {@link endingAs}: its closure would allocate on every call of that. */
+function constant(end: EsmtpSessionEnd): () => EsmtpSessionEnd {
+  return () => end;
+}
 
 /** One serve session on its context: {@link EsmtpSession.run} talks it to its end. */
 export class EsmtpSession {
@@ -307,10 +321,9 @@ export class EsmtpSession {
     return this.#refuse(REPLY.unrecognized);
   }
 
-  /** Answers `reply`, then the session ends as `end`. */
-  async #sendAndEnd(reply: Reply, end: EsmtpSessionEnd): Promise<Next> {
-    await this.#send(reply);
-    return end;
+  /** Answers `reply`, then the session ends as `end` (a reaction made once per end). */
+  #sendAndEnd(reply: Reply, end: EsmtpSessionEnd): Promise<Next> {
+    return this.#send(reply).then(endingAs(end));
   }
 
   /** An extension is on (not disabled; BINARYMIME needs CHUNKING). */
@@ -426,14 +439,16 @@ export class EsmtpSession {
     if (tx.mail.body === "BINARYMIME") return this.#refuse(REPLY.binaryNeedsBdat);
     await this.#send(REPLY.dataGo);
     const max = this.cfg.maxMessageSize;
-    const result = await input(this.#conv.readData({
+    // Key by key, not by spreading a conditional object (a per-message cost).
+    const options: DataOptions = {
       ending: SERVE_ENDING,
       body: new GrowingBody(max),
       maxSize: max,
       overflow: "drain",
-      ...(this.cfg.maxDataLine > 0 && { maxLine: this.cfg.maxDataLine }),
-      signal: this.ctx.closed,
-    }));
+    };
+    if (this.cfg.maxDataLine > 0) options.maxLine = this.cfg.maxDataLine;
+    options.signal = this.ctx.closed;
+    const result = await input(this.#conv.readData(options));
     if (this.#idle.expired) return "timeout";
     if (result.end === "cut") return "eof";
     if (result.end === "aborted") return "closed";
