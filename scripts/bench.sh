@@ -87,7 +87,7 @@ trap 'exit 130' INT TERM
 #   bun        bun run cli.ts smtpmock                         (README, from a clone)
 #   deno       deno run -A --v8-flags=… cli.ts smtpmock        (README from a clone, npm start,
 #              deno task start: measured as the command they run, the task runner being a parent)
-#   deno-url   deno run -A --v8-flags=… http://…/cli.ts …      (README, no install)
+#   deno-url   MALLOC_ARENA_MAX=1 deno run -A --v8-flags=… http://…/cli.ts …  (README, no install)
 #   deno-noflag deno run -A cli.ts smtpmock                    (not documented: what the flag saves)
 server_cmd() {
   case $1 in
@@ -98,7 +98,7 @@ server_cmd() {
     bun) CMD=(bun run cli.ts smtpmock "-port={port}") ;;
     deno) CMD=(deno run -A "${DENO_FLAGS[@]}" cli.ts smtpmock "-port={port}") ;;
     deno-url)
-      CMD=(env DENO_DIR="$DENO_DIR_URL" deno run -A "${DENO_FLAGS[@]}"
+      CMD=(env DENO_DIR="$DENO_DIR_URL" "${URL_ENV[@]}" deno run -A "${DENO_FLAGS[@]}"
         "http://127.0.0.1:$URL_PORT/cli.ts" smtpmock "-port={port}")
       ;;
     deno-noflag) CMD=(deno run -A cli.ts smtpmock "-port={port}") ;;
@@ -112,6 +112,9 @@ server_cmd() {
 # The flags `deno task smtpmock` (and README's smtpmock lines) give `deno run` (V8's memory flags,
 # lazy dynamic imports), read from deno.json so they cannot drift.
 read -ra DENO_FLAGS <<<"$(python3 scripts/bench/task_flags.py smtpmock)"
+# The environment assignments (NAME=VALUE words) README's smtpmock URL line puts before `deno`.
+read -ra URL_ENV <<<"$(awk '/readme-test: deno-run/ { on = 1 }
+  on && /(^| )deno run / { for (i = 1; $i != "deno"; i++) printf "%s ", $i; exit }' README.md)"
 
 # start_server NAME PORT: starts server NAME on 127.0.0.1:PORT, waits for its greeting.
 start_server() {

@@ -65,10 +65,17 @@ test("README example: deno run from a URL with a clean DENO_DIR", async () => {
   const denoDir = await tempDir();
   const port = await freePort();
   const line = block("deno-run").trim().replace(RAW_BASE, base).replace("2525", String(port));
-  const [deno, ...args] = line.split(/\s+/);
+  const words = line.split(/\s+/);
+  // Leading NAME=VALUE words are the shell's environment assignments (MALLOC_ARENA_MAX).
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0])) {
+    const [name, value] = words.shift()!.split("=", 2);
+    env[name] = value;
+  }
+  const [deno, ...args] = words;
   assert.equal(deno, "deno");
   const denoBin = path.join(ROOT, "node_modules", ".bin", "deno");
-  const child = runProcess(denoBin, args, { env: { ...process.env, DENO_DIR: denoDir } });
+  const child = runProcess(denoBin, args, { env: { ...process.env, ...env, DENO_DIR: denoDir } });
   try {
     const greeting = await firstLine(port, child.exited);
     assert.equal(greeting, "220 Welcome\r\n");
