@@ -28,9 +28,9 @@ THROUGHPUT_SERVERS = [("bun", "Bun (`bun run`)"), ("deno", "Deno (`deno run -A -
 WAYS = [
     ("bin", "binary (`scripts/compile.sh --bun`; GitHub Action)", "floor-bun", "×1.3"),
     ("bun", "`bun run cli.ts smtpmock`", "floor-bun", "30"),
-    ("deno", "`deno run -A --v8-flags=… cli.ts`, `npm start`, `deno task start`", "floor-deno", "100"),
-    ("deno-url", "`deno run -A --v8-flags=… <url>/cli.ts`", "floor-deno", "100"),
-    ("deno-noflag", "`deno run -A cli.ts` without the flag (not documented)", "floor-deno", "100"),
+    ("deno", "`deno run -A FLAGS cli.ts smtpmock`, `deno task smtpmock`", "floor-deno", "100"),
+    ("deno-url", "README's `MALLOC_ARENA_MAX=1 deno run -A FLAGS <url>/cli.ts`, first run", "floor-deno", "100"),
+    ("deno-noflag", "`deno run -A cli.ts` without flags (not documented)", "floor-deno", "100"),
 ]
 FLOORS = [
     ("floor-bun", "floor: bare `node:net` listener, `bun`"),
