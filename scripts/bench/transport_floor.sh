@@ -2,7 +2,7 @@
 # CPU per message of scripts/bench/transport_floor.ts (or of smtp-sink) under smtp-source's
 # workload (20,000 messages of 1 KiB, 50 sessions): the server's utime + stime from
 # /proc/PID/stat before and after, which other load on the machine moves less than msg/s.
-#   bash scripts/bench/transport_floor.sh deno|bun|sink ours|raw conn|keep
+#   bash scripts/bench/transport_floor.sh deno|bun|sink ours|bare|wire|raw conn|keep
 # smtp-source and smtp-sink (postfix) on PATH, e.g. /usr/sbin.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -488,8 +488,11 @@ export class LineReader {
   }
 
   #take(end: number): Uint8Array {
-    const line = this.#buf.subarray(this.#start, end);
-    if (end === this.#buf.length) {
+    // A command usually arrives alone, in a chunk of its own: that chunk is the line, and
+    // its view is not made again (one object per command less).
+    const buf = this.#buf;
+    const line = this.#start === 0 && end === buf.length ? buf : buf.subarray(this.#start, end);
+    if (end === buf.length) {
       this.#buf = EMPTY;
       this.#store = EMPTY; // a long line's storage is not kept once it is consumed
       this.#start = this.#scanned = 0;
