@@ -10,6 +10,7 @@ import {
   type Interceptor,
   type Observer,
 } from "../smtp/conversation.ts";
+import { type Linked, LinkedList } from "../smtp/linked_list.ts";
 import type { Clock } from "../smtp/clock.ts";
 import type { FaultConventions } from "./conventions.ts";
 import type { FaultRules } from "./rules.ts";
@@ -70,7 +71,7 @@ function mailLine(line: Uint8Array): number {
  * A session waiting for the first rule: notes its sender, and is a link in the list of
  * waiting sessions (no per-session set entry to add and delete, no closures).
  */
-class Waiting implements Observer {
+class Waiting implements Observer, Linked<Waiting> {
   readonly #state: FaultSessionState = { counts: null, sender: "" };
   /**
    * A copy of the last sure MAIL line, whose sender is read only if a rule comes: its first
@@ -83,7 +84,7 @@ class Waiting implements Observer {
   next: Waiting | null = null;
   linked = false;
 
-  constructor(readonly conv: Conversation, readonly list: WaitingList) {}
+  constructor(readonly conv: Conversation, readonly list: LinkedList<Waiting>) {}
 
   /** The session's state for its interceptor: it notes the sender from now on. */
   stateNow(): FaultSessionState {
@@ -115,38 +116,6 @@ class Waiting implements Observer {
   }
 }
 
-/** The sessions waiting for the first rule, in the order they opened. */
-class WaitingList {
-  #head: Waiting | null = null;
-  #tail: Waiting | null = null;
-
-  add(w: Waiting): void {
-    w.prev = this.#tail;
-    if (this.#tail) this.#tail.next = w;
-    else this.#head = w;
-    this.#tail = w;
-    w.linked = true;
-  }
-
-  remove(w: Waiting): void {
-    if (!w.linked) return;
-    if (w.prev) w.prev.next = w.next;
-    else this.#head = w.next;
-    if (w.next) w.next.prev = w.prev;
-    else this.#tail = w.prev;
-    w.prev = w.next = null;
-    w.linked = false;
-  }
-
-  /** Every waiting session, the list emptied. */
-  take(): Waiting[] {
-    const all: Waiting[] = [];
-    for (let w = this.#head; w; w = w.next) all.push(w);
-    for (const w of all) this.remove(w);
-    return all;
-  }
-}
-
 /**
  * Fault rules attached as late as they can be. While no rule exists a session gets only an
  * observer that notes its sender (the one thing rules use from before they existed, for
@@ -156,7 +125,8 @@ class WaitingList {
  */
 export class LateFaults {
   #rules: FaultRules | null = null;
-  readonly #waiting = new WaitingList();
+  /** The sessions waiting for the first rule, in the order they opened. */
+  readonly #waiting = new LinkedList<Waiting>();
 
   constructor(private readonly conventions: FaultConventions) {}
 
@@ -164,7 +134,7 @@ export class LateFaults {
   attach(conv: Conversation): void {
     if (this.#rules?.active) return this.#intercept(conv, { counts: null, sender: "" });
     const waiting = new Waiting(conv, this.#waiting);
-    this.#waiting.add(waiting);
+    this.#waiting.push(waiting);
     conv.observe(waiting);
   }
 
@@ -177,7 +147,7 @@ export class LateFaults {
 
   #activate(): void {
     if (!this.#rules?.active) return;
-    for (const w of this.#waiting.take()) this.#intercept(w.conv, w.stateNow());
+    for (const w of this.#waiting.takeAll()) this.#intercept(w.conv, w.stateNow());
   }
 
   #intercept(conv: Conversation, state: FaultSessionState): void {

@@ -11,15 +11,13 @@
  */
 import type { Clock } from "../clock.ts";
 import { TimeoutError, type Wire } from "../wire.ts";
+import { type Linked, LinkedList } from "../linked_list.ts";
 
 /** A session's place in its watch's list of waiting reads (one per session, reused). */
-interface Waiting {
+interface Waiting extends Linked<Waiting> {
   readonly session: IdleTimeout;
   /** When its read began waiting, on the clock. */
   since: number;
-  prev: Waiting | null;
-  next: Waiting | null;
-  listed: boolean;
 }
 
 /**
@@ -28,8 +26,7 @@ interface Waiting {
  * be rehashed every few reads), and one timer.
  */
 class IdleWatch {
-  #first: Waiting | null = null;
-  #last: Waiting | null = null;
+  readonly #waiting = new LinkedList<Waiting>();
   /** Sessions that have read and not yet stopped: the timer goes when the last one stops. */
   #sessions = 0;
   #timer: unknown = null;
@@ -40,30 +37,20 @@ class IdleWatch {
   /** `session` reads for the first time: its place in the list. */
   join(session: IdleTimeout): Waiting {
     this.#sessions++;
-    return { session, since: 0, prev: null, next: null, listed: false };
+    return { session, since: 0, prev: null, next: null, linked: false };
   }
 
   /** A read began waiting now. */
   wait(w: Waiting): void {
-    this.done(w);
+    this.#waiting.remove(w);
     w.since = this.clock.now();
-    w.prev = this.#last;
-    if (this.#last) this.#last.next = w;
-    else this.#first = w;
-    this.#last = w;
-    w.listed = true;
+    this.#waiting.push(w);
     if (this.#timer === null) this.#timer = this.clock.setTimeout(this.#fire, this.ms);
   }
 
   /** The read settled (or never began). */
   done(w: Waiting): void {
-    if (!w.listed) return;
-    if (w.prev) w.prev.next = w.next;
-    else this.#first = w.next;
-    if (w.next) w.next.prev = w.prev;
-    else this.#last = w.prev;
-    w.prev = w.next = null;
-    w.listed = false;
+    this.#waiting.remove(w);
   }
 
   /** The session is over. */
@@ -77,7 +64,7 @@ class IdleWatch {
   #expireDue(): void {
     this.#timer = null;
     const now = this.clock.now();
-    for (let w = this.#first; w !== null; w = this.#first) {
+    for (let w = this.#waiting.first; w !== null; w = this.#waiting.first) {
       const left = w.since + this.ms - now;
       if (left > 0) {
         this.#timer = this.clock.setTimeout(this.#fire, left);
