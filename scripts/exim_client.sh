@@ -12,10 +12,31 @@
 # Usage: scripts/exim_client.sh [--install]
 #   prints the wrapper's path and exits 0 when it runs (`exim -bV`), else says why, exit 1;
 #   --install first fetches what is missing (apt-get update first when the lists are empty
-#   and this user may). Cache: $MOCKSMTP_EXIM_DIR, default .tmp/exim in the repository.
+#   and this user may). Cache: $MOCKSMTP_EXIM_DIR, default .tmp/exim in the repository; as
+#   root in a checkout nobody can reach (a clone in `mktemp -d`'s 0700 directory), a directory
+#   of root's own under /var/tmp named after the checkout's path.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-dir=${MOCKSMTP_EXIM_DIR:-$PWD/.tmp/exim}
+
+# Run as nobody (uid 65534).
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+default_dir() {
+  if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1 || as_nobody test -x "$PWD"; then
+    echo "$PWD/.tmp/exim"
+    return
+  fi
+  local d
+  d=/var/tmp/mocksmtp-exim-$(printf %s "$PWD" | cksum | cut -d' ' -f1)
+  # /var/tmp is everyone's: a directory someone else made there is never used (root runs it).
+  if [ -e "$d" ] && { [ ! -d "$d" ] || [ -L "$d" ] || [ ! -O "$d" ]; }; then
+    echo "exim: $d exists and is not root's own directory; set MOCKSMTP_EXIM_DIR" >&2
+    return 1
+  fi
+  echo "$d"
+}
+
+dir=${MOCKSMTP_EXIM_DIR:-$(default_dir)} || exit 1
 root=$dir/root
 wrapper=$dir/exim
 
@@ -30,7 +51,7 @@ works() {
   [ -x "$wrapper" ] && runs "$wrapper" || return 1
   # As root, exim re-executes itself as nobody: the binary must be reachable for that user.
   if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
-    ! runs setpriv --reuid=65534 --regid=65534 --clear-groups "$wrapper"; then
+    ! runs as_nobody "$wrapper"; then
     echo "exim: $dir is not readable by nobody (uid 65534); set MOCKSMTP_EXIM_DIR" >&2
     return 1
   fi
