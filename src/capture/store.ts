@@ -14,6 +14,7 @@ import { newId } from "./id.ts";
 import { summarize, type Summary } from "./summary.ts";
 import { envelopeTags, mayCarryTags, messageTags, normalizeTags } from "./tags.ts";
 import { StoredForm } from "./stored_form.ts";
+import { Fifo } from "./fifo.ts";
 
 export { WaitTimeoutError };
 export type { Summary };
@@ -209,7 +210,7 @@ export class CaptureStore {
   #parsedReaders = 0;
   #viewBytes = 0;
   /** Oldest first: eviction takes from the front, arrival appends. */
-  #items: StoredMessage[] = [];
+  #items = new Fifo<StoredMessage>();
   #byId = new Map<string, StoredMessage>();
   #bytes = 0;
   #seq = 0;
@@ -329,7 +330,9 @@ export class CaptureStore {
   async ready(query?: string | Query): Promise<void> {
     if (!toQuery(query).parsed) return;
     // Again until none is left: messages that arrived while parsing came in unparsed.
-    while (this.#items.some((m) => !(m as Stored).parsed)) await this.summarize(this.#items);
+    while (this.#items.some((m) => !(m as Stored).parsed)) {
+      await this.summarize(this.#items.toArray());
+    }
   }
 
   /** Parses those of `messages` not parsed yet (a listed page, one message) and keeps that. */
@@ -391,7 +394,8 @@ export class CaptureStore {
   latest(query?: string | Query): StoredMessage | undefined {
     const q = toQuery(query);
     for (let i = this.#items.length - 1; i >= 0; i--) {
-      if (q.matches(this.#items[i])) return this.#items[i];
+      const m = this.#items.at(i)!;
+      if (q.matches(m)) return m;
     }
     return undefined;
   }
@@ -401,7 +405,8 @@ export class CaptureStore {
     const q = toQuery(query);
     const out: StoredMessage[] = [];
     for (let i = this.#items.length - 1; i >= 0; i--) {
-      if (q.matches(this.#items[i])) out.push(this.#items[i]);
+      const m = this.#items.at(i)!;
+      if (q.matches(m)) out.push(m);
     }
     return out;
   }
@@ -418,7 +423,7 @@ export class CaptureStore {
     const messages: StoredMessage[] = [];
     let unread = 0, matched = 0, matchedUnread = 0;
     for (let i = this.#items.length - 1; i >= 0; i--) {
-      const m = this.#items[i];
+      const m = this.#items.at(i)!;
       if (!m.read) unread++;
       if (!q.matches(m)) continue;
       if (matched >= start && matched < end) messages.push(m);
@@ -461,7 +466,7 @@ export class CaptureStore {
       if (doomed.has(m.id)) this.#forget(m);
       else kept.push(m);
     }
-    this.#items = kept;
+    this.#items.replace(kept);
     this.#form.compact(kept);
     const ids = [...doomed];
     this.#emit({ type: "delete", ids, reason: "deleted" });
@@ -470,7 +475,7 @@ export class CaptureStore {
 
   /** Deletes everything. */
   clear(): void {
-    this.#items = [];
+    this.#items.replace([]);
     this.#byId.clear();
     this.#views.clear();
     this.#viewBytes = 0;
@@ -501,7 +506,7 @@ export class CaptureStore {
   /** Renames a tag on every message carrying it (case-insensitive match). */
   renameTag(from: string, to: string): StoredMessage[] {
     const lower = from.toLowerCase();
-    const ids = this.#items.filter((m) => m.tags.some((t) => t.toLowerCase() === lower))
+    const ids = this.#items.toArray().filter((m) => m.tags.some((t) => t.toLowerCase() === lower))
       .map((m) => m.id);
     return this.#update(ids, (m) => {
       m.tags = normalizeTags(m.tags.map((t) => (t.toLowerCase() === lower ? to : t)));
@@ -637,7 +642,7 @@ export class CaptureStore {
   #countMatches(q: Query, enough: number): number {
     let n = 0;
     for (let i = this.#items.length - 1; i >= 0 && n < enough; i--) {
-      if (q.matches(this.#items[i])) n++;
+      if (q.matches(this.#items.at(i)!)) n++;
     }
     return n;
   }
