@@ -8,6 +8,9 @@
  *
  *   deno run -A scripts/bench/serve_session_cpu.ts [SESSIONS]
  *   bun scripts/bench/serve_session_cpu.ts [SESSIONS]
+ *
+ * `OFF=transcript,faults,lint` leaves those attachments out (`lint-observer`: no session lint,
+ * `lint-findings`: no findings asked of a delivery), to see what each costs per session.
  */
 import process from "node:process";
 import { esmtpEngine } from "../../src/smtp/esmtp/engine.ts";
@@ -21,6 +24,16 @@ import { Linter } from "../../src/lint/linter.ts";
 import type { Wire } from "../../src/smtp/wire.ts";
 
 const sessions = Number(process.argv[2] ?? 30000);
+const off = new Set((process.env.OFF ?? "").split(",").filter(Boolean));
+for (const name of off) {
+  if (!["transcript", "faults", "lint", "lint-observer", "lint-findings"].includes(name)) {
+    throw new Error(`OFF: unknown attachment '${name}'`);
+  }
+}
+const withTranscript = !off.has("transcript");
+const withFaults = !off.has("faults");
+const withLintObserver = !off.has("lint") && !off.has("lint-observer");
+const withLintFindings = !off.has("lint") && !off.has("lint-findings");
 const encoder = new TextEncoder();
 const message = "From: <a@example.com>\r\nTo: <b@example.com>\r\n" +
   "Date: Tue,  1 Dec 2026 17:40:24 +0000 (UTC)\r\n" +
@@ -45,12 +58,12 @@ const engine = esmtpEngine({ hostname: "bench" }, {
   now: () => new Date(),
   authenticate: () => true,
   attach: (conv: Conversation) => {
-    transcripts.attach(conv);
-    faults.attach(conv);
-    linter.attach(conv);
+    if (withTranscript) transcripts.attach(conv);
+    if (withFaults) faults.attach(conv);
+    if (withLintObserver) linter.attach(conv);
   },
   deliver: (m) => {
-    linter.findings(m);
+    if (withLintFindings) linter.findings(m);
     return Promise.resolve({ ok: true, id: String(++delivered) });
   },
 });
@@ -81,5 +94,6 @@ for (let i = 0; i < sessions; i++) await session();
 const used = process.cpuUsage(start);
 const perSession = (used.user + used.system) / sessions;
 console.log(
-  `${perSession.toFixed(1)} µs CPU per session (${sessions} sessions, ${delivered} messages)`,
+  `${perSession.toFixed(1)} µs CPU per session (${sessions} sessions, ${delivered} messages)` +
+    (off.size ? `, without ${[...off].join(", ")}` : ""),
 );
