@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { acceptAll } from "../src/api/capturing_server.ts";
 import type { Conversation, Decorator } from "../src/smtp/conversation.ts";
 import { SmtpError } from "../src/smtp/error.ts";
-import { parseReply, replyText } from "../src/smtp/reply.ts";
+import { encodeReply, parseReply, replyText } from "../src/smtp/reply.ts";
 import type { SessionEngine } from "../src/smtp/session.ts";
 import { Transcript } from "../src/smtp/transcript.ts";
 import { mockmtaEngine } from "../src/smtp/mockmta/session.ts";
@@ -181,6 +181,23 @@ test("reply: parseReply and replyText round-trip; SmtpError carries a reply", ()
   assert.ok(e instanceof Error);
   assert.equal(e.temporary, true);
   assert.equal(replyText(e), "452-4.2.2 Mailbox full\r\n452 4.2.2 try later");
+});
+
+test("reply: encodeReply gives each text's UTF-8 bytes and CRLF, whether in the arena or not", () => {
+  const te = new TextEncoder();
+  const texts = [
+    "250 Ok",
+    "250 2.0.0 Ok: queued as encode-test",
+    "550 5.1.1 <j\u00f6ran@b\u00fccher.example> unknown", // not ASCII: not in the arena
+    "250 " + "x".repeat(600), // longer than an arena's piece
+    "",
+  ];
+  // Enough distinct texts to fill arenas past their end (and the cache past its bound).
+  for (let i = 0; i < 2000; i++) {
+    texts.push(`250 2.0.0 Ok: queued as encode-${i}-${"y".repeat(i % 97)}`);
+  }
+  const made = texts.map((t) => [t, encodeReply(t)] as const);
+  for (const [text, bytes] of made) assert.deepEqual(bytes, te.encode(text + "\r\n"), text);
 });
 
 /** Sends `input` on a fresh connection to `port` and waits for the server to close it. */
