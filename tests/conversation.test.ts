@@ -15,6 +15,7 @@ import { mockmtaEngine } from "../src/smtp/mockmta/session.ts";
 import { msmtpdEngine } from "../src/smtp/msmtpd/session.ts";
 import { resolveConfig } from "../src/smtp/smtpmock/config.ts";
 import { smtpmockEngine } from "../src/smtp/smtpmock/session.ts";
+import { esmtpEngine } from "../src/smtp/esmtp/engine.ts";
 import { MockmtaServer, MsmtpdServer, SmtpmockServer } from "../mod.ts";
 import { FakeClock, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
 
@@ -73,6 +74,51 @@ test("conversation: a transcript observer sees every dialect's commands, replies
     assert.match(text, /\nC: QUIT\nS: 221 /, dialect);
     if (dialect === "msmtpd") {
       assert.match(text, /\n\* AUTH PLAIN: authenticated as user\n/);
+    }
+  }
+});
+
+test("conversation: an early observer is told what came before the greeting, then the greeting", async () => {
+  // serve's dialect too; not msmtpd, whose timed source has not buffered input when it greets.
+  const dialects: Record<string, (attach: Attach) => SessionEngine> = {
+    smtpmock: DIALECTS.smtpmock,
+    mockmta: DIALECTS.mockmta,
+    esmtp: (attach) =>
+      esmtpEngine({ hostname: "test" }, {
+        now: () => new Date(0),
+        deliver: () => Promise.resolve({ ok: true, id: "1" }),
+        attach,
+      }),
+  };
+  for (const [dialect, engine] of Object.entries(dialects)) {
+    for (const decorated of [false, true]) {
+      const seen: string[] = [];
+      const wire = new MemoryWire([te.encode(SESSION)]);
+      await runEngine(
+        engine((c) => {
+          c.observe({
+            early: (bytes) => seen.push(`early ${bytes.length}`),
+            reply: (_r, text) => seen.push(`reply ${text.slice(0, 3)}`),
+          });
+          if (decorated) {
+            c.decorate({ reply: (r) => r.code === 220 ? { code: 220, lines: ["hi"] } : r });
+          }
+        }),
+        wire,
+        { clock: new FakeClock() },
+      );
+      const written = td.decode(wire.written);
+      assert.deepEqual(
+        seen.slice(0, 2),
+        [`early ${te.encode(SESSION).length}`, "reply 220"],
+        dialect,
+      );
+      assert.equal(
+        written.startsWith("220 hi\r\n"),
+        decorated,
+        `${dialect} decorated: ${decorated}`,
+      );
+      assert.equal(seen.filter((e) => e.startsWith("early")).length, 1, dialect);
     }
   }
 });
