@@ -50,6 +50,12 @@ const SIDE_EVENT = 3;
 const SIDES: readonly TranscriptLine["side"][] = ["C", "S", "F", "*"];
 
 /**
+ * Slots a transcript starts with: a session that sends one message on a new connection
+ * needs 24 (a side and a text per line). Made at once, not grown from empty twice.
+ */
+const KEPT_SLOTS = 32;
+
+/**
  * @example What a session said
  * ```ts
  * import { Transcript } from "./transcript.ts";
@@ -69,7 +75,9 @@ export class Transcript implements Observer {
    * joined), alternately. Lines are split and escaped only when read: most transcripts are
    * forgotten unread, so a session pays one push per event and no string made for the reader.
    */
-  readonly #kept: (number | string)[] = [];
+  readonly #kept: (number | string)[] = new Array(KEPT_SLOTS);
+  /** Slots of {@link #kept} used. */
+  #used = 0;
   /** Characters of the kept lines, each counted with a line end of 2. */
   #chars = 0;
   /** Lines past {@link TRANSCRIPT_MAX_CHARS}, counted only. */
@@ -82,7 +90,7 @@ export class Transcript implements Observer {
   get lines(): readonly TranscriptLine[] {
     const kept = this.#kept;
     const out: TranscriptLine[] = [];
-    for (let i = 0; i < kept.length; i += 2) {
+    for (let i = 0; i < this.#used; i += 2) {
       const side = kept[i] as number;
       const text = kept[i + 1] as string;
       if (side !== SIDE_S) out.push({ side: SIDES[side], text: escaped(text) });
@@ -107,7 +115,8 @@ export class Transcript implements Observer {
 
   #keep(side: number, text: string): void {
     this.#chars += text.length + 2;
-    this.#kept.push(side, text);
+    this.#kept[this.#used++] = side;
+    this.#kept[this.#used++] = text;
   }
 
   open(session: SessionInfo): void {
