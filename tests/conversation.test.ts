@@ -8,13 +8,14 @@ import { connect } from "node:net";
 import { acceptAll } from "../src/api/capturing_server.ts";
 import type { Conversation, Decorator } from "../src/smtp/conversation.ts";
 import { SmtpError } from "../src/smtp/error.ts";
-import { parseReply, replyText } from "../src/smtp/reply.ts";
+import { encodeReply, parseReply, replyText } from "../src/smtp/reply.ts";
 import type { SessionEngine } from "../src/smtp/session.ts";
 import { Transcript } from "../src/smtp/transcript.ts";
 import { mockmtaEngine } from "../src/smtp/mockmta/session.ts";
 import { msmtpdEngine } from "../src/smtp/msmtpd/session.ts";
 import { resolveConfig } from "../src/smtp/smtpmock/config.ts";
 import { smtpmockEngine } from "../src/smtp/smtpmock/session.ts";
+import { esmtpEngine } from "../src/smtp/esmtp/engine.ts";
 import { MockmtaServer, MsmtpdServer, SmtpmockServer } from "../mod.ts";
 import { FakeClock, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
 
@@ -73,6 +74,51 @@ test("conversation: a transcript observer sees every dialect's commands, replies
     assert.match(text, /\nC: QUIT\nS: 221 /, dialect);
     if (dialect === "msmtpd") {
       assert.match(text, /\n\* AUTH PLAIN: authenticated as user\n/);
+    }
+  }
+});
+
+test("conversation: an early observer is told what came before the greeting, then the greeting", async () => {
+  // serve's dialect too; not msmtpd, whose timed source has not buffered input when it greets.
+  const dialects: Record<string, (attach: Attach) => SessionEngine> = {
+    smtpmock: DIALECTS.smtpmock,
+    mockmta: DIALECTS.mockmta,
+    esmtp: (attach) =>
+      esmtpEngine({ hostname: "test" }, {
+        now: () => new Date(0),
+        deliver: () => Promise.resolve({ ok: true, id: "1" }),
+        attach,
+      }),
+  };
+  for (const [dialect, engine] of Object.entries(dialects)) {
+    for (const decorated of [false, true]) {
+      const seen: string[] = [];
+      const wire = new MemoryWire([te.encode(SESSION)]);
+      await runEngine(
+        engine((c) => {
+          c.observe({
+            early: (bytes) => seen.push(`early ${bytes.length}`),
+            reply: (_r, text) => seen.push(`reply ${text.slice(0, 3)}`),
+          });
+          if (decorated) {
+            c.decorate({ reply: (r) => r.code === 220 ? { code: 220, lines: ["hi"] } : r });
+          }
+        }),
+        wire,
+        { clock: new FakeClock() },
+      );
+      const written = td.decode(wire.written);
+      assert.deepEqual(
+        seen.slice(0, 2),
+        [`early ${te.encode(SESSION).length}`, "reply 220"],
+        dialect,
+      );
+      assert.equal(
+        written.startsWith("220 hi\r\n"),
+        decorated,
+        `${dialect} decorated: ${decorated}`,
+      );
+      assert.equal(seen.filter((e) => e.startsWith("early")).length, 1, dialect);
     }
   }
 });
@@ -181,6 +227,23 @@ test("reply: parseReply and replyText round-trip; SmtpError carries a reply", ()
   assert.ok(e instanceof Error);
   assert.equal(e.temporary, true);
   assert.equal(replyText(e), "452-4.2.2 Mailbox full\r\n452 4.2.2 try later");
+});
+
+test("reply: encodeReply gives each text's UTF-8 bytes and CRLF, whether in the arena or not", () => {
+  const te = new TextEncoder();
+  const texts = [
+    "250 Ok",
+    "250 2.0.0 Ok: queued as encode-test",
+    "550 5.1.1 <j\u00f6ran@b\u00fccher.example> unknown", // not ASCII: not in the arena
+    "250 " + "x".repeat(600), // longer than an arena's piece
+    "",
+  ];
+  // Enough distinct texts to fill arenas past their end (and the cache past its bound).
+  for (let i = 0; i < 2000; i++) {
+    texts.push(`250 2.0.0 Ok: queued as encode-${i}-${"y".repeat(i % 97)}`);
+  }
+  const made = texts.map((t) => [t, encodeReply(t)] as const);
+  for (const [text, bytes] of made) assert.deepEqual(bytes, te.encode(text + "\r\n"), text);
 });
 
 /** Sends `input` on a fresh connection to `port` and waits for the server to close it. */

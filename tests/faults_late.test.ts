@@ -39,30 +39,50 @@ test("faults: a rule added during a session acts on its next command, with its e
   again.end();
 });
 
-test("faults: the sender kept before any rule is the last MAIL's, after a longer one", async () => {
+/**
+ * A session sends `before` (ending in MAIL, `replies` replies to read) while no rule exists;
+ * then a greylist rule comes and its RCPT is greylisted. A second session 20 s later with
+ * MAIL FROM:`from` is told 40 s are left only if the first session's sender was the same.
+ */
+async function greylistedWithLateSender(before: string, replies: number, from: string) {
   const clock = new FakeClock();
   await using server = await ServeServer.start({ http: false, clock });
   const client = await RawClient.connect(server.port);
   await client.readReply();
-  // The second MAIL line is shorter than the first, whose copy's storage it reuses.
-  await client.send(
-    "EHLO client.example\r\nMAIL FROM:<a-much-longer-sender@example.com>\r\nRSET\r\n" +
-      "MAIL FROM:<s@x.io>\r\n",
-  );
-  for (let i = 0; i < 4; i++) await client.readReply();
+  await client.send(before);
+  for (let i = 0; i < replies; i++) await client.readReply();
   server.faults.add("rcpt => greylist 60");
   await client.send("RCPT TO:<b@example.com>\r\n");
   assert.equal(await client.readReply(), "451 4.7.1 Greylisted, try again in 60 seconds\r\n");
-  // The same triple from a second session 20 s later: the first one's sender was s@x.io.
   clock.advance(20_000);
   const again = await RawClient.connect(server.port);
   await again.readReply();
-  await again.send("EHLO client.example\r\nMAIL FROM:<s@x.io>\r\nRCPT TO:<b@example.com>\r\n");
+  await again.send(`EHLO client.example\r\nMAIL FROM:${from}\r\nRCPT TO:<b@example.com>\r\n`);
   await again.readReply();
   await again.readReply();
   assert.equal(await again.readReply(), "451 4.7.1 Greylisted, try again in 40 seconds\r\n");
   client.end();
   again.end();
+}
+
+test("faults: the sender kept before any rule is the last MAIL's, after a longer one", async () => {
+  // The second MAIL line is shorter than the first: nothing of the first is left in what is kept.
+  await greylistedWithLateSender(
+    "EHLO client.example\r\nMAIL FROM:<a-much-longer-sender@example.com>\r\nRSET\r\n" +
+      "MAIL FROM:<s@x.io>\r\n",
+    4,
+    "<s@x.io>",
+  );
+});
+
+test("faults: the sender kept before any rule is read as UTF-8, as the interceptor reads it", async () => {
+  // The second session's sender is noted by the interceptor from the decoded line: the kept
+  // line read one char per byte would have been another sender.
+  await greylistedWithLateSender(
+    "EHLO client.example\r\nMAIL FROM:<j\u00f6ran@b\u00fccher.example> SMTPUTF8\r\n",
+    2,
+    "<j\u00f6ran@b\u00fccher.example> SMTPUTF8",
+  );
 });
 
 test("faults: a connect rule added before a session opens holds its greeting", async () => {

@@ -1,6 +1,7 @@
 // The transcript's compact form: lines read back the same before and after the session ends
-// (when they are joined into one string), every byte of a command line kept, a cap on what
-// one session may make it hold, and the store's lookup of a session's transcript by id.
+// (kept as raw facts, split and escaped only when read), every byte of a command line kept, a
+// cap on what one session may make it hold, and the store's lookup of a session's transcript
+// by id.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Transcript, TRANSCRIPT_MAX_CHARS, TranscriptStore } from "../src/smtp/transcript.ts";
@@ -61,4 +62,87 @@ test("transcript store: get(sessionId) finds the kept transcript, not a forgotte
   assert.equal(store.get(1), undefined, "the oldest is forgotten");
   assert.equal(store.get(3)?.session?.id, 3);
   assert.equal(store.list().length, 2);
+});
+
+/**
+ * The lines as the transcript defines them, built eagerly: every reply line, command line and
+ * event escaped as it comes, each kept while the characters so far (2 more per line) leave
+ * room for it, every other one counted.
+ */
+class EagerModel {
+  lines: { side: string; text: string }[] = [];
+  chars = 0;
+  dropped = 0;
+  ended = false;
+  add(side: string, text: string): void {
+    if (this.ended || this.chars + text.length > TRANSCRIPT_MAX_CHARS) {
+      this.dropped++;
+      return;
+    }
+    this.chars += text.length + 2;
+    this.lines.push({ side, text: text.replaceAll("\n", "\\n") });
+  }
+  read(): { side: string; text: string }[] {
+    const out = [...this.lines];
+    if (this.dropped) out.push({ side: "*", text: `(${this.dropped} more lines not kept)` });
+    return out;
+  }
+}
+
+test("transcript: lines read lazily equal the lines made eagerly, across the cap", () => {
+  let seed = 7;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let round = 0; round < 40; round++) {
+    const t = new Transcript();
+    const m = new EagerModel();
+    // Long lines bring each round to its cap within a few dozen events.
+    const size = () => [0, 1, 5, 300, 2000, 9000][next(6)];
+    for (let step = 0; step < 80; step++) {
+      const kind = next(6);
+      if (kind === 0) {
+        const text = "NOOP " + "y".repeat(size());
+        t.command(te.encode(text + (next(2) ? "\r\n" : "\n")));
+        m.add("C", text);
+      } else if (kind <= 2) {
+        const lines = Array.from(
+          { length: 1 + next(4) },
+          (_, i) => `x${i}` + "z".repeat(size()) + (next(5) ? "" : "\nlf"),
+        );
+        const text = lines.map((l, i) => `250${i === lines.length - 1 ? " " : "-"}${l}`)
+          .join("\r\n");
+        const reply = { code: 250, lines };
+        t.reply(next(2) ? Object.freeze(reply) : reply, text);
+        for (const line of text.split("\r\n")) m.add("S", line);
+      } else if (kind === 3) {
+        t.data({ end: "data", lines: 3, bytes: new Uint8Array(40) } as never);
+        m.add("C", "(message data: 3 lines, 40 bytes)");
+      } else if (kind === 4) {
+        t.fault("rcpt", "", "drop");
+        m.add("F", "drop (at rcpt)");
+      } else {
+        t.auth("PLAIN", "u\nv");
+        m.add("*", "AUTH PLAIN: authenticated as u\nv");
+      }
+      if (step === 60 && next(2)) {
+        t.close();
+        m.ended = true;
+      }
+    }
+    assert.deepEqual(t.lines, m.read(), `round ${round}`);
+  }
+});
+
+test("transcript: a reply that ends exactly at the cap is kept whole, one char more loses its last line", () => {
+  for (const over of [0, 1]) {
+    const t = new Transcript();
+    const m = new EagerModel();
+    const first = "NOOP " + "n".repeat(TRANSCRIPT_MAX_CHARS - 100 - 2 - 5);
+    t.command(te.encode(first + "\r\n"));
+    m.add("C", first);
+    const text = "250-a\r\n250 " + "b".repeat(100 - 11 + over);
+    t.reply({ code: 250, lines: ["a", "b"] }, text);
+    for (const line of text.split("\r\n")) m.add("S", line);
+    assert.deepEqual(t.lines, m.read());
+    assert.equal(t.lines.at(-1)!.side, over ? "*" : "S");
+  }
 });

@@ -12,6 +12,7 @@ import {
 } from "../smtp/conversation.ts";
 import { type Linked, LinkedList } from "../smtp/linked_list.ts";
 import type { Clock } from "../smtp/clock.ts";
+import { latin1 } from "../smtp/latin1.ts";
 import type { FaultConventions } from "./conventions.ts";
 import type { FaultRules } from "./rules.ts";
 
@@ -72,14 +73,13 @@ function mailLine(line: Uint8Array): number {
  * waiting sessions (no per-session set entry to add and delete, no closures).
  */
 class Waiting implements Observer, Linked<Waiting> {
-  readonly #state: FaultSessionState = { counts: null, sender: "" };
+  /** Made when a rule comes, or when a MAIL line must be judged now (not ASCII). */
+  #state: FaultSessionState | null = null;
   /**
-   * A copy of the last sure MAIL line, whose sender is read only if a rule comes: its first
-   * `#mailLength` bytes (-1: none). The storage is reused by the session's later MAIL lines
-   * (a kept-alive session sends one per message); a new one only for a longer line.
+   * The last sure MAIL line, one char per byte (a string costs less to make than a copy of
+   * the bytes), whose sender is read only if a rule comes; `null`: none since.
    */
-  #mail: Uint8Array | null = null;
-  #mailLength = -1;
+  #mail: string | null = null;
   prev: Waiting | null = null;
   next: Waiting | null = null;
   linked = false;
@@ -88,11 +88,15 @@ class Waiting implements Observer, Linked<Waiting> {
 
   /** The session's state for its interceptor: it notes the sender from now on. */
   stateNow(): FaultSessionState {
-    if (this.#mailLength >= 0) {
-      this.#state.sender = commandStage(this.#mail!.subarray(0, this.#mailLength)).argument;
+    const state = this.#state ??= { counts: null, sender: "" };
+    const mail = this.#mail;
+    if (mail !== null) {
+      const bytes = new Uint8Array(mail.length);
+      for (let i = 0; i < mail.length; i++) bytes[i] = mail.charCodeAt(i);
+      state.sender = commandStage(bytes).argument;
     }
-    this.#mailLength = -1;
-    return this.#state;
+    this.#mail = null;
+    return state;
   }
 
   command(line: Uint8Array): void {
@@ -100,15 +104,13 @@ class Waiting implements Observer, Linked<Waiting> {
     const mail = mailLine(line);
     if (mail === NOT_MAIL) return;
     if (mail === MAIL_SURE) {
-      if (this.#mail === null || this.#mail.length < line.length) this.#mail = line.slice();
-      else this.#mail.set(line);
-      this.#mailLength = line.length;
+      this.#mail = latin1(line);
       return;
     }
     const { stage, argument } = commandStage(line);
     if (stage !== "mail") return;
-    this.#state.sender = argument;
-    this.#mailLength = -1;
+    (this.#state ??= { counts: null, sender: "" }).sender = argument;
+    this.#mail = null;
   }
 
   close(): void {

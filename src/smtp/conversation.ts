@@ -561,7 +561,28 @@ export class Conversation {
       this.#heldAhead = ahead;
       return written.then(this.#tellHeld ??= this.#tellHeldReply.bind(this));
     }
+    if (this.#early !== null && !this.#connectPending && !this.#closed) {
+      return this.#earlyFirst(text, parsed);
+    }
     return this.#indirect(text, parsed);
+  }
+
+  /**
+   * The first reply while an `early` observer holds it back and no `connect` is to be gated:
+   * what {@link #indirect} does after {@link #tellEarly}'s one turn, without their two async
+   * frames (lint observes every serve session so: ~1 KB less garbage per session on Deno).
+   */
+  #earlyFirst(text: string, parsed: Reply | undefined): Promise<void> {
+    this.#noReplyYet = false;
+    this.#stopEarly();
+    return Promise.resolve().then(() => {
+      this.#noteEarly();
+      if (this.#decorators.length !== 0) return this.#decorated(text, parsed);
+      const ahead = this.reader.buffered;
+      return this.#write(encodeReply(text)).then(() =>
+        this.#replied(parsed ?? parsedReply(text), text, ahead)
+      );
+    });
   }
 
   /** Observers are told of the reply {@link #held} for its write. */
@@ -657,9 +678,18 @@ export class Conversation {
    * of this one turn's, so after the turn its chunk is noted: no timer, no race.
    */
   async #tellEarly(): Promise<void> {
+    this.#stopEarly();
+    await undefined;
+    this.#noteEarly();
+  }
+
+  #stopEarly(): void {
     this.#early = null;
     this.#updateDirect();
-    await undefined;
+  }
+
+  /** What {@link #tellEarly} does after its turn. */
+  #noteEarly(): void {
     this.#earlyLooked = true;
     const chunk = this.#earlyChunk;
     this.#earlyChunk = null;

@@ -30,27 +30,9 @@ function textEnd(line: Uint8Array): number {
   return end;
 }
 
-/** A line as kept: LF separates lines in the joined form (a reply line cannot carry one). */
+/** A line as read: LF separates lines in the joined form (a reply line cannot carry one). */
 function escaped(text: string): string {
   return text.includes("\n") ? text.replaceAll("\n", "\\n") : text;
-}
-
-/** One reply line as a transcript keeps it, with the length it counts for. */
-interface KeptLine {
-  readonly length: number;
-  readonly kept: string;
-}
-
-/** The kept lines of frozen replies (a dialect's constant ones), made once per reply. */
-const keptReplies = new WeakMap<Reply, { text: string; lines: readonly KeptLine[] }>();
-
-/** The lines of a frozen `reply` written as `text`, as a transcript keeps them. */
-function keptLines(reply: Reply, text: string): readonly KeptLine[] {
-  const known = keptReplies.get(reply);
-  if (known !== undefined && known.text === text) return known.lines;
-  const lines = text.split("\r\n").map((l) => ({ length: l.length, kept: "S" + escaped(l) }));
-  keptReplies.set(reply, { text, lines });
-  return lines;
 }
 
 function dataText(result: DataResult): string {
@@ -59,6 +41,19 @@ function dataText(result: DataResult): string {
   }
   return `(message data: ${result.lines} lines, ${result.end})`;
 }
+
+/** Side codes in the kept list; `S` marks a reply's whole text, split into lines when read. */
+const SIDE_C = 0;
+const SIDE_S = 1;
+const SIDE_F = 2;
+const SIDE_EVENT = 3;
+const SIDES: readonly TranscriptLine["side"][] = ["C", "S", "F", "*"];
+
+/**
+ * Slots a transcript starts with: a session that sends one message on a new connection
+ * needs 24 (a side and a text per line). Made at once, not grown from empty twice.
+ */
+const KEPT_SLOTS = 32;
 
 /**
  * @example What a session said
@@ -75,10 +70,15 @@ export class Transcript implements Observer {
   session: SessionInfo | null = null;
   /** The session has ended. */
   ended = false;
-  /** While the session runs: one string per line, the side first (`"CEHLO x"`). */
-  #live: string[] | null = [];
-  /** Once it ended: the same lines joined by LF, one string. */
-  #done = "";
+  /**
+   * What was said, as the raw facts: a side code, then its text (a reply's as written, CRLF
+   * joined), alternately. Lines are split and escaped only when read: most transcripts are
+   * forgotten unread, so a session pays one push per event and no string made for the reader.
+   */
+  readonly #kept: (number | string)[] = new Array(KEPT_SLOTS);
+  /** Slots of {@link #kept} used. */
+  #used = 0;
+  /** Characters of the kept lines, each counted with a line end of 2. */
   #chars = 0;
   /** Lines past {@link TRANSCRIPT_MAX_CHARS}, counted only. */
   #dropped = 0;
@@ -88,32 +88,35 @@ export class Transcript implements Observer {
    * stored message may refer to it long after the session ended).
    */
   get lines(): readonly TranscriptLine[] {
-    const raw = this.#live ?? (this.#done ? this.#done.split("\n") : []);
-    const out: TranscriptLine[] = raw.map((l) => ({
-      side: l[0] as TranscriptLine["side"],
-      text: l.slice(1),
-    }));
+    const kept = this.#kept;
+    const out: TranscriptLine[] = [];
+    for (let i = 0; i < this.#used; i += 2) {
+      const side = kept[i] as number;
+      const text = kept[i + 1] as string;
+      if (side !== SIDE_S) out.push({ side: SIDES[side], text: escaped(text) });
+      else for (const line of text.split("\r\n")) out.push({ side: "S", text: escaped(line) });
+    }
     if (this.#dropped) out.push({ side: "*", text: `(${this.#dropped} more lines not kept)` });
     return out;
   }
 
-  #push(side: TranscriptLine["side"], text: string): void {
-    if (!this.#fits(text.length)) return;
-    this.#keep(side, text);
+  #push(side: number, text: string): void {
+    if (this.#fits(text.length)) this.#keep(side, text);
   }
 
   /** Whether a line of `length` chars is kept; counts it as dropped if not. */
   #fits(length: number): boolean {
-    if (this.#chars + length > TRANSCRIPT_MAX_CHARS || !this.#live) {
+    if (this.#chars + length > TRANSCRIPT_MAX_CHARS || this.ended) {
       this.#dropped++;
       return false;
     }
     return true;
   }
 
-  #keep(side: TranscriptLine["side"], text: string): void {
+  #keep(side: number, text: string): void {
     this.#chars += text.length + 2;
-    this.#live!.push(side + escaped(text));
+    this.#kept[this.#used++] = side;
+    this.#kept[this.#used++] = text;
   }
 
   open(session: SessionInfo): void {
@@ -123,58 +126,50 @@ export class Transcript implements Observer {
   command(line: Uint8Array): void {
     // The text is made only for a line that is kept: a long session's later lines are not.
     const end = textEnd(line);
-    if (this.#fits(end)) this.#keep("C", latin1(line, 0, end));
+    if (this.#fits(end)) this.#keep(SIDE_C, latin1(line, 0, end));
   }
 
-  reply(reply: Reply, text: string): void {
-    // A constant reply's lines are kept as made the first time (EHLO's, once per session).
-    if (Object.isFrozen(reply)) {
-      for (const line of keptLines(reply, text)) {
-        if (!this.#fits(line.length)) continue;
-        this.#chars += line.length + 2;
-        this.#live!.push(line.kept);
-      }
-      return;
+  reply(_reply: Reply, text: string): void {
+    // Lines of n chars joined by CRLF: when the whole text fits, so does each line (each
+    // counts its chars and 2), and the text is kept as written.
+    if (this.#chars + text.length <= TRANSCRIPT_MAX_CHARS && !this.ended) {
+      return this.#keep(SIDE_S, text);
     }
-    // Most replies are one line: no array of one.
-    if (!text.includes("\n")) return this.#push("S", text);
-    for (const line of text.split("\r\n")) this.#push("S", line);
+    for (const line of text.split("\r\n")) this.#push(SIDE_S, line);
   }
 
   data(result: DataResult): void {
-    this.#push("C", dataText(result));
+    this.#push(SIDE_C, dataText(result));
   }
 
   chunk(bytes: Uint8Array): void {
-    this.#push("C", `(BDAT chunk: ${bytes.length} bytes)`);
+    this.#push(SIDE_C, `(BDAT chunk: ${bytes.length} bytes)`);
   }
 
   tls(): void {
-    this.#push("*", "TLS established");
+    this.#push(SIDE_EVENT, "TLS established");
   }
 
   authResponse(): void {
-    this.#push("C", "(authentication data)");
+    this.#push(SIDE_C, "(authentication data)");
   }
 
   auth(mechanism: string, identity: string | null): void {
     const text = identity === null
       ? `AUTH ${mechanism} failed`
       : `AUTH ${mechanism}: authenticated as ${identity}`;
-    this.#push("*", text);
+    this.#push(SIDE_EVENT, text);
   }
 
   fault(stage: Stage, rule: string, intervention: Intervention): void {
     const what = rule || (typeof intervention === "string" ? intervention : "intervention");
     const at = rule.startsWith(stage) ? "" : ` (at ${stage})`;
-    this.#push("F", what + at);
+    this.#push(SIDE_F, what + at);
   }
 
-  /** The session ended: its lines become one string (no object per line is kept). */
+  /** The session ended: later events are counted as lines not kept. */
   close(): void {
     this.ended = true;
-    if (this.#live) this.#done = this.#live.join("\n");
-    this.#live = null;
   }
 
   /** `C: EHLO x`, `S: 250 …`, `F: rcpt#2 => 452` and `* …` lines, each ending in LF. */
