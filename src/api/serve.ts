@@ -364,6 +364,8 @@ export class ServeServer implements AsyncDisposable {
         else earlyLint?.linter?.attach(conv);
         if (strict) conv.intercept(strict);
       },
+      // Once the store is there, bodies go straight into its slabs.
+      dataBody: (max: number) => loaded?.store.dataBody(max),
       deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
         const { store, sinks, linter } = loaded ?? await backend;
         if (sinks.list.length > 0) {

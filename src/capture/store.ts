@@ -5,6 +5,7 @@
  * itself, never by polling.
  */
 import type { ReceivedMessage } from "../smtp/message.ts";
+import type { BodyStore } from "../smtp/framing.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import { type Waiter, type WaitOptions, WaitTimeoutError, waitUntil } from "../sinks/memory.ts";
 import { parseMessage } from "../mime/view.ts";
@@ -245,6 +246,14 @@ export class CaptureStore {
   /** Bytes of raw messages held now. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /**
+   * Where the DATA body of a message for this store may be written as it arrives (at most
+   * `max` bytes): a message added with that body keeps it without a copy.
+   */
+  dataBody(max: number): BodyStore {
+    return this.#form.body(max);
   }
 
   /**

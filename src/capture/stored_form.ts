@@ -7,6 +7,7 @@ import { NO_PARAMS, type ReceivedMessage } from "../smtp/message.ts";
 import type { EsmtpParams } from "../smtp/params.ts";
 import type { Address } from "../smtp/wire.ts";
 import { ByteSlabs } from "./slabs.ts";
+import { SlabBody } from "./slab_body.ts";
 
 /** Distinct strings remembered at most; past that the table starts again (a bound, not a cache policy). */
 const MAX_INTERNED = 4096;
@@ -88,13 +89,21 @@ export class StoredForm {
   readonly #interned = new Interner();
 
   /**
+   * Where a DATA body of at most `max` bytes may be written as it arrives: its bytes are then
+   * kept as they are, not copied.
+   */
+  body(max: number): SlabBody {
+    return new SlabBody(this.#bytes, max);
+  }
+
+  /**
    * Trims `message` in place: its bytes copied into a slab (never the transport's chunk or
-   * `Buffer`), sender and HELO as shared strings, the recipients and a list of no parameters
+   * `Buffer`; a {@link body}'s taken as they are), sender and HELO as shared strings, the recipients and a list of no parameters
    * as frozen lists shared by equal records, no parameters as the one shared {@link NO_PARAMS}.
    */
   keep(message: ReceivedMessage): void {
     const strings = this.#interned;
-    message.data = this.#bytes.copy(message.data);
+    message.data = this.#bytes.keep(message.data);
     message.from = strings.string(message.from);
     message.to = strings.recipients(message.to);
     message.helo = strings.string(message.helo);
