@@ -41,7 +41,7 @@ const bodyStart = 6, bodyEnd = 6 + text.length;
 const store = new CaptureStore({ max: 20000, parseOnArrival: false });
 const backend = { store, sinks: { list: [] }, linter: null };
 const deliver: (m: ReceivedMessage) => unknown = serveModule.storeDelivery
-  ? serveModule.storeDelivery(() => backend)
+  ? serveModule.storeDelivery(() => backend, () => Promise.resolve(backend))
   : async (message: ReceivedMessage) => {
     const stored = await store.add(message, {});
     return { ok: true, id: stored.id };

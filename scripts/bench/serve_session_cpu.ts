@@ -79,7 +79,7 @@ const backend = { store, sinks: { list: [] }, linter: withLintFindings ? linter 
 /** Serve's own delivery into the store when its checkout exports it, else the one it had. */
 const intoStore: (m: ReceivedMessage) => DeliveryResult | Promise<DeliveryResult> =
   serveModule.storeDelivery
-    ? serveModule.storeDelivery(() => backend)
+    ? serveModule.storeDelivery(() => backend, () => Promise.resolve(backend))
     : async (message: ReceivedMessage) => {
       const { store, linter } = backend;
       const stored = await store.add(message, linter ? { lint: linter.findings(message) } : {});

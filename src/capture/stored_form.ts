@@ -25,7 +25,12 @@ class Interner {
   #multiple = new Map<string, string[]>();
   /** Lists of no parameters, by length. */
   #noParams: EsmtpParams[][] = [];
-  #local: Address | null = null;
+  #shared: Address | null = null;
+  /** The address object last given to {@link local}, and what it gave. */
+  #localIn: Address | null = null;
+  #localOut: Address | null = null;
+  /** The address object last given to {@link remote}. */
+  #lastRemote: Address | null = null;
 
   string(s: string): string {
     if (typeof s !== "string") return s; // a record built by hand, not by a dialect
@@ -64,16 +69,29 @@ class Interner {
 
   /** The address a listener's sessions share (equal fields), else `a` with a shared host string. */
   local(a: Address): Address {
+    // The messages of one session share its address object: answered as for the last one
+    // (no list of its keys made again).
+    const known = this.#localOut;
+    if (a === this.#localIn && known?.hostname === a.hostname && known.port === a.port) {
+      return known;
+    }
+    this.#localIn = a;
+    return this.#localOut = this.#local(a);
+  }
+
+  #local(a: Address): Address {
     if (!plain(a)) return this.remote(a);
-    const last = this.#local;
+    const last = this.#shared;
     if (last?.hostname === a.hostname && last.port === a.port) return last;
-    this.#local = this.remote(a);
+    this.#shared = this.remote(a);
     return a;
   }
 
   /** `a` itself, its host name the shared string of equal value (unless it is read-only). */
   remote(a: Address): Address {
+    if (a === this.#lastRemote) return a; // a session's next message: done for its first
     if (typeof a?.hostname === "string") Reflect.set(a, "hostname", this.string(a.hostname));
+    this.#lastRemote = a;
     return a;
   }
 }
