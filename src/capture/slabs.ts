@@ -40,13 +40,16 @@ export class ByteSlabs {
   }
 
   /**
-   * `bytes` for keeping: a view {@link append} wrote (or {@link copy} gave) taken as it is,
-   * anything else copied (see {@link copy}).
+   * `bytes` for keeping: the bytes of a view {@link append} wrote (or {@link copy} gave) kept
+   * where they are, anything else copied (see {@link copy}). Either way a view object of the
+   * store's own: what others keyed by the one they saw (lint's findings by body, in a
+   * WeakMap) must not live as long as the stored message.
    */
   keep(bytes: Uint8Array): Uint8Array {
     if (!this.#ours.has(bytes.buffer)) return this.copy(bytes);
-    this.#count(bytes);
-    return bytes;
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.#count(view);
+    return view;
   }
 
   /**
