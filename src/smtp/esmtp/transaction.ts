@@ -37,7 +37,30 @@ export function buildRecord(
   session: SessionFacts,
   receivedAt: Date,
 ): ReceivedMessage {
-  // Built key by key in the record's key order, not by spreading conditional objects.
+  // The usual record (no TLS, no AUTH, after HELO/EHLO, no BODY=) as one literal: added
+  // keys would go to a second object, stored with the record as long as it is kept.
+  if (
+    !session.tlsSession && session.authUser === undefined && session.heloVerb && !tx.mail.body
+  ) {
+    return {
+      sessionId: session.sessionId,
+      from: tx.from,
+      to: tx.to,
+      mailParams: tx.mail.params,
+      rcptParams: tx.rcptParams,
+      data,
+      helo: session.helo,
+      remoteAddress: session.remoteAddress,
+      localAddress: session.localAddress,
+      receivedAt,
+      sessionStartedAt: session.sessionStartedAt,
+      tls: session.tls,
+      heloVerb: session.heloVerb,
+      transport,
+      smtpUtf8: tx.mail.smtpUtf8,
+    };
+  }
+  // Otherwise key by key in the record's key order, not by spreading conditional objects.
   const record = {
     sessionId: session.sessionId,
     from: tx.from,
