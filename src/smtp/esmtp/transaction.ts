@@ -29,6 +29,22 @@ export interface SessionFacts {
   authMechanism?: string;
 }
 
+/** The keys every record has before its optional ones, in the record's order. */
+const LEADING_KEYS = [
+  "sessionId",
+  "from",
+  "to",
+  "mailParams",
+  "rcptParams",
+  "data",
+  "helo",
+  "remoteAddress",
+  "localAddress",
+  "receivedAt",
+  "sessionStartedAt",
+  "tls",
+] as const;
+
 /** The record of a message whose content has fully arrived. */
 export function buildRecord(
   tx: Transaction,
@@ -37,31 +53,9 @@ export function buildRecord(
   session: SessionFacts,
   receivedAt: Date,
 ): ReceivedMessage {
-  // The usual record (no TLS, no AUTH, after HELO/EHLO, no BODY=) as one literal: added
-  // keys would go to a second object, stored with the record as long as it is kept.
-  if (
-    !session.tlsSession && session.authUser === undefined && session.heloVerb && !tx.mail.body
-  ) {
-    return {
-      sessionId: session.sessionId,
-      from: tx.from,
-      to: tx.to,
-      mailParams: tx.mail.params,
-      rcptParams: tx.rcptParams,
-      data,
-      helo: session.helo,
-      remoteAddress: session.remoteAddress,
-      localAddress: session.localAddress,
-      receivedAt,
-      sessionStartedAt: session.sessionStartedAt,
-      tls: session.tls,
-      heloVerb: session.heloVerb,
-      transport,
-      smtpUtf8: tx.mail.smtpUtf8,
-    };
-  }
-  // Otherwise key by key in the record's key order, not by spreading conditional objects.
-  const record = {
+  // The usual record (no TLS, no AUTH, after HELO/EHLO, no BODY=) is this one literal: keys
+  // added to an object go to a second one, kept with the record as long as it is stored.
+  const usual = {
     sessionId: session.sessionId,
     from: tx.from,
     to: tx.to,
@@ -74,7 +68,16 @@ export function buildRecord(
     receivedAt,
     sessionStartedAt: session.sessionStartedAt,
     tls: session.tls,
-  } as Writable<ReceivedMessage>;
+    heloVerb: session.heloVerb,
+    transport,
+    smtpUtf8: tx.mail.smtpUtf8,
+  };
+  if (
+    !session.tlsSession && session.authUser === undefined && session.heloVerb && !tx.mail.body
+  ) return usual;
+  // Otherwise key by key in the record's key order, not by spreading conditional objects.
+  const record: Record<string, unknown> = {};
+  for (const key of LEADING_KEYS) record[key] = usual[key];
   if (session.tlsSession) record.tlsSession = session.tlsSession;
   if (session.authUser !== undefined) {
     record.authUser = session.authUser;
@@ -84,7 +87,5 @@ export function buildRecord(
   record.transport = transport;
   if (tx.mail.body) record.bodyType = tx.mail.body;
   record.smtpUtf8 = tx.mail.smtpUtf8;
-  return record;
+  return record as unknown as ReceivedMessage;
 }
-
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
