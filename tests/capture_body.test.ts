@@ -104,3 +104,44 @@ test("capture body: the esmtp session writes DATA into the embedder's body and d
   assert.equal(kept[0].data.byteOffset, bodies[0].byteOffset);
   assert.equal(new TextDecoder().decode(kept[0].data), text.replace("..dot", ".dot") + "\r\n");
 });
+
+test("capture body: serve writes a DATA body into its store's slab, and a BDAT message is copied there", async (t) => {
+  const { ServeServer } = await import("../mod.ts");
+  const { connect } = await import("node:net");
+  const written: Uint8Array[] = [];
+  const dataBody = CaptureStore.prototype.dataBody;
+  CaptureStore.prototype.dataBody = function (this: CaptureStore, max: number) {
+    const body = dataBody.call(this, max);
+    const bytes = body.bytes.bind(body);
+    return Object.assign(body, { bytes: () => (written.push(bytes()), written.at(-1)!) });
+  };
+  t.after(() => CaptureStore.prototype.dataBody = dataBody);
+  await using server = await ServeServer.start({ http: false, tls: { caOut: false } });
+  await server.waitForMessages(0, { timeout: 10_000 }); // the store is loaded once this answers
+  const text = plainMail({ Subject: "slab" }, "one\n..two");
+  const bdat = "chunked\r\n";
+  const script = "EHLO x\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n" +
+    `${text}\r\n.\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n` +
+    `BDAT ${bdat.length} LAST\r\n${bdat}QUIT\r\n`;
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect(server.port, "127.0.0.1");
+    let got = "";
+    socket.on("data", (d) => {
+      got += d;
+      if (/^221 /m.test(got)) socket.end();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve());
+    socket.write(script);
+  });
+  const messages = await server.waitForMessages(2, { timeout: 10_000 });
+  const data = messages.find((m) => m.transport === "DATA")!;
+  const chunked = messages.find((m) => m.transport === "BDAT")!;
+  assert.equal(new TextDecoder().decode(data.data), text.replace("..two", ".two") + "\r\n");
+  assert.equal(new TextDecoder().decode(chunked.data), bdat);
+  assert.equal(data.data.buffer.byteLength, 1024 * 1024, "a view into a slab");
+  assert.equal(chunked.data.buffer, data.data.buffer, "the same slab");
+  assert.equal(written.length, 1, "the DATA body, written as it arrived");
+  assert.equal(written[0].buffer, data.data.buffer);
+  assert.equal(written[0].byteOffset, data.data.byteOffset, "where it was written: not copied");
+});
