@@ -79,3 +79,17 @@ test("stored form: an address object used again with other fields reads its new 
   assert.deepEqual(c.message.localAddress, { hostname: "127.0.0.1", port: 2526 });
   assert.deepEqual(a.message.localAddress, { hostname: "127.0.0.1", port: 2525 });
 });
+
+test("stored form: a record built by hand without addresses is stored as it is", async () => {
+  const store = new CaptureStore({ parseOnArrival: false });
+  for (const address of [null, undefined, null]) {
+    const m = received("x", {
+      localAddress: address as never,
+      remoteAddress: address as never,
+      receivedAt: address as never,
+    });
+    const stored = await store.add(m);
+    assert.equal(stored.message.localAddress, address);
+    assert.equal(stored.message.remoteAddress, address);
+  }
+});

@@ -1,7 +1,8 @@
 /**
  * A DATA body written straight into the store's slabs as it arrives, so that the stored
- * message keeps those bytes where they are: the dialect's own buffer would be copied to its exact size once and
- * into a slab once more, an ArrayBuffer per message made and thrown away (1.5–2 µs on Deno).
+ * message keeps those bytes where they are: the dialect's own buffer would be copied to its
+ * exact size once and into a slab once more, an ArrayBuffer per message made and thrown away
+ * (1.5–2 µs on Deno).
  */
 import { type BodyStore, GrowingBody } from "../smtp/framing.ts";
 import type { ByteSlabs } from "./slabs.ts";

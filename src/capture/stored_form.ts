@@ -74,7 +74,10 @@ class Interner {
     // The messages of one session share its address object: answered as for the last one
     // (no list of its keys made again).
     const known = this.#localOut;
-    if (a === this.#localIn && known?.hostname === a.hostname && known.port === a.port) {
+    if (
+      a === this.#localIn && known !== null && known.hostname === a.hostname &&
+      known.port === a.port
+    ) {
       return known;
     }
     this.#localIn = a;
