@@ -29,22 +29,6 @@ export interface SessionFacts {
   authMechanism?: string;
 }
 
-/** The keys every record has before its optional ones, in the record's order. */
-const LEADING_KEYS = [
-  "sessionId",
-  "from",
-  "to",
-  "mailParams",
-  "rcptParams",
-  "data",
-  "helo",
-  "remoteAddress",
-  "localAddress",
-  "receivedAt",
-  "sessionStartedAt",
-  "tls",
-] as const;
-
 /** The record of a message whose content has fully arrived. */
 export function buildRecord(
   tx: Transaction,
@@ -53,9 +37,11 @@ export function buildRecord(
   session: SessionFacts,
   receivedAt: Date,
 ): ReceivedMessage {
-  // The usual record (no TLS, no AUTH, after HELO/EHLO, no BODY=) is this one literal: keys
-  // added to an object go to a second one, kept with the record as long as it is stored.
-  const usual = {
+  if (
+    !session.tlsSession && session.authUser === undefined && session.heloVerb && !tx.mail.body
+  ) return usualRecord(tx, data, transport, session, receivedAt);
+  // Otherwise key by key in the record's key order, not by spreading conditional objects.
+  const record = {
     sessionId: session.sessionId,
     from: tx.from,
     to: tx.to,
@@ -68,16 +54,7 @@ export function buildRecord(
     receivedAt,
     sessionStartedAt: session.sessionStartedAt,
     tls: session.tls,
-    heloVerb: session.heloVerb,
-    transport,
-    smtpUtf8: tx.mail.smtpUtf8,
-  };
-  if (
-    !session.tlsSession && session.authUser === undefined && session.heloVerb && !tx.mail.body
-  ) return usual;
-  // Otherwise key by key in the record's key order, not by spreading conditional objects.
-  const record: Record<string, unknown> = {};
-  for (const key of LEADING_KEYS) record[key] = usual[key];
+  } as Writable<ReceivedMessage>;
   if (session.tlsSession) record.tlsSession = session.tlsSession;
   if (session.authUser !== undefined) {
     record.authUser = session.authUser;
@@ -87,5 +64,39 @@ export function buildRecord(
   record.transport = transport;
   if (tx.mail.body) record.bodyType = tx.mail.body;
   record.smtpUtf8 = tx.mail.smtpUtf8;
-  return record as unknown as ReceivedMessage;
+  return record;
 }
+
+/**
+ * The usual record (no TLS, no AUTH, after HELO/EHLO, no BODY=), in the same key order, as
+ * one literal: keys added to an object go to a second one, kept with the record as long as
+ * it is stored.
+ */
+function usualRecord(
+  { from, to, mail, rcptParams }: Transaction,
+  data: Uint8Array,
+  transport: "DATA" | "BDAT",
+  { sessionId, helo, remoteAddress, localAddress, sessionStartedAt, tls, heloVerb }: SessionFacts,
+  receivedAt: Date,
+): ReceivedMessage {
+  const { params: mailParams, smtpUtf8 } = mail;
+  return {
+    sessionId,
+    from,
+    to,
+    mailParams,
+    rcptParams,
+    data,
+    helo,
+    remoteAddress,
+    localAddress,
+    receivedAt,
+    sessionStartedAt,
+    tls,
+    heloVerb,
+    transport,
+    smtpUtf8,
+  };
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
