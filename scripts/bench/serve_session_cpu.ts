@@ -11,17 +11,31 @@
  *
  * `OFF=transcript,faults,lint` leaves those attachments out (`lint-observer`: no session lint,
  * `lint-findings`: no findings asked of a delivery), to see what each costs per session.
+ *
+ * `STORE=1` delivers into a {@link CaptureStore} made as serve makes it (lazy, `--max=20000`,
+ * transcripts per session), the way serve's `deliver` does, so that the capture path shows.
+ * `ROOT=/work/wt/other` runs another checkout's modules (its `src/`) with this script, for a
+ * before/after comparison in the same minutes.
  */
 import process from "node:process";
-import { esmtpEngine } from "../../src/smtp/esmtp/engine.ts";
 import type { Conversation } from "../../src/smtp/conversation.ts";
-import { systemClock } from "../../src/smtp/clock.ts";
-import { TranscriptStore } from "../../src/smtp/transcript.ts";
-import { FaultRules } from "../../src/faults/rules.ts";
-import { ENHANCED_CONVENTIONS } from "../../src/faults/conventions.ts";
-import { LateFaults } from "../../src/faults/session.ts";
-import { Linter } from "../../src/lint/linter.ts";
 import type { Wire } from "../../src/smtp/wire.ts";
+import type { ReceivedMessage } from "../../src/smtp/message.ts";
+import type { DeliveryResult } from "../../src/smtp/message.ts";
+import type * as StoreModule from "../../src/capture/store.ts";
+
+const root = process.env.ROOT
+  ? `file://${process.env.ROOT.replace(/\/$/, "")}/src/`
+  : new URL("../../src/", import.meta.url).href;
+const { esmtpEngine } = await import(`${root}smtp/esmtp/engine.ts`);
+const { systemClock } = await import(`${root}smtp/clock.ts`);
+const { TranscriptStore } = await import(`${root}smtp/transcript.ts`);
+const { FaultRules } = await import(`${root}faults/rules.ts`);
+const { ENHANCED_CONVENTIONS } = await import(`${root}faults/conventions.ts`);
+const { LateFaults } = await import(`${root}faults/session.ts`);
+const { Linter } = await import(`${root}lint/linter.ts`);
+const { CaptureStore } = await import(`${root}capture/store.ts`) as typeof StoreModule;
+const serveModule = await import(`${root}api/serve.ts`);
 
 const sessions = Number(process.argv[2] ?? 30000);
 const off = new Set((process.env.OFF ?? "").split(",").filter(Boolean));
@@ -34,6 +48,7 @@ const withTranscript = !off.has("transcript");
 const withFaults = !off.has("faults");
 const withLintObserver = !off.has("lint") && !off.has("lint-observer");
 const withLintFindings = !off.has("lint") && !off.has("lint-findings");
+const withStore = process.env.STORE === "1";
 const encoder = new TextEncoder();
 const message = "From: <a@example.com>\r\nTo: <b@example.com>\r\n" +
   "Date: Tue,  1 Dec 2026 17:40:24 +0000 (UTC)\r\n" +
@@ -54,15 +69,35 @@ const faults = new LateFaults(ENHANCED_CONVENTIONS);
 faults.arrived(new FaultRules());
 const linter = new Linter();
 let delivered = 0;
+const store = new CaptureStore({
+  max: 20000,
+  clock: systemClock,
+  transcriptOf: (id: number) => transcripts.get(id),
+  parseOnArrival: false,
+});
+const backend = { store, sinks: { list: [] }, linter: withLintFindings ? linter : null };
+/** Serve's own delivery into the store when its checkout exports it, else the one it had. */
+const intoStore: (m: ReceivedMessage) => DeliveryResult | Promise<DeliveryResult> =
+  serveModule.storeDelivery
+    ? serveModule.storeDelivery(() => backend, () => Promise.resolve(backend))
+    : async (message: ReceivedMessage) => {
+      const { store, linter } = backend;
+      const stored = await store.add(message, linter ? { lint: linter.findings(message) } : {});
+      return { ok: true, id: stored.id };
+    };
+/** Bodies into the store's own storage, as serve has them, when the checkout's store offers it. */
+const dataBody = (store as { dataBody?: (max: number) => unknown }).dataBody?.bind(store);
 const engine = esmtpEngine({ hostname: "bench" }, {
   now: () => new Date(),
+  dataBody: withStore && dataBody ? dataBody : undefined,
   authenticate: () => true,
   attach: (conv: Conversation) => {
     if (withTranscript) transcripts.attach(conv);
     if (withFaults) faults.attach(conv);
     if (withLintObserver) linter.attach(conv);
   },
-  deliver: (m) => {
+  deliver: (m: ReceivedMessage) => {
+    if (withStore) return (delivered++, intoStore(m));
     if (withLintFindings) linter.findings(m);
     return Promise.resolve({ ok: true, id: String(++delivered) });
   },
@@ -95,5 +130,6 @@ const used = process.cpuUsage(start);
 const perSession = (used.user + used.system) / sessions;
 console.log(
   `${perSession.toFixed(1)} µs CPU per session (${sessions} sessions, ${delivered} messages)` +
-    (off.size ? `, without ${[...off].join(", ")}` : ""),
+    (off.size ? `, without ${[...off].join(", ")}` : "") + (withStore ? ", stored" : "") +
+    (process.env.ROOT ? `, ${process.env.ROOT}` : ""),
 );

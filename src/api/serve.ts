@@ -137,6 +137,47 @@ async function serveFaults(options: ServeServerOptions): Promise<FaultRules> {
   return faults;
 }
 
+/** What serve delivers into, once loaded. */
+interface Backend {
+  store: CaptureStore;
+  sinks: Sinks;
+  linter: Linter | null;
+}
+
+/**
+ * Serve's delivery: into the file sinks (if any), then the store, once `loaded()` is there
+ * (else after `later()`). A message the store keeps at once answers without an async frame
+ * or a promise of the store's (exported for scripts/bench).
+ */
+export function storeDelivery(
+  loaded: () => Backend | null,
+  later: () => Promise<Backend>,
+): (message: ReceivedMessage) => Promise<DeliveryResult> {
+  const slowly = async (message: ReceivedMessage): Promise<DeliveryResult> => {
+    const { store, sinks, linter } = loaded() ?? await later();
+    if (sinks.list.length > 0) {
+      const written = await sinks.deliver(message);
+      if (!written.ok) return written;
+    }
+    const stored = await store.add(message, linter ? { lint: linter.findings(message) } : {});
+    return { ok: true, id: stored.id };
+  };
+  return (message) => {
+    const backend = loaded();
+    if (backend === null || backend.sinks.list.length > 0) return slowly(message);
+    const { store, linter } = backend;
+    try {
+      const extras = linter ? { lint: linter.findings(message) } : undefined;
+      const stored = store.addNow(message, extras);
+      return stored
+        ? Promise.resolve({ ok: true, id: stored.id })
+        : store.add(message, extras).then((s) => ({ ok: true, id: s.id }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+}
+
 /** The capture store and the file sinks, loaded apart from the listener's modules. */
 async function loadBackend(
   options: ServeServerOptions,
@@ -364,15 +405,9 @@ export class ServeServer implements AsyncDisposable {
         else earlyLint?.linter?.attach(conv);
         if (strict) conv.intercept(strict);
       },
-      deliver: async (message: ReceivedMessage): Promise<DeliveryResult> => {
-        const { store, sinks, linter } = loaded ?? await backend;
-        if (sinks.list.length > 0) {
-          const written = await sinks.deliver(message);
-          if (!written.ok) return written;
-        }
-        const stored = await store.add(message, linter ? { lint: linter.findings(message) } : {});
-        return { ok: true, id: stored.id };
-      },
+      // Once the store is there, bodies go straight into its slabs.
+      dataBody: (max: number) => loaded?.store.dataBody(max),
+      deliver: storeDelivery(() => loaded, () => backend),
     };
     const engine = esmtpEngine(esmtpConfig(smtpOptions, auth), hooks);
     const started: Array<{ stop(): Promise<unknown> }> = [];

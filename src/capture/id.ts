@@ -16,6 +16,8 @@ const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
  * array of small integers, which `String.fromCharCode.apply` reads in place.
  */
 const digits = Array.from({ length: LENGTH }, () => 0);
+/** The number as four 32-bit limbs, most significant first: reused, no array per ID. */
+const limbs = new Float64Array(4);
 
 /**
  * A new random ID: 22 characters of base57 carrying a version-4 UUID's 122 random bits.
@@ -31,8 +33,10 @@ export function newId(): string {
   taken += 16;
   pool[at + 6] = (pool[at + 6] & 0x0f) | 0x40;
   pool[at + 8] = (pool[at + 8] & 0x3f) | 0x80;
-  const limbs = [0, 0, 0, 0];
-  for (let i = 0; i < 16; i++) limbs[i >> 2] = limbs[i >> 2] * 256 + pool[at + i];
+  for (let i = 0; i < 4; i++) {
+    const j = at + 4 * i;
+    limbs[i] = ((pool[j] << 24) >>> 0) + ((pool[j + 1] << 16) | (pool[j + 2] << 8) | pool[j + 3]);
+  }
   for (let d = LENGTH - 1; d >= 0; d--) {
     let rest = 0;
     for (let i = 0; i < 4; i++) {

@@ -5,6 +5,7 @@
  * itself, never by polling.
  */
 import type { ReceivedMessage } from "../smtp/message.ts";
+import type { BodyStore } from "../smtp/framing.ts";
 import { type Clock, systemClock } from "../smtp/clock.ts";
 import { type Waiter, type WaitOptions, WaitTimeoutError, waitUntil } from "../sinks/memory.ts";
 import { parseMessage } from "../mime/view.ts";
@@ -53,6 +54,8 @@ export interface StoredMessage {
 
 /** No tags, no findings: one frozen array shared by every message that has none. */
 const NONE: string[] = Object.freeze([]) as unknown as string[];
+/** No extras: one object for every add without any. */
+const NO_EXTRAS: AddExtras = Object.freeze({});
 
 /**
  * A stored message. A class so that what is derived (size, created, transcript) costs no
@@ -248,14 +251,21 @@ export class CaptureStore {
   }
 
   /**
+   * Where the DATA body of a message for this store may be written as it arrives (at most
+   * `max` bytes): a message added with that body keeps it without a copy.
+   */
+  dataBody(max: number): BodyStore {
+    return this.#form.body(max);
+  }
+
+  /**
    * Stores `message` and resolves with its record once it is listed and waiters are woken.
    * Parsing (for subject, addresses, search text) happens here, never later in a listing.
    */
-  add(message: ReceivedMessage, extras: AddExtras = {}): Promise<StoredMessage> {
+  add(message: ReceivedMessage, extras: AddExtras = NO_EXTRAS): Promise<StoredMessage> {
     const seq = ++this.#seq;
     this.#form.keep(message);
-    const now = this.#eager || this.#parsedReaders > 0 ||
-      mayCarryTags(message.data, this.#plusTags);
+    const now = this.#mustParse(message);
     if (!now && this.#queued === 0) {
       // Nothing to parse and no add queued ahead: stored at once, not a turn of the queue
       // later (a promise chain and an async function per message saved).
@@ -266,6 +276,23 @@ export class CaptureStore {
       }
     }
     return this.#queue(message, seq, now, extras);
+  }
+
+  /**
+   * {@link add} when `message` can be stored at once (nothing to parse, no add queued ahead):
+   * its record, listed and waiters woken, with no promise made; else undefined, and nothing
+   * was done (then {@link add} it).
+   */
+  addNow(message: ReceivedMessage, extras: AddExtras = NO_EXTRAS): StoredMessage | undefined {
+    if (this.#queued > 0 || this.#mustParse(message)) return undefined;
+    const seq = ++this.#seq;
+    this.#form.keep(message);
+    return this.#store(message, seq, null, extras);
+  }
+
+  /** Whether `message` is parsed before it is stored. */
+  #mustParse(message: ReceivedMessage): boolean {
+    return this.#eager || this.#parsedReaders > 0 || mayCarryTags(message.data, this.#plusTags);
   }
 
   /**
@@ -306,7 +333,8 @@ export class CaptureStore {
     const own = view
       ? messageTags(view, message, this.#plusTags)
       : envelopeTags(message, this.#plusTags);
-    const tags = normalizeTags(extras.tags ? [...own, ...extras.tags] : own);
+    const all = extras.tags ? [...own, ...extras.tags] : own;
+    const tags = all.length ? normalizeTags(all) : NONE;
     const stored = new Stored(
       newId(),
       seq,

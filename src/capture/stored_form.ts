@@ -7,6 +7,7 @@ import { NO_PARAMS, type ReceivedMessage } from "../smtp/message.ts";
 import type { EsmtpParams } from "../smtp/params.ts";
 import type { Address } from "../smtp/wire.ts";
 import { ByteSlabs } from "./slabs.ts";
+import { SlabBody } from "./slab_body.ts";
 
 /** Distinct strings remembered at most; past that the table starts again (a bound, not a cache policy). */
 const MAX_INTERNED = 4096;
@@ -24,7 +25,14 @@ class Interner {
   #multiple = new Map<string, string[]>();
   /** Lists of no parameters, by length. */
   #noParams: EsmtpParams[][] = [];
-  #local: Address | null = null;
+  #shared: Address | null = null;
+  /** The address object last given to {@link local}, and what it gave. */
+  #localIn: Address | null = null;
+  #localOut: Address | null = null;
+  /** The last arrival's Date (see {@link date}). */
+  #arrival: Date | null = null;
+  /** The address object last given to {@link remote}. */
+  #lastRemote: Address | null = null;
 
   string(s: string): string {
     if (typeof s !== "string") return s; // a record built by hand, not by a dialect
@@ -63,16 +71,47 @@ class Interner {
 
   /** The address a listener's sessions share (equal fields), else `a` with a shared host string. */
   local(a: Address): Address {
+    // The messages of one session share its address object: answered as for the last one
+    // (no list of its keys made again).
+    const known = this.#localOut;
+    if (
+      a === this.#localIn && known !== null && known.hostname === a.hostname &&
+      known.port === a.port
+    ) {
+      return known;
+    }
+    this.#localIn = a;
+    return this.#localOut = this.#local(a);
+  }
+
+  #local(a: Address): Address {
     if (!plain(a)) return this.remote(a);
-    const last = this.#local;
+    const last = this.#shared;
     if (last?.hostname === a.hostname && last.port === a.port) return last;
-    this.#local = this.remote(a);
+    this.#shared = this.remote(a);
     return a;
+  }
+
+  /**
+   * The last arrival's Date when `d` stands for the same millisecond (messages arriving
+   * together, and a new connection's start and its message), else `d`, remembered as the
+   * last arrival's when `arrival`: a Date is 96 bytes (Deno) kept per record, and the same
+   * instant read from another Date object reads the same. Session starts are not
+   * remembered: each session's is already one object, and they would push the arrivals' out.
+   */
+  date(d: Date, arrival: boolean): Date {
+    if (!(d instanceof Date)) return d; // a record built by hand
+    const last = this.#arrival;
+    if (last !== null && last.getTime() === d.getTime()) return last;
+    if (arrival) this.#arrival = d;
+    return d;
   }
 
   /** `a` itself, its host name the shared string of equal value (unless it is read-only). */
   remote(a: Address): Address {
+    if (a === this.#lastRemote) return a; // a session's next message: done for its first
     if (typeof a?.hostname === "string") Reflect.set(a, "hostname", this.string(a.hostname));
+    this.#lastRemote = a;
     return a;
   }
 }
@@ -88,18 +127,30 @@ export class StoredForm {
   readonly #interned = new Interner();
 
   /**
+   * Where a DATA body of at most `max` bytes may be written as it arrives: its bytes are then
+   * kept as they are, not copied.
+   */
+  body(max: number): SlabBody {
+    return new SlabBody(this.#bytes, max);
+  }
+
+  /**
    * Trims `message` in place: its bytes copied into a slab (never the transport's chunk or
-   * `Buffer`), sender and HELO as shared strings, the recipients and a list of no parameters
-   * as frozen lists shared by equal records, no parameters as the one shared {@link NO_PARAMS}.
+   * `Buffer`; a {@link body}'s taken as they are), sender and HELO as shared strings, the recipients and a list of no parameters
+   * as frozen lists shared by equal records, no parameters as the one shared {@link NO_PARAMS},
+   * Dates of the same millisecond as one.
    */
   keep(message: ReceivedMessage): void {
     const strings = this.#interned;
-    message.data = this.#bytes.copy(message.data);
+    message.data = this.#bytes.keep(message.data);
     message.from = strings.string(message.from);
     message.to = strings.recipients(message.to);
     message.helo = strings.string(message.helo);
     message.remoteAddress = strings.remote(message.remoteAddress);
     message.localAddress = strings.local(message.localAddress);
+    message.receivedAt = strings.date(message.receivedAt, true);
+    const started = message.sessionStartedAt;
+    if (started) message.sessionStartedAt = strings.date(started, false);
     if (message.mailParams) message.mailParams = ownParams(message.mailParams);
     if (message.rcptParams) message.rcptParams = strings.rcptParams(message.rcptParams);
   }

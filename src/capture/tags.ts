@@ -56,9 +56,21 @@ export function messageTags(view: MessageView, message: ReceivedMessage, plus: b
   return tags;
 }
 
-/** The plus-address tags of the envelope recipients alone: no parse needed. */
+/** None: shared, since nobody changes a list of tags in place. */
+const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * The plus-address tags of the envelope recipients alone: no parse needed. Nearly every
+ * message has none: looked for before any list is made (not a list per recipient).
+ */
 export function envelopeTags(message: ReceivedMessage, plus: boolean): string[] {
-  return plus ? message.to.flatMap(plusTags) : [];
+  let tags: string[] | null = null;
+  if (plus) {
+    for (const address of message.to) {
+      if (address.includes("+")) (tags ??= []).push(...plusTags(address));
+    }
+  }
+  return tags ?? NO_TAGS;
 }
 
 /** The header names that can give tags, lower case; X-Tags last (see {@link tagHeader}). */

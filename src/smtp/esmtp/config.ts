@@ -3,6 +3,7 @@
  * limit has a default that a modern MTA would choose; the persona maps its flags onto these.
  */
 import type { Conversation } from "../conversation.ts";
+import type { BodyStore } from "../framing.ts";
 import type { DeliveryResult, ReceivedMessage } from "../message.ts";
 
 /** The EHLO keywords a config may turn off (upper case, as advertised). */
@@ -170,6 +171,12 @@ export interface EsmtpHooks {
    * `554 5.3.0` permanent, or its own reply); `id` of a success goes into `queued as`.
    */
   deliver(message: ReceivedMessage): Promise<DeliveryResult>;
+  /**
+   * Where a DATA body of at most `maxSize` bytes is written as it arrives, when the embedder
+   * keeps bodies in storage of its own (serve's store writes them into its slabs instead of
+   * copying them there after); undefined: the session's own buffer.
+   */
+  dataBody?(maxSize: number): BodyStore | undefined;
   /** Called with each session's conversation before its greeting: attach observers here. */
   attach?(conversation: Conversation): void;
   /**

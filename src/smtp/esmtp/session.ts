@@ -442,7 +442,7 @@ export class EsmtpSession {
     // Key by key, not by spreading a conditional object (a per-message cost).
     const options: DataOptions = {
       ending: SERVE_ENDING,
-      body: new GrowingBody(max),
+      body: this.hooks.dataBody?.(max) ?? new GrowingBody(max),
       maxSize: max,
       overflow: "drain",
     };

@@ -37,7 +37,10 @@ export function buildRecord(
   session: SessionFacts,
   receivedAt: Date,
 ): ReceivedMessage {
-  // Built key by key in the record's key order, not by spreading conditional objects.
+  if (
+    !session.tlsSession && session.authUser === undefined && session.heloVerb && !tx.mail.body
+  ) return usualRecord(tx, data, transport, session, receivedAt);
+  // Otherwise key by key in the record's key order, not by spreading conditional objects.
   const record = {
     sessionId: session.sessionId,
     from: tx.from,
@@ -62,6 +65,38 @@ export function buildRecord(
   if (tx.mail.body) record.bodyType = tx.mail.body;
   record.smtpUtf8 = tx.mail.smtpUtf8;
   return record;
+}
+
+/**
+ * The usual record (no TLS, no AUTH, after HELO/EHLO, no BODY=), in the same key order, as
+ * one literal: keys added to an object go to a second one, kept with the record as long as
+ * it is stored.
+ */
+function usualRecord(
+  { from, to, mail, rcptParams }: Transaction,
+  data: Uint8Array,
+  transport: "DATA" | "BDAT",
+  { sessionId, helo, remoteAddress, localAddress, sessionStartedAt, tls, heloVerb }: SessionFacts,
+  receivedAt: Date,
+): ReceivedMessage {
+  const { params: mailParams, smtpUtf8 } = mail;
+  return {
+    sessionId,
+    from,
+    to,
+    mailParams,
+    rcptParams,
+    data,
+    helo,
+    remoteAddress,
+    localAddress,
+    receivedAt,
+    sessionStartedAt,
+    tls,
+    heloVerb,
+    transport,
+    smtpUtf8,
+  };
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
