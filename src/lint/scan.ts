@@ -1,8 +1,8 @@
 /**
  * One pass over a message's bytes that finds where each byte-level rule would first fire
- * (bare LF, bare CR, a smuggling `.` line, 8-bit, an over-long line). Clean mail, the common
- * case in `serve`, costs this loop and nothing else: evidence, line numbers and counts are
- * worked out only for what it found.
+ * (bare LF, bare CR, 8-bit, an over-long line; a smuggling `.` line only where there is a
+ * bare line ending). Clean mail, the common case in `serve`, costs this loop and nothing
+ * else: evidence, line numbers and counts are worked out only for what it found.
  */
 
 const LF = 0x0a;
@@ -46,7 +46,6 @@ export function smuggledDotAt(bytes: Uint8Array, i: number): boolean {
 export function scanBytes(bytes: Uint8Array): ByteScan {
   let bareLf = -1;
   let bareCr = -1;
-  let smuggledDot = -1;
   let eightBit = -1;
   let longLineAt = -1;
   let longLineLength = 0;
@@ -54,7 +53,7 @@ export function scanBytes(bytes: Uint8Array): ByteScan {
   const n = bytes.length;
   for (let i = 0; i < n; i++) {
     const b = bytes[i];
-    if (b > DOT) {
+    if (b > CR) {
       if (b >= 0x80 && eightBit < 0) eightBit = i;
     } else if (b === LF) {
       const crlf = i > 0 && bytes[i - 1] === CR;
@@ -65,9 +64,7 @@ export function scanBytes(bytes: Uint8Array): ByteScan {
         longLineLength = length;
       }
       lineStart = i + 1;
-    } else if (b === CR) {
-      if (bareCr < 0 && bytes[i + 1] !== LF) bareCr = i;
-    } else if (b === DOT && smuggledDot < 0 && smuggledDotAt(bytes, i)) smuggledDot = i;
+    } else if (b === CR && bareCr < 0 && bytes[i + 1] !== LF) bareCr = i;
   }
   // The last line, when the bytes do not end with LF (a trailing CR is not counted).
   const tail = (n > lineStart && bytes[n - 1] === CR ? n - 1 : n) - lineStart;
@@ -75,5 +72,16 @@ export function scanBytes(bytes: Uint8Array): ByteScan {
     longLineAt = lineStart;
     longLineLength = tail;
   }
+  // A smuggling `.` has a bare CR or LF next to it (smuggledDotAt), so only data with one
+  // is searched for it: clean data is not looked at per dot.
+  const smuggledDot = bareLf < 0 && bareCr < 0 ? -1 : firstSmuggledDot(bytes);
   return { bareLf, bareCr, smuggledDot, eightBit, longLineAt, longLineLength };
+}
+
+/** Offset of the first `.` for which {@link smuggledDotAt} holds, or -1. */
+export function firstSmuggledDot(bytes: Uint8Array): number {
+  for (let i = bytes.indexOf(DOT); i >= 0; i = bytes.indexOf(DOT, i + 1)) {
+    if (smuggledDotAt(bytes, i)) return i;
+  }
+  return -1;
 }

@@ -1,0 +1,108 @@
+// Lint's fast paths for clean mail agree with their plain twins on random input: a field's
+// place among the known names (matched on its bytes) with its name lower-cased, `field()` by
+// place with a search by name, the header scan and the MIME checks told "ASCII" with the
+// same calls left to look for themselves, a command line's bare CR found by a loop with the
+// `indexOf` search, and whole messages' findings with those of the plain calls.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { field, KNOWN_FIELDS, scanHeaders } from "../src/lint/headers.ts";
+import { mimeFindings } from "../src/lint/mime.ts";
+import { firstBareCr, firstBareCrOfLine } from "../src/lint/line_endings.ts";
+import { first8bit } from "../src/lint/eightbit.ts";
+
+const bytesOf = (s: string) => new Uint8Array([...s].map((c) => c.charCodeAt(0) & 0xff));
+
+/** A field name: a known one in random case, one a letter off, or random printable bytes. */
+const name = fc.oneof(
+  fc.tuple(fc.constantFrom(...KNOWN_FIELDS), fc.array(fc.boolean(), { maxLength: 30 })).map((
+    [n, up],
+  ) => [...n].map((c, i) => up[i] ? c.toUpperCase() : c).join("")),
+  fc.constantFrom(...KNOWN_FIELDS).map((n) => n.slice(0, -1) + "_"),
+  fc.constantFrom(...KNOWN_FIELDS).map((n) => n.replace("-", "\r")),
+  fc.string({ minLength: 1, maxLength: 12 }),
+  fc.integer({ min: 0, max: 255 }).map((b) => `dat${String.fromCharCode(b)}`),
+);
+
+const PIECES = [
+  "\r\n",
+  "\n",
+  "\r",
+  "text\r\n",
+  " folded\r\n",
+  "no colon\r\n",
+  "\xe9",
+  "--b--\r\n",
+  "Content-Type: text/html; charset=utf-8\r\n",
+  "Content-Type: text/plain; charset=bogus\r\n",
+  "Content-Type: multipart/alternative; boundary=b\r\n",
+  "--b\r\n",
+  "Content-Transfer-Encoding: Base64\r\n",
+  "Content-Transfer-Encoding: quoted-printable\r\n",
+  "aGVsbG8=",
+  "=C3=A9=\r\n",
+];
+
+/** Header-ish bytes: fields of those names, and pieces. */
+const headerish = fc.array(
+  fc.oneof(
+    fc.tuple(name, fc.string({ maxLength: 8 })).map(([n, v]) => `${n}:${v}\r\n`),
+    fc.constantFrom(...PIECES),
+  ),
+  { maxLength: 20 },
+).map((parts) => bytesOf(parts.join("")));
+
+test("lint fast path: a field's known place and key are those of its name", () => {
+  fc.assert(
+    fc.property(headerish, (bytes) => {
+      for (const f of scanHeaders(bytes).fields) {
+        const key = f.name.toLowerCase();
+        assert.equal(f.key, key);
+        assert.equal(f.known, KNOWN_FIELDS.indexOf(key), f.name);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("lint fast path: field() finds what a search by lower-cased name finds", () => {
+  fc.assert(
+    fc.property(headerish, fc.oneof(fc.constantFrom(...KNOWN_FIELDS), name), (bytes, key) => {
+      const h = scanHeaders(bytes);
+      assert.equal(field(h, key), h.fields.find((f) => f.name.toLowerCase() === key));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("lint fast path: headers and MIME told the bytes are ASCII find what they find alone", () => {
+  fc.assert(
+    fc.property(headerish, fc.boolean(), (bytes, truncated) => {
+      if (first8bit(bytes) >= 0) return;
+      const plain = scanHeaders(bytes);
+      const told = scanHeaders(bytes, 0, bytes.length, 1, undefined, true);
+      assert.deepEqual(
+        told.fields.map((f) => [f.name, f.value, f.line, f.at, f.known]),
+        plain.fields.map((f) => [f.name, f.value, f.line, f.at, f.known]),
+      );
+      assert.deepEqual(
+        [told.problems, told.bodyAt, told.bodyLine, told.eightBitAt],
+        [plain.problems, plain.bodyAt, plain.bodyLine, plain.eightBitAt],
+      );
+      assert.deepEqual(
+        mimeFindings(bytes, told, truncated, true),
+        mimeFindings(bytes, plain, truncated, false),
+      );
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("lint fast path: a command line's bare CR by a loop is the indexOf search's", () => {
+  const line = fc.array(fc.constantFrom("\r", "\n", "\r\n", "a", " ", "\xe9"), { maxLength: 12 })
+    .map((parts) => bytesOf(parts.join("")));
+  fc.assert(
+    fc.property(line, (b) => assert.equal(firstBareCrOfLine(b), firstBareCr(b))),
+    { numRuns: 500 },
+  );
+});
