@@ -95,7 +95,7 @@ export class Linter {
    */
   findings(message: Pick<ReceivedMessage, "data"> & Partial<ReceivedMessage>): Finding[] {
     const known = this.#byData.get(message.data) ?? this.#byRecord.get(message);
-    if (known) return [...known];
+    if (known) return known.slice();
     const session = message.sessionId === undefined
       ? undefined
       : this.#sessions.get(message.sessionId);
@@ -103,7 +103,7 @@ export class Linter {
       ? session.findingsOf(message)
       : messageFindings(message, { maxScan: this.#maxScan });
     this.#byRecord.set(message, found);
-    return [...found];
+    return found.slice();
   }
 
   /** The findings of a live session's current message (for a `dot` interceptor). */
@@ -123,12 +123,20 @@ export class Linter {
 
   #closed(s: SessionLint): void {
     this.#sessions.delete(s.id);
-    const counts = s.counts();
-    for (const [id, n] of Object.entries(counts) as [FindingId, number][]) {
+    const counted = s.counted;
+    const onSessionEnd = this.#options.onSessionEnd;
+    // A clean session (nearly all): nothing to add up, and its summary says so.
+    if (counted === null) {
+      onSessionEnd?.({ sessionId: s.id, line: summaryLine(s.id, null), counts: {}, findings: [] });
+      return;
+    }
+    for (const [id, n] of counted) {
       this.#totals.set(id, (this.#totals.get(id) ?? 0) + n);
       processTotals.set(id, (processTotals.get(id) ?? 0) + n);
     }
-    this.#options.onSessionEnd?.({
+    if (!onSessionEnd) return;
+    const counts = s.counts();
+    onSessionEnd({
       sessionId: s.id,
       line: summaryLine(s.id, counts),
       counts,
@@ -146,10 +154,10 @@ const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
 
 /**
  * `lint: session 3: 2 errors (bare-lf, missing-date), 1 warning (no-quit)`; `clean` when
- * there is nothing.
+ * there is nothing (`counts` `null`: known to be nothing).
  */
-export function summaryLine(sessionId: number, counts: LintCounts): string {
-  return `lint: session ${sessionId}: ${countsText(counts)}`;
+export function summaryLine(sessionId: number, counts: LintCounts | null): string {
+  return `lint: session ${sessionId}: ${counts === null ? "clean" : countsText(counts)}`;
 }
 
 /**

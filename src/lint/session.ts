@@ -338,6 +338,11 @@ export class SessionLint implements Observer {
     return [...this.#findings, ...messageFindings(input, this)];
   }
 
+  /** Every finding so far (session and messages), counted by id; `null` while there is none. */
+  get counted(): ReadonlyMap<FindingId, number> | null {
+    return this.#counts;
+  }
+
   /** Every finding so far (session and messages), counted by id. */
   counts(): LintCounts {
     return this.#counts ? Object.fromEntries(this.#counts) : {};
