@@ -2,7 +2,8 @@
 // place among the known names (matched on its bytes) with its name lower-cased, `field()` by
 // place with a search by name, the header scan and the MIME checks told "ASCII" with the
 // same calls left to look for themselves, a command line's bare CR found by a loop with the
-// `indexOf` search, and whole messages' findings with those of the plain calls.
+// `indexOf` search, evidence escaped by runs with the char-by-char escape, and counts as text
+// with the text made from the entries.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -10,6 +11,10 @@ import { field, KNOWN_FIELDS, scanHeaders } from "../src/lint/headers.ts";
 import { mimeFindings } from "../src/lint/mime.ts";
 import { firstBareCr, firstBareCrOfLine } from "../src/lint/line_endings.ts";
 import { first8bit } from "../src/lint/eightbit.ts";
+import { escapeBytes } from "../src/lint/escape.ts";
+import { EVIDENCE_BYTES } from "../src/lint/limits.ts";
+import { countsText, type FindingId, type LintCounts } from "../src/lint/linter.ts";
+import { CATALOGUE, severityOf } from "../src/lint/catalogue.ts";
 
 const bytesOf = (s: string) => new Uint8Array([...s].map((c) => c.charCodeAt(0) & 0xff));
 
@@ -104,5 +109,60 @@ test("lint fast path: a command line's bare CR by a loop is the indexOf search's
   fc.assert(
     fc.property(line, (b) => assert.equal(firstBareCrOfLine(b), firstBareCr(b))),
     { numRuns: 500 },
+  );
+});
+
+/** Evidence escaping as first written: a char at a time. */
+function plainEscape(bytes: Uint8Array, max: number): string {
+  let out = "";
+  for (let i = 0; i < Math.min(bytes.length, max); i++) {
+    const b = bytes[i];
+    if (b === 0x0d) out += "\\r";
+    else if (b === 0x0a) out += "\\n";
+    else if (b === 0x09) out += "\\t";
+    else if (b === 0x5c) out += "\\\\";
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += "\\x" + b.toString(16).padStart(2, "0");
+  }
+  return bytes.length > max ? out + "…" : out;
+}
+
+test("lint fast path: evidence escaped by runs is the char-by-char escape", () => {
+  const bytes = fc.array(
+    fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x0d, 0x0a, 0x09, 0x5c, 0x41)),
+    { maxLength: 200 },
+  ).map((a) => new Uint8Array(a));
+  fc.assert(
+    fc.property(bytes, fc.integer({ min: 0, max: 150 }), (b, max) => {
+      assert.equal(escapeBytes(b, max), plainEscape(b, max));
+      assert.equal(escapeBytes(b), plainEscape(b, EVIDENCE_BYTES));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+/** Counts as text as first written: from the entries, by severity. */
+function plainCountsText(counts: LintCounts): string {
+  const entries = Object.entries(counts) as [FindingId, number][];
+  if (entries.length === 0) return "clean";
+  const parts: string[] = [];
+  for (const severity of ["error", "warning", "info"]) {
+    const of = entries.filter(([id]) => severityOf(id) === severity);
+    if (of.length === 0) continue;
+    const n = of.reduce((sum, [, k]) => sum + k, 0);
+    const names = of.map(([id, k]) => k > 1 ? `${id} ×${k}` : id).join(", ");
+    parts.push(`${n} ${severity}${n === 1 ? "" : "s"} (${names})`);
+  }
+  return parts.join(", ");
+}
+
+test("lint fast path: counts as text without entries are the plain text", () => {
+  const counts = fc.dictionary(
+    fc.constantFrom(...(Object.keys(CATALOGUE) as FindingId[])),
+    fc.integer({ min: 1, max: 5 }),
+  );
+  fc.assert(
+    fc.property(counts, (c) => assert.equal(countsText(c), plainCountsText(c))),
+    { numRuns: 300 },
   );
 });

@@ -9,6 +9,9 @@
  *   bun scripts/bench/lint_observer_cpu.ts [SESSIONS]
  *
  * `LINT_ROOT=/work/wt/base13` measures that checkout's lint instead (before/after, alternated).
+ * `EARLY=1`: every session an `early-talker` (its EHLO told as early input), as every session
+ * of serve_session_cpu.ts is: its wire answers the read-ahead lint asks for before the
+ * greeting is written, where a real client waits for the greeting.
  */
 import process from "node:process";
 import type { Reply } from "../../src/smtp/reply.ts";
@@ -19,6 +22,7 @@ const { Linter }: typeof import("../../src/lint/linter.ts") = await import(
 );
 
 const sessions = Number(process.argv[2] ?? 200000);
+const early = Boolean(process.env.EARLY);
 const encoder = new TextEncoder();
 const message = encoder.encode(
   "From: <a@example.com>\r\nTo: <b@example.com>\r\n" +
@@ -49,6 +53,7 @@ let found = 0;
 
 function session(id: number): void {
   const o = linter.observer(id);
+  if (early) o.early!(commands[0]);
   o.reply!(greeting, "", 0);
   for (let i = 0; i < commands.length; i++) {
     o.command!(commands[i]);

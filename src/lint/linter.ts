@@ -130,7 +130,9 @@ export class Linter {
       onSessionEnd?.({ sessionId: s.id, line: summaryLine(s.id, null), counts: {}, findings: [] });
       return;
     }
-    for (const [id, n] of counted) {
+    for (const key in counted) {
+      const id = key as FindingId;
+      const n = counted[id]!;
       this.#totals.set(id, (this.#totals.get(id) ?? 0) + n);
       processTotals.set(id, (processTotals.get(id) ?? 0) + n);
     }
@@ -165,14 +167,15 @@ export function summaryLine(sessionId: number, counts: LintCounts | null): strin
  * when empty (for the session line and a process total).
  */
 export function countsText(counts: LintCounts): string {
-  // Once per session (its summary line): no arrays per severity.
-  const entries = Object.entries(counts) as [FindingId, number][];
-  if (entries.length === 0) return "clean";
+  // Once per session (its summary line): no arrays per severity, nor of the entries.
   let text = "";
-  for (const severity of SEVERITIES) {
+  for (let s = 0; s < SEVERITIES.length; s++) {
+    const severity = SEVERITIES[s];
     let n = 0;
     let names = "";
-    for (const [id, k] of entries) {
+    for (const key in counts) {
+      const id = key as FindingId;
+      const k = counts[id]!;
       if (severityOf(id) !== severity) continue;
       n += k;
       names += `${names ? ", " : ""}${k > 1 ? `${id} ×${k}` : id}`;

@@ -93,6 +93,9 @@ function shown(lineNo: number, line: Uint8Array): string {
   return `line ${lineNo}: "${escapeBytes(line)}"`;
 }
 
+/** No findings: the current message's until one arrives (only ever read through copies). */
+const NONE: readonly Finding[] = [];
+
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
 const KEEP_MESSAGES = 8;
 
@@ -102,8 +105,8 @@ const KEEP_MESSAGES = 8;
  */
 export class SessionLint implements Observer {
   readonly #findings: Finding[] = [];
-  /** Made at the first finding: most sessions have none. */
-  #counts: Map<FindingId, number> | null = null;
+  /** Made at the first finding: most sessions have none. An object, as `counts()` shows it. */
+  #counts: LintCounts | null = null;
   #line = 0;
   #greeted: "EHLO" | "HELO" | null = null;
   /** The lines of the last EHLO's 250 reply (the first is the server's name). */
@@ -115,7 +118,7 @@ export class SessionLint implements Observer {
   #lastCommand: Uint8Array | null = null;
   #tx: Transaction | null = null;
   /** The findings of the message whose data arrived last, until the next transaction. */
-  #current: readonly Finding[] = [];
+  #current: readonly Finding[] = NONE;
   /** Recent messages' sizes and findings, for records that are not the bytes read. */
   readonly #recent: { length: number; findings: readonly Finding[] }[] = [];
 
@@ -141,8 +144,8 @@ export class SessionLint implements Observer {
   }
 
   #count(id: FindingId): void {
-    const counts = this.#counts ??= new Map();
-    counts.set(id, (counts.get(id) ?? 0) + 1);
+    const counts = this.#counts ??= {};
+    counts[id] = (counts[id] ?? 0) + 1;
   }
 
   early(bytes: Uint8Array): void {
@@ -186,7 +189,7 @@ export class SessionLint implements Observer {
         const path = colon < 0 ? "" : arg.slice(colon + 1);
         const params = paramsAfterPath(path);
         this.#tx = { params, chunks: [], size: 0, last: false };
-        this.#current = [];
+        this.#current = NONE;
         if (params.SMTPUTF8 === undefined && nonAscii(line)) {
           this.#add(
             "utf8-address-without-smtputf8",
@@ -339,12 +342,12 @@ export class SessionLint implements Observer {
   }
 
   /** Every finding so far (session and messages), counted by id; `null` while there is none. */
-  get counted(): ReadonlyMap<FindingId, number> | null {
+  get counted(): Readonly<LintCounts> | null {
     return this.#counts;
   }
 
   /** Every finding so far (session and messages), counted by id. */
   counts(): LintCounts {
-    return this.#counts ? Object.fromEntries(this.#counts) : {};
+    return { ...this.#counts };
   }
 }
