@@ -25,9 +25,12 @@ const REQUIRED = [
  */
 const firstLines: number[] = Array.from({ length: SINGLETONS }, () => 0);
 
-/** Required and singleton fields, and lines that are not fields. */
-export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
-  const out: Finding[] = [];
+/** Required and singleton fields, and lines that are not fields: added to `out`. */
+export function headerFindings(
+  bytes: Uint8Array,
+  h: HeaderSection,
+  out: Finding[] = [],
+): Finding[] {
   firstLines.fill(0);
   const fields = h.fields;
   for (let i = 0; i < fields.length; i++) {

@@ -81,7 +81,7 @@ export interface HeaderProblem {
 
 export interface HeaderSection {
   readonly fields: HeaderField[];
-  readonly problems: HeaderProblem[];
+  readonly problems: readonly HeaderProblem[];
   /** Offset where the body starts (after the empty line), or the end of the bytes. */
   readonly bodyAt: number;
   /** 1-based line number of the body's first line. */
@@ -89,6 +89,12 @@ export interface HeaderSection {
   /** Offset of the first byte ≥ 0x80 in the section, -1 when none. */
   readonly eightBitAt: number;
 }
+
+/** The problem of a continuation line with no field to continue. */
+const ORPHAN = "continuation line without a field before it";
+
+/** The problems of a section without any. */
+const NO_PROBLEMS: readonly HeaderProblem[] = [];
 
 const windows1252 = new TextDecoder("latin1");
 
@@ -186,7 +192,7 @@ export function scanHeaders(
   ascii = false,
 ): HeaderSection {
   const fields: HeaderField[] = [];
-  const problems: HeaderProblem[] = [];
+  let problems: HeaderProblem[] | null = null;
   let eightBitAt = -1;
   let at = from;
   let line = firstLine;
@@ -209,7 +215,7 @@ export function scanHeaders(
       if (nameAt >= 0) {
         fields.push(new ScannedField(nameAt, nameLine, known, bytes, valueFrom, valueTo, more));
       }
-      return { fields, problems, bodyAt: next, bodyLine: line + 1, eightBitAt };
+      return section(fields, problems, next, line + 1, eightBitAt);
     }
     if (lookFor8bit) {
       for (let i = at; i < textEnd; i++) {
@@ -223,20 +229,20 @@ export function scanHeaders(
     const first = bytes[at];
     if (first === 0x20 || first === 0x09) {
       if (nameAt >= 0) more += latin1Text(bytes, at, textEnd);
-      else problems.push({ line, at, reason: "continuation line without a field before it" });
+      else problems = withProblem(problems, line, at, ORPHAN);
     } else {
       if (nameAt >= 0) {
         fields.push(new ScannedField(nameAt, nameLine, known, bytes, valueFrom, valueTo, more));
       }
       nameAt = -1;
       if (fields.length >= maxFields) {
-        return { fields, problems, bodyAt: at, bodyLine: line, eightBitAt };
+        return section(fields, problems, at, line, eightBitAt);
       }
       let colon = at;
       while (colon < textEnd && bytes[colon] !== 0x3a) colon++;
-      if (colon === textEnd) problems.push({ line, at, reason: "no colon" });
+      if (colon === textEnd) problems = withProblem(problems, line, at, "no colon");
       else if (!validName(bytes, at, colon)) {
-        problems.push({ line, at, reason: "field name with a space or control character" });
+        problems = withProblem(problems, line, at, "field name with a space or control character");
       } else {
         nameAt = at;
         nameLine = line;
@@ -252,7 +258,29 @@ export function scanHeaders(
   if (nameAt >= 0) {
     fields.push(new ScannedField(nameAt, nameLine, known, bytes, valueFrom, valueTo, more));
   }
-  return { fields, problems, bodyAt: to, bodyLine: line, eightBitAt };
+  return section(fields, problems, to, line, eightBitAt);
+}
+
+/** `problems` with one more (made at the first: clean mail has none). */
+function withProblem(
+  problems: HeaderProblem[] | null,
+  line: number,
+  at: number,
+  reason: string,
+): HeaderProblem[] {
+  (problems ??= []).push({ line, at, reason });
+  return problems;
+}
+
+/** The section found, its problems {@link NO_PROBLEMS} when there were none. */
+function section(
+  fields: HeaderField[],
+  problems: HeaderProblem[] | null,
+  bodyAt: number,
+  bodyLine: number,
+  eightBitAt: number,
+): HeaderSection {
+  return { fields, problems: problems ?? NO_PROBLEMS, bodyAt, bodyLine, eightBitAt };
 }
 
 /** The first field named `key` (lower case). */

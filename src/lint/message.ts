@@ -43,8 +43,8 @@ export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[]
   if (size) out.push(size);
   const long = longLine(data, scan);
   if (long) out.push(long);
-  append(out, headerFindings(data, headers));
-  append(out, mimeFindings(data, headers, truncated, ascii));
+  headerFindings(data, headers, out);
+  mimeFindings(data, headers, truncated, ascii, out);
   return out;
 }
 

@@ -38,16 +38,18 @@ function report(w: Walk, id: FindingId, at: number, what: string): void {
 }
 
 /**
- * MIME findings of a message whose top-level header section is `h`; `ascii`: no byte of
- * `bytes` is ≥ 0x80 (known from a scan already made: spares the charset checks a pass).
+ * MIME findings of a message whose top-level header section is `h`, added to `out`; `ascii`:
+ * no byte of `bytes` is ≥ 0x80 (known from a scan already made: spares the charset checks a
+ * pass).
  */
 export function mimeFindings(
   bytes: Uint8Array,
   h: HeaderSection,
   truncated = false,
   ascii = false,
+  out: Finding[] = [],
 ): Finding[] {
-  const w: Walk = { bytes, truncated, out: [], fired: null, ascii, parts: 0 };
+  const w: Walk = { bytes, truncated, out, fired: null, ascii, parts: 0 };
   entity(w, h, bytes.length, 0);
   return w.out;
 }

@@ -30,8 +30,11 @@ export interface SessionEvents {
 /** The transaction since MAIL FROM. */
 interface Transaction {
   readonly params: EsmtpParams;
-  /** BDAT chunks so far (their first `maxScan` bytes), and whether the last BDAT said LAST. */
-  readonly chunks: Uint8Array[];
+  /**
+   * BDAT chunks so far (their first `maxScan` bytes; made at the first, as DATA has none),
+   * and whether the last BDAT said LAST.
+   */
+  chunks: Uint8Array[] | null;
   /** Bytes of every BDAT chunk so far, those past `maxScan` included. */
   size: number;
   last: boolean;
@@ -93,7 +96,7 @@ function shown(lineNo: number, line: Uint8Array): string {
   return `line ${lineNo}: "${escapeBytes(line)}"`;
 }
 
-/** No findings: the current message's until one arrives (only ever read through copies). */
+/** No findings: a session's and its current message's until they have one (never changed). */
 const NONE: readonly Finding[] = [];
 
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
@@ -104,7 +107,8 @@ const KEEP_MESSAGES = 8;
  * the linter each message's findings and the session's end.
  */
 export class SessionLint implements Observer {
-  readonly #findings: Finding[] = [];
+  /** {@link NONE} until the first: most sessions have none. */
+  #findings: readonly Finding[] = NONE;
   /** Made at the first finding: most sessions have none. An object, as `counts()` shows it. */
   #counts: LintCounts | null = null;
   #line = 0;
@@ -139,7 +143,7 @@ export class SessionLint implements Observer {
 
   #add1(f: Finding): void {
     if (this.#findings.some((g) => g.id === f.id)) return;
-    this.#findings.push(f);
+    this.#findings = this.#findings.concat(f);
     this.#count(f.id);
   }
 
@@ -188,7 +192,7 @@ export class SessionLint implements Observer {
         const colon = arg.indexOf(":");
         const path = colon < 0 ? "" : arg.slice(colon + 1);
         const params = paramsAfterPath(path);
-        this.#tx = { params, chunks: [], size: 0, last: false };
+        this.#tx = { params, chunks: null, size: 0, last: false };
         this.#current = NONE;
         if (params.SMTPUTF8 === undefined && nonAscii(line)) {
           this.#add(
@@ -286,13 +290,14 @@ export class SessionLint implements Observer {
     if (!tx) return;
     // Only what the checks read is kept (a copy when cut, so the chunk itself can go).
     const room = this.maxScan - Math.min(tx.size, this.maxScan);
-    if (room > 0) tx.chunks.push(bytes.length <= room ? bytes : bytes.slice(0, room));
+    const chunks = tx.chunks ??= [];
+    if (room > 0) chunks.push(bytes.length <= room ? bytes : bytes.slice(0, room));
     tx.size += bytes.length;
     if (!tx.last) return;
-    const data = new Uint8Array(tx.chunks.reduce((n, c) => n + c.length, 0));
+    const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
-    for (const c of tx.chunks) data.set(c, (at += c.length) - c.length);
-    tx.chunks.length = 0;
+    for (const c of chunks) data.set(c, (at += c.length) - c.length);
+    chunks.length = 0;
     this.#arrived(data, tx.size);
     tx.size = 0;
   }
