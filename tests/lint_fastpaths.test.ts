@@ -2,12 +2,16 @@
 // place among the known names (matched on its bytes) with its name lower-cased, `field()` by
 // place with a search by name, the header scan and the MIME checks told "ASCII" with the
 // same calls left to look for themselves, a command line's bare CR found by a loop with the
-// `indexOf` search, evidence escaped by runs with the char-by-char escape, and counts as text
-// with the text made from the entries.
+// `indexOf` search, evidence escaped by runs with the char-by-char escape, counts as text
+// with the text made from the entries, and MAIL parameters and EHLO problems read off a
+// command's bytes with those of its text.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { field, KNOWN_FIELDS, scanHeaders } from "../src/lint/headers.ts";
+import { field, KNOWN_FIELDS, latin1Text, scanHeaders } from "../src/lint/headers.ts";
+import { heloProblemOf, mailParams } from "../src/lint/command_args.ts";
+import { heloProblem } from "../src/lint/protocol.ts";
+import { paramsAfterPath } from "../src/smtp/params.ts";
 import { mimeFindings } from "../src/lint/mime.ts";
 import { firstBareCr, firstBareCrOfLine } from "../src/lint/line_endings.ts";
 import { first8bit } from "../src/lint/eightbit.ts";
@@ -164,5 +168,59 @@ test("lint fast path: counts as text without entries are the plain text", () => 
   fc.assert(
     fc.property(counts, (c) => assert.equal(countsText(c), plainCountsText(c))),
     { numRuns: 300 },
+  );
+});
+
+/** A MAIL argument's bytes: pieces around paths, parameters and blanks. */
+const mailArg = fc.array(
+  fc.constantFrom(
+    "FROM",
+    ":",
+    "<",
+    ">",
+    "a@b.example",
+    " ",
+    "\t",
+    "SIZE=10",
+    ">BODY",
+    "\xe9",
+    "\x85",
+  ),
+  { maxLength: 10 },
+).map((parts) => bytesOf(parts.join("")));
+
+test("lint fast path: MAIL parameters off the bytes are paramsAfterPath's of the text", () => {
+  const of = (s: string) => mailParams(bytesOf(s), 0, s.length);
+  assert.deepEqual(of("FROM:<a@b>"), {});
+  assert.deepEqual(of("FROM:<a@b>X"), { X: true });
+  assert.deepEqual(of("FROM:<a@b>>"), { ">": true });
+  assert.deepEqual(of("FROM:<a@b> SIZE=1"), { SIZE: "1" });
+  fc.assert(
+    fc.property(mailArg, fc.nat(3), (arg, pad) => {
+      const raw = new Uint8Array(pad + arg.length + 2);
+      raw.set(arg, pad);
+      const text = latin1Text(arg);
+      const colon = text.indexOf(":");
+      const plain = paramsAfterPath(colon < 0 ? "" : text.slice(colon + 1));
+      assert.deepEqual(mailParams(raw, pad, pad + arg.length), plain);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("lint fast path: an EHLO argument's problem by its bytes is heloProblem's of its text", () => {
+  const name = fc.array(fc.constantFrom("a", "b", ".", "-", " ", "[", "1", "\xe9", "\x85"), {
+    maxLength: 6,
+  }).map((parts) => bytesOf(parts.join("")));
+  fc.assert(
+    fc.property(fc.array(name, { minLength: 1, maxLength: 8 }), (names) => {
+      // One buffer written over for each name, as a reader's reused buffer is.
+      const raw = new Uint8Array(64);
+      for (const n of names) {
+        raw.set(n, 5);
+        assert.equal(heloProblemOf(raw, 5, 5 + n.length), heloProblem(latin1Text(n)));
+      }
+    }),
+    { numRuns: 500 },
   );
 });

@@ -6,7 +6,7 @@
 import type { Observer } from "../smtp/conversation.ts";
 import type { DataResult } from "../smtp/framing.ts";
 import type { ReceivedMessage } from "../smtp/message.ts";
-import { type EsmtpParams, paramsAfterPath } from "../smtp/params.ts";
+import type { EsmtpParams } from "../smtp/params.ts";
 import type { Reply } from "../smtp/reply.ts";
 import type { Finding, FindingId } from "./finding.ts";
 import { finding } from "./catalogue.ts";
@@ -15,7 +15,8 @@ import { commandLineEnding } from "./line_endings.ts";
 import { messageFindings, type MessageInput } from "./message.ts";
 import { nonAscii } from "./eightbit.ts";
 import { latin1Text } from "./headers.ts";
-import { GROUP_ENDERS, heloProblem, RSET_STORM } from "./protocol.ts";
+import { GROUP_ENDERS, RSET_STORM } from "./protocol.ts";
+import { heloProblemOf, mailParams } from "./command_args.ts";
 
 /** Findings counted by id. */
 export type LintCounts = Partial<Record<FindingId, number>>;
@@ -163,8 +164,7 @@ export class SessionLint implements Observer {
     let space = 0;
     while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
     const verb = verbOf(raw, space);
-    const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
-    const arg = needsArg && space < end ? latin1Text(raw, space + 1, end) : "";
+    const argAt = Math.min(space + 1, end);
     // Evidence never shows an AUTH command's initial response (credentials).
     const line = verb === "AUTH" ? withoutCredentials(raw, lineText(raw)) : raw;
     const ending = commandLineEnding(line, lineNo);
@@ -177,7 +177,7 @@ export class SessionLint implements Observer {
         this.#greeted = verb;
         this.#advertised = null;
         this.#tx = null;
-        const problem = heloProblem(arg);
+        const problem = heloProblemOf(raw, argAt, end);
         if (problem) this.#add("helo-invalid", `${shown(lineNo, line)}: ${problem}`, lineNo);
         break;
       }
@@ -189,9 +189,7 @@ export class SessionLint implements Observer {
             lineNo,
           );
         }
-        const colon = arg.indexOf(":");
-        const path = colon < 0 ? "" : arg.slice(colon + 1);
-        const params = paramsAfterPath(path);
+        const params = mailParams(raw, argAt, end);
         this.#tx = { params, chunks: null, size: 0, last: false };
         this.#current = NONE;
         if (params.SMTPUTF8 === undefined && nonAscii(line)) {
@@ -224,7 +222,7 @@ export class SessionLint implements Observer {
         break;
       case "AUTH":
         if (!this.#tls) {
-          const mech = arg.split(/[ \t]/)[0];
+          const mech = latin1Text(raw, argAt, end).split(/[ \t]/)[0];
           this.#add(
             "auth-cleartext",
             `line ${lineNo}: AUTH ${mech} on a connection without TLS`,
