@@ -3,9 +3,8 @@
 // place with a search by name, the header scan and the MIME checks told "ASCII" with the
 // same calls left to look for themselves, a command line's bare CR found by a loop with the
 // `indexOf` search, evidence escaped by runs with the char-by-char escape, counts as text
-// with the text made from the entries, MAIL parameters and EHLO problems read off a
-// command's bytes with those of its text, and the byte scan by words with the scan byte by
-// byte.
+// with the text made from the entries, and MAIL parameters and EHLO problems read off a
+// command's bytes with those of its text (the byte scan's words: lint_scan.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -13,7 +12,6 @@ import { field, KNOWN_FIELDS, latin1Text, scanHeaders } from "../src/lint/header
 import { heloProblemOf, mailParams } from "../src/lint/command_args.ts";
 import { heloProblem } from "../src/lint/protocol.ts";
 import { paramsAfterPath } from "../src/smtp/params.ts";
-import { scanBytes } from "../src/lint/scan.ts";
 import { mimeFindings } from "../src/lint/mime.ts";
 import { firstBareCr, firstBareCrOfLine } from "../src/lint/line_endings.ts";
 import { first8bit } from "../src/lint/eightbit.ts";
@@ -224,26 +222,5 @@ test("lint fast path: an EHLO argument's problem by its bytes is heloProblem's o
       }
     }),
     { numRuns: 500 },
-  );
-});
-
-test("lint fast path: the scan by words finds what the scan byte by byte finds", () => {
-  const PIECES = "\r\n|\n|\r|.|\r\n.\r\n|\n.\n|\r.\r\n|abc|\t|\xe9|\x80|\x0e|\x0c".split("|");
-  const data = fc.array(
-    fc.oneof(
-      fc.constantFrom(...PIECES),
-      fc.integer({ min: 990, max: 1005 }).map((n) => "x".repeat(n)),
-      fc.integer({ min: 0, max: 255 }).map((b) => String.fromCharCode(b)),
-    ),
-    { maxLength: 40 },
-  ).map((parts) => bytesOf(parts.join("")));
-  fc.assert(
-    fc.property(data, fc.nat(7), fc.nat(80), (b, offset, wordsFrom) => {
-      // At any offset in its buffer, as a view of a reader's chunk may be.
-      const view = new Uint8Array(offset + b.length + 3).subarray(offset, offset + b.length);
-      view.set(b);
-      assert.deepEqual(scanBytes(view, wordsFrom), scanBytes(b, Infinity));
-    }),
-    { numRuns: 1000 },
   );
 });

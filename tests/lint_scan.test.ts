@@ -9,8 +9,11 @@ import { MAX_LINE, scanBytes } from "../src/lint/scan.ts";
 import { firstBareCr, firstBareLf } from "../src/lint/line_endings.ts";
 import { first8bit } from "../src/lint/eightbit.ts";
 
-/** Line endings around dots in every combination the rules tell apart, and 8-bit bytes. */
-const PIECES = "\r\n|\n|\r|.|..|\r\n.\r\n|\n.\n|\r.\r\n|a|\xe9|\x80".split("|");
+/**
+ * Line endings around dots in every combination the rules tell apart, 8-bit bytes, and bytes
+ * on either side of 0x0e (the scan reads words without one below it as they are).
+ */
+const PIECES = "\r\n|\n|\r|.|..|\r\n.\r\n|\n.\n|\r.\r\n|a|\xe9|\x80|\t|\x0e|\x0c".split("|");
 
 const bytes = fc.array(
   fc.oneof(
@@ -68,6 +71,18 @@ test("scanBytes agrees with each rule's own search", () => {
       assert.deepEqual([scan.longLineAt, scan.longLineLength], firstLongLine(b), "long line");
     }),
     { numRuns: 500 },
+  );
+});
+
+test("scanBytes by words finds what it finds byte by byte, at any offset in a buffer", () => {
+  fc.assert(
+    fc.property(bytes, fc.nat(7), fc.nat(80), (b, offset, wordsFrom) => {
+      // A view at any offset, as of a reader's chunk: words start where the buffer allows.
+      const view = new Uint8Array(offset + b.length + 3).subarray(offset, offset + b.length);
+      view.set(b);
+      assert.deepEqual(scanBytes(view, wordsFrom), scanBytes(b, Infinity));
+    }),
+    { numRuns: 1000 },
   );
 });
 
