@@ -86,6 +86,25 @@ test("scanBytes by words finds what it finds byte by byte, at any offset in a bu
   );
 });
 
+test("scanBytes by words finds what it finds byte by byte across the pieces it copies", () => {
+  // 16 KiB pieces: faults and line ends near their edges, in 40,000 bytes of CRLF lines.
+  const edge = fc.oneof(
+    fc.integer({ min: 16380, max: 16388 }),
+    fc.integer({ min: 32764, max: 32772 }),
+    fc.nat(39999),
+  );
+  const put = fc.tuple(edge, fc.constantFrom(0x0a, 0x0d, 0xe9, 0x2e, 0x00, 0x0e));
+  fc.assert(
+    fc.property(fc.array(put, { maxLength: 6 }), (puts) => {
+      const b = new Uint8Array(40000).fill(0x78);
+      for (let i = 998; i < b.length; i += 999) b.set([0x0d, 0x0a], i - 1);
+      for (const [at, byte] of puts) b[at] = byte;
+      assert.deepEqual(scanBytes(b), scanBytes(b, Infinity));
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test("scanBytes on clean mail finds nothing, and each fault where it is", () => {
   const enc = (s: string) => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
   const clean = scanBytes(enc("From: <a@example.com>\r\n\r\nhi.\r\n..\r\n"));
