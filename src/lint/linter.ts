@@ -127,7 +127,7 @@ export class Linter {
     const onSessionEnd = this.#options.onSessionEnd;
     // A clean session (nearly all): nothing to add up, and its summary says so.
     if (counted === null) {
-      onSessionEnd?.({ sessionId: s.id, line: summaryLine(s.id, null), counts: {}, findings: [] });
+      onSessionEnd?.({ sessionId: s.id, line: cleanLine(s.id), counts: {}, findings: [] });
       return;
     }
     for (const key in counted) {
@@ -154,12 +154,17 @@ export function lintTotals(): LintCounts {
 
 const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
 
+/** {@link summaryLine} of a session without findings. */
+function cleanLine(sessionId: number): string {
+  return `lint: session ${sessionId}: clean`;
+}
+
 /**
  * `lint: session 3: 2 errors (bare-lf, missing-date), 1 warning (no-quit)`; `clean` when
- * there is nothing (`counts` `null`: known to be nothing).
+ * there is nothing.
  */
-export function summaryLine(sessionId: number, counts: LintCounts | null): string {
-  return `lint: session ${sessionId}: ${counts === null ? "clean" : countsText(counts)}`;
+export function summaryLine(sessionId: number, counts: LintCounts): string {
+  return `lint: session ${sessionId}: ${countsText(counts)}`;
 }
 
 /**
@@ -174,6 +179,7 @@ export function countsText(counts: LintCounts): string {
     let n = 0;
     let names = "";
     for (const key in counts) {
+      if (!Object.hasOwn(counts, key)) continue; // own entries only, as Object.entries
       const id = key as FindingId;
       const k = counts[id]!;
       if (severityOf(id) !== severity) continue;
