@@ -85,6 +85,18 @@ test("lint fast path: field() finds what a search by lower-cased name finds", ()
 });
 
 test("lint fast path: headers and MIME told the bytes are ASCII find what they find alone", () => {
+  // Without a Content-Type, an encoding still has its body checked.
+  const cases: [string, string[]][] = [
+    ["Content-Transfer-Encoding: base64\r\n\r\n!!\r\n", ["mime-bad-base64"]],
+    ["A: b\r\n\r\nx", []],
+  ];
+  for (const [text, ids] of cases) {
+    const bytes = bytesOf(text);
+    const h = scanHeaders(bytes);
+    const told = mimeFindings(bytes, h, false, true);
+    assert.deepEqual(told, mimeFindings(bytes, h, false, false));
+    assert.deepEqual(told.map((f) => f.id), ids);
+  }
   fc.assert(
     fc.property(headerish, fc.boolean(), (bytes, truncated) => {
       if (first8bit(bytes) >= 0) return;

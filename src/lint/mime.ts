@@ -49,6 +49,9 @@ export function mimeFindings(
   ascii = false,
   out: Finding[] = [],
 ): Finding[] {
+  // ASCII text/plain in 7bit, the default (no Content-Type or -Transfer-Encoding): nothing
+  // to decode, and ASCII is what its charset says.
+  if (ascii && !field(h, "content-type") && !field(h, "content-transfer-encoding")) return out;
   const w: Walk = { bytes, truncated, out, fired: null, ascii, parts: 0 };
   entity(w, h, bytes.length, 0);
   return w.out;
