@@ -142,6 +142,27 @@ test("lint: a message's findings are its session's so far, then its own", async 
   assert.deepEqual(l.linter.totals(), l.summary.counts);
 });
 
+test("lint: a clean session's summary says clean, holds nothing and adds nothing to totals", async () => {
+  const before = JSON.stringify(lintTotals());
+  const l = await lint([
+    "EHLO client.example.com\r\n",
+    "MAIL FROM:<a@example.com>\r\n",
+    "RCPT TO:<b@example.com>\r\n",
+    "DATA\r\n",
+    GOOD + ".\r\n",
+    "QUIT\r\n",
+  ]);
+  assert.deepEqual(l.findings, [[]]);
+  assert.deepEqual(l.summary, {
+    sessionId: l.summary.sessionId,
+    line: `lint: session ${l.summary.sessionId}: clean`,
+    counts: {},
+    findings: [],
+  });
+  assert.deepEqual(l.linter.totals(), {});
+  assert.equal(JSON.stringify(lintTotals()), before);
+});
+
 test("lint: BDAT chunks are linted as one message", async () => {
   const body = GOOD.replace("hi\r\n", "h\xe9\r\n");
   const bytes = new Uint8Array([...body].map((c) => c.charCodeAt(0)));

@@ -9,8 +9,11 @@ import { MAX_LINE, scanBytes } from "../src/lint/scan.ts";
 import { firstBareCr, firstBareLf } from "../src/lint/line_endings.ts";
 import { first8bit } from "../src/lint/eightbit.ts";
 
-/** Line endings around dots in every combination the rules tell apart, and 8-bit bytes. */
-const PIECES = "\r\n|\n|\r|.|..|\r\n.\r\n|\n.\n|\r.\r\n|a|\xe9|\x80".split("|");
+/**
+ * Line endings around dots in every combination the rules tell apart, 8-bit bytes, and bytes
+ * on either side of 0x0e (the scan reads words without one below it as they are).
+ */
+const PIECES = "\r\n|\n|\r|.|..|\r\n.\r\n|\n.\n|\r.\r\n|a|\xe9|\x80|\t|\x0e|\x0c".split("|");
 
 const bytes = fc.array(
   fc.oneof(
@@ -68,6 +71,37 @@ test("scanBytes agrees with each rule's own search", () => {
       assert.deepEqual([scan.longLineAt, scan.longLineLength], firstLongLine(b), "long line");
     }),
     { numRuns: 500 },
+  );
+});
+
+test("scanBytes by words finds what it finds byte by byte, at any offset in a buffer", () => {
+  fc.assert(
+    fc.property(bytes, fc.nat(7), fc.nat(80), (b, offset, wordsFrom) => {
+      // A view at any offset, as of a reader's chunk: words start where the buffer allows.
+      const view = new Uint8Array(offset + b.length + 3).subarray(offset, offset + b.length);
+      view.set(b);
+      assert.deepEqual(scanBytes(view, wordsFrom), scanBytes(b, Infinity));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("scanBytes by words finds what it finds byte by byte across the pieces it copies", () => {
+  // 16 KiB pieces: faults and line ends near their edges, in 40,000 bytes of CRLF lines.
+  const edge = fc.oneof(
+    fc.integer({ min: 16380, max: 16388 }),
+    fc.integer({ min: 32764, max: 32772 }),
+    fc.nat(39999),
+  );
+  const put = fc.tuple(edge, fc.constantFrom(0x0a, 0x0d, 0xe9, 0x2e, 0x00, 0x0e));
+  fc.assert(
+    fc.property(fc.array(put, { maxLength: 6 }), (puts) => {
+      const b = new Uint8Array(40000).fill(0x78);
+      for (let i = 998; i < b.length; i += 999) b.set([0x0d, 0x0a], i - 1);
+      for (const [at, byte] of puts) b[at] = byte;
+      assert.deepEqual(scanBytes(b), scanBytes(b, Infinity));
+    }),
+    { numRuns: 300 },
   );
 });
 

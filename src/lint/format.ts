@@ -2,48 +2,41 @@
 import type { Finding } from "./finding.ts";
 import { finding } from "./catalogue.ts";
 import { excerpt } from "./escape.ts";
-import type { HeaderSection } from "./headers.ts";
+import { type HeaderSection, KNOWN_FIELDS } from "./headers.ts";
 import { lineAt } from "./line_endings.ts";
 import { type ByteScan, scanBytes } from "./scan.ts";
 
-/** Fields RFC 5322 §3.6 allows at most once (its table's "max number: 1"). */
-const SINGLETONS = new Set([
-  "date",
-  "from",
-  "sender",
-  "reply-to",
-  "to",
-  "cc",
-  "bcc",
-  "message-id",
-  "in-reply-to",
-  "references",
-  "subject",
-]);
+/**
+ * Fields RFC 5322 §3.6 allows at most once (its table's "max number: 1"): the first
+ * {@link SINGLETONS} of {@link KNOWN_FIELDS}, a field's slot its place there.
+ */
+const SINGLETONS = KNOWN_FIELDS.indexOf("subject") + 1;
 
-/** Fields RFC 5322 §3.6 requires: key, finding, name as written. */
+/** Fields RFC 5322 §3.6 requires: slot, finding, name as written. */
 const REQUIRED = [
-  ["date", "missing-date", "Date"],
-  ["from", "missing-from", "From"],
-  ["message-id", "missing-message-id", "Message-ID"],
+  [KNOWN_FIELDS.indexOf("date"), "missing-date", "Date"],
+  [KNOWN_FIELDS.indexOf("from"), "missing-from", "From"],
+  [KNOWN_FIELDS.indexOf("message-id"), "missing-message-id", "Message-ID"],
 ] as const;
-
-/** Each singleton's place in {@link firstLines}. */
-const SLOTS = new Map([...SINGLETONS].map((key, slot) => [key, slot]));
 
 /**
  * The line each singleton field was first seen on in the message being checked, by slot (0:
  * not seen): one array for every message, reset for each, not a map per message.
  */
-const firstLines: number[] = Array.from(SLOTS, () => 0);
+const firstLines: number[] = Array.from({ length: SINGLETONS }, () => 0);
 
-/** Required and singleton fields, and lines that are not fields. */
-export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
-  const out: Finding[] = [];
+/** Required and singleton fields, and lines that are not fields: added to `out`. */
+export function headerFindings(
+  bytes: Uint8Array,
+  h: HeaderSection,
+  out: Finding[] = [],
+): Finding[] {
   firstLines.fill(0);
-  for (const f of h.fields) {
-    const slot = SLOTS.get(f.key);
-    if (slot === undefined) continue;
+  const fields = h.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const slot = f.known;
+    if (slot < 0 || slot >= SINGLETONS) continue;
     const first = firstLines[slot];
     if (first === 0) firstLines[slot] = f.line;
     else {
@@ -57,8 +50,8 @@ export function headerFindings(bytes: Uint8Array, h: HeaderSection): Finding[] {
   }
   const n = h.fields.length;
   for (let i = 0; i < REQUIRED.length; i++) {
-    const [key, id, name] = REQUIRED[i];
-    if (firstLines[SLOTS.get(key)!] === 0) {
+    const [slot, id, name] = REQUIRED[i];
+    if (firstLines[slot] === 0) {
       out.push(finding(id, `no ${name}: header among ${n} header field${n === 1 ? "" : "s"}`));
     }
   }

@@ -21,6 +21,55 @@ export interface HeaderField {
   readonly line: number;
   /** Offset of the field's first line. */
   readonly at: number;
+  /** Its place in {@link KNOWN_FIELDS}, -1 when it is none of them. */
+  readonly known: number;
+}
+
+/**
+ * The fields lint's checks look up, lower case: RFC 5322's singletons first (format.ts), then
+ * the MIME ones. A field is matched against them on its bytes as it is scanned, so a name
+ * becomes a string only when evidence shows it.
+ */
+export const KNOWN_FIELDS: readonly string[] = [
+  "date",
+  "from",
+  "sender",
+  "reply-to",
+  "to",
+  "cc",
+  "bcc",
+  "message-id",
+  "in-reply-to",
+  "references",
+  "subject",
+  "content-type",
+  "content-transfer-encoding",
+];
+
+/** {@link KNOWN_FIELDS}' places by name. */
+const KNOWN_INDEX: ReadonlyMap<string, number> = new Map(KNOWN_FIELDS.map((k, i) => [k, i]));
+
+/** {@link KNOWN_FIELDS}' places by the name's length. */
+const KNOWN_BY_LENGTH: number[][] = [];
+for (let i = 0; i < KNOWN_FIELDS.length; i++) {
+  (KNOWN_BY_LENGTH[KNOWN_FIELDS[i].length] ??= []).push(i);
+}
+
+/**
+ * The place in {@link KNOWN_FIELDS} of the valid field name `bytes[from, to)`, in either
+ * case, or -1. `| 0x20` lower-cases a letter and keeps `-`; of the printable bytes a valid
+ * name has, only the same letter in upper case maps to a lower-case letter.
+ */
+function knownField(bytes: Uint8Array, from: number, to: number): number {
+  const candidates = KNOWN_BY_LENGTH[to - from];
+  if (candidates === undefined) return -1;
+  for (let c = 0; c < candidates.length; c++) {
+    const name = KNOWN_FIELDS[candidates[c]];
+    let i = 0;
+    while (i < name.length && (bytes[from + i] | 0x20) === name.charCodeAt(i)) i++;
+    if (i === name.length) return candidates[c];
+  }
+  return -1;
 }
 
 /** A line in the header section that is not a field or a continuation of one. */
@@ -32,7 +81,7 @@ export interface HeaderProblem {
 
 export interface HeaderSection {
   readonly fields: HeaderField[];
-  readonly problems: HeaderProblem[];
+  readonly problems: readonly HeaderProblem[];
   /** Offset where the body starts (after the empty line), or the end of the bytes. */
   readonly bodyAt: number;
   /** 1-based line number of the body's first line. */
@@ -40,6 +89,12 @@ export interface HeaderSection {
   /** Offset of the first byte ≥ 0x80 in the section, -1 when none. */
   readonly eightBitAt: number;
 }
+
+/** The problem of a continuation line with no field to continue. */
+const ORPHAN = "continuation line without a field before it";
+
+/** The problems of a section without any. */
+const NO_PROBLEMS: readonly HeaderProblem[] = [];
 
 const windows1252 = new TextDecoder("latin1");
 
@@ -66,24 +121,37 @@ function trimmed(b: number): boolean {
 }
 
 /**
- * A field as scanned: its value is made from the bytes when first read (the checks read the
- * values of two fields, Content-Type and Content-Transfer-Encoding, of a message's many).
+ * A field as scanned: its name and value are made from the bytes when first read (the
+ * checks read the values of two fields, Content-Type and Content-Transfer-Encoding, of a
+ * message's many, and a name only for evidence).
  */
 class ScannedField implements HeaderField {
-  readonly key: string;
+  #name: string | null = null;
+  #key: string | null = null;
   #value: string | null = null;
 
-  /** Its value after the colon is `bytes[from, to)`, its continuation lines `more`. */
+  /**
+   * Its name is `bytes[at, valueFrom - 1)`; its value after the colon `bytes[valueFrom, to)`,
+   * its continuation lines `more`.
+   */
   constructor(
-    readonly name: string,
     readonly at: number,
     readonly line: number,
+    readonly known: number,
     private readonly bytes: Uint8Array,
     private readonly from: number,
     private readonly to: number,
     private readonly more: string,
-  ) {
-    this.key = name.toLowerCase();
+  ) {}
+
+  /** As written. */
+  get name(): string {
+    return this.#name ??= latin1Text(this.bytes, this.at, this.from - 1);
+  }
+
+  /** Lower-cased, for lookups. */
+  get key(): string {
+    return this.#key ??= this.known >= 0 ? KNOWN_FIELDS[this.known] : this.name.toLowerCase();
   }
 
   /** Trimmed as `trim` would; a one-line value without the untrimmed string made first. */
@@ -112,7 +180,8 @@ function validName(bytes: Uint8Array, from: number, to: number): boolean {
 
 /**
  * The header section of `bytes[from, to)`, whose first line is line `firstLine`. Stops at
- * the first empty line, or after `maxFields` fields (the rest counts as body).
+ * the first empty line, or after `maxFields` fields (the rest counts as body). `ascii`: no
+ * byte of the range is ≥ 0x80 (known from a scan already made: no look for 8-bit bytes).
  */
 export function scanHeaders(
   bytes: Uint8Array,
@@ -120,62 +189,65 @@ export function scanHeaders(
   to = bytes.length,
   firstLine = 1,
   maxFields = 1000,
+  ascii = false,
 ): HeaderSection {
   const fields: HeaderField[] = [];
-  const problems: HeaderProblem[] = [];
+  let problems: HeaderProblem[] | null = null;
   let eightBitAt = -1;
   let at = from;
   let line = firstLine;
-  // The field being read (its name `null` when none), in locals: no object per field and
-  // no closure per message.
-  let name: string | null = null;
-  let nameAt = 0;
+  // The field being read (`nameAt` -1 when none), in locals: no object per field and no
+  // closure per message.
+  let nameAt = -1;
   let nameLine = 0;
+  let known = -1;
   let valueFrom = 0;
   let valueTo = 0;
   let more = "";
+  let lookFor8bit = !ascii;
   while (at < to) {
-    let end = bytes.indexOf(LF, at);
-    if (end < 0 || end >= to) end = to;
+    // A loop, not `indexOf`: header lines are short, and on Deno a call costs ~45 ns.
+    let end = at;
+    while (end < to && bytes[end] !== LF) end++;
     const next = end < to ? end + 1 : to;
     const textEnd = end > at && bytes[end - 1] === CR ? end - 1 : end;
     if (textEnd === at) { // the empty line: the body follows
-      if (name !== null) {
-        fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
+      if (nameAt >= 0) {
+        fields.push(new ScannedField(nameAt, nameLine, known, bytes, valueFrom, valueTo, more));
       }
-      return { fields, problems, bodyAt: next, bodyLine: line + 1, eightBitAt };
+      return section(fields, problems, next, line + 1, eightBitAt);
     }
-    if (eightBitAt < 0) {
+    if (lookFor8bit) {
       for (let i = at; i < textEnd; i++) {
         if (bytes[i] >= 0x80) {
           eightBitAt = i;
+          lookFor8bit = false;
           break;
         }
       }
     }
     const first = bytes[at];
     if (first === 0x20 || first === 0x09) {
-      if (name !== null) more += latin1Text(bytes, at, textEnd);
-      else problems.push({ line, at, reason: "continuation line without a field before it" });
+      if (nameAt >= 0) more += latin1Text(bytes, at, textEnd);
+      else problems = withProblem(problems, line, at, ORPHAN);
     } else {
-      if (name !== null) {
-        fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
+      if (nameAt >= 0) {
+        fields.push(new ScannedField(nameAt, nameLine, known, bytes, valueFrom, valueTo, more));
       }
-      name = null;
+      nameAt = -1;
       if (fields.length >= maxFields) {
-        return { fields, problems, bodyAt: at, bodyLine: line, eightBitAt };
+        return section(fields, problems, at, line, eightBitAt);
       }
       let colon = at;
       while (colon < textEnd && bytes[colon] !== 0x3a) colon++;
-      colon = colon < textEnd ? colon - at : -1; // no view of the line per field
-      if (colon < 0) problems.push({ line, at, reason: "no colon" });
-      else if (!validName(bytes, at, at + colon)) {
-        problems.push({ line, at, reason: "field name with a space or control character" });
+      if (colon === textEnd) problems = withProblem(problems, line, at, "no colon");
+      else if (!validName(bytes, at, colon)) {
+        problems = withProblem(problems, line, at, "field name with a space or control character");
       } else {
-        name = latin1Text(bytes, at, at + colon);
         nameAt = at;
         nameLine = line;
-        valueFrom = at + colon + 1;
+        known = knownField(bytes, at, colon);
+        valueFrom = colon + 1;
         valueTo = textEnd;
         more = "";
       }
@@ -183,17 +255,45 @@ export function scanHeaders(
     at = next;
     line++;
   }
-  if (name !== null) {
-    fields.push(new ScannedField(name, nameAt, nameLine, bytes, valueFrom, valueTo, more));
+  if (nameAt >= 0) {
+    fields.push(new ScannedField(nameAt, nameLine, known, bytes, valueFrom, valueTo, more));
   }
-  return { fields, problems, bodyAt: to, bodyLine: line, eightBitAt };
+  return section(fields, problems, to, line, eightBitAt);
+}
+
+/** `problems` with one more (made at the first: clean mail has none). */
+function withProblem(
+  problems: HeaderProblem[] | null,
+  line: number,
+  at: number,
+  reason: string,
+): HeaderProblem[] {
+  (problems ??= []).push({ line, at, reason });
+  return problems;
+}
+
+/** The section found, its problems {@link NO_PROBLEMS} when there were none. */
+function section(
+  fields: HeaderField[],
+  problems: HeaderProblem[] | null,
+  bodyAt: number,
+  bodyLine: number,
+  eightBitAt: number,
+): HeaderSection {
+  return { fields, problems: problems ?? NO_PROBLEMS, bodyAt, bodyLine, eightBitAt };
 }
 
 /** The first field named `key` (lower case). */
 export function field(section: HeaderSection, key: string): HeaderField | undefined {
   const fields = section.fields;
+  // A loop, not find(): no closure per lookup; a known name compared by its place.
+  const known = KNOWN_INDEX.get(key);
+  if (known !== undefined) {
+    for (let i = 0; i < fields.length; i++) if (fields[i].known === known) return fields[i];
+    return undefined;
+  }
   for (let i = 0; i < fields.length; i++) if (fields[i].key === key) return fields[i];
-  return undefined; // a loop, not find(): no closure per lookup
+  return undefined;
 }
 
 /** A Content-Type value: its type/subtype (lower case) and parameters (keys lower case). */

@@ -5,11 +5,10 @@
 import type { Finding } from "./finding.ts";
 import { finding } from "./catalogue.ts";
 import { escapeBytes, excerpt } from "./escape.ts";
-import { type ByteScan, scanBytes, smuggledDotAt } from "./scan.ts";
+import { type ByteScan, scanBytes } from "./scan.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
-const DOT = 0x2e;
 
 /** The 1-based line of `bytes` that holds offset `at`. */
 export function lineAt(bytes: Uint8Array, at: number): number {
@@ -53,12 +52,7 @@ function countBareLf(bytes: Uint8Array): number {
  * `\r\n.\n`, `\r.\r\n`, …): a server with another terminator policy would end the message
  * there and read what follows as commands. Data starts after DATA's CRLF.
  */
-export function firstSmuggledDot(bytes: Uint8Array): number {
-  for (let i = bytes.indexOf(DOT); i >= 0; i = bytes.indexOf(DOT, i + 1)) {
-    if (smuggledDotAt(bytes, i)) return i;
-  }
-  return -1;
-}
+export { firstSmuggledDot } from "./scan.ts";
 
 /**
  * Line-ending findings of a message's data (lines counted from 1), from its {@link scanBytes}
@@ -94,11 +88,21 @@ export function dataLineEndings(data: Uint8Array, scan: ByteScan = scanBytes(dat
 
 /** `bare-lf` or `bare-cr` of one command line (line end included), `null` when it is clean. */
 export function commandLineEnding(line: Uint8Array, lineNo: number): Finding | null {
-  const cr = firstBareCr(line);
+  const cr = firstBareCrOfLine(line);
   if (cr >= 0) return finding("bare-cr", `line ${lineNo}: ${excerpt(line, cr, 0)}`, lineNo);
   const lf = line.length - 1;
   if (line[lf] === LF && (lf === 0 || line[lf - 1] !== CR)) {
     return finding("bare-lf", `line ${lineNo}: ${excerpt(line, lf, 0)}`, lineNo);
   }
   return null;
+}
+
+/**
+ * {@link firstBareCr} of a command line, by a loop: lines are short, and on Deno each
+ * `indexOf` of a byte array costs more than a loop over a whole command (~45 ns a call).
+ */
+export function firstBareCrOfLine(line: Uint8Array): number {
+  const n = line.length;
+  for (let i = 0; i < n; i++) if (line[i] === CR && line[i + 1] !== LF) return i;
+  return -1;
 }

@@ -95,7 +95,7 @@ export class Linter {
    */
   findings(message: Pick<ReceivedMessage, "data"> & Partial<ReceivedMessage>): Finding[] {
     const known = this.#byData.get(message.data) ?? this.#byRecord.get(message);
-    if (known) return [...known];
+    if (known) return known.slice();
     const session = message.sessionId === undefined
       ? undefined
       : this.#sessions.get(message.sessionId);
@@ -103,7 +103,7 @@ export class Linter {
       ? session.findingsOf(message)
       : messageFindings(message, { maxScan: this.#maxScan });
     this.#byRecord.set(message, found);
-    return [...found];
+    return found.slice();
   }
 
   /** The findings of a live session's current message (for a `dot` interceptor). */
@@ -123,12 +123,22 @@ export class Linter {
 
   #closed(s: SessionLint): void {
     this.#sessions.delete(s.id);
-    const counts = s.counts();
-    for (const [id, n] of Object.entries(counts) as [FindingId, number][]) {
+    const counted = s.counted;
+    const onSessionEnd = this.#options.onSessionEnd;
+    // A clean session (nearly all): nothing to add up, and its summary says so.
+    if (counted === null) {
+      onSessionEnd?.({ sessionId: s.id, line: cleanLine(s.id), counts: {}, findings: [] });
+      return;
+    }
+    for (const key in counted) {
+      const id = key as FindingId;
+      const n = counted[id]!;
       this.#totals.set(id, (this.#totals.get(id) ?? 0) + n);
       processTotals.set(id, (processTotals.get(id) ?? 0) + n);
     }
-    this.#options.onSessionEnd?.({
+    if (!onSessionEnd) return;
+    const counts = s.counts();
+    onSessionEnd({
       sessionId: s.id,
       line: summaryLine(s.id, counts),
       counts,
@@ -144,6 +154,11 @@ export function lintTotals(): LintCounts {
 
 const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
 
+/** {@link summaryLine} of a session without findings. */
+function cleanLine(sessionId: number): string {
+  return `lint: session ${sessionId}: clean`;
+}
+
 /**
  * `lint: session 3: 2 errors (bare-lf, missing-date), 1 warning (no-quit)`; `clean` when
  * there is nothing.
@@ -157,14 +172,16 @@ export function summaryLine(sessionId: number, counts: LintCounts): string {
  * when empty (for the session line and a process total).
  */
 export function countsText(counts: LintCounts): string {
-  // Once per session (its summary line): no arrays per severity.
-  const entries = Object.entries(counts) as [FindingId, number][];
-  if (entries.length === 0) return "clean";
+  // Once per session (its summary line): no arrays per severity, nor of the entries.
   let text = "";
-  for (const severity of SEVERITIES) {
+  for (let s = 0; s < SEVERITIES.length; s++) {
+    const severity = SEVERITIES[s];
     let n = 0;
     let names = "";
-    for (const [id, k] of entries) {
+    for (const key in counts) {
+      if (!Object.hasOwn(counts, key)) continue; // own entries only, as Object.entries
+      const id = key as FindingId;
+      const k = counts[id]!;
       if (severityOf(id) !== severity) continue;
       n += k;
       names += `${names ? ", " : ""}${k > 1 ? `${id} ×${k}` : id}`;

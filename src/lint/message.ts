@@ -32,16 +32,19 @@ export function messageFindings(m: MessageInput, ctx: MessageContext): Finding[]
   const data = truncated
     ? m.data.subarray(0, m.data.lastIndexOf(0x0a, ctx.maxScan - 1) + 1)
     : m.data;
-  const headers = scanHeaders(data);
   const scan = scanBytes(data);
-  const out = dataLineEndings(data, scan);
-  append(out, eightBitFindings(data, m.mailParams, headers.eightBitAt, scan.eightBit));
+  const ascii = scan.eightBit < 0;
+  const headers = scanHeaders(data, 0, data.length, 1, undefined, ascii);
+  // Clean data has no line-ending or 8-bit finding: their lists are not made.
+  const bare = scan.bareLf >= 0 || scan.bareCr >= 0;
+  const out = bare ? dataLineEndings(data, scan) : [];
+  if (!ascii) append(out, eightBitFindings(data, m.mailParams, headers.eightBitAt, scan.eightBit));
   const size = sizeMismatch(m.size ?? m.data.length, m.mailParams);
   if (size) out.push(size);
   const long = longLine(data, scan);
   if (long) out.push(long);
-  append(out, headerFindings(data, headers));
-  append(out, mimeFindings(data, headers, truncated, scan.eightBit < 0));
+  headerFindings(data, headers, out);
+  mimeFindings(data, headers, truncated, ascii, out);
   return out;
 }
 

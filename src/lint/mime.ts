@@ -38,16 +38,21 @@ function report(w: Walk, id: FindingId, at: number, what: string): void {
 }
 
 /**
- * MIME findings of a message whose top-level header section is `h`; `ascii`: no byte of
- * `bytes` is ≥ 0x80 (known from a scan already made: spares the charset checks a pass).
+ * MIME findings of a message whose top-level header section is `h`, added to `out`; `ascii`:
+ * no byte of `bytes` is ≥ 0x80 (known from a scan already made: spares the charset checks a
+ * pass).
  */
 export function mimeFindings(
   bytes: Uint8Array,
   h: HeaderSection,
   truncated = false,
   ascii = false,
+  out: Finding[] = [],
 ): Finding[] {
-  const w: Walk = { bytes, truncated, out: [], fired: null, ascii, parts: 0 };
+  // ASCII text/plain in 7bit, the default (no Content-Type or -Transfer-Encoding): nothing
+  // to decode, and ASCII is what its charset says.
+  if (ascii && !field(h, "content-type") && !field(h, "content-transfer-encoding")) return out;
+  const w: Walk = { bytes, truncated, out, fired: null, ascii, parts: 0 };
   entity(w, h, bytes.length, 0);
   return w.out;
 }
@@ -61,15 +66,21 @@ function entity(w: Walk, h: HeaderSection, end: number, depth: number): void {
     return multipart(w, h, ctField!.at, ct.params.get("boundary"), end, depth);
   }
   const cte = (field(h, "content-transfer-encoding")?.value ?? "7bit").trim().toLowerCase();
-  const body = w.bytes.subarray(h.bodyAt, end);
   // Only text is decoded (for its charset); any other part is only checked.
   const text = ct.type.startsWith("text/");
+  const encoded = cte === "base64" || (cte === "quoted-printable" && text);
+  // Text as sent in an ASCII message is ASCII: its charset is checked without its bytes.
+  if (!encoded && !(text && !w.ascii)) {
+    if (text) charset(w, ct.params.get("charset"), null, ctField?.at ?? h.bodyAt, h.bodyAt);
+    return;
+  }
+  const body = w.bytes.subarray(h.bodyAt, end);
   let decoded: Uint8Array | null = body;
   if (cte === "base64") decoded = base64(w, body, h.bodyAt, text);
   else if (cte === "quoted-printable" && text) decoded = quotedPrintable(body);
   if (text && decoded) {
-    const ascii = w.ascii && decoded === body;
-    charset(w, ct.params.get("charset"), decoded, ascii, ctField?.at ?? h.bodyAt, h.bodyAt);
+    const known = w.ascii && decoded === body ? null : decoded;
+    charset(w, ct.params.get("charset"), known, ctField?.at ?? h.bodyAt, h.bodyAt);
   }
 }
 
@@ -137,7 +148,7 @@ function multipart(
     if (w.bytes[to - 1] === LF) to--;
     if (w.bytes[to - 1] === CR) to--;
     // Line numbers are worked out from offsets when a finding is reported, not per part.
-    const part = scanHeaders(w.bytes, from, to);
+    const part = scanHeaders(w.bytes, from, to, 1, undefined, w.ascii);
     entity(w, part, Math.max(to, part.bodyAt), depth + 1);
   }
 }
@@ -246,13 +257,12 @@ function encodingOf(label: string): string | null {
 
 /**
  * Checks the declared charset (RFC 2046 §4.1.2: none means US-ASCII) against the text;
- * `ascii`: the text is known to have no byte ≥ 0x80.
+ * `text` `null`: it is known to have no byte ≥ 0x80.
  */
 function charset(
   w: Walk,
   declared: string | undefined,
-  text: Uint8Array,
-  ascii: boolean,
+  text: Uint8Array | null,
   ctAt: number,
   bodyAt: number,
 ): void {
@@ -269,7 +279,7 @@ function charset(
     return;
   }
   // ASCII text is valid US-ASCII and UTF-8, and only those two are checked further.
-  if (ascii || (!isAscii && encoding !== "utf-8")) return;
+  if (text === null || (!isAscii && encoding !== "utf-8")) return;
   if (isAscii) {
     let at = 0;
     while (at < text.length && text[at] < 0x80) at++;

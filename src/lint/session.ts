@@ -6,7 +6,7 @@
 import type { Observer } from "../smtp/conversation.ts";
 import type { DataResult } from "../smtp/framing.ts";
 import type { ReceivedMessage } from "../smtp/message.ts";
-import { type EsmtpParams, paramsAfterPath } from "../smtp/params.ts";
+import type { EsmtpParams } from "../smtp/params.ts";
 import type { Reply } from "../smtp/reply.ts";
 import type { Finding, FindingId } from "./finding.ts";
 import { finding } from "./catalogue.ts";
@@ -15,7 +15,8 @@ import { commandLineEnding } from "./line_endings.ts";
 import { messageFindings, type MessageInput } from "./message.ts";
 import { nonAscii } from "./eightbit.ts";
 import { latin1Text } from "./headers.ts";
-import { GROUP_ENDERS, heloProblem, RSET_STORM } from "./protocol.ts";
+import { GROUP_ENDERS, RSET_STORM } from "./protocol.ts";
+import { heloProblemOf, mailParams } from "./command_args.ts";
 
 /** Findings counted by id. */
 export type LintCounts = Partial<Record<FindingId, number>>;
@@ -30,8 +31,11 @@ export interface SessionEvents {
 /** The transaction since MAIL FROM. */
 interface Transaction {
   readonly params: EsmtpParams;
-  /** BDAT chunks so far (their first `maxScan` bytes), and whether the last BDAT said LAST. */
-  readonly chunks: Uint8Array[];
+  /**
+   * BDAT chunks so far (their first `maxScan` bytes; made at the first, as DATA has none),
+   * and whether the last BDAT said LAST.
+   */
+  chunks: Uint8Array[] | null;
   /** Bytes of every BDAT chunk so far, those past `maxScan` included. */
   size: number;
   last: boolean;
@@ -93,6 +97,9 @@ function shown(lineNo: number, line: Uint8Array): string {
   return `line ${lineNo}: "${escapeBytes(line)}"`;
 }
 
+/** No findings: a session's and its current message's until they have one (never changed). */
+const NONE: readonly Finding[] = [];
+
 /** Messages whose record was not yet asked for, by order (BDAT records are new arrays). */
 const KEEP_MESSAGES = 8;
 
@@ -101,9 +108,10 @@ const KEEP_MESSAGES = 8;
  * the linter each message's findings and the session's end.
  */
 export class SessionLint implements Observer {
-  readonly #findings: Finding[] = [];
-  /** Made at the first finding: most sessions have none. */
-  #counts: Map<FindingId, number> | null = null;
+  /** {@link NONE} until the first: most sessions have none. */
+  #findings: readonly Finding[] = NONE;
+  /** Made at the first finding: most sessions have none. An object, as `counts()` shows it. */
+  #counts: LintCounts | null = null;
   #line = 0;
   #greeted: "EHLO" | "HELO" | null = null;
   /** The lines of the last EHLO's 250 reply (the first is the server's name). */
@@ -115,7 +123,7 @@ export class SessionLint implements Observer {
   #lastCommand: Uint8Array | null = null;
   #tx: Transaction | null = null;
   /** The findings of the message whose data arrived last, until the next transaction. */
-  #current: readonly Finding[] = [];
+  #current: readonly Finding[] = NONE;
   /** Recent messages' sizes and findings, for records that are not the bytes read. */
   readonly #recent: { length: number; findings: readonly Finding[] }[] = [];
 
@@ -136,13 +144,13 @@ export class SessionLint implements Observer {
 
   #add1(f: Finding): void {
     if (this.#findings.some((g) => g.id === f.id)) return;
-    this.#findings.push(f);
+    this.#findings = this.#findings.concat(f);
     this.#count(f.id);
   }
 
   #count(id: FindingId): void {
-    const counts = this.#counts ??= new Map();
-    counts.set(id, (counts.get(id) ?? 0) + 1);
+    const counts = this.#counts ??= {};
+    counts[id] = (counts[id] ?? 0) + 1;
   }
 
   early(bytes: Uint8Array): void {
@@ -156,8 +164,7 @@ export class SessionLint implements Observer {
     let space = 0;
     while (space < end && raw[space] !== 0x20 && raw[space] !== 0x09) space++;
     const verb = verbOf(raw, space);
-    const needsArg = verb === "EHLO" || verb === "HELO" || verb === "MAIL" || verb === "AUTH";
-    const arg = needsArg && space < end ? latin1Text(raw, space + 1, end) : "";
+    const argAt = Math.min(space + 1, end);
     // Evidence never shows an AUTH command's initial response (credentials).
     const line = verb === "AUTH" ? withoutCredentials(raw, lineText(raw)) : raw;
     const ending = commandLineEnding(line, lineNo);
@@ -170,7 +177,7 @@ export class SessionLint implements Observer {
         this.#greeted = verb;
         this.#advertised = null;
         this.#tx = null;
-        const problem = heloProblem(arg);
+        const problem = heloProblemOf(raw, argAt, end);
         if (problem) this.#add("helo-invalid", `${shown(lineNo, line)}: ${problem}`, lineNo);
         break;
       }
@@ -182,11 +189,9 @@ export class SessionLint implements Observer {
             lineNo,
           );
         }
-        const colon = arg.indexOf(":");
-        const path = colon < 0 ? "" : arg.slice(colon + 1);
-        const params = paramsAfterPath(path);
-        this.#tx = { params, chunks: [], size: 0, last: false };
-        this.#current = [];
+        const params = mailParams(raw, argAt, end);
+        this.#tx = { params, chunks: null, size: 0, last: false };
+        this.#current = NONE;
         if (params.SMTPUTF8 === undefined && nonAscii(line)) {
           this.#add(
             "utf8-address-without-smtputf8",
@@ -217,7 +222,7 @@ export class SessionLint implements Observer {
         break;
       case "AUTH":
         if (!this.#tls) {
-          const mech = arg.split(/[ \t]/)[0];
+          const mech = latin1Text(raw, argAt, end).split(/[ \t]/)[0];
           this.#add(
             "auth-cleartext",
             `line ${lineNo}: AUTH ${mech} on a connection without TLS`,
@@ -283,13 +288,14 @@ export class SessionLint implements Observer {
     if (!tx) return;
     // Only what the checks read is kept (a copy when cut, so the chunk itself can go).
     const room = this.maxScan - Math.min(tx.size, this.maxScan);
-    if (room > 0) tx.chunks.push(bytes.length <= room ? bytes : bytes.slice(0, room));
+    const chunks = tx.chunks ??= [];
+    if (room > 0) chunks.push(bytes.length <= room ? bytes : bytes.slice(0, room));
     tx.size += bytes.length;
     if (!tx.last) return;
-    const data = new Uint8Array(tx.chunks.reduce((n, c) => n + c.length, 0));
+    const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
-    for (const c of tx.chunks) data.set(c, (at += c.length) - c.length);
-    tx.chunks.length = 0;
+    for (const c of chunks) data.set(c, (at += c.length) - c.length);
+    chunks.length = 0;
     this.#arrived(data, tx.size);
     tx.size = 0;
   }
@@ -338,8 +344,13 @@ export class SessionLint implements Observer {
     return [...this.#findings, ...messageFindings(input, this)];
   }
 
+  /** Every finding so far (session and messages), counted by id; `null` while there is none. */
+  get counted(): Readonly<LintCounts> | null {
+    return this.#counts;
+  }
+
   /** Every finding so far (session and messages), counted by id. */
   counts(): LintCounts {
-    return this.#counts ? Object.fromEntries(this.#counts) : {};
+    return { ...this.#counts };
   }
 }
