@@ -110,24 +110,3 @@ test("stored form: survivors of deletions that left a full slab nearly empty mov
   for (const { raw, stored } of all.slice(-10)) assert.deepEqual(stored.message.data, raw);
   assert.equal(store.size, 600 - inFirst.length + 5);
 });
-
-test("stored form: Dates of the same millisecond are kept as one, each record reading its own instant", async () => {
-  const store = new CaptureStore({ parseOnArrival: false });
-  const at = (ms: number) => new Date(Date.UTC(2026, 11, 1) + ms);
-  const a = await store.add(received("a", { receivedAt: at(5), sessionStartedAt: at(5) }));
-  const b = await store.add(received("b", { receivedAt: at(5), sessionStartedAt: at(4) }));
-  const c = await store.add(received("c", { receivedAt: at(6) }));
-  const d = await store.add(received("d", { receivedAt: new Date(NaN) }));
-  const e = await store.add(received("e", { receivedAt: new Date(NaN) }));
-  assert.equal(a.message.sessionStartedAt, a.message.receivedAt, "one Date for one instant");
-  assert.equal(b.message.receivedAt, a.message.receivedAt);
-  assert.deepEqual(
-    [a, b, c].map((m) => [m.created.getTime(), m.message.sessionStartedAt?.getTime()]),
-    [[at(5).getTime(), at(5).getTime()], [at(5).getTime(), at(4).getTime()], [
-      at(6).getTime(),
-      undefined,
-    ]],
-  );
-  assert.equal(c.created, c.message.receivedAt);
-  assert.ok(Number.isNaN(d.created.getTime()) && Number.isNaN(e.created.getTime()));
-});

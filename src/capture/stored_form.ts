@@ -29,8 +29,6 @@ class Interner {
   /** The address object last given to {@link local}, and what it gave. */
   #localIn: Address | null = null;
   #localOut: Address | null = null;
-  /** The last arrival's Date (see {@link date}). */
-  #arrival: Date | null = null;
   /** The address object last given to {@link remote}. */
   #lastRemote: Address | null = null;
 
@@ -92,21 +90,6 @@ class Interner {
     return a;
   }
 
-  /**
-   * The last arrival's Date when `d` stands for the same millisecond (messages arriving
-   * together, and a new connection's start and its message), else `d`, remembered as the
-   * last arrival's when `arrival`: a Date is 96 bytes (Deno) kept per record, and the same
-   * instant read from another Date object reads the same. Session starts are not
-   * remembered: each session's is already one object, and they would push the arrivals' out.
-   */
-  date(d: Date, arrival: boolean): Date {
-    if (!(d instanceof Date)) return d; // a record built by hand
-    const last = this.#arrival;
-    if (last !== null && last.getTime() === d.getTime()) return last;
-    if (arrival) this.#arrival = d;
-    return d;
-  }
-
   /** `a` itself, its host name the shared string of equal value (unless it is read-only). */
   remote(a: Address): Address {
     if (a === this.#lastRemote) return a; // a session's next message: done for its first
@@ -137,8 +120,7 @@ export class StoredForm {
   /**
    * Trims `message` in place: its bytes copied into a slab (never the transport's chunk or
    * `Buffer`; a {@link body}'s taken as they are), sender and HELO as shared strings, the recipients and a list of no parameters
-   * as frozen lists shared by equal records, no parameters as the one shared {@link NO_PARAMS},
-   * Dates of the same millisecond as one.
+   * as frozen lists shared by equal records, no parameters as the one shared {@link NO_PARAMS}.
    */
   keep(message: ReceivedMessage): void {
     const strings = this.#interned;
@@ -148,9 +130,6 @@ export class StoredForm {
     message.helo = strings.string(message.helo);
     message.remoteAddress = strings.remote(message.remoteAddress);
     message.localAddress = strings.local(message.localAddress);
-    message.receivedAt = strings.date(message.receivedAt, true);
-    const started = message.sessionStartedAt;
-    if (started) message.sessionStartedAt = strings.date(started, false);
     if (message.mailParams) message.mailParams = ownParams(message.mailParams);
     if (message.rcptParams) message.rcptParams = strings.rcptParams(message.rcptParams);
   }
