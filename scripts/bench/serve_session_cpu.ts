@@ -107,9 +107,14 @@ const never = new AbortController().signal;
 
 async function session(): Promise<void> {
   let next = 0;
+  // The first command comes once the greeting was written, as from a client that waits for
+  // it: a read answered before would make every session an early talker for lint.
+  let greeted!: () => void;
+  const greeting = new Promise<void>((resolve) => (greeted = resolve));
   const wire: Wire = {
-    read: () => Promise.resolve(input[next++] ?? null),
-    write: () => Promise.resolve(),
+    read: () =>
+      next === 0 ? greeting.then(() => input[next++]) : Promise.resolve(input[next++] ?? null),
+    write: () => (greeted(), Promise.resolve()),
     close: () => {},
   };
   await engine({
