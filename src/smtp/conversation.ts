@@ -280,6 +280,9 @@ export class Conversation {
   #heldText = "";
   #heldAhead = 0;
   #tellHeld: (() => void) | null = null;
+  /** The continuation of the reply {@link #held}, given to {@link replyThen}. */
+  #heldThen: (() => unknown) | null = null;
+  #tellHeldThen: (() => unknown) | null = null;
   /** Hands a command line read without a deadline to observers and interceptors. */
   #commandReadNow:
     | ((line: Uint8Array | null) => Uint8Array | null | Promise<Uint8Array | null>)
@@ -469,12 +472,14 @@ export class Conversation {
    * `null` once the connection is closed); a refused `BDAT n` has its n bytes read and dropped.
    */
   readCommand(deadline?: number): Promise<Uint8Array | null> {
-    const read = this.reader.readLine(deadline);
-    if (this.#observers.length === 0 && this.#interceptors.length === 0) return read;
-    if (deadline === undefined) {
-      return read.then(this.#commandReadNow ??= this.#commandRead.bind(this));
+    if (this.#observers.length === 0 && this.#interceptors.length === 0) {
+      return this.reader.readLine(deadline);
     }
-    return this.#commandReadBy(read, deadline);
+    if (deadline === undefined) {
+      // Observers told in the reaction that makes the line, not in one more after it.
+      return this.reader.readLineThen(this.#commandReadNow ??= this.#commandRead.bind(this));
+    }
+    return this.#commandReadBy(this.reader.readLine(deadline), deadline);
   }
 
   /**
@@ -561,6 +566,38 @@ export class Conversation {
       this.#heldAhead = ahead;
       return written.then(this.#tellHeld ??= this.#tellHeldReply.bind(this));
     }
+    return this.#replyIndirect(text, parsed);
+  }
+
+  /**
+   * {@link reply}, then `written()` once written (its value, what the promise resolves to)
+   * or `failed(error)` when it is not: `reply(text, parsed).then(written, failed)` in one
+   * reaction. Observers are told before `written` runs, as with `then` on {@link reply};
+   * where they are told after the write, this saves the promise and turn their telling
+   * costs on every reply (a dialect's continuation is taken along instead).
+   */
+  replyThen<T>(
+    text: string,
+    parsed: Reply | undefined,
+    written: () => T,
+    failed: (error: unknown) => T,
+  ): Promise<T> {
+    if (!this.#direct || this.#observers.length === 0 || this.#held !== null) {
+      return this.reply(text, parsed).then(written, failed);
+    }
+    this.#noReplyYet = false;
+    const ahead = this.reader.buffered;
+    const write = this.ctx.wire.write(encodeReply(text));
+    this.#held = parsed ?? parsedReply(text);
+    this.#heldText = text;
+    this.#heldAhead = ahead;
+    this.#heldThen = written;
+    return write.then(this.#tellHeldThen ??= this.#tellHeldReplyThen.bind(this), failed) as Promise<
+      T
+    >;
+  }
+
+  #replyIndirect(text: string, parsed: Reply | undefined): Promise<void> {
     if (this.#early !== null && !this.#connectPending && !this.#closed) {
       return this.#earlyFirst(text, parsed);
     }
@@ -590,6 +627,14 @@ export class Conversation {
     const reply = this.#held!;
     this.#held = null;
     this.#replied(reply, this.#heldText, this.#heldAhead);
+  }
+
+  /** {@link #tellHeldReply}, then the continuation {@link replyThen} was given. */
+  #tellHeldReplyThen(): unknown {
+    const then = this.#heldThen!;
+    this.#heldThen = null;
+    this.#tellHeldReply();
+    return then();
   }
 
   /** Observers are told of `reply` once `written` (while another reply is held). */
