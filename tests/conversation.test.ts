@@ -334,3 +334,40 @@ test("conversation: readCommand tells observers each command once, as the dialec
     "QUIT\r\n (told 4)",
   ]);
 });
+
+test("conversation: with an early observer, input after the greeting is no early talk", async () => {
+  // esmtp writes its replies through replyThen: the greeting goes out at once, the look at what
+  // came before it after one turn, then the greeting is told.
+  for (const before of [true, false]) {
+    const seen: string[] = [];
+    let greeted = false;
+    let release!: () => void;
+    const greeting = new Promise<void>((resolve) => (release = resolve));
+    const chunks = [te.encode("EHLO a\r\n"), te.encode("QUIT\r\n")];
+    const wire = new MemoryWire(chunks, { onWrite: () => (greeted = true, release()) });
+    const read = wire.read.bind(wire);
+    // `before`: the client's first chunk is there when the session opens; else once greeted.
+    let first = true;
+    wire.read = () => {
+      if (!first || before) return read();
+      first = false;
+      return greeting.then(read);
+    };
+    await runEngine(
+      esmtpEngine({ hostname: "test" }, {
+        now: () => new Date(0),
+        deliver: () => Promise.resolve({ ok: true, id: "1" }),
+        attach: (c) =>
+          c.observe({
+            early: (bytes) => seen.push(`early ${td.decode(bytes).trim()} (greeted ${greeted})`),
+            reply: (_r, text) => seen.push(`reply ${text.slice(0, 3)}`),
+            command: (line) => seen.push(`command ${td.decode(line).trim()}`),
+          }),
+      }),
+      wire,
+      { clock: new FakeClock() },
+    );
+    const told = ["reply 220", "command EHLO a", "reply 250", "command QUIT", "reply 221"];
+    assert.deepEqual(seen, before ? ["early EHLO a (greeted true)", ...told] : told);
+  }
+});

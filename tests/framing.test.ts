@@ -389,3 +389,24 @@ test("framing: readLineThen on a read that fails rejects without calling its fun
   await assert.rejects(reader.readLineThen(() => (called = true)), /reset/);
   assert.equal(called, false);
 });
+
+test("framing: takeAhead tells what a read ahead brought by then, taken or not, once", async () => {
+  // Arrived (its hook has run) and already taken as a line: still told.
+  const taken = new LineReader(source(te.encode("EHLO x\r\n"), []), 512);
+  await taken.readAhead();
+  assert.equal(td.decode((await taken.readLine())!), "EHLO x\r\n");
+  assert.equal(td.decode(taken.takeAhead()!), "EHLO x\r\n");
+  assert.equal(taken.takeAhead(), undefined, "asked once");
+  // Not arrived when asked: undefined, and its later arrival is not kept.
+  let arrive!: (chunk: Uint8Array | null) => void;
+  const late = new LineReader(() => new Promise((resolve) => (arrive = resolve)), 512);
+  late.readAhead();
+  assert.equal(late.takeAhead(), undefined);
+  arrive(te.encode("QUIT\r\n"));
+  assert.equal(td.decode((await late.readLine())!), "QUIT\r\n");
+  assert.equal(late.takeAhead(), undefined);
+  // End of input before asking: null, not a chunk.
+  const eof = new LineReader(() => Promise.resolve(null), 512);
+  await eof.readAhead();
+  assert.equal(eof.takeAhead(), null);
+});

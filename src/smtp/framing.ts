@@ -294,8 +294,27 @@ export class LineReader {
   readAhead(): Promise<Uint8Array | null> {
     const read = this.#pending ??= this.#source();
     this.#hook(read); // what nobody waits for yet must still be heard of (a failure, say)
+    this.#ahead = read;
+    this.#aheadChunk = undefined;
     return read;
   }
+
+  /**
+   * What the last {@link readAhead} brought, if its hook heard it arrive by now (taken or
+   * not since); `undefined` while it has not (or it failed). Asked once: from then on its
+   * arrival is not kept. The hook {@link readAhead} needs anyway tells, so a caller that only
+   * wants to know what came before some moment needs no reaction of its own.
+   */
+  takeAhead(): Uint8Array | null | undefined {
+    const chunk = this.#aheadChunk;
+    this.#ahead = null;
+    this.#aheadChunk = undefined;
+    return chunk;
+  }
+
+  /** The read {@link readAhead} started, until {@link takeAhead}; and what it brought. */
+  #ahead: Promise<Uint8Array | null> | null = null;
+  #aheadChunk: Uint8Array | null | undefined = undefined;
 
   /**
    * Drops the current line through its LF, however much of it is buffered (after a
@@ -626,6 +645,10 @@ export class LineReader {
   };
 
   #arrive(read: Promise<Uint8Array | null>, v: Uint8Array | null): void {
+    if (read === this.#ahead) {
+      this.#ahead = null;
+      this.#aheadChunk = v;
+    }
     const wait = this.#wait;
     const resolve = wait?.read === read ? wait.resolve : null;
     if (resolve !== null) {
