@@ -592,9 +592,8 @@ export class Conversation {
     this.#heldText = text;
     this.#heldAhead = ahead;
     this.#heldThen = written;
-    return write.then(this.#tellHeldThen ??= this.#tellHeldReplyThen.bind(this), failed) as Promise<
-      T
-    >;
+    const tell = this.#tellHeldThen ??= this.#tellHeldReplyThen.bind(this);
+    return write.then(tell, failed) as Promise<T>;
   }
 
   #replyIndirect(text: string, parsed: Reply | undefined): Promise<void> {
