@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { acceptAll } from "../src/api/capturing_server.ts";
-import type { Conversation, Decorator } from "../src/smtp/conversation.ts";
+import { Conversation, type Decorator } from "../src/smtp/conversation.ts";
 import { SmtpError } from "../src/smtp/error.ts";
 import { encodeReply, parseReply, replyText } from "../src/smtp/reply.ts";
 import type { SessionEngine } from "../src/smtp/session.ts";
@@ -17,7 +17,7 @@ import { resolveConfig } from "../src/smtp/smtpmock/config.ts";
 import { smtpmockEngine } from "../src/smtp/smtpmock/session.ts";
 import { esmtpEngine } from "../src/smtp/esmtp/engine.ts";
 import { MockmtaServer, MsmtpdServer, SmtpmockServer } from "../mod.ts";
-import { FakeClock, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
+import { FakeClock, memoryContext, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -282,5 +282,92 @@ test("library: transcripts() of every persona, off unless asked for", async () =
   } finally {
     for (const [, server] of servers) await server.stop({ force: true });
     await off.stop();
+  }
+});
+
+test("conversation: replyThen tells observers of each reply before its continuation runs", async () => {
+  for (const held of [false, true]) {
+    const events: string[] = [];
+    const wire = new MemoryWire([], { failWritesAfter: 3 });
+    const conv = new Conversation(memoryContext(wire), { maxLine: 512 });
+    conv.observe({ reply: (_r, text) => events.push(`told ${text}`) });
+    const step = (text: string) =>
+      conv.replyThen(text, undefined, () => events.push(`then ${text}`), () => {
+        events.push(`failed ${text}`);
+        return 0;
+      });
+    // `held`: a reply still being written when the next is given (the general path).
+    if (held) await Promise.all([step("250 a"), step("250 b")]);
+    else {
+      await step("250 a");
+      await step("250 b");
+    }
+    await step("250 c");
+    await step("421 d"); // the fourth write fails
+    assert.deepEqual(events, [
+      "told 250 a",
+      "then 250 a",
+      "told 250 b",
+      "then 250 b",
+      "told 250 c",
+      "then 250 c",
+      "failed 421 d",
+    ], `held: ${held}`);
+    assert.equal(td.decode(wire.written), "250 a\r\n250 b\r\n250 c\r\n");
+  }
+});
+
+test("conversation: readCommand tells observers each command once, as the dialect gets it", async () => {
+  const lines = ["EHLO a\r\n", "NOOP\r\nNOOP x\r\n", "QU", "IT\r\n"];
+  const wire = new MemoryWire(lines.map((l) => te.encode(l)));
+  const conv = new Conversation(memoryContext(wire), { maxLine: 512 });
+  const told: string[] = [];
+  conv.observe({ command: (line) => told.push(td.decode(line)) });
+  const got: string[] = [];
+  for (let line; (line = await conv.readCommand()) !== null;) {
+    got.push(`${td.decode(line)} (told ${told.length})`);
+  }
+  assert.deepEqual(got, [
+    "EHLO a\r\n (told 1)",
+    "NOOP\r\n (told 2)",
+    "NOOP x\r\n (told 3)",
+    "QUIT\r\n (told 4)",
+  ]);
+});
+
+test("conversation: with an early observer, input after the greeting is no early talk", async () => {
+  // esmtp writes its replies through replyThen: the greeting goes out at once, the look at what
+  // came before it after one turn, then the greeting is told.
+  for (const before of [true, false]) {
+    const seen: string[] = [];
+    let greeted = false;
+    let release!: () => void;
+    const greeting = new Promise<void>((resolve) => (release = resolve));
+    const chunks = [te.encode("EHLO a\r\n"), te.encode("QUIT\r\n")];
+    const wire = new MemoryWire(chunks, { onWrite: () => (greeted = true, release()) });
+    const read = wire.read.bind(wire);
+    // `before`: the client's first chunk is there when the session opens; else once greeted.
+    let first = true;
+    wire.read = () => {
+      if (!first || before) return read();
+      first = false;
+      return greeting.then(read);
+    };
+    await runEngine(
+      esmtpEngine({ hostname: "test" }, {
+        now: () => new Date(0),
+        deliver: () => Promise.resolve({ ok: true, id: "1" }),
+        attach: (c) =>
+          c.observe({
+            early: (bytes) => seen.push(`early ${td.decode(bytes).trim()} (greeted ${greeted})`),
+            reply: (_r, text) => seen.push(`reply ${text.slice(0, 3)}`),
+            command: (line) => seen.push(`command ${td.decode(line).trim()}`),
+          }),
+      }),
+      wire,
+      { clock: new FakeClock() },
+    );
+    const told = ["reply 220", "command EHLO a", "reply 250", "command QUIT", "reply 221"];
+    assert.deepEqual(seen, before ? ["early EHLO a (greeted true)", ...told] : told);
   }
 });

@@ -354,3 +354,59 @@ test("framing: ReservedBody reserves address space only past 1 MiB, 64 MiB or 4x
   assert.equal(pushed(cap, 70 << 20).maxByteLength, 4 * (128 << 20), "70 MiB: 4x its doubled size");
   assert.equal(pushed(3 << 20, 2 << 20).maxByteLength, 3 << 20, "never more than the capacity");
 });
+
+test("framing: readLineThen(f) gives what readLine().then(f) gives, whatever the chunks", async () => {
+  const input = te.encode("EHLO a\r\nMAIL FROM:<b>\r\n" + "z".repeat(30) + "\r\nlast");
+  for (const sizes of [[], [8, 15, 32], [3, 1, 9], [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]]) {
+    const results = async (
+      thenOf: (r: LineReader, f: (l: Uint8Array | null) => string) => Promise<string>,
+    ) => {
+      const reader = new LineReader(source(input, sizes), 20);
+      const out: string[] = [];
+      let calls = 0;
+      const f = (line: Uint8Array | null) => (calls++, line === null ? "<eof>" : td.decode(line));
+      for (let i = 0; i < 6; i++) {
+        // A line over the cap stays until dropped, as a dialect drops it.
+        const line = await thenOf(reader, f).catch((e: Error) => e.name);
+        if (line === "LineTooLongError") await reader.dropLine();
+        out.push(line);
+      }
+      return { out, calls };
+    };
+    const direct = await results((r, f) => r.readLineThen(f));
+    const chained = await results((r, f) => r.readLine().then(f));
+    assert.deepEqual(direct, chained, `chunks ${sizes}`);
+    assert.deepEqual(direct, {
+      out: ["EHLO a\r\n", "MAIL FROM:<b>\r\n", "LineTooLongError", "last", "<eof>", "<eof>"],
+      calls: 5,
+    }, `chunks ${sizes}`);
+  }
+});
+
+test("framing: readLineThen on a read that fails rejects without calling its function", async () => {
+  const reader = new LineReader(() => Promise.reject(new Error("reset")), 100);
+  let called = false;
+  await assert.rejects(reader.readLineThen(() => (called = true)), /reset/);
+  assert.equal(called, false);
+});
+
+test("framing: takeAhead tells what a read ahead brought by then, taken or not, once", async () => {
+  // Arrived (its hook has run) and already taken as a line: still told.
+  const taken = new LineReader(source(te.encode("EHLO x\r\n"), []), 512);
+  await taken.readAhead();
+  assert.equal(td.decode((await taken.readLine())!), "EHLO x\r\n");
+  assert.equal(td.decode(taken.takeAhead()!), "EHLO x\r\n");
+  assert.equal(taken.takeAhead(), undefined, "asked once");
+  // Not arrived when asked: undefined, and its later arrival is not kept.
+  let arrive!: (chunk: Uint8Array | null) => void;
+  const late = new LineReader(() => new Promise((resolve) => (arrive = resolve)), 512);
+  late.readAhead();
+  assert.equal(late.takeAhead(), undefined);
+  arrive(te.encode("QUIT\r\n"));
+  assert.equal(td.decode((await late.readLine())!), "QUIT\r\n");
+  assert.equal(late.takeAhead(), undefined);
+  // End of input before asking: null, not a chunk.
+  const eof = new LineReader(() => Promise.resolve(null), 512);
+  await eof.readAhead();
+  assert.equal(eof.takeAhead(), null);
+});

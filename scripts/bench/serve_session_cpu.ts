@@ -12,13 +12,17 @@
  * `OFF=transcript,faults,lint` leaves those attachments out (`lint-observer`: no session lint,
  * `lint-findings`: no findings asked of a delivery), to see what each costs per session.
  *
+ * `ALONE=none|noop|early` attaches none of these but one observer of its own, to see what the
+ * seam costs observed: `noop` has empty `command`, `reply` and `data` methods, `early` only an
+ * empty `early` (which has the session read ahead before its greeting); `none` attaches nothing.
+ *
  * `STORE=1` delivers into a {@link CaptureStore} made as serve makes it (lazy, `--max=20000`,
  * transcripts per session), the way serve's `deliver` does, so that the capture path shows.
  * `ROOT=/work/wt/other` runs another checkout's modules (its `src/`) with this script, for a
  * before/after comparison in the same minutes.
  */
 import process from "node:process";
-import type { Conversation } from "../../src/smtp/conversation.ts";
+import type { Conversation, Observer } from "../../src/smtp/conversation.ts";
 import type { Wire } from "../../src/smtp/wire.ts";
 import type { ReceivedMessage } from "../../src/smtp/message.ts";
 import type { DeliveryResult } from "../../src/smtp/message.ts";
@@ -44,10 +48,18 @@ for (const name of off) {
     throw new Error(`OFF: unknown attachment '${name}'`);
   }
 }
-const withTranscript = !off.has("transcript");
-const withFaults = !off.has("faults");
-const withLintObserver = !off.has("lint") && !off.has("lint-observer");
-const withLintFindings = !off.has("lint") && !off.has("lint-findings");
+const empty = (): void => {};
+const alone = process.env.ALONE;
+const aloneObservers: Record<string, Observer | null> = {
+  none: null,
+  noop: { command: empty, reply: empty, data: empty },
+  early: { early: empty },
+};
+if (alone !== undefined && !(alone in aloneObservers)) throw new Error(`ALONE: '${alone}'?`);
+const withTranscript = alone === undefined && !off.has("transcript");
+const withFaults = alone === undefined && !off.has("faults");
+const withLintObserver = alone === undefined && !off.has("lint") && !off.has("lint-observer");
+const withLintFindings = alone === undefined && !off.has("lint") && !off.has("lint-findings");
 const withStore = process.env.STORE === "1";
 const encoder = new TextEncoder();
 const message = "From: <a@example.com>\r\nTo: <b@example.com>\r\n" +
@@ -95,6 +107,8 @@ const engine = esmtpEngine({ hostname: "bench" }, {
     if (withTranscript) transcripts.attach(conv);
     if (withFaults) faults.attach(conv);
     if (withLintObserver) linter.attach(conv);
+    const observer = alone === undefined ? null : aloneObservers[alone];
+    if (observer) conv.observe({ ...observer });
   },
   deliver: (m: ReceivedMessage) => {
     if (withStore) return (delivered++, intoStore(m));
@@ -135,6 +149,7 @@ const used = process.cpuUsage(start);
 const perSession = (used.user + used.system) / sessions;
 console.log(
   `${perSession.toFixed(1)} µs CPU per session (${sessions} sessions, ${delivered} messages)` +
-    (off.size ? `, without ${[...off].join(", ")}` : "") + (withStore ? ", stored" : "") +
+    (off.size ? `, without ${[...off].join(", ")}` : "") + (alone ? `, ALONE=${alone}` : "") +
+    (withStore ? ", stored" : "") +
     (process.env.ROOT ? `, ${process.env.ROOT}` : ""),
 );

@@ -182,8 +182,6 @@ function pathOf(text: string): string {
 
 let lastSessionId = 0;
 
-function ignore(): void {}
-
 /**
  * A new list of `list`'s items and `item`: attaching never changes a list being walked. Made
  * at its length (a spread grows its array as it goes, and leaves it larger).
@@ -266,11 +264,11 @@ export class Conversation {
   #direct = true;
   /** Nothing has been written yet: interceptors attached now still see `connect`. */
   #noReplyYet = true;
-  /** The read started ahead of the greeting for `early` observers, until the first reply. */
-  #early: Promise<Uint8Array | null> | null = null;
-  /** What that read brought, if it did before the first reply looked. */
-  #earlyChunk: Uint8Array | null = null;
-  #earlyLooked = false;
+  /**
+   * The reader reads ahead of the greeting for `early` observers, until the first reply; what
+   * that read brought by then, the reader keeps (see {@link LineReader.takeAhead}).
+   */
+  #early = false;
   /**
    * The reply whose write observers wait for, when only one does (nearly always): its facts
    * wait here and one handler per conversation tells them, not a closure per reply. The
@@ -280,6 +278,9 @@ export class Conversation {
   #heldText = "";
   #heldAhead = 0;
   #tellHeld: (() => void) | null = null;
+  /** The continuation of the reply {@link #held}, given to {@link replyThen}. */
+  #heldThen: (() => unknown) | null = null;
+  #tellHeldThen: (() => unknown) | null = null;
   /** Hands a command line read without a deadline to observers and interceptors. */
   #commandReadNow:
     | ((line: Uint8Array | null) => Uint8Array | null | Promise<Uint8Array | null>)
@@ -316,12 +317,9 @@ export class Conversation {
     this.#observers = appended(this.#observers, observer);
     observer.open?.(this.info);
     if (observer.early && this.#noReplyYet && !this.#early) {
-      const ahead = this.reader.readAhead();
-      this.#early = ahead;
       // A failure is left to its reader's next read to report.
-      ahead.then((chunk) => {
-        if (!this.#earlyLooked) this.#earlyChunk = chunk;
-      }, ignore);
+      this.reader.readAhead();
+      this.#early = true;
       this.#direct = false;
     }
     return this;
@@ -469,12 +467,14 @@ export class Conversation {
    * `null` once the connection is closed); a refused `BDAT n` has its n bytes read and dropped.
    */
   readCommand(deadline?: number): Promise<Uint8Array | null> {
-    const read = this.reader.readLine(deadline);
-    if (this.#observers.length === 0 && this.#interceptors.length === 0) return read;
-    if (deadline === undefined) {
-      return read.then(this.#commandReadNow ??= this.#commandRead.bind(this));
+    if (this.#observers.length === 0 && this.#interceptors.length === 0) {
+      return this.reader.readLine(deadline);
     }
-    return this.#commandReadBy(read, deadline);
+    if (deadline === undefined) {
+      // Observers told in the reaction that makes the line, not in one more after it.
+      return this.reader.readLineThen(this.#commandReadNow ??= this.#commandRead.bind(this));
+    }
+    return this.#commandReadBy(this.reader.readLine(deadline), deadline);
   }
 
   /**
@@ -549,28 +549,88 @@ export class Conversation {
    * `connect` instead of this first reply (the greeting).
    */
   reply(text: string, parsed?: Reply): Promise<void> {
-    if (this.#direct) {
-      this.#noReplyYet = false;
-      const ahead = this.reader.buffered;
-      const written = this.ctx.wire.write(encodeReply(text));
-      if (this.#observers.length === 0) return written;
-      const reply = parsed ?? parsedReply(text);
-      if (this.#held !== null) return this.#tellWhenWritten(written, reply, text, ahead);
-      this.#held = reply;
-      this.#heldText = text;
-      this.#heldAhead = ahead;
-      return written.then(this.#tellHeld ??= this.#tellHeldReply.bind(this));
+    if (!this.#direct) {
+      if (!this.#earlyOnly()) return this.#replyIndirect(text, parsed);
+      this.#lookEarlySoon();
     }
-    if (this.#early !== null && !this.#connectPending && !this.#closed) {
+    this.#noReplyYet = false;
+    const ahead = this.reader.buffered;
+    const written = this.ctx.wire.write(encodeReply(text));
+    if (this.#observers.length === 0) return written;
+    const reply = parsed ?? parsedReply(text);
+    if (this.#held !== null) return this.#tellWhenWritten(written, reply, text, ahead);
+    this.#held = reply;
+    this.#heldText = text;
+    this.#heldAhead = ahead;
+    return written.then(this.#tellHeld ??= this.#tellHeldReply.bind(this));
+  }
+
+  /**
+   * {@link reply}, then `written()` once written (its value, what the promise resolves to)
+   * or `failed(error)` when it is not: `reply(text, parsed).then(written, failed)` in one
+   * reaction. Observers are told before `written` runs, as with `then` on {@link reply};
+   * where they are told after the write, this saves the promise and turn their telling
+   * costs on every reply (a dialect's continuation is taken along instead).
+   */
+  replyThen<T>(
+    text: string,
+    parsed: Reply | undefined,
+    written: () => T,
+    failed: (error: unknown) => T,
+  ): Promise<T> {
+    if (this.#observers.length === 0 || this.#held !== null) {
+      return this.reply(text, parsed).then(written, failed);
+    }
+    if (!this.#direct) {
+      if (!this.#earlyOnly()) return this.#replyIndirect(text, parsed).then(written, failed);
+      this.#lookEarlySoon();
+    }
+    this.#noReplyYet = false;
+    const ahead = this.reader.buffered;
+    const write = this.ctx.wire.write(encodeReply(text));
+    this.#held = parsed ?? parsedReply(text);
+    this.#heldText = text;
+    this.#heldAhead = ahead;
+    this.#heldThen = written;
+    const tell = this.#tellHeldThen ??= this.#tellHeldReplyThen.bind(this);
+    return write.then(tell, failed) as Promise<T>;
+  }
+
+  #replyIndirect(text: string, parsed: Reply | undefined): Promise<void> {
+    if (this.#early && !this.#connectPending && !this.#closed) {
       return this.#earlyFirst(text, parsed);
     }
     return this.#indirect(text, parsed);
   }
 
   /**
-   * The first reply while an `early` observer holds it back and no `connect` is to be gated:
-   * what {@link #indirect} does after {@link #tellEarly}'s one turn, without their two async
-   * frames (lint observes every serve session so: ~1 KB less garbage per session on Deno).
+   * Only an `early` observer holds the first reply back (no decorator, no `connect` to gate,
+   * no tarpit): it can be written at once, as if direct, with {@link #lookEarlySoon}.
+   */
+  #earlyOnly(): boolean {
+    return this.#early && !this.#connectPending && !this.#closed && this.#rate === 0 &&
+      this.#decorators.length === 0;
+  }
+
+  /**
+   * The first reply is given (`early` observers must hear of it first): the look at what came
+   * before it is taken after one turn, as in {@link #tellEarly}, but with no promise or frame
+   * of the reply's waiting for it. Its write, given after this, is heard of after this turn.
+   */
+  #lookEarlySoon(): void {
+    this.#stopEarly();
+    Promise.resolve(this).then(Conversation.#lookEarly);
+  }
+
+  /** {@link #lookEarlySoon}'s reaction: one function for every conversation. */
+  static #lookEarly(conversation: Conversation): void {
+    conversation.#noteEarly();
+  }
+
+  /**
+   * The first reply while an `early` observer holds it back with a decorator and no `connect`
+   * is to be gated: what {@link #indirect} does after {@link #tellEarly}'s one turn, without
+   * their two async frames.
    */
   #earlyFirst(text: string, parsed: Reply | undefined): Promise<void> {
     this.#noReplyYet = false;
@@ -590,6 +650,14 @@ export class Conversation {
     const reply = this.#held!;
     this.#held = null;
     this.#replied(reply, this.#heldText, this.#heldAhead);
+  }
+
+  /** {@link #tellHeldReply}, then the continuation {@link replyThen} was given. */
+  #tellHeldReplyThen(): unknown {
+    const then = this.#heldThen!;
+    this.#heldThen = null;
+    this.#tellHeldReply();
+    return then();
   }
 
   /** Observers are told of `reply` once `written` (while another reply is held). */
@@ -618,7 +686,7 @@ export class Conversation {
 
   #updateDirect(): void {
     this.#direct = this.#decorators.length === 0 && !this.#connectPending && this.#rate === 0 &&
-      this.#early === null;
+      !this.#early;
   }
 
   /** To the wire, at the tarpit's rate when one is set. */
@@ -674,8 +742,8 @@ export class Conversation {
 
   /**
    * Before the first reply: tells `early` observers the chunk read ahead if it had already
-   * arrived. A read settled by now has its reaction (registered when it began) queued ahead
-   * of this one turn's, so after the turn its chunk is noted: no timer, no race.
+   * arrived. A read settled by now has its reader's reaction (registered when it began)
+   * queued ahead of this one turn's, so after the turn its chunk is known: no timer, no race.
    */
   async #tellEarly(): Promise<void> {
     this.#stopEarly();
@@ -684,16 +752,14 @@ export class Conversation {
   }
 
   #stopEarly(): void {
-    this.#early = null;
+    this.#early = false;
     this.#updateDirect();
   }
 
   /** What {@link #tellEarly} does after its turn. */
   #noteEarly(): void {
-    this.#earlyLooked = true;
-    const chunk = this.#earlyChunk;
-    this.#earlyChunk = null;
-    if (chunk !== null && chunk.length > 0) {
+    const chunk = this.reader.takeAhead();
+    if (chunk !== undefined && chunk !== null && chunk.length > 0) {
       for (const o of this.#observers) o.early?.(chunk);
     }
   }

@@ -236,14 +236,13 @@ export class EsmtpSession {
     } catch (e) {
       return Promise.reject(e);
     }
-    let written: Promise<void>;
     try {
-      // The Reply goes along, so observers need not parse the text back.
-      written = this.#conv.reply(textOf(sent), sent);
+      // The Reply goes along, so observers need not parse the text back; the continuation
+      // too, so that observers are told in the same reaction.
+      return this.#conv.replyThen(textOf(sent), sent, wrote, replyFailed);
     } catch {
       return Promise.reject(new PeerGone());
     }
-    return written.then(wrote, replyFailed);
   }
 
   /** Answers a refused command: counted, and one too many ends the session instead. */
