@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EHLO_LINES, GREETING, play } from "./helpers/esmtp.ts";
-import { MemoryWire, runEngine } from "./helpers/memory_wire.ts";
+import { memoryContext, MemoryWire, runEngine } from "./helpers/memory_wire.ts";
+import { esmtpEngine } from "../src/smtp/esmtp/engine.ts";
 
 const OPEN = [GREETING, ...EHLO_LINES];
 
@@ -12,6 +13,23 @@ test("esmtp EHLO: every extension advertised, in order, SIZE with the limit", as
   assert.deepEqual(p.lines, [...OPEN, "221 2.0.0 Bye"]);
   assert.equal(p.end, "quit");
   assert.equal(p.wire.closed, true);
+});
+
+test("esmtp engine: with no `ended` hook its promise settles once the session has ended", async () => {
+  // The engine then hands the server the session's own promise, without a reaction on it.
+  for (const ended of [undefined, () => {}]) {
+    const wire = new MemoryWire([new TextEncoder().encode("EHLO client.example\r\nQUIT\r\n")]);
+    const log: string[] = [];
+    const engine = esmtpEngine({}, {
+      deliver: () => Promise.resolve({ ok: true }),
+      now: () => new Date(),
+      ended,
+    });
+    const settled = await engine(memoryContext(wire, { log: (_, m) => log.push(m) })).then(
+      () => ({ closed: wire.closed, ended: log.includes("session ended (quit)") }),
+    );
+    assert.deepEqual(settled, { closed: true, ended: true }, `ended hook: ${ended !== undefined}`);
+  }
 });
 
 test("esmtp EHLO: each extension can be disabled; BINARYMIME goes with CHUNKING", async () => {

@@ -16,6 +16,9 @@
  * seam costs observed: `noop` has empty `command`, `reply` and `data` methods, `early` only an
  * empty `early` (which has the session read ahead before its greeting); `none` attaches nothing.
  *
+ * `PER=k` sends k messages per session (default 1); per connection = the difference of two k.
+ * `HELD=1` keeps one more session waiting throughout, as under concurrent load (see below).
+ *
  * `STORE=1` delivers into a {@link CaptureStore} made as serve makes it (lazy, `--max=20000`,
  * transcripts per session), the way serve's `deliver` does, so that the capture path shows.
  * `ROOT=/work/wt/other` runs another checkout's modules (its `src/`) with this script, for a
@@ -66,13 +69,17 @@ const message = "From: <a@example.com>\r\nTo: <b@example.com>\r\n" +
   "Date: Tue,  1 Dec 2026 17:40:24 +0000 (UTC)\r\n" +
   "Message-Id: <6975.0003.0000@bench.example.com>\r\n\r\n" +
   Array.from({ length: 11 }, (_, i) => `${i}${"X".repeat(77)}\r\n`).join("") + ".\r\n";
+/** Messages per session (`PER=k`): with two values of k the cost per connection shows apart. */
+const per = Number(process.env.PER ?? 1);
 // One read per command, as a client that waits for each reply sends them.
 const input = [
   "EHLO bench.example.com\r\n",
-  "MAIL FROM:<a@example.com>\r\n",
-  "RCPT TO:<b@example.com>\r\n",
-  "DATA\r\n",
-  message,
+  ...Array.from({ length: per }, () => [
+    "MAIL FROM:<a@example.com>\r\n",
+    "RCPT TO:<b@example.com>\r\n",
+    "DATA\r\n",
+    message,
+  ]).flat(),
   "QUIT\r\n",
 ].map((s) => encoder.encode(s));
 
@@ -142,14 +149,34 @@ async function session(): Promise<void> {
   });
 }
 
+/**
+ * `HELD=1`: one more session waits for input all along, as one of smtp-source's 50 always does,
+ * so the idle watch's shared timer stays armed; otherwise each session here arms and clears it.
+ */
+let release = (): void => {};
+if (process.env.HELD === "1") {
+  const input = new Promise<null>((resolve) => release = () => resolve(null));
+  engine({
+    wire: { read: () => input, write: () => Promise.resolve(), close: () => {} },
+    remote: address,
+    local: address,
+    clock: systemClock,
+    log: () => {},
+    stopping: never,
+    closed: never,
+  });
+}
+
 for (let i = 0; i < sessions / 6; i++) await session(); // warm-up
 const start = process.cpuUsage();
 for (let i = 0; i < sessions; i++) await session();
 const used = process.cpuUsage(start);
+release();
 const perSession = (used.user + used.system) / sessions;
 console.log(
   `${perSession.toFixed(1)} µs CPU per session (${sessions} sessions, ${delivered} messages)` +
     (off.size ? `, without ${[...off].join(", ")}` : "") + (alone ? `, ALONE=${alone}` : "") +
-    (withStore ? ", stored" : "") +
+    (withStore ? ", stored" : "") + (per !== 1 ? `, PER=${per}` : "") +
+    (process.env.HELD === "1" ? ", HELD" : "") +
     (process.env.ROOT ? `, ${process.env.ROOT}` : ""),
 );

@@ -33,7 +33,12 @@ export type { EsmtpConfig, EsmtpHooks } from "./config.ts";
  */
 export function esmtpEngine(config: Partial<EsmtpConfig>, hooks: EsmtpHooks): SessionEngine {
   const resolved = resolveEsmtpConfig(config);
-  // A reaction made once, not an async function per session.
+  // A reaction made once, not an async function per session; and none at all (a promise and
+  // a turn per connection) for an embedder that does not ask how sessions end. The server
+  // only awaits the session, so its end may resolve it.
   const ended = (end: EsmtpSessionEnd): void => hooks.ended?.(end);
-  return (ctx) => new EsmtpSession(ctx, resolved, hooks).run().then(ended);
+  return (ctx) => {
+    const run = new EsmtpSession(ctx, resolved, hooks).run();
+    return hooks.ended ? run.then(ended) : run as Promise<unknown> as Promise<void>;
+  };
 }

@@ -139,11 +139,44 @@ export class EsmtpSession {
     this.#early = cfg.earlyTalkers === "reject" ? new EarlyTalker(this.#conv) : null;
   }
 
-  /** Runs the session to its end; never throws for anything the client does. */
+  /**
+   * Runs the session to its end; never throws for anything the client does. The conversation
+   * is talked here, not in an async method of its own: that was a frame and a promise more
+   * per connection, and one more turn before its end.
+   */
   async run(): Promise<EsmtpSessionEnd> {
     let end: EsmtpSessionEnd;
     try {
-      end = await this.#converse();
+      await this.#send(
+        this.#configReply(
+          "greeting",
+          () => greetingReply(this.cfg.hostname, this.cfg.greetingText),
+        ),
+      );
+      for (;;) {
+        // Read here, not in a method of its own: an async call per command is a promise and
+        // a frame more.
+        let line: Uint8Array | "too-long" | null;
+        try {
+          line = await this.#conv.readCommand();
+          // A final fragment without a line end: the client has gone, nothing to answer.
+          if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) line = null;
+        } catch (e) {
+          if (!(e instanceof LineTooLongError)) throw inputError(e);
+          line = await this.#dropTooLong();
+        }
+        let next: Next;
+        if (line === null) {
+          end = this.ctx.closed.aborted ? "closed" : "eof";
+          break;
+        }
+        if (line === "too-long") next = await this.#refuse(REPLY.lineTooLong);
+        else next = await this.#command(line);
+        if (next !== null) {
+          end = next;
+          break;
+        }
+      }
     } catch (e) {
       end = await this.#ended(e);
     } finally {
@@ -178,30 +211,6 @@ export class EsmtpSession {
   #expire(): void {
     this.#expiring = this.#send(timeoutReply(this.cfg.hostname)).catch(() => {})
       .finally(() => this.#conv.close());
-  }
-
-  async #converse(): Promise<EsmtpSessionEnd> {
-    await this.#send(
-      this.#configReply("greeting", () => greetingReply(this.cfg.hostname, this.cfg.greetingText)),
-    );
-    for (;;) {
-      // Read here, not in a method of its own: an async call per command is a promise and
-      // a frame more.
-      let line: Uint8Array | "too-long" | null;
-      try {
-        line = await this.#conv.readCommand();
-        // A final fragment without a line end: the client has gone, nothing to answer.
-        if (this.#idle.expired || line === null || line[line.length - 1] !== 0x0a) line = null;
-      } catch (e) {
-        if (!(e instanceof LineTooLongError)) throw inputError(e);
-        line = await this.#dropTooLong();
-      }
-      let next: Next;
-      if (line === null) return this.ctx.closed.aborted ? "closed" : "eof";
-      if (line === "too-long") next = await this.#refuse(REPLY.lineTooLong);
-      else next = await this.#command(line);
-      if (next !== null) return next;
-    }
   }
 
   /** A command line over the cap: dropped whole, and reported once. */
