@@ -138,7 +138,12 @@ async function session(): Promise<void> {
     write: () => (greeted(), Promise.resolve()),
     close: () => {},
   };
-  await engine({
+  await converse(wire);
+}
+
+/** One session over `wire`, as the listener starts it. */
+function converse(wire: Wire): Promise<void> {
+  return engine({
     wire,
     remote: address,
     local: address,
@@ -156,15 +161,7 @@ async function session(): Promise<void> {
 let release = (): void => {};
 if (process.env.HELD === "1") {
   const input = new Promise<null>((resolve) => release = () => resolve(null));
-  engine({
-    wire: { read: () => input, write: () => Promise.resolve(), close: () => {} },
-    remote: address,
-    local: address,
-    clock: systemClock,
-    log: () => {},
-    stopping: never,
-    closed: never,
-  });
+  converse({ read: () => input, write: () => Promise.resolve(), close: () => {} });
 }
 
 for (let i = 0; i < sessions / 6; i++) await session(); // warm-up
