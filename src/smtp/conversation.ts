@@ -549,19 +549,13 @@ export class Conversation {
    * `connect` instead of this first reply (the greeting).
    */
   reply(text: string, parsed?: Reply): Promise<void> {
-    if (!this.#direct) {
-      if (!this.#earlyOnly()) return this.#replyIndirect(text, parsed);
-      this.#lookEarlySoon();
-    }
-    this.#noReplyYet = false;
+    if (!this.#direct && !this.#writableNow()) return this.#replyIndirect(text, parsed);
     const ahead = this.reader.buffered;
-    const written = this.ctx.wire.write(encodeReply(text));
+    const written = this.#writeNow(text);
     if (this.#observers.length === 0) return written;
     const reply = parsed ?? parsedReply(text);
     if (this.#held !== null) return this.#tellWhenWritten(written, reply, text, ahead);
-    this.#held = reply;
-    this.#heldText = text;
-    this.#heldAhead = ahead;
+    this.#hold(reply, text, ahead);
     return written.then(this.#tellHeld ??= this.#tellHeldReply.bind(this));
   }
 
@@ -581,19 +575,38 @@ export class Conversation {
     if (this.#observers.length === 0 || this.#held !== null) {
       return this.reply(text, parsed).then(written, failed);
     }
-    if (!this.#direct) {
-      if (!this.#earlyOnly()) return this.#replyIndirect(text, parsed).then(written, failed);
-      this.#lookEarlySoon();
+    if (!this.#direct && !this.#writableNow()) {
+      return this.#replyIndirect(text, parsed).then(written, failed);
     }
-    this.#noReplyYet = false;
     const ahead = this.reader.buffered;
-    const write = this.ctx.wire.write(encodeReply(text));
-    this.#held = parsed ?? parsedReply(text);
-    this.#heldText = text;
-    this.#heldAhead = ahead;
+    const write = this.#writeNow(text);
+    this.#hold(parsed ?? parsedReply(text), text, ahead);
     this.#heldThen = written;
     const tell = this.#tellHeldThen ??= this.#tellHeldReplyThen.bind(this);
     return write.then(tell, failed) as Promise<T>;
+  }
+
+  /**
+   * Whether a reply that is not direct may still be written at once: only an `early`
+   * observer holds it back, and its look at what came first is then arranged.
+   */
+  #writableNow(): boolean {
+    if (!this.#earlyOnly()) return false;
+    this.#lookEarlySoon();
+    return true;
+  }
+
+  /** Writes `text` as a reply, straight to the wire. */
+  #writeNow(text: string): Promise<void> {
+    this.#noReplyYet = false;
+    return this.ctx.wire.write(encodeReply(text));
+  }
+
+  /** `reply` is the one whose write observers wait for (see {@link #held}). */
+  #hold(reply: Reply, text: string, ahead: number): void {
+    this.#held = reply;
+    this.#heldText = text;
+    this.#heldAhead = ahead;
   }
 
   #replyIndirect(text: string, parsed: Reply | undefined): Promise<void> {
