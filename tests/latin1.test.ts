@@ -3,7 +3,7 @@
 // reused arrays of short runs, one fromCharCode call, several), from any offset.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { latin1 } from "../src/smtp/latin1.ts";
+import { latin1, latin1Bytes } from "../src/smtp/latin1.ts";
 import { latin1Text, scanHeaders } from "../src/lint/headers.ts";
 
 /** The plain definition: one char per byte. */
@@ -45,4 +45,10 @@ test("header values are trimmed as String.prototype.trim trims them", () => {
     "w",
   ]);
   assert.deepEqual(values("E: \x85x\x85\r\n\r\n"), ["\u2026x\u2026"]);
+});
+
+test("latin1Bytes: the inverse of latin1 for every byte value", () => {
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  assert.deepEqual(latin1Bytes(latin1(all)), all);
+  assert.deepEqual(latin1Bytes(""), new Uint8Array(0));
 });

@@ -12,7 +12,7 @@ import {
 } from "../smtp/conversation.ts";
 import { type Linked, LinkedList } from "../smtp/linked_list.ts";
 import type { Clock } from "../smtp/clock.ts";
-import { latin1 } from "../smtp/latin1.ts";
+import { latin1, latin1Bytes } from "../smtp/latin1.ts";
 import type { FaultConventions } from "./conventions.ts";
 import type { FaultRules } from "./rules.ts";
 
@@ -91,9 +91,7 @@ class Waiting implements Observer, Linked<Waiting> {
     const state = this.#state ??= { counts: null, sender: "" };
     const mail = this.#mail;
     if (mail !== null) {
-      const bytes = new Uint8Array(mail.length);
-      for (let i = 0; i < mail.length; i++) bytes[i] = mail.charCodeAt(i);
-      state.sender = commandStage(bytes).argument;
+      state.sender = commandStage(latin1Bytes(mail)).argument;
     }
     this.#mail = null;
     return state;

@@ -35,3 +35,10 @@ export function latin1(bytes: Uint8Array, from = 0, to = bytes.length): string {
 function fromCodes(bytes: Uint8Array): string {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
+
+/** The inverse of {@link latin1}: one byte per char of `text` (its low 8 bits). */
+export function latin1Bytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}

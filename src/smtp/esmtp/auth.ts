@@ -7,6 +7,7 @@
 import type { Reply } from "../reply.ts";
 import type { AuthAttempt, AuthMechanism, EsmtpHooks } from "./config.ts";
 import { hex, hmacMd5 } from "./md5.ts";
+import { latin1Bytes } from "../latin1.ts";
 import { challengeReply, REPLY } from "./replies.ts";
 
 /** How the exchange talks to the client: a `334` challenge out, one response line back. */
@@ -26,10 +27,7 @@ const encoder = new TextEncoder();
 /** Strict base64 to bytes (padding required); `null` for anything else. */
 export function decodeBase64(text: string): Uint8Array | null {
   if (!BASE64.test(text)) return null;
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
+  return latin1Bytes(atob(text));
 }
 
 /** Base64 of a string's UTF-8 bytes. */
