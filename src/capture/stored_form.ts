@@ -119,8 +119,9 @@ export class StoredForm {
 
   /**
    * Trims `message` in place: its bytes copied into a slab (never the transport's chunk or
-   * `Buffer`; a {@link body}'s taken as they are), sender and HELO as shared strings, the recipients and a list of no parameters
-   * as frozen lists shared by equal records, no parameters as the one shared {@link NO_PARAMS}.
+   * `Buffer`; a {@link body}'s taken as they are), sender and HELO as shared strings, the
+   * recipients and a list of no parameters as frozen lists shared by equal records, no
+   * parameters as the one shared {@link NO_PARAMS}.
    */
   keep(message: ReceivedMessage): void {
     const strings = this.#interned;

@@ -127,7 +127,12 @@ export class Linter {
     const onSessionEnd = this.#options.onSessionEnd;
     // A clean session (nearly all): nothing to add up, and its summary says so.
     if (counted === null) {
-      onSessionEnd?.({ sessionId: s.id, line: cleanLine(s.id), counts: {}, findings: [] });
+      onSessionEnd?.({
+        sessionId: s.id,
+        line: sessionLine(s.id, "clean"),
+        counts: {},
+        findings: [],
+      });
       return;
     }
     for (const key in counted) {
@@ -154,9 +159,9 @@ export function lintTotals(): LintCounts {
 
 const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
 
-/** {@link summaryLine} of a session without findings. */
-function cleanLine(sessionId: number): string {
-  return `lint: session ${sessionId}: clean`;
+/** A session's summary line with its counts already as text. */
+function sessionLine(sessionId: number, countsText: string): string {
+  return `lint: session ${sessionId}: ${countsText}`;
 }
 
 /**
@@ -164,7 +169,7 @@ function cleanLine(sessionId: number): string {
  * there is nothing.
  */
 export function summaryLine(sessionId: number, counts: LintCounts): string {
-  return `lint: session ${sessionId}: ${countsText(counts)}`;
+  return sessionLine(sessionId, countsText(counts));
 }
 
 /**
